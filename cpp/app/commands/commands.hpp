@@ -1,0 +1,16 @@
+#pragma once
+// Every command's entry point. The table that names them is in main.cpp (light front) and
+// runtime_main.cpp (commands that need Python, OpenCV or a window).
+#include "app/cli/command.hpp"
+
+namespace ds::cli {
+
+int run_score(const ParsedArgs& args);
+int run_evaluate(const ParsedArgs& args);
+int run_doctor(const ParsedArgs& args);
+
+// Every command, with its help. Commands that need the runtime (Python, OpenCV, a window) have
+// run == nullptr here; detection-studio-runtime fills them in, detection-studio hands them over.
+std::vector<Command> command_table();
+
+}  // namespace ds::cli

@@ -1,0 +1,26 @@
+#include "app/commands/commands.hpp"
+
+namespace ds::cli {
+
+std::vector<Command> command_table() {
+  return {
+      {"evaluate", "run a model over a dataset and score it (COCO metrics)", "CONFIG.yaml", 1, 1,
+       {{"--model", "MODEL.yaml", "use this model config instead of the run config's model"},
+        {"--output", "DIR", "write detections.json and metrics.json here (default: config's output)"},
+        {"--limit", "N", "only the first N images"},
+        {"--batch-size", "N", "images per model call (default: the model config's batch_size)"}},
+       nullptr},
+      {"score", "score an existing COCO results file against COCO ground truth", "", 0, 0,
+       {{"--gt", "GT.json", "COCO instances file (ground truth)"},
+        {"--dt", "RESULTS.json", "COCO results file (detections)"},
+        {"--output", "FILE", "write metrics.json here"},
+        {"--threads", "N", "worker threads (default: one per core)"},
+        {"--quiet", "", "do not print the tables"}},
+       run_score},
+      {"doctor", "check the installation: Python, torch, the BLAS library torch uses", "", 0, 0,
+       {},
+       nullptr},
+  };
+}
+
+}  // namespace ds::cli

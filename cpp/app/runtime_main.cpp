@@ -1,0 +1,12 @@
+// detection-studio-runtime: the commands that need Python, OpenCV or a window. Users run it
+// through detection-studio, which execs it with the same arguments.
+#include "app/commands/commands.hpp"
+
+int main(int argc, char** argv) {
+  auto commands = ds::cli::command_table();
+  for (ds::cli::Command& c : commands) {
+    if (c.name == "evaluate") c.run = ds::cli::run_evaluate;
+    if (c.name == "doctor") c.run = ds::cli::run_doctor;
+  }
+  return ds::cli::run_main(commands, argc, argv);
+}

@@ -1,0 +1,100 @@
+#include "core/classes/class_map.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "core/util/error.hpp"
+
+namespace ds {
+namespace {
+
+// Each row lists names (normalized) that mean the same class across COCO, Pascal VOC and
+// Open Images; the first is the row's key.
+const std::vector<std::vector<std::string>>& synonym_rows() {
+  static const std::vector<std::vector<std::string>> rows = {
+      {"airplane", "aeroplane", "aircraft"},
+      {"motorcycle", "motorbike"},
+      {"couch", "sofa", "sofabed"},
+      {"tv", "tvmonitor", "television"},
+      {"diningtable", "kitchen&diningroomtable"},
+      {"pottedplant", "houseplant"},
+      {"person", "human"},
+      {"bicycle", "bike"},
+      {"cellphone", "mobilephone"},
+      {"hairdrier", "hairdryer"},
+      {"donut", "doughnut"},
+      {"car", "automobile"},
+      {"bus", "autobus"},
+  };
+  return rows;
+}
+
+std::string synonym_key(const std::string& normalized) {
+  for (const auto& row : synonym_rows())
+    if (std::find(row.begin(), row.end(), normalized) != row.end()) return row.front();
+  return normalized;
+}
+
+}  // namespace
+
+std::string normalize_class_name(std::string_view name) {
+  std::string out;
+  for (const char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == ' ' || c == '_' || c == '-' || c == '\t') continue;
+    out += static_cast<char>(std::tolower(c));
+  }
+  return out;
+}
+
+bool is_placeholder_class(std::string_view name) {
+  return name.empty() || name == "N/A" || name == "n/a" || (name.size() > 2 && name.substr(0, 2) == "__");
+}
+
+ClassMapping map_classes(std::span<const std::string> model_classes,
+                         std::span<const Category> categories,
+                         const std::map<std::string, std::string>& explicit_map) {
+  std::unordered_map<std::string, std::int64_t> exact, by_name, by_synonym;
+  for (const Category& c : categories) {
+    exact.emplace(c.name, c.id);
+    by_name.emplace(normalize_class_name(c.name), c.id);
+    by_synonym.emplace(synonym_key(normalize_class_name(c.name)), c.id);
+  }
+  for (const auto& [from, to] : explicit_map) {
+    if (std::find(model_classes.begin(), model_classes.end(), from) == model_classes.end())
+      throw Error("class_map: '" + from + "' is not one of the model's classes");
+    if (!exact.contains(to))
+      throw Error("class_map: '" + to + "' is not a category of the dataset");
+  }
+
+  ClassMapping out;
+  out.category_of.resize(model_classes.size());
+  std::vector<bool> covered(categories.size(), false);
+  for (std::size_t i = 0; i < model_classes.size(); ++i) {
+    const std::string& name = model_classes[i];
+    if (is_placeholder_class(name)) continue;
+    std::optional<std::int64_t> id;
+    if (const auto it = explicit_map.find(name); it != explicit_map.end()) {
+      id = exact.at(it->second);
+    } else if (const auto e = exact.find(name); e != exact.end()) {
+      id = e->second;
+    } else if (const auto n = by_name.find(normalize_class_name(name)); n != by_name.end()) {
+      id = n->second;
+    } else if (const auto s = by_synonym.find(synonym_key(normalize_class_name(name)));
+               s != by_synonym.end()) {
+      id = s->second;
+    }
+    out.category_of[i] = id;
+    if (!id) {
+      out.unmapped_model_classes.push_back(name);
+      continue;
+    }
+    for (std::size_t c = 0; c < categories.size(); ++c)
+      if (categories[c].id == *id) covered[c] = true;
+  }
+  for (std::size_t c = 0; c < categories.size(); ++c)
+    if (!covered[c]) out.uncovered_categories.push_back(categories[c].name);
+  return out;
+}
+
+}  // namespace ds

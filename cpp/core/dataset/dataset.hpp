@@ -1,0 +1,54 @@
+#pragma once
+// The in-memory dataset every format reads into and writes from, and the detections a model
+// or a results file gives. Boxes use COCO's convention: top-left corner, width, height, pixels.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ds {
+
+struct Box {
+  double x = 0, y = 0, w = 0, h = 0;
+};
+
+struct Image {
+  std::int64_t id = 0;
+  std::string file_name;  // relative to Dataset::image_dir
+  int width = 0;          // 0 when unknown
+  int height = 0;
+};
+
+struct Category {
+  std::int64_t id = 0;
+  std::string name;
+  std::string supercategory;
+};
+
+struct Annotation {
+  std::int64_t id = 0;
+  std::int64_t image_id = 0;
+  std::int64_t category_id = 0;
+  Box bbox;
+  double area = 0;  // COCO: the segmentation area; formats without masks use w*h
+  bool iscrowd = false;
+  bool difficult = false;  // Pascal VOC
+  bool truncated = false;  // Pascal VOC
+};
+
+struct Dataset {
+  std::vector<Image> images;
+  std::vector<Category> categories;
+  std::vector<Annotation> annotations;
+  std::filesystem::path image_dir;  // where Image::file_name is found
+  std::string source;               // the file or folder it was read from, for messages
+};
+
+struct Detection {
+  std::int64_t image_id = 0;
+  std::int64_t category_id = 0;
+  Box bbox;
+  double score = 0;
+};
+
+}  // namespace ds

@@ -1,0 +1,50 @@
+#pragma once
+// Precision/recall per IoU threshold, category, area range and max-detections:
+// pycocotools' accumulate, for one category at a time.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/eval/coco/matching.hpp"
+#include "core/eval/coco/params.hpp"
+
+namespace ds::coco {
+
+// pycocotools' eval['precision'] [T,R,K,A,M], eval['recall'] [T,K,A,M] and eval['scores']
+// [T,R,K,A,M], row-major like NumPy. -1 marks cells without ground truth.
+struct EvalArrays {
+  std::size_t T = 0, R = 0, K = 0, A = 0, M = 0;
+  std::vector<double> precision, recall, scores;
+
+  EvalArrays() = default;
+  EvalArrays(std::size_t t, std::size_t r, std::size_t k, std::size_t a, std::size_t m);
+  std::size_t pr_index(std::size_t t, std::size_t r, std::size_t k, std::size_t a,
+                       std::size_t m) const {
+    return (((t * R + r) * K + k) * A + a) * M + m;
+  }
+  std::size_t rc_index(std::size_t t, std::size_t k, std::size_t a, std::size_t m) const {
+    return ((t * K + k) * A + a) * M + m;
+  }
+};
+
+// What matching produced for one category, over all images (pycocotools' evalImgs for it).
+struct CategoryMatches {
+  std::vector<double> scores;        // each image's detections by score, images in id order
+  std::vector<std::uint32_t> rank;   // a detection's position among its image's detections
+  std::vector<std::vector<DtStatus>> status;  // [a * T + t][detection]
+  std::vector<std::size_t> counted_gt;        // [a]: ground truths not ignored (npig)
+  bool has_images = false;  // some image has ground truth or detections in this category
+
+  void reset(std::size_t areas, std::size_t thresholds);
+};
+
+struct AccumulateScratch {
+  std::vector<std::uint32_t> by_score, selected;
+  std::vector<double> recall, precision;
+};
+
+void accumulate_category(const CategoryMatches& matches, const Params& params, std::size_t k,
+                         EvalArrays& out, AccumulateScratch& scratch);
+
+}  // namespace ds::coco

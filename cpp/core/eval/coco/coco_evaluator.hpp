@@ -1,0 +1,31 @@
+#pragma once
+// COCO bbox metrics behind the Evaluator interface, and the report (text and metrics.json
+// fields) that both `evaluate` and `score` print.
+#include <vector>
+
+#include "core/eval/coco/evaluate.hpp"
+#include "core/eval/evaluator.hpp"
+
+namespace ds::coco {
+
+// The summary table, per-class table and metrics.json fields for a finished evaluation.
+Metrics coco_metrics(const EvalResult& result, const Dataset& ground_truth,
+                     std::span<const Detection> detections);
+
+class CocoEvaluator final : public Evaluator {
+ public:
+  CocoEvaluator(const Dataset& ground_truth, const EvaluatorOptions& options,
+                Params params = Params::defaults());
+  void reset() override;
+  void process(const Image& image, std::span<const Detection> detections) override;
+  Metrics evaluate() override;
+
+ private:
+  const Dataset& gt_;
+  EvaluatorOptions options_;
+  Params params_;
+  std::vector<std::int64_t> image_ids_;
+  std::vector<Detection> detections_;
+};
+
+}  // namespace ds::coco

@@ -1,0 +1,34 @@
+#pragma once
+// Greedy matching of one image's detections to its ground truth, for one area range:
+// pycocotools' evaluateImg, rule for rule.
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/dataset/dataset.hpp"
+
+namespace ds::coco {
+
+enum class DtStatus : std::uint8_t { kFalsePositive = 0, kTruePositive = 1, kIgnored = 2 };
+
+// One image and one category (or all categories when use_cats is off).
+struct ImageGroup {
+  std::span<const Annotation* const> gts;  // in file order
+  std::span<const Detection* const> dts;   // by descending score (stable), at most maxDets[-1]
+  std::span<const double> ious;            // dts.size() x gts.size(), gts in file order
+};
+
+struct MatchScratch {
+  std::vector<std::uint32_t> gt_order;
+  std::vector<std::uint8_t> gt_ignore;
+  std::vector<std::uint8_t> gt_matched;
+};
+
+// Writes status[t * dts.size() + d] for every IoU threshold t and returns how many ground
+// truths count (are neither crowd nor outside the area range).
+std::size_t match_image(const ImageGroup& group, std::array<double, 2> area_rng,
+                        std::span<const double> iou_thrs, std::span<DtStatus> status,
+                        MatchScratch& scratch);
+
+}  // namespace ds::coco

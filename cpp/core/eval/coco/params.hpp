@@ -1,0 +1,23 @@
+#pragma once
+// pycocotools' Params for bbox evaluation: the knobs users change, with its defaults.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ds::coco {
+
+struct Params {
+  std::vector<std::int64_t> img_ids;  // empty: every image of the ground truth
+  std::vector<std::int64_t> cat_ids;  // empty: every category of the ground truth
+  std::vector<double> iou_thrs;       // np.linspace(.5, .95, 10)
+  std::vector<double> rec_thrs;       // np.linspace(0, 1, 101)
+  std::vector<int> max_dets = {1, 10, 100};
+  std::vector<std::array<double, 2>> area_rng;  // inclusive at both ends
+  std::vector<std::string> area_lbl = {"all", "small", "medium", "large"};
+  bool use_cats = true;
+
+  static Params defaults();
+};
+
+}  // namespace ds::coco

@@ -1,0 +1,41 @@
+#pragma once
+// The one interface every metric implements (after detectron2's DatasetEvaluator): the
+// evaluation loop feeds it images and detections and knows nothing about COCO or VOC.
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/dataset/dataset.hpp"
+
+namespace ds {
+
+struct Metrics {
+  std::string text;  // for people: tables printed at the end of a run
+  // Fields of metrics.json: key and its already rendered JSON value.
+  std::vector<std::pair<std::string, std::string>> json_fields;
+};
+
+class Evaluator {
+ public:
+  virtual ~Evaluator() = default;
+  virtual void reset() = 0;
+  // `detections` are everything the model found on `image` (an image of the dataset).
+  virtual void process(const Image& image, std::span<const Detection> detections) = 0;
+  // Scores everything processed since reset().
+  virtual Metrics evaluate() = 0;
+};
+
+struct EvaluatorOptions {
+  int threads = 0;  // 0: one per core
+};
+
+// The metrics a run config or `score --metric` may name; "coco" is the default.
+std::vector<std::string_view> evaluator_names();
+// Throws ds::Error for an unknown name. `ground_truth` must outlive the evaluator.
+std::unique_ptr<Evaluator> make_evaluator(std::string_view name, const Dataset& ground_truth,
+                                          const EvaluatorOptions& options = {});
+
+}  // namespace ds

@@ -1,0 +1,37 @@
+// The one place metrics are registered: add a line here for a new evaluator.
+#include "core/eval/coco/coco_evaluator.hpp"
+#include "core/eval/evaluator.hpp"
+#include "core/util/error.hpp"
+
+namespace ds {
+namespace {
+
+struct Entry {
+  std::string_view name;
+  std::unique_ptr<Evaluator> (*make)(const Dataset&, const EvaluatorOptions&);
+};
+
+constexpr Entry kEvaluators[] = {
+    {"coco", [](const Dataset& gt, const EvaluatorOptions& o) -> std::unique_ptr<Evaluator> {
+       return std::make_unique<coco::CocoEvaluator>(gt, o);
+     }},
+};
+
+}  // namespace
+
+std::vector<std::string_view> evaluator_names() {
+  std::vector<std::string_view> out;
+  for (const Entry& e : kEvaluators) out.push_back(e.name);
+  return out;
+}
+
+std::unique_ptr<Evaluator> make_evaluator(std::string_view name, const Dataset& ground_truth,
+                                          const EvaluatorOptions& options) {
+  for (const Entry& e : kEvaluators)
+    if (e.name == name) return e.make(ground_truth, options);
+  std::string known;
+  for (const Entry& e : kEvaluators) known += (known.empty() ? "" : ", ") + std::string(e.name);
+  throw Error("unknown metric '" + std::string(name) + "' (known: " + known + ")");
+}
+
+}  // namespace ds

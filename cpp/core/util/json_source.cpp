@@ -1,0 +1,64 @@
+#include "core/util/json_source.hpp"
+
+#include <cmath>
+
+#include "core/util/error.hpp"
+#include "core/util/text.hpp"
+
+namespace ds {
+
+JsonSource::JsonSource(std::filesystem::path path) : path_(std::move(path)) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path_, ec)) throw Error(path_.string() + ": file not found");
+  if (std::filesystem::is_directory(path_, ec))
+    throw Error(path_.string() + ": is a directory, not a JSON file");
+  if (simdjson::padded_string::load(path_.string()).get(text_) != simdjson::SUCCESS)
+    throw Error(path_.string() + ": cannot read file");
+  const auto code = parser_.iterate(text_).get(doc_);
+  if (code != simdjson::SUCCESS) fail(code, "");
+}
+
+std::string JsonSource::position() {
+  const char* where = nullptr;
+  if (doc_.current_location().get(where) != simdjson::SUCCESS || where == nullptr) return {};
+  const auto offset = static_cast<std::size_t>(where - text_.data());
+  const TextLocation loc = locate(std::string_view(text_.data(), text_.size()), offset);
+  return ":" + std::to_string(loc.line) + ":" + std::to_string(loc.column);
+}
+
+void JsonSource::fail(simdjson::error_code code, std::string_view context,
+                      std::string_view expected) {
+  const std::string_view text(text_.data(), text_.size());
+  const JsonSyntaxError syntax = find_json_syntax_error(text);
+  if (!syntax.message.empty()) {
+    const TextLocation loc = locate(text, syntax.offset);
+    throw Error(path_.string() + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.column) +
+                ": invalid JSON: " + syntax.message);
+  }
+  std::string what = context.empty() ? std::string() : std::string(context) + ": ";
+  switch (code) {
+    case simdjson::INCORRECT_TYPE:
+      what += expected.empty() ? std::string("wrong type") : "expected " + std::string(expected);
+      break;
+    case simdjson::NO_SUCH_FIELD: what += "missing"; break;
+    case simdjson::NUMBER_OUT_OF_RANGE: what += "number out of range"; break;
+    case simdjson::NUMBER_ERROR: what += "not a valid number"; break;
+    default: what += simdjson::error_message(code);
+  }
+  throw Error(path_.string() + position() + ": " + what);
+}
+
+void JsonSource::fail(std::string_view context) {
+  throw Error(path_.string() + position() + ": " + std::string(context));
+}
+
+std::int64_t JsonSource::int_from_double(JsonValue value,
+                                         simdjson::error_code code, const std::string& context) {
+  // 3.0 is an integer id too (Python treats 3.0 == 3 as the same key).
+  double d = 0;
+  if (value.get_double().get(d) == simdjson::SUCCESS && d == std::floor(d) && std::fabs(d) < 9.0e15)
+    return static_cast<std::int64_t>(d);
+  fail(code, context, "an integer");
+}
+
+}  // namespace ds

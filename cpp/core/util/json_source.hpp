@@ -1,0 +1,120 @@
+#pragma once
+// A JSON file opened for simdjson's On-Demand API: values are parsed straight into the caller's
+// types while it walks the document, with no intermediate DOM. Errors name the file, line and
+// column (syntax) or the record and field (content).
+#include <simdjson.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace ds {
+
+using JsonValue = simdjson::simdjson_result<simdjson::ondemand::value>;
+
+class JsonSource {
+ public:
+  explicit JsonSource(std::filesystem::path path);
+  JsonSource(const JsonSource&) = delete;
+  JsonSource& operator=(const JsonSource&) = delete;
+
+  simdjson::ondemand::document& document() { return doc_; }
+  const std::filesystem::path& path() const { return path_; }
+  std::size_t document_size() const { return text_.size(); }
+
+  // Throws ds::Error for `code`: a syntax error is located by line and column; any other error
+  // is reported as "<file>:<line>:<col>: <context>: <what>".
+  [[noreturn]] void fail(simdjson::error_code code, std::string_view context,
+                         std::string_view expected = "");
+  // A content error (wrong type, missing key, bad value) at the current position.
+  [[noreturn]] void fail(std::string_view context);
+
+  void check(simdjson::error_code code, std::string_view context) {
+    if (code != simdjson::SUCCESS) fail(code, context);
+  }
+
+  // Readers for the common value shapes. `ctx` is a callable giving the record and field for
+  // an error message ("annotations[12] (id 345): 'bbox'"); it runs only when there is an error.
+  template <class V, class Ctx>
+  std::int64_t get_int(V&& value, Ctx&& ctx) {
+    std::int64_t out = 0;
+    const auto code = value.get_int64().get(out);
+    if (code == simdjson::SUCCESS) [[likely]]
+      return out;
+    return int_from_double(JsonValue(std::forward<V>(value)), code, ctx());
+  }
+  template <class V, class Ctx>
+  double get_number(V&& value, Ctx&& ctx) {
+    double out = 0;
+    const auto code = value.get_double().get(out);
+    if (code != simdjson::SUCCESS) [[unlikely]]
+      fail(code, ctx(), "a number");
+    return out;
+  }
+  template <class V, class Ctx>
+  std::string_view get_string(V&& value, Ctx&& ctx) {
+    std::string_view out;
+    const auto code = value.get_string().get(out);
+    if (code != simdjson::SUCCESS) [[unlikely]]
+      fail(code, ctx(), "a string");
+    return out;
+  }
+  template <class V, class Ctx>
+  bool get_flag(V&& value, Ctx&& ctx) {  // 0/1 or true/false
+    bool b = false;
+    if (value.get_bool().get(b) == simdjson::SUCCESS) return b;
+    return get_int(value, ctx) != 0;
+  }
+  template <class V, class Ctx>
+  simdjson::ondemand::object get_object(V&& value, Ctx&& ctx) {
+    simdjson::ondemand::object out;
+    const auto code = value.get_object().get(out);
+    if (code != simdjson::SUCCESS) [[unlikely]]
+      fail(code, ctx(), "an object");
+    return out;
+  }
+  template <class V, class Ctx>
+  simdjson::ondemand::array get_array(V&& value, Ctx&& ctx) {
+    simdjson::ondemand::array out;
+    const auto code = value.get_array().get(out);
+    if (code != simdjson::SUCCESS) [[unlikely]]
+      fail(code, ctx(), "an array");
+    return out;
+  }
+  // Exactly n numbers, into out[0..n-1].
+  template <class V, class Ctx>
+  void get_numbers(V&& value, double* out, std::size_t n, Ctx&& ctx) {
+    std::size_t count = 0;
+    for (auto element : get_array(value, ctx)) {
+      simdjson::ondemand::value v;
+      if (const auto code = element.get(v); code != simdjson::SUCCESS) [[unlikely]]
+        fail(code, ctx(), "an array of numbers");
+      if (count >= n) [[unlikely]]
+        fail(ctx() + ": expected " + std::to_string(n) + " numbers, got more");
+      out[count++] = get_number(v, ctx);
+    }
+    if (count != n) [[unlikely]]
+      fail(ctx() + ": expected " + std::to_string(n) + " numbers, got " + std::to_string(count));
+  }
+
+ private:
+  std::int64_t int_from_double(JsonValue value, simdjson::error_code code,
+                               const std::string& context);
+  std::string position();
+
+  std::filesystem::path path_;
+  simdjson::padded_string text_;
+  simdjson::ondemand::parser parser_;
+  simdjson::ondemand::document doc_;
+};
+
+// Where the first syntax error in `text` is, and what it is; empty `message` when the text is
+// valid JSON. A plain validator, used only to explain a parse failure.
+struct JsonSyntaxError {
+  std::size_t offset = 0;
+  std::string message;
+};
+JsonSyntaxError find_json_syntax_error(std::string_view text);
+
+}  // namespace ds

@@ -1,0 +1,18 @@
+#pragma once
+// COCO instances JSON as a dataset format:
+//   format: coco
+//   annotations: annotations/instances_val.json
+//   images: val/            # folder the images' file_name is relative to
+#include "formats/format.hpp"
+
+namespace ds::coco {
+
+class CocoFormat final : public DatasetFormat {
+ public:
+  std::string_view name() const override { return "coco"; }
+  Dataset read(const ConfigNode& spec, const ReadOptions& options) const override;
+  void write(const Dataset& dataset, const std::filesystem::path& dir,
+             const WriteOptions& options) const override;
+};
+
+}  // namespace ds::coco

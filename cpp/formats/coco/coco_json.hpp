@@ -1,0 +1,22 @@
+#pragma once
+// COCO instances JSON (ground truth) and COCO results JSON (detections), read and written.
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/dataset/dataset.hpp"
+
+namespace ds::coco {
+
+// Reads a COCO instances file. Images are looked up under `image_dir`.
+Dataset read_instances(const std::filesystem::path& annotations,
+                       const std::filesystem::path& image_dir);
+
+// Reads a COCO results file: a JSON array of {image_id, category_id, bbox, score}.
+std::vector<Detection> read_results(const std::filesystem::path& results);
+
+std::string instances_json(const Dataset& dataset);
+std::string results_json(std::span<const Detection> detections);
+
+}  // namespace ds::coco

@@ -1,0 +1,63 @@
+#include "core/util/json_writer.hpp"
+#include "formats/coco/coco_json.hpp"
+
+namespace ds::coco {
+namespace {
+
+void write_box(JsonWriter& w, const Box& b) {
+  const double xywh[4] = {b.x, b.y, b.w, b.h};
+  w.key("bbox").value(std::span<const double>(xywh));
+}
+
+// `[` + one compact record per line + `]`: small files that still diff and grep well.
+template <class T, class WriteOne>
+void append_records(std::string& out, std::span<const T> records, WriteOne write_one) {
+  out += "[";
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    JsonWriter w;
+    write_one(w, records[i]);
+    out += i == 0 ? "\n  " : ",\n  ";
+    out += w.str();
+  }
+  out += records.empty() ? "]" : "\n]";
+}
+
+}  // namespace
+
+std::string instances_json(const Dataset& dataset) {
+  std::string out = "{\n\"images\": ";
+  append_records<Image>(out, dataset.images, [](JsonWriter& w, const Image& im) {
+    w.begin_object().field("id", im.id).field("file_name", im.file_name);
+    w.field("width", im.width).field("height", im.height).end_object();
+  });
+  out += ",\n\"categories\": ";
+  append_records<Category>(out, dataset.categories, [](JsonWriter& w, const Category& c) {
+    w.begin_object().field("id", c.id).field("name", c.name);
+    w.field("supercategory", c.supercategory).end_object();
+  });
+  out += ",\n\"annotations\": ";
+  append_records<Annotation>(out, dataset.annotations, [](JsonWriter& w, const Annotation& a) {
+    w.begin_object().field("id", a.id).field("image_id", a.image_id);
+    w.field("category_id", a.category_id);
+    write_box(w, a.bbox);
+    w.field("area", a.area).field("iscrowd", a.iscrowd ? 1 : 0);
+    if (a.difficult) w.field("difficult", 1);
+    if (a.truncated) w.field("truncated", 1);
+    w.end_object();
+  });
+  out += "\n}\n";
+  return out;
+}
+
+std::string results_json(std::span<const Detection> detections) {
+  std::string out;
+  append_records<Detection>(out, detections, [](JsonWriter& w, const Detection& d) {
+    w.begin_object().field("image_id", d.image_id).field("category_id", d.category_id);
+    write_box(w, d.bbox);
+    w.field("score", d.score).end_object();
+  });
+  out += "\n";
+  return out;
+}
+
+}  // namespace ds::coco

@@ -1,0 +1,39 @@
+#pragma once
+// One interface for every dataset format; each format lives in its own folder and is registered
+// once, in formats/registry.cpp.
+#include <filesystem>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "core/config/config_node.hpp"
+#include "core/dataset/dataset.hpp"
+
+namespace ds {
+
+struct ReadOptions {
+  bool skip_bad = false;  // skip malformed records/files (counted in Dataset warnings) instead of failing
+};
+
+struct WriteOptions {
+  bool copy_images = false;  // copy image files; default: symbolic links
+};
+
+class DatasetFormat {
+ public:
+  virtual ~DatasetFormat() = default;
+  virtual std::string_view name() const = 0;
+  // `spec` is the dataset mapping (`format:` plus this format's paths).
+  virtual Dataset read(const ConfigNode& spec, const ReadOptions& options) const = 0;
+  // Writes `dataset` under `dir` in this format, including `dir/dataset.yaml`.
+  virtual void write(const Dataset& dataset, const std::filesystem::path& dir,
+                     const WriteOptions& options) const = 0;
+};
+
+std::vector<const DatasetFormat*> all_formats();
+const DatasetFormat& find_format(std::string_view name);  // throws ds::Error naming the known ones
+
+// Reads the dataset a spec describes (a standalone dataset.yaml or a run config's `dataset:`).
+Dataset load_dataset(const ConfigNode& spec, const ReadOptions& options = {});
+
+}  // namespace ds

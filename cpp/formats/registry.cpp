@@ -1,0 +1,33 @@
+// The one place dataset formats are registered: add a line here for a new format.
+#include "core/util/error.hpp"
+#include "formats/coco/coco_format.hpp"
+#include "formats/format.hpp"
+
+namespace ds {
+
+std::vector<const DatasetFormat*> all_formats() {
+  static const coco::CocoFormat coco_format;
+  return {&coco_format};
+}
+
+const DatasetFormat& find_format(std::string_view name) {
+  std::string known;
+  for (const DatasetFormat* f : all_formats()) {
+    if (f->name() == name) return *f;
+    known += (known.empty() ? "" : ", ") + std::string(f->name());
+  }
+  throw Error("unknown dataset format '" + std::string(name) + "' (known: " + known + ")");
+}
+
+Dataset load_dataset(const ConfigNode& spec, const ReadOptions& options) {
+  const std::string name = spec.string("format");
+  const DatasetFormat* format = nullptr;
+  try {
+    format = &find_format(name);
+  } catch (const Error& e) {
+    spec.fail("format", e.what());
+  }
+  return format->read(spec, options);
+}
+
+}  // namespace ds

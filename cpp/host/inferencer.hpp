@@ -1,0 +1,37 @@
+#pragma once
+// A model behind one C++ interface. Python inferencer modules (python_modules/) implement it
+// through PythonInferencer; the evaluation loop and the viewer only see this.
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ds::host {
+
+class PythonRuntime;
+
+struct RawDetection {
+  float x1 = 0, y1 = 0, x2 = 0, y2 = 0;  // absolute pixels, xyxy
+  float score = 0;
+  std::int64_t label = 0;  // index into class_names()
+};
+
+class Inferencer {
+ public:
+  virtual ~Inferencer() = default;
+  virtual const std::string& name() const = 0;
+  virtual const std::vector<std::string>& class_names() const = 0;
+  virtual int batch_size() const = 0;
+  // images: 8-bit BGR (OpenCV's order). One result list per image.
+  virtual std::vector<std::vector<RawDetection>> infer(std::span<const cv::Mat> images) = 0;
+};
+
+// Loads the model config's `module:` and calls its load(config_path). Must not outlive `python`.
+std::unique_ptr<Inferencer> load_inferencer(const std::filesystem::path& model_config,
+                                            PythonRuntime& python);
+
+}  // namespace ds::host

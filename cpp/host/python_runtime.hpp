@@ -1,0 +1,36 @@
+#pragma once
+// The embedded Python interpreter: one per process. It finds the virtual environment's packages
+// from the executable's own location (the venv's bin/python next to it), with no environment
+// variables, from any working directory.
+#include <pybind11/embed.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace ds::host {
+
+class PythonRuntime {
+ public:
+  explicit PythonRuntime(bool verbose);
+  PythonRuntime(const PythonRuntime&) = delete;
+  PythonRuntime& operator=(const PythonRuntime&) = delete;
+
+  bool verbose() const { return verbose_; }
+
+  // A one-line message for a Python exception: ConfigError's own text, or
+  // "<context>: <Type>: <message>". With verbose, the traceback goes to stderr first.
+  std::string describe(const pybind11::error_already_set& e, const std::string& context) const;
+
+  // `module:` of a model config -> importable name: bare names are our inferencer modules.
+  static std::string qualified_module(const std::string& module);
+
+  // The Python executable whose environment we run in.
+  static std::filesystem::path environment_python();
+
+ private:
+  bool verbose_;
+  std::optional<pybind11::scoped_interpreter> interpreter_;
+};
+
+}  // namespace ds::host
