@@ -1,0 +1,129 @@
+// Thin, declarative bindings over the core. Logic lives in the C++ core or in
+// python_modules/coco.py, never here.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include "core/eval/coco/coco_evaluator.hpp"
+#include "core/eval/coco/evaluate.hpp"
+#include "core/eval/coco/summarize.hpp"
+#include "core/util/error.hpp"
+#include "formats/coco/coco_json.hpp"
+
+namespace py = pybind11;
+using namespace ds;
+
+namespace {
+
+// A read-only numpy view of a vector owned by `owner` (kept alive by the array).
+py::array_t<double> view(const std::vector<double>& v, std::vector<py::ssize_t> shape, py::handle owner) {
+  std::vector<py::ssize_t> strides(shape.size());
+  py::ssize_t step = sizeof(double);
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    strides[i] = step;
+    step *= shape[i];
+  }
+  py::array_t<double> a(shape, strides, v.data(), owner);
+  a.attr("setflags")(py::arg("write") = false);
+  return a;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "Detection Studio's C++ core";
+  py::register_exception<Error>(m, "Error", PyExc_ValueError);
+
+  py::class_<Box>(m, "Box")
+      .def(py::init<double, double, double, double>(), py::arg("x"), py::arg("y"), py::arg("w"), py::arg("h"))
+      .def_readwrite("x", &Box::x).def_readwrite("y", &Box::y)
+      .def_readwrite("w", &Box::w).def_readwrite("h", &Box::h);
+  py::class_<Image>(m, "Image")
+      .def(py::init<>())
+      .def_readwrite("id", &Image::id).def_readwrite("file_name", &Image::file_name)
+      .def_readwrite("width", &Image::width).def_readwrite("height", &Image::height);
+  py::class_<Category>(m, "Category")
+      .def(py::init<>())
+      .def_readwrite("id", &Category::id).def_readwrite("name", &Category::name)
+      .def_readwrite("supercategory", &Category::supercategory);
+  py::class_<Annotation>(m, "Annotation")
+      .def(py::init<>())
+      .def_readwrite("id", &Annotation::id).def_readwrite("image_id", &Annotation::image_id)
+      .def_readwrite("category_id", &Annotation::category_id).def_readwrite("bbox", &Annotation::bbox)
+      .def_readwrite("area", &Annotation::area).def_readwrite("iscrowd", &Annotation::iscrowd)
+      .def_readwrite("difficult", &Annotation::difficult).def_readwrite("truncated", &Annotation::truncated);
+  py::class_<Detection>(m, "Detection")
+      .def(py::init<>())
+      .def_readwrite("image_id", &Detection::image_id).def_readwrite("category_id", &Detection::category_id)
+      .def_readwrite("bbox", &Detection::bbox).def_readwrite("score", &Detection::score);
+
+  py::class_<Dataset>(m, "Dataset")
+      .def(py::init<>())
+      .def_readwrite("images", &Dataset::images)
+      .def_readwrite("categories", &Dataset::categories)
+      .def_readwrite("annotations", &Dataset::annotations)
+      .def_readwrite("image_dir", &Dataset::image_dir)
+      .def_readwrite("source", &Dataset::source);
+
+  py::class_<std::vector<Detection>>(m, "Detections")
+      .def("__len__", [](const std::vector<Detection>& v) { return v.size(); });
+
+  m.def("read_coco", &coco::read_instances, py::arg("annotations"), py::arg("image_dir") = std::filesystem::path(),
+        py::call_guard<py::gil_scoped_release>(), "Read a COCO instances JSON file.");
+  m.def("read_results", &coco::read_results, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
+        "Read a COCO results JSON file (a list of detections).");
+  m.def("detections_from_arrays",
+        [](py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> image_ids,
+           py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> category_ids,
+           py::array_t<double, py::array::c_style | py::array::forcecast> boxes,
+           py::array_t<double, py::array::c_style | py::array::forcecast> scores) {
+          const auto n = static_cast<std::size_t>(scores.size());
+          if (static_cast<std::size_t>(image_ids.size()) != n || static_cast<std::size_t>(category_ids.size()) != n ||
+              static_cast<std::size_t>(boxes.size()) != 4 * n)
+            throw Error("detections: image_ids, category_ids, boxes (N x 4) and scores must agree in length");
+          std::vector<Detection> out(n);
+          const double* b = boxes.data();
+          for (std::size_t i = 0; i < n; ++i)
+            out[i] = {image_ids.data()[i], category_ids.data()[i], {b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]},
+                      scores.data()[i]};
+          return out;
+        },
+        py::arg("image_ids"), py::arg("category_ids"), py::arg("boxes"), py::arg("scores"));
+  m.def("write_results", [](const std::vector<Detection>& d) { return coco::results_json(d); });
+
+  py::class_<coco::Params>(m, "Params")
+      .def(py::init(&coco::Params::defaults))
+      .def_readwrite("img_ids", &coco::Params::img_ids)
+      .def_readwrite("cat_ids", &coco::Params::cat_ids)
+      .def_readwrite("iou_thrs", &coco::Params::iou_thrs)
+      .def_readwrite("rec_thrs", &coco::Params::rec_thrs)
+      .def_readwrite("max_dets", &coco::Params::max_dets)
+      .def_readwrite("area_rng", &coco::Params::area_rng)
+      .def_readwrite("area_lbl", &coco::Params::area_lbl)
+      .def_readwrite("use_cats", &coco::Params::use_cats);
+
+  py::class_<coco::EvalResult>(m, "EvalResult")
+      .def_readonly("params", &coco::EvalResult::params)
+      .def_property_readonly("precision", [](py::object self) {
+        const auto& e = self.cast<const coco::EvalResult&>().arrays;
+        return view(e.precision, {py::ssize_t(e.T), py::ssize_t(e.R), py::ssize_t(e.K), py::ssize_t(e.A), py::ssize_t(e.M)}, self);
+      })
+      .def_property_readonly("recall", [](py::object self) {
+        const auto& e = self.cast<const coco::EvalResult&>().arrays;
+        return view(e.recall, {py::ssize_t(e.T), py::ssize_t(e.K), py::ssize_t(e.A), py::ssize_t(e.M)}, self);
+      })
+      .def_property_readonly("scores", [](py::object self) {
+        const auto& e = self.cast<const coco::EvalResult&>().arrays;
+        return view(e.scores, {py::ssize_t(e.T), py::ssize_t(e.R), py::ssize_t(e.K), py::ssize_t(e.A), py::ssize_t(e.M)}, self);
+      });
+
+  m.def("check_result_images", &coco::check_result_images, py::arg("gt"), py::arg("detections"), py::arg("source"));
+  m.def("evaluate", &coco::evaluate, py::arg("gt"), py::arg("detections"), py::arg("params"), py::arg("threads") = 0,
+        py::call_guard<py::gil_scoped_release>(), "COCO bbox evaluate + accumulate.");
+  m.def("summarize", [](const coco::EvalResult& r) {
+          const auto items = coco::summarize(r);
+          return py::make_tuple(coco::stats_of(items), coco::format_summary(items, r.params));
+        },
+        py::arg("result"), "The 12 stats and the text pycocotools prints.");
+}
