@@ -7,6 +7,8 @@ int main(int argc, char** argv) {
   for (ds::cli::Command& c : commands) {
     if (c.name == "evaluate") c.run = ds::cli::run_evaluate;
     if (c.name == "doctor") c.run = ds::cli::run_doctor;
+    if (c.name == "view") c.run = ds::cli::run_view;
+    if (c.name == "render") c.run = ds::cli::run_render;
   }
   return ds::cli::run_main(commands, argc, argv);
 }

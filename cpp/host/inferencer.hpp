@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "core/classes/class_map.hpp"
+#include "core/dataset/dataset.hpp"
+
 namespace ds::host {
 
 class PythonRuntime;
@@ -29,6 +32,11 @@ class Inferencer {
   // images: 8-bit BGR (OpenCV's order). One result list per image.
   virtual std::vector<std::vector<RawDetection>> infer(std::span<const cv::Mat> images) = 0;
 };
+
+// A model's raw output on one image as dataset detections (xywh). Detections of model classes
+// that map to no dataset category are left out and counted in `dropped`.
+std::vector<Detection> to_detections(std::int64_t image_id, std::span<const RawDetection> raw,
+                                     const ClassMapping& mapping, std::size_t& dropped);
 
 // Loads the model config's `module:` and calls its load(config_path). Must not outlive `python`.
 std::unique_ptr<Inferencer> load_inferencer(const std::filesystem::path& model_config,

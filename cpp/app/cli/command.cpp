@@ -53,6 +53,24 @@ std::int64_t ParsedArgs::get_int(std::string_view name, std::int64_t fallback) c
   }
 }
 
+double ParsedArgs::get_double(std::string_view name, double fallback) const {
+  const auto v = get(name);
+  if (!v) return fallback;
+  try {
+    std::size_t used = 0;
+    const double x = std::stod(*v, &used);
+    if (used != v->size()) throw std::invalid_argument("trailing text");
+    return x;
+  } catch (const std::exception&) {
+    throw UsageError(std::string(name) + ": expected a number, got '" + *v + "'");
+  }
+}
+
+std::vector<std::string> ParsedArgs::get_all(std::string_view name) const {
+  const auto it = repeated.find(name);
+  return it == repeated.end() ? std::vector<std::string>{} : it->second;
+}
+
 std::string usage(const Command& c) {
   std::string out = "usage: " + std::string(kProgram) + " " + std::string(c.name);
   if (!c.positional.empty()) out += " " + std::string(c.positional);
@@ -91,6 +109,7 @@ ParsedArgs parse_args(const Command& c, std::span<char* const> args) {
         value = args[++i];
       }
       out.options[name] = value;
+      out.repeated[name].push_back(value);
     } else {
       out.positional.push_back(arg);
     }

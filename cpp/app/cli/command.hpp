@@ -21,11 +21,15 @@ struct Option {
 class ParsedArgs {
  public:
   std::vector<std::string> positional;
-  std::map<std::string, std::string, std::less<>> options;  // flags map to ""
+  std::map<std::string, std::string, std::less<>> options;  // flags map to ""; the last one given
+  std::map<std::string, std::vector<std::string>, std::less<>> repeated;  // every value, in order
 
   bool has(std::string_view name) const { return options.contains(name); }
   std::optional<std::string> get(std::string_view name) const;
   std::int64_t get_int(std::string_view name, std::int64_t fallback) const;
+  double get_double(std::string_view name, double fallback) const;
+  // Every value of an option that may be repeated (--model A --model B), in order.
+  std::vector<std::string> get_all(std::string_view name) const;
   bool verbose() const { return has("--verbose"); }
 };
 

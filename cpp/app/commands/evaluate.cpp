@@ -26,23 +26,6 @@ std::string json_strings(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-// A model's raw output on one image, as dataset detections (unmapped classes counted, dropped).
-std::vector<Detection> to_detections(const Image& image, std::span<const host::RawDetection> raw,
-                                     const ClassMapping& mapping, std::size_t& dropped) {
-  std::vector<Detection> out;
-  out.reserve(raw.size());
-  for (const host::RawDetection& r : raw) {
-    const auto& category = mapping.category_of[static_cast<std::size_t>(r.label)];
-    if (!category) {
-      ++dropped;
-      continue;
-    }
-    const double x1 = r.x1, y1 = r.y1, x2 = r.x2, y2 = r.y2;
-    out.push_back({image.id, *category, {x1, y1, x2 - x1, y2 - y1}, static_cast<double>(r.score)});
-  }
-  return out;
-}
-
 }  // namespace
 
 int run_evaluate(const ParsedArgs& args) {
@@ -100,7 +83,7 @@ int run_evaluate(const ParsedArgs& args) {
     const auto results = inferencer->infer(batch);
     infer_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      const std::vector<Detection> dets = to_detections(*batch_images[i], results[i], mapping, dropped);
+      const std::vector<Detection> dets = host::to_detections(batch_images[i]->id, results[i], mapping, dropped);
       for (const auto& e : evaluators) e->process(*batch_images[i], dets);
       all.insert(all.end(), dets.begin(), dets.end());
     }

@@ -1,0 +1,33 @@
+#include "app/commands/view_options.hpp"
+
+#include "core/util/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ds::cli {
+
+viewer::SessionOptions session_options(const ParsedArgs& args) {
+  viewer::SessionOptions o;
+  o.config = args.positional.at(0);
+  for (const std::string& m : args.get_all("--model")) o.models.emplace_back(m);
+  if (const auto r = args.get("--results")) {
+    if (!o.models.empty()) throw UsageError("give either --model or --results, not both");
+    std::error_code ec;
+    if (!fs::exists(*r, ec)) throw Error(*r + ": results file not found (--results)");
+    o.results = fs::path(*r);
+  }
+  if (const auto out = args.get("--output")) o.output = fs::path(*out);
+  const std::int64_t limit = args.get_int("--limit", 0);
+  if (limit < 0) throw UsageError("--limit must be 0 (all) or more");
+  o.limit = static_cast<std::size_t>(limit);
+  o.verbose = args.verbose();
+  return o;
+}
+
+double score_threshold(const ParsedArgs& args) {
+  const double t = args.get_double("--score-threshold", 0.5);
+  if (!(t >= 0 && t <= 1)) throw UsageError("--score-threshold must be between 0 and 1");
+  return t;
+}
+
+}  // namespace ds::cli

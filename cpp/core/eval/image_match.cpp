@@ -1,0 +1,74 @@
+#include "core/eval/image_match.hpp"
+
+#include <algorithm>
+
+#include "core/eval/coco/iou.hpp"
+
+namespace ds {
+
+ImageMatch match_image(std::span<const Annotation> truth, std::span<const Detection> detections,
+                       const MatchOptions& options) {
+  ImageMatch out;
+  out.detections.assign(detections.size(), DetectionOutcome::kBelowThreshold);
+  out.matched_truth.assign(detections.size(), -1);
+  out.truth.assign(truth.size(), TruthOutcome::kMissed);
+
+  std::vector<std::size_t> order;
+  for (std::size_t d = 0; d < detections.size(); ++d)
+    if (detections[d].score >= options.score_threshold) order.push_back(d);
+  // Stable, so equal scores keep file order, as pycocotools' mergesort does.
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return detections[a].score > detections[b].score;
+  });
+
+  // The metric's own IoU (crowd regions divide by the detection's area), so the viewer and the
+  // numbers agree on what overlaps.
+  std::vector<const Detection*> dts;
+  for (const std::size_t d : order) dts.push_back(&detections[d]);
+  std::vector<const Annotation*> gts;
+  for (const Annotation& a : truth) gts.push_back(&a);
+  std::vector<double> ious(dts.size() * gts.size());
+  coco::box_iou(dts, gts, ious);
+
+  std::vector<bool> taken(truth.size(), false);
+  for (std::size_t k = 0; k < dts.size(); ++k) {
+    const std::size_t d = order[k];
+    std::ptrdiff_t best = -1;
+    double best_iou = 0;
+    bool in_crowd = false;
+    for (std::size_t g = 0; g < gts.size(); ++g) {
+      if (truth[g].category_id != detections[d].category_id) continue;
+      const double iou = ious[k * gts.size() + g];
+      if (iou < options.iou_threshold) continue;
+      if (truth[g].iscrowd) {
+        in_crowd = true;
+      } else if (!taken[g] && (best < 0 || iou > best_iou)) {
+        best = static_cast<std::ptrdiff_t>(g);
+        best_iou = iou;
+      }
+    }
+    if (best >= 0) {
+      taken[static_cast<std::size_t>(best)] = true;
+      out.matched_truth[d] = best;
+      out.detections[d] = DetectionOutcome::kTruePositive;
+      ++out.true_positives;
+    } else if (in_crowd) {
+      out.detections[d] = DetectionOutcome::kCrowd;
+    } else {
+      out.detections[d] = DetectionOutcome::kFalsePositive;
+      ++out.false_positives;
+    }
+  }
+  for (std::size_t g = 0; g < truth.size(); ++g) {
+    if (truth[g].iscrowd) {
+      out.truth[g] = TruthOutcome::kCrowd;
+    } else if (taken[g]) {
+      out.truth[g] = TruthOutcome::kMatched;
+    } else {
+      ++out.missed;
+    }
+  }
+  return out;
+}
+
+}  // namespace ds

@@ -1,0 +1,49 @@
+#pragma once
+// Which detections on one image are right, which are wrong, and which ground truth was missed,
+// at one IoU threshold and one score threshold: what the viewer colours and counts.
+// Matching is COCO's, simplified to one image and one threshold: detections by descending score
+// each take the unmatched ground truth of their class with the highest IoU (at least the
+// threshold); a crowd region absorbs detections inside it without counting as missed.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/dataset/dataset.hpp"
+
+namespace ds {
+
+enum class DetectionOutcome : std::uint8_t {
+  kTruePositive,
+  kFalsePositive,
+  kCrowd,           // lies in a crowd region of its class: neither right nor wrong
+  kBelowThreshold,  // score under the threshold: not considered
+};
+
+enum class TruthOutcome : std::uint8_t {
+  kMatched,
+  kMissed,
+  kCrowd,  // a crowd region: never missed
+};
+
+struct ImageMatch {
+  std::vector<DetectionOutcome> detections;  // one per input detection, in input order
+  std::vector<std::ptrdiff_t> matched_truth;  // per detection: index of its ground truth, or -1
+  std::vector<TruthOutcome> truth;            // one per input annotation, in input order
+  std::size_t true_positives = 0;
+  std::size_t false_positives = 0;
+  std::size_t missed = 0;  // false negatives
+
+  bool has_errors() const { return false_positives > 0 || missed > 0; }
+};
+
+struct MatchOptions {
+  double iou_threshold = 0.5;
+  double score_threshold = 0.0;  // detections scoring below it are left out
+};
+
+// `truth` and `detections` belong to the same image. Category ids are compared as they are.
+ImageMatch match_image(std::span<const Annotation> truth, std::span<const Detection> detections,
+                       const MatchOptions& options = {});
+
+}  // namespace ds

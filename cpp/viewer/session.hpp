@@ -1,0 +1,121 @@
+#pragma once
+// What `view` and `render` share: a run config's dataset, ground truth per image, and where the
+// detections come from (a saved results file, or models run on demand and cached per model and
+// image), composed into drawn frames. No window here: `render` uses it headless.
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/classes/class_map.hpp"
+#include "core/dataset/dataset.hpp"
+#include "core/eval/image_match.hpp"
+
+namespace ds::host {
+class Inferencer;
+class PythonRuntime;
+}  // namespace ds::host
+
+namespace ds::viewer {
+
+struct SessionOptions {
+  std::filesystem::path config;              // the run config
+  std::vector<std::filesystem::path> models;  // empty: the run config's model
+  std::optional<std::filesystem::path> results;  // saved detections instead of a model
+  std::optional<std::filesystem::path> output;   // default: the run config's output
+  std::size_t limit = 0;                         // 0: every image
+  bool verbose = false;
+};
+
+// What the user toggles.
+struct ViewState {
+  double score_threshold = 0.5;
+  bool show_truth = true;
+  bool show_detections = true;
+  bool show_help = false;
+};
+
+struct ImageDetections {
+  std::vector<Detection> detections;
+  std::optional<double> inference_ms;  // absent for saved detections
+};
+
+struct Frame {
+  cv::Mat canvas;     // what the window shows / render writes
+  ImageMatch match;   // at the state's score threshold
+  std::string log;    // one machine-readable line describing the frame
+  std::string problem;  // shown instead of detections: an unreadable image, a failed model
+};
+
+class Session {
+ public:
+  // Reads the run config and the dataset and checks every model config. With models, starts
+  // Python and loads the first one (a failure there is an error); with a results file, Python
+  // is never started.
+  explicit Session(const SessionOptions& options);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  std::size_t size() const { return images_.size(); }
+  const Image& image(std::size_t i) const { return *images_[i]; }
+  const std::filesystem::path& output_dir() const { return output_; }
+  const Dataset& dataset() const { return dataset_; }
+
+  // Models given (1 with the run config's model, 0 with a results file).
+  std::size_t model_count() const { return models_.size(); }
+  std::size_t current_model() const { return current_; }
+  // Switches to the next model (cycling), loading it if it is new. A model that fails to load
+  // stays selected and shows its error (`problem()`) instead of detections.
+  void next_model();
+  // Reads the current model's config again and reloads it, dropping its cached detections.
+  void reload_model();
+  // The model's name, or the results file's name.
+  std::string source_name() const;
+  // Why there are no detections (the current model failed to load or run); empty when fine.
+  const std::string& problem() const;
+
+  // The current source's detections on image i: cached; runs the model when needed.
+  const ImageDetections& detections(std::size_t i);
+  ImageMatch match(std::size_t i, double score_threshold);
+
+  // The decoded image (the last one is kept).
+  const cv::Mat& pixels(std::size_t i);
+
+  Frame frame(std::size_t i, const ViewState& state, const std::string& log_prefix);
+
+ private:
+  struct Model;
+  void load(Model& model);
+
+  Dataset dataset_;
+  std::vector<const Image*> images_;
+  std::vector<std::vector<Annotation>> truth_;  // per entry of images_
+  std::map<std::int64_t, std::string> category_names_;
+  std::map<std::string, std::string> class_map_;
+  std::filesystem::path output_;
+  bool verbose_ = false;
+
+  // Saved detections, per entry of images_.
+  std::optional<std::filesystem::path> results_file_;
+  std::vector<ImageDetections> saved_;
+
+  // Declared before the models: inferencers (Python objects) must go before the interpreter.
+  std::unique_ptr<host::PythonRuntime> python_;
+  std::vector<std::unique_ptr<Model>> models_;
+  std::size_t current_ = 0;
+
+  std::size_t decoded_index_ = static_cast<std::size_t>(-1);
+  cv::Mat decoded_;
+};
+
+// A file-name-safe version of a model name (for screenshots).
+std::string file_safe(std::string_view name);
+
+}  // namespace ds::viewer

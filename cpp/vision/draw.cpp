@@ -1,0 +1,304 @@
+#include "vision/draw.hpp"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "core/util/error.hpp"
+#include "core/util/files.hpp"
+#include "core/util/text.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ds::vision {
+namespace {
+
+// Canvas limits: below kMinWidth labels crowd the picture; above the maximum it leaves a screen.
+constexpr int kMinWidth = 640;
+constexpr int kMaxWidth = 1600;
+constexpr int kMaxHeight = 900;
+constexpr int kRowHeight = 24;
+constexpr int kFooterHeight = 2 * kRowHeight;
+constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
+constexpr double kFontScale = 0.45;
+const cv::Scalar kFooterColor{40, 40, 40};
+const cv::Scalar kTextColor{235, 235, 235};
+const cv::Scalar kMessageColor{0, 94, 213};
+
+enum class Dash { kSolid, kDashed, kDotted };
+
+struct Style {
+  cv::Scalar color;
+  int thickness;
+  Dash dash;
+};
+
+const Style kTruePositiveStyle{colors::kTruePositive, 2, Dash::kSolid};
+const Style kFalsePositiveStyle{colors::kFalsePositive, 2, Dash::kSolid};
+const Style kCrowdDetectionStyle{colors::kCrowd, 1, Dash::kSolid};
+const Style kTruthStyle{colors::kTruth, 2, Dash::kDashed};
+const Style kMissedStyle{colors::kMissed, 3, Dash::kDashed};
+const Style kCrowdStyle{colors::kCrowd, 2, Dash::kDotted};
+
+// Boxes use LINE_8 (no anti-aliasing): their pixels carry exactly the style's colour, which is
+// what people (and the tests) look for.
+void dashed_line(cv::Mat& canvas, cv::Point a, cv::Point b, const Style& style) {
+  if (style.dash == Dash::kSolid) {
+    cv::line(canvas, a, b, style.color, style.thickness, cv::LINE_8);
+    return;
+  }
+  const double on = style.dash == Dash::kDashed ? 9 : 2;
+  const double off = style.dash == Dash::kDashed ? 6 : 5;
+  const double length = std::hypot(b.x - a.x, b.y - a.y);
+  if (length < 1) return;
+  const double dx = (b.x - a.x) / length, dy = (b.y - a.y) / length;
+  for (double t = 0; t < length; t += on + off) {
+    const double end = std::min(t + on, length);
+    cv::line(canvas, {static_cast<int>(std::lround(a.x + dx * t)), static_cast<int>(std::lround(a.y + dy * t))},
+             {static_cast<int>(std::lround(a.x + dx * end)), static_cast<int>(std::lround(a.y + dy * end))},
+             style.color, style.thickness, cv::LINE_8);
+  }
+}
+
+void styled_rect(cv::Mat& canvas, const cv::Rect& r, const Style& style) {
+  const cv::Point tl = r.tl(), tr{r.x + r.width, r.y}, br = r.br(), bl{r.x, r.y + r.height};
+  dashed_line(canvas, tl, tr, style);
+  dashed_line(canvas, tr, br, style);
+  dashed_line(canvas, br, bl, style);
+  dashed_line(canvas, bl, tl, style);
+}
+
+cv::Rect to_canvas(const Box& b, double scale) {
+  const int x1 = static_cast<int>(std::lround(b.x * scale));
+  const int y1 = static_cast<int>(std::lround(b.y * scale));
+  const int x2 = static_cast<int>(std::lround((b.x + b.w) * scale));
+  const int y2 = static_cast<int>(std::lround((b.y + b.h) * scale));
+  return {x1, y1, std::max(1, x2 - x1), std::max(1, y2 - y1)};
+}
+
+cv::Scalar text_color_on(const cv::Scalar& background) {
+  const double luma = 0.114 * background[0] + 0.587 * background[1] + 0.299 * background[2];
+  return luma >= 128 ? cv::Scalar{0, 0, 0} : cv::Scalar{255, 255, 255};
+}
+
+// A filled tag with text. `anchor` is the box corner it belongs to; above says which side.
+void tag(cv::Mat& canvas, const std::string& text, cv::Point anchor, bool above, const cv::Scalar& color,
+         const cv::Rect& area) {
+  int baseline = 0;
+  const cv::Size size = cv::getTextSize(text, kFont, kFontScale, 1, &baseline);
+  const int h = size.height + baseline + 4, w = size.width + 6;
+  int y = above ? anchor.y - h : anchor.y;
+  if (y < area.y) y = anchor.y;                         // no room above: inside the box
+  if (y + h > area.y + area.height) y = anchor.y - h;  // no room below: above the corner
+  const int x = std::clamp(anchor.x, area.x, std::max(area.x, area.x + area.width - w));
+  const cv::Rect r(x, y, w, h);
+  cv::rectangle(canvas, r, color, cv::FILLED);
+  cv::putText(canvas, text, {x + 3, y + h - baseline - 2}, kFont, kFontScale, text_color_on(color), 1, cv::LINE_AA);
+}
+
+std::string score_text(double score) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.2f", score);
+  return buf;
+}
+
+// Text shrunk (down to a floor) to fit `width`.
+void fitted_text(cv::Mat& canvas, const std::string& text, cv::Point origin, int width, const cv::Scalar& color) {
+  double scale = kFontScale;
+  while (scale > 0.3 && cv::getTextSize(text, kFont, scale, 1, nullptr).width > width) scale -= 0.025;
+  cv::putText(canvas, text, origin, kFont, scale, color, 1, cv::LINE_AA);
+}
+
+// A legend entry: a short line in the style, then its text. Returns the x after it.
+int legend_entry(cv::Mat& canvas, int x, int y, const Style& style, const std::string& text) {
+  const int mid = y + kRowHeight / 2;
+  dashed_line(canvas, {x, mid}, {x + 26, mid}, style);
+  x += 32;
+  cv::putText(canvas, text, {x, mid + 5}, kFont, kFontScale, kTextColor, 1, cv::LINE_AA);
+  return x + cv::getTextSize(text, kFont, kFontScale, 1, nullptr).width + 16;
+}
+
+std::string status_line(const FrameStatus& s) {
+  std::string out = std::to_string(s.index + 1) + "/" + std::to_string(s.count) + "   " + s.file_name + "   " + s.source;
+  if (s.inference_ms) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " (%.1f ms)", *s.inference_ms);
+    out += buf;
+  }
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "   score >= %.2f   IoU 0.5", s.score_threshold);
+  return out + buf;
+}
+
+void draw_footer(cv::Mat& canvas, int top, const FrameContent& c) {
+  cv::rectangle(canvas, cv::Rect(0, top, canvas.cols, kFooterHeight), kFooterColor, cv::FILLED);
+  const int width = canvas.cols - 16;
+  fitted_text(canvas, status_line(c.status), {8, top + 17}, width, kTextColor);
+  const int y = top + kRowHeight;
+  if (!c.status.message.empty()) {
+    fitted_text(canvas, c.status.message, {8, y + 17}, width, kMessageColor);
+    return;
+  }
+  const ImageMatch* m = c.match;
+  const auto count = [&](std::size_t n) { return m ? " " + std::to_string(n) : std::string(); };
+  int x = 8;
+  if (c.show_detections) {
+    x = legend_entry(canvas, x, y, kTruePositiveStyle, "TP" + count(m ? m->true_positives : 0));
+    x = legend_entry(canvas, x, y, kFalsePositiveStyle, "FP" + count(m ? m->false_positives : 0));
+  } else {
+    x = legend_entry(canvas, x, y, {kFooterColor, 1, Dash::kSolid}, "detections hidden (d)");
+  }
+  if (c.show_truth) {
+    x = legend_entry(canvas, x, y, kMissedStyle, "missed" + count(m ? m->missed : 0));
+    x = legend_entry(canvas, x, y, kTruthStyle, "truth");
+    x = legend_entry(canvas, x, y, kCrowdStyle, "crowd");
+  } else {
+    x = legend_entry(canvas, x, y, {kFooterColor, 1, Dash::kSolid}, "truth hidden (g)");
+  }
+  const std::string hint = "h: help";
+  const int hint_width = cv::getTextSize(hint, kFont, kFontScale, 1, nullptr).width;
+  if (x + hint_width < canvas.cols - 8)
+    cv::putText(canvas, hint, {canvas.cols - 8 - hint_width, y + 17}, kFont, kFontScale, kTextColor, 1, cv::LINE_AA);
+}
+
+void draw_help(cv::Mat& canvas, int image_height) {
+  const auto lines = key_help();
+  const int line_h = 22;
+  const int h = std::min(image_height, static_cast<int>(lines.size() + 1) * line_h + 16);
+  const int w = std::min(canvas.cols, 420);
+  const cv::Rect panel((canvas.cols - w) / 2, std::max(0, (image_height - h) / 2), w, h);
+  cv::Mat roi = canvas(panel);
+  cv::Mat dark(roi.size(), roi.type(), cv::Scalar(0, 0, 0));
+  cv::addWeighted(roi, 0.2, dark, 0.8, 0, roi);
+  int y = panel.y + 8 + line_h - 6;
+  cv::putText(canvas, "Keys", {panel.x + 12, y}, kFont, 0.5, kTextColor, 1, cv::LINE_AA);
+  for (const auto& [key, what] : lines) {
+    y += line_h;
+    if (y > panel.y + panel.height) break;
+    cv::putText(canvas, std::string(key), {panel.x + 12, y}, kFont, kFontScale, colors::kMissed, 1, cv::LINE_AA);
+    cv::putText(canvas, std::string(what), {panel.x + 140, y}, kFont, kFontScale, kTextColor, 1, cv::LINE_AA);
+  }
+}
+
+}  // namespace
+
+std::span<const std::pair<std::string_view, std::string_view>> key_help() {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kKeys{{
+      {"n  Right  Space", "next image"},
+      {"p  Left", "previous image"},
+      {"e  /  E", "next / previous image with errors"},
+      {"g", "show or hide ground truth"},
+      {"d", "show or hide detections"},
+      {"[  ]", "score threshold down / up"},
+      {"m", "switch to the next model"},
+      {"r", "reload the model's config"},
+      {"s", "save a screenshot"},
+      {"h", "show or hide this help"},
+      {"q  Esc", "quit"},
+      {"", "IoU 0.5, same class; crowd is ignored"},
+  }};
+  return kKeys;
+}
+
+double display_scale(int width, int height) {
+  if (width <= 0 || height <= 0) return 1.0;
+  if (width > kMaxWidth || height > kMaxHeight)
+    return std::min(static_cast<double>(kMaxWidth) / width, static_cast<double>(kMaxHeight) / height);
+  // A whole factor keeps pixels square and crisp (nearest neighbour).
+  int factor = 1;
+  while (width * factor < kMinWidth && width * (factor + 1) <= kMaxWidth && height * (factor + 1) <= kMaxHeight)
+    ++factor;
+  return factor;
+}
+
+cv::Mat draw_frame(const cv::Mat& image, const FrameContent& c) {
+  const double scale = display_scale(image.cols, image.rows);
+  cv::Mat scaled;
+  if (scale == 1.0) {
+    scaled = image;
+  } else {
+    cv::resize(image, scaled, {}, scale, scale, scale > 1 ? cv::INTER_NEAREST : cv::INTER_AREA);
+  }
+  const int width = std::max(scaled.cols, kMinWidth);
+  cv::Mat canvas(scaled.rows + kFooterHeight, width, CV_8UC3, kFooterColor);
+  scaled.copyTo(canvas(cv::Rect(0, 0, scaled.cols, scaled.rows)));
+  const cv::Rect area(0, 0, scaled.cols, scaled.rows);
+
+  const ImageMatch* m = c.match;
+  const auto name = [&](std::int64_t id) { return c.category_name ? c.category_name(id) : std::to_string(id); };
+  struct Label {
+    std::string text;
+    cv::Point anchor;
+    bool above;
+    cv::Scalar color;
+  };
+  std::vector<Label> labels;
+
+  if (c.show_truth) {
+    // Matched and crowd first, missed on top of them.
+    for (const bool missed_pass : {false, true}) {
+      for (std::size_t g = 0; g < c.truth.size(); ++g) {
+        const TruthOutcome o = m ? m->truth[g] : TruthOutcome::kMatched;
+        if ((o == TruthOutcome::kMissed) != missed_pass) continue;
+        const Style& style = o == TruthOutcome::kMissed ? kMissedStyle
+                             : o == TruthOutcome::kCrowd ? kCrowdStyle
+                                                         : kTruthStyle;
+        const cv::Rect r = to_canvas(c.truth[g].bbox, scale);
+        styled_rect(canvas, r, style);
+        if (o == TruthOutcome::kMissed)
+          labels.push_back({"missed " + name(c.truth[g].category_id), {r.x, r.y + r.height}, false, style.color});
+        else if (o == TruthOutcome::kMatched && !c.show_detections)
+          labels.push_back({name(c.truth[g].category_id), {r.x, r.y + r.height}, false, style.color});
+      }
+    }
+  }
+  if (c.show_detections) {
+    // Lowest score first, so the most confident boxes end up on top.
+    std::vector<std::size_t> order;
+    for (std::size_t d = 0; d < c.detections.size(); ++d)
+      if (!m || m->detections[d] != DetectionOutcome::kBelowThreshold) order.push_back(d);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return c.detections[a].score < c.detections[b].score;
+    });
+    for (const std::size_t d : order) {
+      const DetectionOutcome o = m ? m->detections[d] : DetectionOutcome::kFalsePositive;
+      const Style& style = o == DetectionOutcome::kTruePositive ? kTruePositiveStyle
+                           : o == DetectionOutcome::kCrowd       ? kCrowdDetectionStyle
+                                                                 : kFalsePositiveStyle;
+      const cv::Rect r = to_canvas(c.detections[d].bbox, scale);
+      styled_rect(canvas, r, style);
+      if (o != DetectionOutcome::kCrowd)
+        labels.push_back({name(c.detections[d].category_id) + " " + score_text(c.detections[d].score), r.tl(), true,
+                          style.color});
+    }
+  }
+  for (const Label& l : labels) tag(canvas, l.text, l.anchor, l.above, l.color, area);
+
+  if (c.show_help) draw_help(canvas, scaled.rows);
+  draw_footer(canvas, scaled.rows, c);
+  return canvas;
+}
+
+void write_image(const fs::path& path, const cv::Mat& image) {
+  const std::string ext = to_lower(path.extension().string());
+  std::vector<int> params;
+  if (ext == ".jpg" || ext == ".jpeg") {
+    params = {cv::IMWRITE_JPEG_QUALITY, 92};
+  } else if (ext != ".png") {
+    throw Error(path.string() + ": cannot write '" + ext + "' images (use .png or .jpg)");
+  }
+  std::vector<unsigned char> bytes;
+  try {
+    if (!cv::imencode(ext, image, bytes, params)) throw Error(path.string() + ": cannot encode the image");
+  } catch (const cv::Exception& e) {
+    throw Error(path.string() + ": cannot encode the image: " + e.msg);
+  }
+  write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+}  // namespace ds::vision

@@ -1,0 +1,67 @@
+#pragma once
+// Draws ground truth and detections over an image, with a status line and a legend: the picture
+// `view` shows in its window and `render` writes to files. Headless (no window).
+//
+// The visual language: detections are solid boxes (true positive: green, false positive:
+// vermillion), ground truth is dashed (matched: sky blue, missed: yellow and thicker), crowd
+// regions are dotted grey. Colours are from the Okabe-Ito palette (safe for colour-blind
+// viewers); the line style tells truth from detections without colour.
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "core/dataset/dataset.hpp"
+#include "core/eval/image_match.hpp"
+
+namespace ds::vision {
+
+// BGR, as OpenCV stores pixels.
+namespace colors {
+inline const cv::Scalar kTruePositive{115, 158, 0};   // bluish green
+inline const cv::Scalar kFalsePositive{0, 94, 213};   // vermillion
+inline const cv::Scalar kTruth{233, 180, 86};         // sky blue
+inline const cv::Scalar kMissed{66, 228, 240};        // yellow
+inline const cv::Scalar kCrowd{160, 160, 160};        // grey
+}  // namespace colors
+
+// What the status line says.
+struct FrameStatus {
+  std::size_t index = 0;  // 0-based
+  std::size_t count = 0;
+  std::string file_name;
+  std::string source;                  // the model's name, or the results file's
+  std::optional<double> inference_ms;  // absent for saved detections
+  double score_threshold = 0;
+  std::string message;  // a problem to show instead of the counts (e.g. the model failed)
+};
+
+struct FrameContent {
+  std::span<const Annotation> truth;
+  std::span<const Detection> detections;
+  const ImageMatch* match = nullptr;  // outcomes for truth and detections, same order
+  std::function<std::string(std::int64_t)> category_name;
+  bool show_truth = true;
+  bool show_detections = true;
+  bool show_help = false;
+  FrameStatus status;
+};
+
+// The help overlay's lines: key and what it does.
+std::span<const std::pair<std::string_view, std::string_view>> key_help();
+
+// The image scaled for viewing (small images are enlarged by a whole factor so labels stay
+// readable, big ones shrunk to fit a screen), with the boxes, labels, status line and legend.
+cv::Mat draw_frame(const cv::Mat& image, const FrameContent& content);
+
+// The scale draw_frame uses for an image of this size (canvas pixels per image pixel).
+double display_scale(int width, int height);
+
+// Writes a PNG or JPEG (by the extension) atomically. Throws ds::Error.
+void write_image(const std::filesystem::path& path, const cv::Mat& image);
+
+}  // namespace ds::vision
