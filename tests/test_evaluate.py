@@ -144,7 +144,7 @@ def test_run_config_without_dataset(tmp_path: Path) -> None:
     cfg = write(tmp_path / "run.yaml", "model: x.yaml\n")
     result = run_ds("evaluate", cfg)
     assert result.returncode == 1
-    assert error_line(result) == f"{cfg}:1: dataset: missing"
+    assert error_line(result) == f"detection-studio: error: {cfg}:1: dataset: missing"
 
 
 @pytest.mark.parametrize(
