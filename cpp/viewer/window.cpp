@@ -115,6 +115,9 @@ int run_window(Session& session, ViewState state) {
           std::cout << "view: only one detection source (give --model several times to switch)" << std::endl;
           redraw = false;
         } else {
+          // Loading a model the first time takes a few seconds: say what is happening.
+          std::cout << "view: switching to model " << (session.current_model() + 1) % session.model_count() + 1
+                    << "/" << session.model_count() << std::endl;
           session.next_model();
         }
         break;

@@ -45,23 +45,22 @@ const Style kTruthStyle{colors::kTruth, 2, Dash::kDashed};
 const Style kMissedStyle{colors::kMissed, 3, Dash::kDashed};
 const Style kCrowdStyle{colors::kCrowd, 2, Dash::kDotted};
 
-// Boxes use LINE_8 (no anti-aliasing): their pixels carry exactly the style's colour, which is
-// what people (and the tests) look for.
+// Box edges and legend samples are horizontal or vertical: dashes are filled rectangles, so
+// every dash is exactly `on` pixels long and carries exactly the style's colour (no caps, no
+// anti-aliasing), which is what people (and the tests) look for.
 void dashed_line(cv::Mat& canvas, cv::Point a, cv::Point b, const Style& style) {
-  if (style.dash == Dash::kSolid) {
-    cv::line(canvas, a, b, style.color, style.thickness, cv::LINE_8);
-    return;
-  }
-  const double on = style.dash == Dash::kDashed ? 9 : 2;
-  const double off = style.dash == Dash::kDashed ? 6 : 5;
-  const double length = std::hypot(b.x - a.x, b.y - a.y);
-  if (length < 1) return;
-  const double dx = (b.x - a.x) / length, dy = (b.y - a.y) / length;
-  for (double t = 0; t < length; t += on + off) {
-    const double end = std::min(t + on, length);
-    cv::line(canvas, {static_cast<int>(std::lround(a.x + dx * t)), static_cast<int>(std::lround(a.y + dy * t))},
-             {static_cast<int>(std::lround(a.x + dx * end)), static_cast<int>(std::lround(a.y + dy * end))},
-             style.color, style.thickness, cv::LINE_8);
+  const bool horizontal = a.y == b.y;
+  const int from = horizontal ? std::min(a.x, b.x) : std::min(a.y, b.y);
+  const int to = horizontal ? std::max(a.x, b.x) : std::max(a.y, b.y);  // inclusive
+  const int across = (horizontal ? a.y : a.x) - style.thickness / 2;
+  const int on = style.dash == Dash::kSolid ? to - from + 1 : style.dash == Dash::kDashed ? 10 : 3;
+  const int off = style.dash == Dash::kDashed ? 6 : 4;
+  for (int t = from; t <= to; t += on + off) {
+    const int length = std::min(on, to - t + 1);
+    const cv::Rect dash = horizontal ? cv::Rect(t, across, length, style.thickness)
+                                     : cv::Rect(across, t, style.thickness, length);
+    const cv::Rect visible = dash & cv::Rect(0, 0, canvas.cols, canvas.rows);
+    if (visible.area() > 0) canvas(visible).setTo(style.color);
   }
 }
 
