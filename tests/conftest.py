@@ -30,6 +30,7 @@ def run_ds(
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,  # callers assert on the exit code
     )
 
 
