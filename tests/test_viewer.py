@@ -221,6 +221,14 @@ def test_render_and_view_reject_bad_input(scene: Path, tmp_path: Path) -> None:
                          "--output", tmp_path)
     assert bad_results.returncode == 1
     assert "none.json" in error_line(bad_results)
+    # Detections for images the dataset does not have are left out, with a warning.
+    stray = tmp_path / "stray.json"
+    stray.write_text(json.dumps([{"image_id": 999, "category_id": 1, "bbox": [1, 2, 3, 4],
+                                  "score": 0.9}]))
+    result = run_ds("render", scene / "run.yaml", "--results", stray, "--output", tmp_path / "s")
+    assert result.returncode == 0, result.stderr
+    assert "1 detections are for images that are not in the dataset" in result.stderr
+    assert "TP 0, FP 0" in result.stdout
 
 
 class FileOpens:

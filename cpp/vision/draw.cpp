@@ -153,7 +153,7 @@ void draw_footer(cv::Mat& canvas, int top, const FrameContent& c) {
     x = legend_entry(canvas, x, y, {kFooterColor, 1, Dash::kSolid}, "detections hidden (d)");
   }
   if (c.show_truth) {
-    x = legend_entry(canvas, x, y, kMissedStyle, "missed" + count(m ? m->missed : 0));
+    x = legend_entry(canvas, x, y, kMissedStyle, "FN" + count(m ? m->missed : 0));
     x = legend_entry(canvas, x, y, kTruthStyle, "truth");
     x = legend_entry(canvas, x, y, kCrowdStyle, "crowd");
   } else {
