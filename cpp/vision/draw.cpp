@@ -7,6 +7,8 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "core/util/error.hpp"
@@ -85,19 +87,50 @@ cv::Scalar text_color_on(const cv::Scalar& background) {
   return luma >= 128 ? cv::Scalar{0, 0, 0} : cv::Scalar{255, 255, 255};
 }
 
-// A filled tag with text. `anchor` is the box corner it belongs to; above says which side.
-void tag(cv::Mat& canvas, const std::string& text, cv::Point anchor, bool above, const cv::Scalar& color,
-         const cv::Rect& area) {
-  int baseline = 0;
-  const cv::Size size = cv::getTextSize(text, kFont, kFontScale, 1, &baseline);
-  const int h = size.height + baseline + 4, w = size.width + 6;
-  int y = above ? anchor.y - h : anchor.y;
-  if (y < area.y) y = anchor.y;                         // no room above: inside the box
-  if (y + h > area.y + area.height) y = anchor.y - h;  // no room below: above the corner
-  const int x = std::clamp(anchor.x, area.x, std::max(area.x, area.x + area.width - w));
-  const cv::Rect r(x, y, w, h);
-  cv::rectangle(canvas, r, color, cv::FILLED);
-  cv::putText(canvas, text, {x + 3, y + h - baseline - 2}, kFont, kFontScale, text_color_on(color), 1, cv::LINE_AA);
+struct Tag {
+  std::string text;
+  cv::Rect box;    // the box it names
+  bool above;      // preferred side: over the box's top (detections) or under its bottom (truth)
+  cv::Scalar color;
+};
+
+// Where a tag goes: outside the box on its preferred side, inside it on that side, then the same
+// on the other side; the first spot in the picture that covers no tag placed before it. When
+// every spot is taken, the first one that fits.
+cv::Rect place_tag(const Tag& t, cv::Size size, const cv::Rect& area, std::span<const cv::Rect> taken) {
+  const cv::Rect& b = t.box;
+  const int top_out = b.y - size.height, top_in = b.y, bottom_out = b.y + b.height, bottom_in = b.y + b.height - size.height;
+  const std::array<int, 4> ys = t.above ? std::array{top_out, top_in, bottom_out, bottom_in}
+                                        : std::array{bottom_out, bottom_in, top_out, top_in};
+  const int x = std::clamp(b.x, area.x, std::max(area.x, area.x + area.width - size.width));
+  std::optional<cv::Rect> fallback;
+  for (const int y : ys) {
+    const cv::Rect r(x, y, size.width, size.height);
+    if ((r & area) != r) continue;
+    if (!fallback) fallback = r;
+    if (std::none_of(taken.begin(), taken.end(), [&](const cv::Rect& o) { return (o & r).area() > 0; })) return r;
+  }
+  return fallback.value_or(cv::Rect(x, std::clamp(top_in, area.y, std::max(area.y, area.y + area.height - size.height)),
+                                    size.width, size.height));
+}
+
+// Places tags in the given order (most important first) and draws them in reverse, so an
+// important tag is never hidden under a less important one.
+void draw_tags(cv::Mat& canvas, std::span<const Tag> tags, const cv::Rect& area) {
+  std::vector<cv::Rect> placed;
+  std::vector<int> baselines;
+  for (const Tag& t : tags) {
+    int baseline = 0;
+    const cv::Size text = cv::getTextSize(t.text, kFont, kFontScale, 1, &baseline);
+    placed.push_back(place_tag(t, {text.width + 6, text.height + baseline + 4}, area, placed));
+    baselines.push_back(baseline);
+  }
+  for (std::size_t i = tags.size(); i-- > 0;) {
+    const cv::Rect& r = placed[i];
+    canvas(r & cv::Rect(0, 0, canvas.cols, canvas.rows)).setTo(tags[i].color);
+    cv::putText(canvas, tags[i].text, {r.x + 3, r.y + r.height - baselines[i] - 2}, kFont, kFontScale,
+                text_color_on(tags[i].color), 1, cv::LINE_AA);
+  }
 }
 
 std::string score_text(double score) {
@@ -230,13 +263,7 @@ cv::Mat draw_frame(const cv::Mat& image, const FrameContent& c) {
 
   const ImageMatch* m = c.match;
   const auto name = [&](std::int64_t id) { return c.category_name ? c.category_name(id) : std::to_string(id); };
-  struct Label {
-    std::string text;
-    cv::Point anchor;
-    bool above;
-    cv::Scalar color;
-  };
-  std::vector<Label> labels;
+  std::vector<Tag> truth_tags, detection_tags;
 
   if (c.show_truth) {
     // Matched and crowd first, missed on top of them.
@@ -250,9 +277,9 @@ cv::Mat draw_frame(const cv::Mat& image, const FrameContent& c) {
         const cv::Rect r = to_canvas(c.truth[g].bbox, scale);
         styled_rect(canvas, r, style);
         if (o == TruthOutcome::kMissed)
-          labels.push_back({"missed " + name(c.truth[g].category_id), {r.x, r.y + r.height}, false, style.color});
+          truth_tags.push_back({"missed " + name(c.truth[g].category_id), r, false, style.color});
         else if (o == TruthOutcome::kMatched && !c.show_detections)
-          labels.push_back({name(c.truth[g].category_id), {r.x, r.y + r.height}, false, style.color});
+          truth_tags.push_back({name(c.truth[g].category_id), r, false, style.color});
       }
     }
   }
@@ -272,11 +299,14 @@ cv::Mat draw_frame(const cv::Mat& image, const FrameContent& c) {
       const cv::Rect r = to_canvas(c.detections[d].bbox, scale);
       styled_rect(canvas, r, style);
       if (o != DetectionOutcome::kCrowd)
-        labels.push_back({name(c.detections[d].category_id) + " " + score_text(c.detections[d].score), r.tl(), true,
-                          style.color});
+        detection_tags.push_back({name(c.detections[d].category_id) + " " + score_text(c.detections[d].score), r,
+                                  true, style.color});
     }
   }
-  for (const Label& l : labels) tag(canvas, l.text, l.anchor, l.above, l.color, area);
+  // Most important first: detections by descending score, then missed objects.
+  std::vector<Tag> tags(detection_tags.rbegin(), detection_tags.rend());
+  tags.insert(tags.end(), truth_tags.begin(), truth_tags.end());
+  draw_tags(canvas, tags, area);
 
   if (c.show_help) draw_help(canvas, scaled.rows);
   draw_footer(canvas, scaled.rows, c);
