@@ -199,7 +199,7 @@ const ImageDetections& Session::detections(std::size_t i) {
 }
 
 ImageMatch Session::match(std::size_t i, double score_threshold) {
-  return match_image(truth_[i], detections(i).detections, {.iou_threshold = 0.5, .score_threshold = score_threshold});
+  return match_image(truth_[i], detections(i).detections, {.iou_threshold = kMatchIou, .score_threshold = score_threshold});
 }
 
 Frame Session::frame(std::size_t i, const ViewState& state, const std::string& log_prefix) {
@@ -219,7 +219,7 @@ Frame Session::frame(std::size_t i, const ViewState& state, const std::string& l
     const Image& im = *images_[i];
     image = cv::Mat(im.height > 0 ? im.height : 480, im.width > 0 ? im.width : 640, CV_8UC3, cv::Scalar(90, 90, 90));
   }
-  f.match = match_image(truth_[i], dets->detections, {.iou_threshold = 0.5, .score_threshold = state.score_threshold});
+  f.match = match_image(truth_[i], dets->detections, {.iou_threshold = kMatchIou, .score_threshold = state.score_threshold});
 
   vision::FrameContent content;
   content.truth = truth_[i];
@@ -234,7 +234,8 @@ Frame Session::frame(std::size_t i, const ViewState& state, const std::string& l
   content.show_help = state.show_help;
   std::string source = source_name();
   if (models_.size() > 1) source += " [" + std::to_string(current_ + 1) + "/" + std::to_string(models_.size()) + "]";
-  content.status = {i, images_.size(), images_[i]->file_name, source, dets->inference_ms, state.score_threshold, message};
+  content.status = {i, images_.size(), images_[i]->file_name, source, dets->inference_ms, state.score_threshold,
+                    kMatchIou, message};
   f.canvas = vision::draw_frame(image, content);
 
   const auto on = [](bool b) { return b ? "on" : "off"; };

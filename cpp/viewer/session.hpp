@@ -24,6 +24,9 @@ class PythonRuntime;
 
 namespace ds::viewer {
 
+// Detections count as found at this overlap (COCO's AP50 criterion).
+inline constexpr double kMatchIou = 0.5;
+
 struct SessionOptions {
   std::filesystem::path config;              // the run config
   std::vector<std::filesystem::path> models;  // empty: the run config's model

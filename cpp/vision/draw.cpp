@@ -162,8 +162,8 @@ std::string status_line(const FrameStatus& s) {
     std::snprintf(buf, sizeof buf, " (%.1f ms)", *s.inference_ms);
     out += buf;
   }
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "   score >= %.2f   IoU 0.5", s.score_threshold);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "   score >= %.2f   IoU %g", s.score_threshold, s.iou_threshold);
   return out + buf;
 }
 

@@ -37,6 +37,7 @@ struct FrameStatus {
   std::string source;                  // the model's name, or the results file's
   std::optional<double> inference_ms;  // absent for saved detections
   double score_threshold = 0;
+  double iou_threshold = 0.5;
   std::string message;  // a problem to show instead of the counts (e.g. the model failed)
 };
 

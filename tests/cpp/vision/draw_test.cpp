@@ -32,7 +32,7 @@ struct Scene {
     c.truth = truth;
     c.detections = detections;
     c.match = &match;
-    c.status = {0, 1, "a.png", "model", 12.5, 0.5, ""};
+    c.status = {0, 1, "a.png", "model", 12.5, 0.5, 0.5, ""};
     return c;
   }
 };
