@@ -46,8 +46,8 @@ int run_convert(const ParsedArgs& args) {
   const FormatKeeps keeps = format.keeps();
   const auto note = [&](std::size_t n, bool kept, const char* what) {
     if (n > 0 && !kept)
-      std::cout << "note: " << format.name() << " has no " << what << " flag: " << plural(n, "box", "boxes")
-                << " with it written as ordinary boxes\n";
+      std::cout << "note: " << format.name() << " has no " << what << " flag: " << n << " " << what
+                << (n == 1 ? " box is" : " boxes are") << " written as ordinary boxes\n";
   };
   note(flags.crowd, keeps.crowd, "crowd");
   note(flags.difficult, keeps.difficult, "difficult");

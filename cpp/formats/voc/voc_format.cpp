@@ -129,6 +129,17 @@ void read_xml(const fs::path& file, const fs::path& rel, const Layout& layout, C
   }
 }
 
+// A box edge pair in whole pixels (0-based start, end). A box thinner than a pixel would round
+// to nothing: it becomes the one pixel holding its centre, which stays within a pixel of it.
+std::pair<double, double> pixel_span(double start, double size) {
+  double a = std::round(start), b = std::round(start + size);
+  if (size > 0 && b <= a) {
+    a = std::floor(start + size / 2);
+    b = a + 1;
+  }
+  return {a, b};
+}
+
 }  // namespace
 
 Dataset VocFormat::read(const ConfigNode& spec, const ReadOptions& options) const {
@@ -190,8 +201,8 @@ void VocFormat::write(const Dataset& dataset, const fs::path& dir, const WriteOp
       o.append_child("truncated").text() = a->truncated ? 1 : 0;
       o.append_child("difficult").text() = a->difficult ? 1 : 0;
       // Whole pixels, 1-based, inclusive: round the edges, then shift the left/top edge by one.
-      const double x1 = std::round(a->bbox.x), y1 = std::round(a->bbox.y);
-      const double x2 = std::round(a->bbox.x + a->bbox.w), y2 = std::round(a->bbox.y + a->bbox.h);
+      const auto [x1, x2] = pixel_span(a->bbox.x, a->bbox.w);
+      const auto [y1, y2] = pixel_span(a->bbox.y, a->bbox.h);
       pugi::xml_node b = o.append_child("bndbox");
       b.append_child("xmin").text() = static_cast<long long>(x1) + 1;
       b.append_child("ymin").text() = static_cast<long long>(y1) + 1;

@@ -39,10 +39,24 @@ std::vector<fs::path> read_list(const fs::path& list) {
     std::size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
     const std::string_view line = trim(std::string_view(text).substr(start, end - start));
-    if (!line.empty()) out.push_back(resolve_relative_to(list, std::string(line)));
+    if (!line.empty()) out.push_back(resolve_relative_to(list, std::string(line)).lexically_normal());
     start = end + 1;
   }
   return out;
+}
+
+// The deepest folder holding every path: list files name images by paths, and file names
+// relative to that folder come out as the images were named before they were listed.
+fs::path common_folder(const std::vector<fs::path>& paths, const fs::path& fallback) {
+  if (paths.empty()) return fallback;
+  fs::path common = paths.front().parent_path();
+  for (const fs::path& p : paths) {
+    const fs::path dir = p.parent_path();
+    fs::path shared;
+    for (auto a = common.begin(), b = dir.begin(); a != common.end() && b != dir.end() && *a == *b; ++a, ++b) shared /= *a;
+    common = shared;
+  }
+  return common.empty() ? fallback : common;
 }
 
 std::vector<fs::path> relative_to(const std::vector<fs::path>& paths, const fs::path& base) {
@@ -76,6 +90,7 @@ Dataset UltralyticsFormat::read(const ConfigNode& spec, const ReadOptions& optio
     } else if (fs::is_regular_file(p, ec)) {
       const auto listed = read_list(p);
       images.insert(images.end(), listed.begin(), listed.end());
+      if (entries.size() == 1) image_dir = common_folder(listed, root);
     } else {
       data.fail(split, "no such folder or list file: " + p.string());
     }
@@ -113,8 +128,9 @@ Dataset DarknetFormat::read(const ConfigNode& spec, const ReadOptions& options) 
     }
   }
   if (names.empty()) spec.fail("names", names_file.string() + " holds no class names");
-  const fs::path image_dir = list.parent_path();
-  Dataset out = read_images_and_labels(image_dir, relative_to(read_list(list), image_dir), names, options);
+  const std::vector<fs::path> listed = read_list(list);
+  const fs::path image_dir = common_folder(listed, list.parent_path());
+  Dataset out = read_images_and_labels(image_dir, relative_to(listed, image_dir), names, options);
   out.source = list.string();
   return out;
 }
