@@ -46,7 +46,9 @@ bool CsvReader::next(std::vector<std::string>& fields) {
         }
       }
       if (pos_ < n && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r')
-        throw Error(name_ + ":" + std::to_string(line_) + ": unexpected text after a closing quote");
+        throw Error(name_ + ":" + std::to_string(quote_line) + ": quoted field" +
+                    (line_ != quote_line ? " (closed on line " + std::to_string(line_) + ")" : std::string()) +
+                    " is followed by text before the next comma: unbalanced quote?");
     } else {
       const std::size_t end = text_.find_first_of(",\r\n", pos_);
       const std::size_t stop = end == std::string::npos ? n : end;
