@@ -38,7 +38,7 @@ IMAGES = [
 
 def run(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess:
     """Runs the CLI; with check, a non-zero exit fails the test with its output."""
-    proc = subprocess.run([str(CLI), *map(str, args)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([str(CLI), *map(str, args)], check=False, capture_output=True, text=True, timeout=120)
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}: {proc.stdout}\n{proc.stderr}")
     return proc
