@@ -16,7 +16,9 @@ namespace {
 std::string image_label(const Image& im) { return "image " + std::to_string(im.id) + " (" + im.file_name + ")"; }
 
 std::string box_text(const Box& b) {
-  return "[" + format_double(b.x) + ", " + format_double(b.y) + ", " + format_double(b.w) + ", " + format_double(b.h) + "]";
+  std::string out = "[";
+  for (const double v : {b.x, b.y, b.w, b.h}) out += (out.size() > 1 ? ", " : "") + format_double(v);
+  return out + "]";
 }
 
 // Coordinates written as decimals and scaled back from normalised values are off by far less.
@@ -111,13 +113,16 @@ DatasetReport check_dataset(const Dataset& d, bool read_images) {
     } else if (size_known[im->second]) {
       const double W = image.width, H = image.height;
       std::string edges;
-      if (b.x < -kEdgeTolerance) edges += "left, ";
-      if (b.y < -kEdgeTolerance) edges += "top, ";
-      if (b.x + b.w > W + kEdgeTolerance) edges += "right, ";
-      if (b.y + b.h > H + kEdgeTolerance) edges += "bottom, ";
+      const auto edge = [&](bool crossed, const char* name) {
+        if (crossed) edges += (edges.empty() ? "" : ", ") + std::string(name);
+      };
+      edge(b.x < -kEdgeTolerance, "left");
+      edge(b.y < -kEdgeTolerance, "top");
+      edge(b.x + b.w > W + kEdgeTolerance, "right");
+      edge(b.y + b.h > H + kEdgeTolerance, "bottom");
       if (!edges.empty())
-        error("box outside image", at + " crosses the " + edges.substr(0, edges.size() - 2) + " edge of the " +
-                                       std::to_string(image.width) + "x" + std::to_string(image.height) + " image");
+        error("box outside image", at + " crosses the " + edges + " edge of the " + std::to_string(image.width) +
+                                       "x" + std::to_string(image.height) + " image");
     }
   }
   for (const auto& [id, n] : unknown_classes) r.classes.push_back({"(unknown id " + std::to_string(id) + ")", id, n, false});
