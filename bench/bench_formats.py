@@ -91,8 +91,8 @@ def measure(name: str, repeats: int) -> dict:
         f"for _ in range({repeats}):\n"
         "    d = c = a = None  # the previous run's result is not kept alive during the next\n"
         + "".join(f"    {line}\n" for line in LOADERS[name].splitlines())
-        + "    best = s if best is None else min(best, s)\n"
-        "print(json.dumps({'seconds': best, 'images': n[0], 'boxes': n[1],"
+        + "    best = (s, cpu) if best is None else min(best, (s, cpu))\n"
+        "print(json.dumps({'seconds': best[0], 'cpu_seconds': best[1], 'images': n[0], 'boxes': n[1],"
         " 'max_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code, str(DATA)], check=True, capture_output=True, text=True)
