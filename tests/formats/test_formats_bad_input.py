@@ -164,3 +164,21 @@ def test_spec_errors_name_the_key(tmp_path):
     assert_one_line_error(run("check", spec, check=False), r"d\.yaml:2: root: folder not found: ")
     proc = run("convert", spec, "--to", "png", "--output", tmp_path / "o", check=False)
     assert proc.returncode == 2 and "--to: unknown dataset format 'png'" in proc.stderr
+
+
+def test_missing_image_where_boxes_need_its_size(datasets, tmp_path):
+    # Open Images and YOLO boxes are normalised: without the image there is no box to read.
+    d = copy_of(datasets, "openimages", tmp_path)
+    (d / "images" / "c.bmp").unlink()
+    assert_one_line_error(run("check", d / "dataset.yaml", check=False), r"images/c\.jpg: image not found \(ImageID 'c'; boxes from .*boxes\.csv:\d+\)")
+    stdout, out = convert_skipping(d / "dataset.yaml", tmp_path)
+    assert "skipped 1 malformed record or file" in stdout and len(out["images"]) == 7
+
+
+def test_missing_image_where_the_annotations_know_its_size(datasets, tmp_path):
+    # VOC records the size: the dataset reads, and `check` names the missing file.
+    d = copy_of(datasets, "voc", tmp_path)
+    (d / "JPEGImages" / "c.bmp").unlink()
+    out = run("check", d / "dataset.yaml", check=False)
+    assert out.returncode == 1
+    assert "error: missing image (1)\n  " + str(d / "JPEGImages" / "c.bmp") + ": image not found (image 3 (c.bmp))" in out.stdout

@@ -47,6 +47,7 @@ std::string image_file(const fs::path& images, const std::string& image_id, cons
 }
 
 struct PendingImage {
+  std::string image_id;
   Image image;
   std::vector<Annotation> boxes;  // normalised until the size is known
   std::string first_row;          // "file:line" of its first box, for messages
@@ -84,6 +85,7 @@ Dataset OpenImagesFormat::read(const ConfigNode& spec, const ReadOptions& option
     const auto [it, added] = by_id.emplace(image_id, pending.size());
     if (added) {
       PendingImage p;
+      p.image_id = image_id;
       p.image.file_name = image_file(images, image_id, ext);
       pending.push_back(std::move(p));
     }
@@ -156,8 +158,8 @@ Dataset OpenImagesFormat::read(const ConfigNode& spec, const ReadOptions& option
     std::string why;
     const auto size = try_read_image_size(images / p.image.file_name, why);
     if (!size) {
-      formats::skip_or_throw(options, out, (images / p.image.file_name).string() + ": " + why +
-                                               (p.first_row.empty() ? "" : " (boxes from " + p.first_row + ")"));
+      formats::skip_or_throw(options, out, (images / p.image.file_name).string() + ": " + why + " (ImageID '" +
+                                               p.image_id + "'" + (p.first_row.empty() ? "" : "; boxes from " + p.first_row) + ")");
       continue;
     }
     p.image.width = size->width;
