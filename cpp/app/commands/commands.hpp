@@ -8,6 +8,8 @@ namespace ds::cli {
 int run_score(const ParsedArgs& args);
 int run_evaluate(const ParsedArgs& args);
 int run_doctor(const ParsedArgs& args);
+int run_convert(const ParsedArgs& args);
+int run_check(const ParsedArgs& args);
 int run_view(const ParsedArgs& args);
 int run_render(const ParsedArgs& args);
 
