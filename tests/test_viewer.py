@@ -501,3 +501,14 @@ def test_view_swaps_models_live(scene: Path, random_models: tuple[Path, Path],
     finally:
         viewer.kill()
     assert "module" in viewer.stderr  # the broken config's problem was reported
+
+
+def test_render_runs_a_model(scene: Path, random_models: tuple[Path, Path], tmp_path: Path) -> None:
+    result = run_ds("render", scene / "run.yaml", "--model", random_models[0], "--output", tmp_path,
+                    "--score-threshold", "0", "--limit", "2")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["000.png", "001.png"]
+    assert "(random-a, score >= 0:" in result.stdout
+    for name in ("000.png", "001.png"):
+        canvas = pixels(tmp_path / name)
+        assert color_count(canvas, TP) + color_count(canvas, FP) > 0  # its boxes are drawn
