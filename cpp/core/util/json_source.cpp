@@ -18,6 +18,12 @@ JsonSource::JsonSource(std::filesystem::path path) : path_(std::move(path)) {
   if (code != simdjson::SUCCESS) fail(code, "");
 }
 
+JsonSource::JsonSource(std::string_view text, std::string label)
+    : path_(std::move(label)), text_(text) {
+  const auto code = parser_.iterate(text_).get(doc_);
+  if (code != simdjson::SUCCESS) fail(code, "");
+}
+
 std::string JsonSource::position() {
   const char* where = nullptr;
   if (doc_.current_location().get(where) != simdjson::SUCCESS || where == nullptr) return {};

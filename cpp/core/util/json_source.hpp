@@ -4,6 +4,7 @@
 // column (syntax) or the record and field (content).
 #include <simdjson.h>
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -16,6 +17,8 @@ using JsonValue = simdjson::simdjson_result<simdjson::ondemand::value>;
 class JsonSource {
  public:
   explicit JsonSource(std::filesystem::path path);
+  // JSON already in memory; `label` stands for the file name in messages.
+  JsonSource(std::string_view text, std::string label);
   JsonSource(const JsonSource&) = delete;
   JsonSource& operator=(const JsonSource&) = delete;
 
@@ -81,6 +84,24 @@ class JsonSource {
     if (code != simdjson::SUCCESS) [[unlikely]]
       fail(code, ctx(), "an array");
     return out;
+  }
+  // A number that is neither NaN nor infinite (JSON has neither, but 1e999 overflows to inf).
+  template <class V, class Ctx>
+  double get_finite(V&& value, Ctx&& ctx) {
+    const double out = get_number(std::forward<V>(value), ctx);
+    if (!std::isfinite(out)) [[unlikely]]
+      fail(ctx() + ": not a finite number");
+    return out;
+  }
+  // A COCO box [x, y, width, height]: four finite numbers, width and height not negative.
+  template <class V, class Ctx>
+  void get_box(V&& value, double* out, Ctx&& ctx) {
+    get_numbers(std::forward<V>(value), out, 4, ctx);
+    for (int n = 0; n < 4; ++n)
+      if (!std::isfinite(out[n])) [[unlikely]]
+        fail(ctx() + ": not a finite number");
+    if (out[2] < 0 || out[3] < 0) [[unlikely]]
+      fail(ctx() + ": negative width or height");
   }
   // Exactly n numbers, into out[0..n-1].
   template <class V, class Ctx>

@@ -13,6 +13,9 @@ namespace ds::coco {
 Dataset read_instances(const std::filesystem::path& annotations,
                        const std::filesystem::path& image_dir);
 
+// The same from JSON text in memory; `label` names it in messages.
+Dataset read_instances_text(std::string_view json, const std::string& label);
+
 // Reads a COCO results file: a JSON array of {image_id, category_id, bbox, score}.
 std::vector<Detection> read_results(const std::filesystem::path& results);
 

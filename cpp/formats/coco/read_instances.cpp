@@ -95,14 +95,15 @@ void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out) {
         ann.category_id = src.get_int(field.value(), fctx);
         seen |= kCategory;
       } else if (key == "bbox") {
-        src.get_numbers(field.value(), &ann.bbox.x, 4, fctx);
-        if (ann.bbox.w < 0 || ann.bbox.h < 0) src.fail(fctx() + ": negative width or height");
+        src.get_box(field.value(), &ann.bbox.x, fctx);
         seen |= kBox;
       } else if (key == "area") {
-        ann.area = src.get_number(field.value(), fctx);
+        ann.area = src.get_finite(field.value(), fctx);
         seen |= kArea;
       } else if (key == "iscrowd") {
         ann.iscrowd = src.get_flag(field.value(), fctx);
+      } else if (key == "difficult") {  // Pascal VOC's flag, kept by converters
+        ann.difficult = src.get_flag(field.value(), fctx);
       }
     }
     if (!(seen & kId)) src.fail(ctx() + ": missing 'id'");
@@ -116,14 +117,9 @@ void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out) {
   }
 }
 
-}  // namespace
-
-Dataset read_instances(const std::filesystem::path& annotations,
-                       const std::filesystem::path& image_dir) {
-  JsonSource src(annotations);
+Dataset read_instances(JsonSource& src) {
   Dataset out;
-  out.source = annotations.string();
-  out.image_dir = image_dir;
+  out.source = src.path().string();
   simdjson::ondemand::object root;
   if (const auto code = src.document().get_object().get(root); code != simdjson::SUCCESS)
     src.fail(code, "top level", "an object with 'images', 'annotations' and 'categories'");
@@ -140,8 +136,23 @@ Dataset read_instances(const std::filesystem::path& annotations,
       read_categories(src, field.value(), out);
     }
   }
-  if (!has_images) throw Error(annotations.string() + ": missing 'images' (not a COCO instances file?)");
+  if (!has_images) throw Error(out.source + ": missing 'images' (not a COCO instances file?)");
   return out;
+}
+
+}  // namespace
+
+Dataset read_instances(const std::filesystem::path& annotations,
+                       const std::filesystem::path& image_dir) {
+  JsonSource src(annotations);
+  Dataset out = read_instances(src);
+  out.image_dir = image_dir;
+  return out;
+}
+
+Dataset read_instances_text(std::string_view json, const std::string& label) {
+  JsonSource src(json, label);
+  return read_instances(src);
 }
 
 }  // namespace ds::coco

@@ -33,11 +33,10 @@ std::vector<Detection> read_results(const std::filesystem::path& results) {
         det.category_id = src.get_int(field.value(), fctx);
         seen |= kCategory;
       } else if (key == "bbox") {
-        src.get_numbers(field.value(), &det.bbox.x, 4, fctx);
-        if (det.bbox.w < 0 || det.bbox.h < 0) src.fail(fctx() + ": negative width or height");
+        src.get_box(field.value(), &det.bbox.x, fctx);
         seen |= kBox;
       } else if (key == "score") {
-        det.score = src.get_number(field.value(), fctx);
+        det.score = src.get_finite(field.value(), fctx);
         seen |= kScore;
       }
     }
