@@ -450,6 +450,8 @@ class COCOeval:
         if self._result is None:
             raise RuntimeError("Please run evaluate() first")
         r = self._result
+        if not self.params.useCats:
+            self.params.catIds = [-1]  # as pycocotools' accumulate leaves it
         precision = np.array(r.precision)
         self.eval = {
             "params": self.params if p is None else p,
