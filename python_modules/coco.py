@@ -31,7 +31,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-
 from detection_studio import _core
 
 __all__ = ["COCO", "COCOeval", "Params"]
@@ -96,7 +95,7 @@ class COCO:
         self._core = None
         self._detections = None
 
-    def createIndex(self) -> None:  # noqa: N802 (pycocotools' name)
+    def createIndex(self) -> None:
         """Rebuild the index (after ``dataset`` was changed in place)."""
         print("creating index...")
         self._index = None
@@ -141,11 +140,11 @@ class COCO:
         return self._built_index()["cats"]
 
     @property
-    def imgToAnns(self) -> defaultdict[Any, list[Record]]:  # noqa: N802
+    def imgToAnns(self) -> defaultdict[Any, list[Record]]:
         return self._built_index()["imgToAnns"]
 
     @property
-    def catToImgs(self) -> defaultdict[Any, list[Any]]:  # noqa: N802
+    def catToImgs(self) -> defaultdict[Any, list[Any]]:
         return self._built_index()["catToImgs"]
 
     def info(self) -> None:
@@ -154,8 +153,8 @@ class COCO:
 
     # -- pycocotools' lookups ----------------------------------------------------------------
 
-    def getAnnIds(  # noqa: N802
-        self, imgIds: Ids = (), catIds: Ids = (), areaRng: Any = (),  # noqa: N803
+    def getAnnIds(
+        self, imgIds: Ids = (), catIds: Ids = (), areaRng: Any = (),
         iscrowd: bool | None = None,
     ) -> list[Any]:
         img_ids, cat_ids, area_rng = _as_list(imgIds), _as_list(catIds), list(areaRng)
@@ -176,7 +175,7 @@ class COCO:
             return [a["id"] for a in anns if a["iscrowd"] == iscrowd]
         return [a["id"] for a in anns]
 
-    def getCatIds(self, catNms: Any = (), supNms: Any = (), catIds: Ids = ()) -> list[Any]:  # noqa: N802, N803
+    def getCatIds(self, catNms: Any = (), supNms: Any = (), catIds: Ids = ()) -> list[Any]:
         names, sups, ids = _as_list(catNms), _as_list(supNms), _as_list(catIds)
         if self._dataset is None and self._core is not None and not (names or sups or ids):
             return [c.id for c in self._core.categories]  # no need to load the dicts
@@ -189,7 +188,7 @@ class COCO:
             cats = [c for c in cats if c["id"] in ids]
         return [c["id"] for c in cats]
 
-    def getImgIds(self, imgIds: Ids = (), catIds: Ids = ()) -> list[Any]:  # noqa: N802, N803
+    def getImgIds(self, imgIds: Ids = (), catIds: Ids = ()) -> list[Any]:
         img_ids, cat_ids = _as_list(imgIds), _as_list(catIds)
         if len(img_ids) == len(cat_ids) == 0:
             if self._dataset is None and self._core is not None:
@@ -203,13 +202,13 @@ class COCO:
                 ids &= set(self.catToImgs[cat_id])
         return list(ids)
 
-    def loadAnns(self, ids: Ids = ()) -> list[Record]:  # noqa: N802
+    def loadAnns(self, ids: Ids = ()) -> list[Record]:
         return self._load(self.anns, ids)
 
-    def loadCats(self, ids: Ids = ()) -> list[Record]:  # noqa: N802
+    def loadCats(self, ids: Ids = ()) -> list[Record]:
         return self._load(self.cats, ids)
 
-    def loadImgs(self, ids: Ids = ()) -> list[Record]:  # noqa: N802
+    def loadImgs(self, ids: Ids = ()) -> list[Record]:
         return self._load(self.imgs, ids)
 
     @staticmethod
@@ -222,7 +221,7 @@ class COCO:
 
     # -- results ------------------------------------------------------------------------------
 
-    def loadRes(self, resFile: str | Path | list[Record] | npt.NDArray[Any]) -> COCO:  # noqa: N802, N803
+    def loadRes(self, resFile: str | Path | list[Record] | npt.NDArray[Any]) -> COCO:
         """Results for these images: a results JSON file, a list of dicts with ``image_id``,
         ``category_id``, ``bbox`` ([x, y, w, h]) and ``score``, or an N x 7 array of
         [image_id, x, y, w, h, score, category_id] rows."""
@@ -276,7 +275,7 @@ class COCO:
                 "annotations": anns}
 
     @staticmethod
-    def loadNumpyAnnotations(data: npt.NDArray[Any]) -> list[Record]:  # noqa: N802
+    def loadNumpyAnnotations(data: npt.NDArray[Any]) -> list[Record]:
         """N x 7 rows [image_id, x, y, w, h, score, category_id] as result dicts."""
         if data.ndim != 2 or data.shape[1] != 7:
             raise ValueError(f"results array: expected N x 7 rows, got shape {data.shape}")
@@ -334,7 +333,7 @@ def _explain_bad_record(records: list[Record]) -> None:
     for n, r in enumerate(records):
         where = f"results: detection [{n}]"
         if not isinstance(r, dict):
-            raise ValueError(f"{where}: expected a dict, got {type(r).__name__}")
+            raise TypeError(f"{where}: expected a dict, got {type(r).__name__}")
         if "bbox" not in r and ("segmentation" in r or "keypoints" in r):
             raise NotImplementedError(f"{where}: only box results ('bbox') are supported")
         for key in ("image_id", "category_id", "bbox", "score"):
@@ -360,7 +359,7 @@ def _is_number(v: object) -> bool:
 class Params:
     """pycocotools' evaluation parameters for boxes, with its names and defaults."""
 
-    def __init__(self, iouType: str = "bbox") -> None:  # noqa: N803
+    def __init__(self, iouType: str = "bbox") -> None:
         self.imgIds: list[Any] = []
         self.catIds: list[Any] = []
         # np.linspace exactly as pycocotools calls it, so the thresholds are the same doubles.
@@ -402,8 +401,8 @@ def _integer(v: Any, name: str) -> int:
 class COCOeval:
     """pycocotools' COCOeval for boxes: evaluate(), accumulate(), summarize(), stats, eval."""
 
-    def __init__(self, cocoGt: COCO | None = None, cocoDt: COCO | None = None,  # noqa: N803
-                 iouType: str = "bbox") -> None:  # noqa: N803
+    def __init__(self, cocoGt: COCO | None = None, cocoDt: COCO | None = None,
+                 iouType: str = "bbox") -> None:
         if iouType != "bbox":
             raise NotImplementedError(
                 f"iouType '{iouType}' is not supported: detection_studio.coco evaluates boxes "
@@ -420,7 +419,7 @@ class COCOeval:
             self.params.catIds = sorted(cocoGt.getCatIds())
 
     @property
-    def evalImgs(self) -> list[Any]:  # noqa: N802
+    def evalImgs(self) -> list[Any]:
         raise NotImplementedError("evalImgs: per-image results are not kept (the evaluation "
                                   "runs in C++); use eval['precision'|'recall'|'scores']")
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from coco_cases import Case, run
 from detection_studio import coco as ds_coco
 

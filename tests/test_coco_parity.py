@@ -6,11 +6,9 @@ detections, annotation id 0, repeated annotation ids, and every parameter users 
 
 from __future__ import annotations
 
+from coco_cases import Case, assert_same, cases, params
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from coco_cases import Case, assert_same, cases, params
-
 
 
 def examples(n: int) -> settings:

@@ -35,6 +35,9 @@ TEST(JsonSyntax, LocatesTheFirstError) {
   EXPECT_EQ(e.offset, 15u);
   EXPECT_TRUE(ds::find_json_syntax_error("{\"a\": [1, 2.5e3, \"x\\n\"]}").message.empty());
   EXPECT_NE(ds::find_json_syntax_error("[NaN]").message.find("NaN"), std::string::npos);
+  // The value it is in, so a NaN score names its record.
+  EXPECT_EQ(ds::find_json_syntax_error("[{\"a\": 1}, {\"score\": NaN}]").path, "[1].score");
+  EXPECT_EQ(ds::find_json_syntax_error("{\"x\": {\"bbox\": [1, -Infinity]}}").path, "x.bbox[1]");
 }
 
 TEST(CocoJson, SyntaxErrorNamesFileLineAndColumn) {

@@ -39,7 +39,8 @@ void JsonSource::fail(simdjson::error_code code, std::string_view context,
   if (!syntax.message.empty()) {
     const TextLocation loc = locate(text, syntax.offset);
     throw Error(path_.string() + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.column) +
-                ": invalid JSON: " + syntax.message);
+                ": invalid JSON: " + syntax.message +
+                (syntax.path.empty() ? "" : " (in " + syntax.path + ")"));
   }
   std::string what = context.empty() ? std::string() : std::string(context) + ": ";
   switch (code) {

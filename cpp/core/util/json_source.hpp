@@ -135,6 +135,7 @@ class JsonSource {
 struct JsonSyntaxError {
   std::size_t offset = 0;
   std::string message;
+  std::string path;  // the value it is in, e.g. "annotations[3].bbox[2]"; empty at top level
 };
 JsonSyntaxError find_json_syntax_error(std::string_view text);
 
