@@ -116,15 +116,25 @@ struct Worker {
   CategoryMatches cm;
   std::vector<const Detection*> dts;
   std::vector<double> ious;
-  std::vector<DtStatus> status;
 };
+
+// By descending score, ties in input order (pycocotools' mergesort of -score). An image has a
+// handful of detections per category: insertion sort, no allocation.
+void sort_by_score(std::vector<const Detection*>& dts) {
+  for (std::size_t i = 1; i < dts.size(); ++i) {
+    const Detection* d = dts[i];
+    std::size_t j = i;
+    for (; j > 0 && dts[j - 1]->score < d->score; --j) dts[j] = dts[j - 1];
+    dts[j] = d;
+  }
+}
 
 void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
                        const Grouped<Detection>& dts, const Params& p, EvalArrays& out,
                        Worker& w) {
   const std::size_t A = p.area_rng.size(), T = p.iou_thrs.size();
   const auto max_det = static_cast<std::size_t>(std::max(p.max_dets.back(), 0));
-  w.cm.reset(A, T);
+  w.cm.reset(A);
   std::size_t gi = gts.cat_begin[k];
   std::size_t di = dts.cat_begin[k];
   const std::size_t g_end = gts.cat_begin[k + 1], d_end = dts.cat_begin[k + 1];
@@ -139,8 +149,11 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
 
     w.dts.assign(dts.items.begin() + static_cast<std::ptrdiff_t>(d0),
                  dts.items.begin() + static_cast<std::ptrdiff_t>(di));
-    std::stable_sort(w.dts.begin(), w.dts.end(),
-                     [](const Detection* a, const Detection* b) { return a->score > b->score; });
+    if (w.dts.size() > 32)
+      std::stable_sort(w.dts.begin(), w.dts.end(),
+                       [](const Detection* a, const Detection* b) { return a->score > b->score; });
+    else
+      sort_by_score(w.dts);
     if (w.dts.size() > max_det) w.dts.resize(max_det);
 
     ImageGroup group;
@@ -155,15 +168,12 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
       w.cm.scores.push_back(group.dts[d]->score);
       w.cm.rank.push_back(static_cast<std::uint32_t>(d));
     }
-    w.status.resize(T * n_dt);
-    for (std::size_t a = 0; a < A; ++a) {
-      w.cm.counted_gt[a] += match_image(group, p.area_rng[a], p.iou_thrs, w.status, w.match);
-      for (std::size_t t = 0; t < T; ++t) {
-        auto& dst = w.cm.status[a * T + t];
-        dst.insert(dst.end(), w.status.begin() + static_cast<std::ptrdiff_t>(t * n_dt),
-                   w.status.begin() + static_cast<std::ptrdiff_t>((t + 1) * n_dt));
-      }
-    }
+    const std::size_t first = w.cm.status.size();
+    w.cm.status.resize(first + n_dt * A * T);
+    const std::span<DtStatus> status(w.cm.status.data() + first, n_dt * A * T);
+    for (std::size_t a = 0; a < A; ++a)
+      w.cm.counted_gt[a] += match_image(group, p.area_rng[a], p.iou_thrs,
+                                        status.subspan(a * T), A * T, w.match);
   }
   accumulate_category(w.cm, p, k, out, w.acc);
 }
