@@ -14,8 +14,8 @@ APT_PACKAGES := build-essential cmake ninja-build pkg-config libopencv-dev libya
 # What the build itself needs inside the venv (--no-build-isolation: CMake must see this torch).
 BUILD_DEPS := torch==2.14.1 torchvision==0.29.1 numpy==2.4.6 pyyaml==6.0.3 pillow==13.0.0 \
   pybind11==3.1.0 scikit-build-core==1.1.2
-SOURCES := $(shell find cpp python_modules cmake -type f -not -name '*.pyc' 2>/dev/null) \
-  CMakeLists.txt pyproject.toml tests/cpp/CMakeLists.txt
+SOURCES := $(shell find cpp python_modules cmake tests/cpp -type f -not -name "*.pyc" 2>/dev/null) \
+  CMakeLists.txt pyproject.toml
 
 .PHONY: demo test install deps venv data lint clean bench
 

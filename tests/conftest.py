@@ -1,5 +1,57 @@
+"""Shared helpers: the installed executables and real files on disk."""
+
+from __future__ import annotations
+
+import os
+import subprocess
 import sys
 from pathlib import Path
 
-# Test helpers (coco_cases.py) import as top-level modules.
-sys.path.insert(0, str(Path(__file__).parent))
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.prefix) / "bin"
+# shared/ sits beside the checkout (CI, /work/main) or further up (worktrees under /work/wt/).
+FIXTURES = next((p / "shared" / "fixtures" for p in REPO.parents
+                 if (p / "shared" / "fixtures").is_dir()), REPO.parent / "shared" / "fixtures")
+COCO_FIXTURE = FIXTURES / "cocoapi-val2014-100"
+SHAPES = REPO / "datasets" / "shapes"
+
+
+def run_ds(
+    *args: str | os.PathLike[str],
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    """Runs the installed `detection-studio` with the given arguments."""
+    return subprocess.run(
+        [str(BIN / "detection-studio"), *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The single line a failed command printed; fails the test if there is more."""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one error line, got:\n{result.stderr}"
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="session")
+def shapes_val() -> Path:
+    """The demo dataset's val split (made by `make data`)."""
+    ann = SHAPES / "annotations" / "instances_val.json"
+    if not ann.exists():
+        subprocess.run(
+            [sys.executable, str(REPO / "datasets" / "make_shapes.py"), "--output", str(SHAPES),
+             "--splits", "val"],
+            check=True,
+        )
+    return SHAPES

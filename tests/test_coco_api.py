@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import pytest
 from coco_cases import Case, run
+from conftest import COCO_FIXTURE
 from detection_studio import coco as ds_coco
 
-FIXTURE = Path("/work/shared/fixtures/cocoapi-val2014-100")
+FIXTURE = COCO_FIXTURE
 GT_FILE = FIXTURE / "instances_val2014_100.json"
 DT_FILE = FIXTURE / "instances_val2014_fakebbox100_results.json"
 

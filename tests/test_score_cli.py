@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import COCO_FIXTURE
 
-FIXTURE = Path("/work/shared/fixtures/cocoapi-val2014-100")
+FIXTURE = COCO_FIXTURE
 GT_FILE = FIXTURE / "instances_val2014_100.json"
 DT_FILE = FIXTURE / "instances_val2014_fakebbox100_results.json"
 CLI = Path(sys.executable).parent / "detection-studio"

@@ -1,0 +1,328 @@
+"""Tests of the pytorch_detect inferencer with the committed demo model configs."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+import warnings
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+import torch
+from detection_studio import pytorch_detect
+from detection_studio.errors import ConfigError
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+MODELS = REPO / "configs" / "models"
+STATE_DICT_CONFIG = MODELS / "shapes-fcos.yaml"
+TORCHSCRIPT_CONFIG = MODELS / "shapes-fcos-torchscript.yaml"
+
+
+def _load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_shapes", REPO / "datasets" / "make_shapes.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["make_shapes"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def val_images(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A few val images as (BGR uint8 array, GT xyxy boxes of non-crowd objects)."""
+    root = tmp_path_factory.mktemp("shapes")
+    gen = _load_generator()
+    gen.generate_split(root, "val", 4)
+    import json
+
+    doc = json.loads((root / "annotations" / "instances_val.json").read_text())
+    out = []
+    for img in doc["images"]:
+        with Image.open(root / "val" / img["file_name"]) as im:
+            rgb = np.asarray(im.convert("RGB"))
+        bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+        gt = [a["bbox"] for a in doc["annotations"] if a["image_id"] == img["id"]
+              and not a["iscrowd"]]
+        boxes = np.array([[x, y, x + w, y + h] for x, y, w, h in gt], dtype=np.float32)
+        out.append((bgr, boxes.reshape(-1, 4)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def sd_model() -> pytorch_detect.Inferencer:
+    return pytorch_detect.load(str(STATE_DICT_CONFIG))
+
+
+@pytest.fixture(scope="module")
+def ts_model() -> pytorch_detect.Inferencer:
+    return pytorch_detect.load(str(TORCHSCRIPT_CONFIG))
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = np.clip(rb - lt, 0, None).prod(axis=2)
+    area_a = (a[:, 2:] - a[:, :2]).prod(axis=1)
+    area_b = (b[:, 2:] - b[:, :2]).prod(axis=1)
+    return inter / (area_a[:, None] + area_b[None, :] - inter)
+
+
+def test_both_configs_load(sd_model: pytorch_detect.Inferencer,
+                           ts_model: pytorch_detect.Inferencer) -> None:
+    for m in (sd_model, ts_model):
+        assert isinstance(m.name, str) and m.name
+        assert m.class_names == ["circle", "square", "triangle", "star", "cross", "ellipse"]
+        assert m.device in ("cpu", "cuda", "cuda:0")
+        assert m.batch_size == 4
+    assert sd_model.name == "shapes-fcos"
+    assert ts_model.name == "shapes-fcos-torchscript"
+
+
+def test_detections_are_valid_and_find_objects(
+    sd_model: pytorch_detect.Inferencer, val_images: list[tuple[np.ndarray, np.ndarray]]
+) -> None:
+    results = sd_model.infer([img for img, _ in val_images])
+    assert len(results) == len(val_images)
+    matched = total = 0
+    for (img, gt), det in zip(val_images, results, strict=True):
+        h, w = img.shape[:2]
+        boxes, scores, labels = det["boxes"], det["scores"], det["labels"]
+        assert boxes.dtype == np.float32 and boxes.ndim == 2 and boxes.shape[1] == 4
+        assert scores.dtype == np.float32 and labels.dtype == np.int64
+        assert len(boxes) == len(scores) == len(labels) <= sd_model.max_detections
+        assert np.all(np.diff(scores) <= 0)
+        assert np.all(scores >= sd_model.score_threshold)
+        assert np.all((labels >= 0) & (labels < len(sd_model.class_names)))
+        assert np.all(boxes[:, 0] >= 0) and np.all(boxes[:, 2] <= w)
+        assert np.all(boxes[:, 1] >= 0) and np.all(boxes[:, 3] <= h)
+        assert np.all(boxes[:, 2] >= boxes[:, 0]) and np.all(boxes[:, 3] >= boxes[:, 1])
+        confident = boxes[scores >= 0.3]
+        if len(gt):
+            total += len(gt)
+            if len(confident):
+                matched += int((_iou(gt, confident).max(axis=1) >= 0.5).sum())
+    # The trained model finds most objects (absolute xyxy boxes in input pixels).
+    assert matched >= 0.7 * total
+
+
+def test_state_dict_and_torchscript_agree(
+    sd_model: pytorch_detect.Inferencer, ts_model: pytorch_detect.Inferencer,
+    val_images: list[tuple[np.ndarray, np.ndarray]],
+) -> None:
+    images = [img for img, _ in val_images]
+    a, b = sd_model.infer(images), ts_model.infer(images)
+    for da, db in zip(a, b, strict=True):
+        assert len(da["boxes"]) > 0
+        np.testing.assert_array_equal(da["labels"], db["labels"])
+        np.testing.assert_allclose(da["boxes"], db["boxes"], rtol=0, atol=1e-3)
+        np.testing.assert_allclose(da["scores"], db["scores"], rtol=0, atol=1e-5)
+
+
+def test_input_is_bgr_and_never_modified(
+    sd_model: pytorch_detect.Inferencer, val_images: list[tuple[np.ndarray, np.ndarray]]
+) -> None:
+    bgr = val_images[0][0].copy()
+    bgr.setflags(write=False)  # like a zero-copy view of C++ memory
+    before = bgr.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning may leak to the user
+        det = sd_model.infer([bgr])[0]
+    np.testing.assert_array_equal(bgr, before)
+    # The same result as handing the model the RGB float tensor directly.
+    rgb = torch.from_numpy(before[:, :, ::-1].copy()).permute(2, 0, 1).float() / 255.0
+    with torch.inference_mode():
+        ref = sd_model.model([rgb])[0]
+    keep = ref["scores"] >= sd_model.score_threshold
+    np.testing.assert_allclose(det["boxes"], ref["boxes"][keep].numpy(), atol=1e-3)
+    np.testing.assert_array_equal(det["labels"], ref["labels"][keep].numpy())
+    # Feeding RGB instead of BGR changes the input, so the detections differ.
+    swapped = sd_model.infer([np.ascontiguousarray(before[:, :, ::-1])])[0]
+    assert not (len(swapped["scores"]) == len(det["scores"])
+                and np.allclose(swapped["scores"], det["scores"]))
+
+
+def test_odd_inputs(sd_model: pytorch_detect.Inferencer,
+                    val_images: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    assert sd_model.infer([]) == []
+    img = val_images[1][0]
+    view = img[:, ::-1][:, ::-1]  # negative strides, not C-contiguous in the middle step
+    ref = sd_model.infer([img])[0]
+    got = sd_model.infer([view[:, :, ::-1][:, :, ::-1]])[0]
+    np.testing.assert_allclose(got["boxes"], ref["boxes"])
+    # A batch larger than batch_size is split and gives the same per-image results.
+    many = sd_model.infer([img] * (sd_model.batch_size + 1))
+    assert len(many) == sd_model.batch_size + 1
+    np.testing.assert_allclose(many[-1]["scores"], ref["scores"], atol=1e-5)
+    with pytest.raises(ValueError):
+        sd_model.infer([np.zeros((10, 10), dtype=np.uint8)])
+
+
+# ---- bad configs -------------------------------------------------------------------------
+
+GOOD = """\
+name: test
+module: pytorch_detect
+classes: shapes.names
+device: cpu
+model:
+  format: {format}
+  architecture: {architecture}
+  args: {args}
+  weights: {weights}
+score_threshold: 0.05
+"""
+
+
+def _write(tmp: Path, *, format: str = "state_dict",
+           architecture: str = "detection_studio.demo_model:build",
+           args: str = "{num_classes: 6}", weights: str = "w.pt", extra: str = "") -> Path:
+    """A config in ``tmp`` beside copies of the classes file and the state_dict."""
+    shutil.copy(MODELS / "shapes.names", tmp / "shapes.names")
+    shutil.copy(MODELS / "shapes_fcos.pt", tmp / "w.pt")
+    cfg = tmp / "model.yaml"
+    cfg.write_text(GOOD.format(format=format, architecture=architecture, args=args,
+                               weights=weights) + extra)
+    return cfg
+
+
+def _expect(config: Path, file: Path, key: str, fragment: str = "") -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        pytorch_detect.load(str(config))
+    err = info.value
+    msg = str(err)
+    assert "\n" not in msg
+    assert msg.startswith(f"{file}: {key}: "), msg
+    assert err.file == str(file) and err.key == key
+    assert fragment in msg, msg
+    return err
+
+
+def test_good_copy_loads(tmp_path: Path) -> None:
+    m = pytorch_detect.load(str(_write(tmp_path)))
+    assert m.name == "test" and m.device == "cpu"
+
+
+def test_missing_config(tmp_path: Path) -> None:
+    _expect(tmp_path / "nope.yaml", tmp_path / "nope.yaml", "(file)", "not found")
+
+
+def test_not_yaml(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("model: [1, 2\nclasses: x\n")
+    _expect(cfg, cfg, "(file)", "not valid YAML")
+
+
+def test_not_a_mapping(tmp_path: Path) -> None:
+    cfg = tmp_path / "list.yaml"
+    cfg.write_text("- classes\n- model\n")
+    _expect(cfg, cfg, "(root)", "mapping")
+
+
+def test_missing_classes_key(tmp_path: Path) -> None:
+    cfg = _write(tmp_path)
+    cfg.write_text(cfg.read_text().replace("classes: shapes.names\n", ""))
+    _expect(cfg, cfg, "classes", "missing")
+
+
+def test_missing_weights_key(tmp_path: Path) -> None:
+    cfg = _write(tmp_path)
+    cfg.write_text(cfg.read_text().replace("  weights: w.pt\n", ""))
+    _expect(cfg, cfg, "model.weights", "missing")
+
+
+def test_missing_weights_file(tmp_path: Path) -> None:
+    cfg = _write(tmp_path, weights="absent.pt")
+    _expect(cfg, tmp_path / "absent.pt", "model.weights", "not found")
+
+
+@pytest.mark.parametrize("fmt", ["state_dict", "torchscript"])
+def test_corrupt_weights_file(tmp_path: Path, fmt: str) -> None:
+    cfg = _write(tmp_path, format=fmt, weights="corrupt.pt")
+    (tmp_path / "corrupt.pt").write_bytes(b"this is not a torch file\x00\x01" * 10)
+    _expect(cfg, tmp_path / "corrupt.pt", "model.weights")
+
+
+def test_weights_do_not_match_architecture(tmp_path: Path) -> None:
+    cfg = _write(tmp_path, args="{num_classes: 3}")
+    _expect(cfg, tmp_path / "w.pt", "model.weights", "do not match the architecture")
+    torch.save({"foo.weight": torch.zeros(2)}, tmp_path / "other.pt")
+    cfg = _write(tmp_path, weights="other.pt")
+    err = _expect(cfg, tmp_path / "other.pt", "model.weights", "do not match the architecture")
+    assert "missing keys" in err.problem and "1 unexpected keys" in err.problem
+
+
+def test_torchscript_file_as_state_dict(tmp_path: Path) -> None:
+    shutil.copy(MODELS / "shapes_fcos.torchscript.pt", tmp_path / "ts.pt")
+    cfg = _write(tmp_path, weights="ts.pt")
+    _expect(cfg, tmp_path / "ts.pt", "model.weights")
+
+
+def test_unknown_format(tmp_path: Path) -> None:
+    _expect(_write(tmp_path, format="onnx"), tmp_path / "model.yaml", "model.format", "onnx")
+
+
+@pytest.mark.parametrize(
+    "arch", ["no_such_package.models:build", "detection_studio.demo_model:no_such_builder",
+             "justaname"]
+)
+def test_bad_architecture(tmp_path: Path, arch: str) -> None:
+    _expect(_write(tmp_path, architecture=arch), tmp_path / "model.yaml", "model.architecture")
+
+
+def test_bad_args(tmp_path: Path) -> None:
+    _expect(_write(tmp_path, args="{no_such_arg: 1, num_classes: 6, widths: 3}"),
+            tmp_path / "model.yaml", "model.args")
+
+
+def test_empty_classes_file(tmp_path: Path) -> None:
+    cfg = _write(tmp_path)
+    (tmp_path / "shapes.names").write_text("\n\n")
+    _expect(cfg, tmp_path / "shapes.names", "classes", "no class names")
+
+
+def test_missing_classes_file(tmp_path: Path) -> None:
+    cfg = _write(tmp_path)
+    (tmp_path / "shapes.names").unlink()
+    _expect(cfg, tmp_path / "shapes.names", "classes", "not found")
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [("max_detections: many\n", "max_detections"), ("batch_size: true\n", "batch_size"),
+     ("input: {size: [1, 2, 3]}\n", "input.size"), ("threads: 1.5\n", "threads"),
+     ("input: {mean: [0, 0]}\n", "input.mean")],
+)
+def test_wrong_types(tmp_path: Path, extra: str, key: str) -> None:
+    _expect(_write(tmp_path, extra=extra), tmp_path / "model.yaml", key)
+
+
+def test_bad_device(tmp_path: Path) -> None:
+    cfg = _write(tmp_path)
+    cfg.write_text(cfg.read_text().replace("device: cpu", "device: tpu"))
+    _expect(cfg, cfg, "device", "unknown device")
+    if not torch.cuda.is_available():
+        cfg.write_text(cfg.read_text().replace("device: tpu", "device: cuda:0"))
+        _expect(cfg, cfg, "device", "not available")
+
+
+def test_input_section_resizes_and_maps_boxes_back(
+    tmp_path: Path, sd_model: pytorch_detect.Inferencer,
+    val_images: list[tuple[np.ndarray, np.ndarray]],
+) -> None:
+    # Double-size input with `input.size` back to the model's size: same boxes, in input pixels.
+    cfg = _write(tmp_path, extra="input: {size: [240, 320]}\n")
+    m = pytorch_detect.load(str(cfg))
+    img = val_images[2][0]
+    big = np.ascontiguousarray(np.repeat(np.repeat(img, 2, axis=0), 2, axis=1))
+    det = m.infer([big])[0]
+    ref = sd_model.infer([img])[0]
+    good = ref["scores"] >= 0.5
+    big_good = det["scores"] >= 0.5
+    assert good.sum() > 0
+    iou = _iou(ref["boxes"][good] * 2.0, det["boxes"][big_good])
+    assert (iou.max(axis=1) > 0.8).mean() > 0.8
+
