@@ -407,6 +407,10 @@ class COCOeval:
             raise NotImplementedError(
                 f"iouType '{iouType}' is not supported: detection_studio.coco evaluates boxes "
                 f"only (iouType='bbox'); use pycocotools for segm and keypoints")
+        for name, obj in (("cocoGt", cocoGt), ("cocoDt", cocoDt)):
+            if obj is not None and not isinstance(obj, COCO):
+                raise TypeError(f"{name}: expected a detection_studio.coco.COCO (results from its "
+                                f"loadRes), got {type(obj).__module__}.{type(obj).__name__}")
         self.cocoGt = cocoGt
         self.cocoDt = cocoDt
         self.params = Params(iouType=iouType)

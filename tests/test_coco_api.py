@@ -175,6 +175,15 @@ def test_segm_and_keypoints_are_refused() -> None:
             ds_coco.COCOeval(gt, gt, iou_type)
 
 
+def test_pycocotools_objects_are_refused_clearly() -> None:
+    from pycocotools.coco import COCO
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        theirs = COCO(str(GT_FILE))
+    with pytest.raises(TypeError, match="cocoGt: expected a detection_studio.coco.COCO"):
+        ds_coco.COCOeval(theirs, None, "bbox")
+
+
 def load_res_error(results: Any) -> str:
     gt = ds_coco.COCO(str(GT_FILE))
     with contextlib.redirect_stdout(io.StringIO()), pytest.raises(ValueError) as err:
