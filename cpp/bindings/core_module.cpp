@@ -83,7 +83,7 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("read_coco", &coco::read_instances, py::arg("annotations"), py::arg("image_dir") = std::filesystem::path(),
         py::call_guard<py::gil_scoped_release>(), "Read a COCO instances JSON file.");
-  m.def("read_results", &coco::read_results, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
+  m.def("read_results", [](const std::filesystem::path& p) { return coco::read_results(p); }, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
         "Read a COCO results JSON file (a list of detections).");
   m.def("read_coco_text", &coco::read_instances_text, py::arg("json"), py::arg("label"),
         py::call_guard<py::gil_scoped_release>(), "Read COCO instances JSON text.");

@@ -19,6 +19,12 @@ class JsonSource {
   explicit JsonSource(std::filesystem::path path);
   // JSON already in memory; `label` stands for the file name in messages.
   JsonSource(std::string_view text, std::string label);
+  JsonSource(simdjson::padded_string text, std::string label);
+  // A view into memory someone else owns (it must outlive this, with padding readable after).
+  JsonSource(simdjson::padded_string_view text, std::string label);
+
+  // A file's bytes, with the messages for a missing or unreadable file.
+  static simdjson::padded_string load(const std::filesystem::path& path);
   JsonSource(const JsonSource&) = delete;
   JsonSource& operator=(const JsonSource&) = delete;
 
@@ -125,7 +131,8 @@ class JsonSource {
   std::string position();
 
   std::filesystem::path path_;
-  simdjson::padded_string text_;
+  simdjson::padded_string owned_;     // empty when viewing someone else's text
+  simdjson::padded_string_view text_;
   simdjson::ondemand::parser parser_;
   simdjson::ondemand::document doc_;
 };
