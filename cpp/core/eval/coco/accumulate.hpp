@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "core/eval/coco/matching.hpp"
@@ -42,6 +43,7 @@ struct CategoryMatches {
 };
 
 struct AccumulateScratch {
+  std::vector<std::pair<double, std::uint32_t>> keyed;  // (score, position) to sort
   std::vector<std::uint32_t> by_score, selected;
   std::vector<std::uint32_t> tp, fp;            // [a * T + t] running counts
   std::vector<std::vector<double>> tp_precision;  // [a * T + t]: precision at each true positive
