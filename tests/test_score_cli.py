@@ -203,3 +203,28 @@ def test_repeated_annotation_ids_warn(tmp_path: Path) -> None:
                  write(tmp_path, "dt.json", [det()]), "--quiet")
     assert done.returncode == 0
     assert "annotation ids repeat" in done.stderr
+
+
+def test_voc_reads_difficult_and_ignores_matches_to_it(tmp_path: Path) -> None:
+    # Image 1 holds A (counts) and B (difficult). Ranked detections: a false positive (0.95),
+    # one on B (0.9: ignored), one on A (0.8: true positive). Without the ignored one: FP, TP,
+    # so recall 0, 1 and precision 0, 1/2 against 1 ground truth. All-point AP = 1 * 1/2;
+    # 11-point AP = 11 * 1/2 / 11. Were B counted, AP would be 2/3 (recall 0, 1/2, 1).
+    gt = {"images": [{"id": 1}], "categories": [{"id": 1, "name": "a"}],
+          "annotations": [
+              {"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10]},
+              {"id": 2, "image_id": 1, "category_id": 1, "bbox": [50, 50, 10, 10],
+               "difficult": 1}]}
+    dts = [det(image_id=1, bbox=[80, 80, 5, 5], score=0.95),
+           det(image_id=1, bbox=[50, 50, 10, 10], score=0.9),
+           det(image_id=1, bbox=[0, 0, 10, 10], score=0.8)]
+    out = tmp_path / "m.json"
+    done = score("--gt", write(tmp_path, "gt.json", gt), "--dt", write(tmp_path, "dt.json", dts),
+                 "--metric", "voc,voc07", "--output", out)
+    assert done.returncode == 0, done.stderr
+    m = json.loads(out.read_text())
+    for name in ("voc", "voc07"):
+        (cls,) = m[name]["per_class"]
+        assert (cls["AP"], cls["gt"], cls["detections"], cls["true_positives"]) == (0.5, 1, 3, 1)
+        assert m[name]["mAP"] == 0.5
+    assert "Pascal VOC AP" in done.stdout
