@@ -31,6 +31,7 @@ class Tool:
     runs: int
     walls: list[float] = field(default_factory=list)
     rss: list[int] = field(default_factory=list)  # peak resident set, KiB
+    cpu: list[float] = field(default_factory=list)  # user + system seconds
     stats: list[float] | None = None
 
 
@@ -53,6 +54,7 @@ def run_once(tool: Tool, gt: Path, dt: Path, out: Path) -> None:
         raise SystemExit(f"{tool.name} failed ({proc.returncode}): {err}")
     tool.walls.append(wall)
     tool.rss.append(usage.ru_maxrss)
+    tool.cpu.append(usage.ru_utime + usage.ru_stime)
     data = json.loads(out.read_text())
     stats = data if tool.stats_key is None else data[tool.stats_key]
     if tool.stats is not None and stats != tool.stats:
@@ -81,14 +83,16 @@ def report(tools: list[Tool], data: dict[str, int], load: tuple[float, float]) -
         f"{data['dt']:,} detections (100 per image). Each run is a whole process (start, load "
         f"both JSON files, evaluate, accumulate, summarize, exit), the tools taking turns. Wall "
         f"time is the median of the runs; peak memory is the child's maximum resident set "
-        f"(getrusage). Ratio: the tool's median time over detection-studio's."),
+        f"(getrusage), CPU time its user + system time (less sensitive than wall time to "
+        f"the other work on a shared machine). Ratio: the tool's median wall time over "
+        f"detection-studio's."),
         "",
         (f"Machine: {cpu_model()}, {os.cpu_count()} cores (shared: load average "
         f"{load[0]:.1f} before, {load[1]:.1f} after), Python {platform.python_version()}."),
         "",
         ("| tool | version | runs | median wall (s) | min (s) | time / detection-studio | "
-        "peak memory (GB) | stats = pycocotools' (bitwise) |"),
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "median CPU (s) | peak memory (GB) | stats = pycocotools' (bitwise) |"),
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for t in tools:
         if not t.walls:
@@ -96,7 +100,8 @@ def report(tools: list[Tool], data: dict[str, int], load: tuple[float, float]) -
         med = statistics.median(t.walls)
         same = "yes" if t.stats == reference else "**no**"
         lines.append(f"| {t.name} | {t.version} | {len(t.walls)} | {med:.2f} | "
-                     f"{min(t.walls):.2f} | {med / base:.2f} | {max(t.rss) / 2**20:.2f} | "
+                     f"{min(t.walls):.2f} | {med / base:.2f} | {statistics.median(t.cpu):.2f} | "
+                     f"{max(t.rss) / 2**20:.2f} | "
                      f"{same} |")
     lines += ["", ("The 12 stats (pycocotools' order: AP, AP50, AP75, APs, APm, APl, AR1, AR10, "
               "AR100, ARs, ARm, ARl):"), "", "```"]
