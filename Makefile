@@ -29,7 +29,7 @@ test: install data lint
 # COCO evaluation speed against the peers (installed here only: they are not test dependencies).
 bench: install
 	$(PY) -m pip install -q --disable-pip-version-check hotcoco==1.3.0 faster-coco-eval==1.8.0
-	$(PY) bench/run.py
+	$(PY) bench/bench_coco_eval.py
 
 lint: install
 	$(VENV)/bin/ruff check python_modules tests datasets bench

@@ -29,10 +29,10 @@ def run_ds(
         [str(BIN / "detection-studio"), *map(str, args)],
         cwd=cwd,
         env=env,
+        check=False,
         capture_output=True,
         text=True,
         timeout=timeout,
-        check=False,
     )
 
 

@@ -84,7 +84,7 @@ def test_progress_bar_on_a_terminal_and_quiet_in_a_pipe(shapes_val: Path, tmp_pa
     proc = subprocess.run(
         [str(BIN / "detection-studio"), "evaluate", str(DEMO), "--limit", "3",
          "--output", str(tmp_path / "b")],
-        stdout=subprocess.DEVNULL, stderr=follower, timeout=600, check=False,
+        check=False, stdout=subprocess.DEVNULL, stderr=follower, timeout=600,
     )
     os.close(follower)
     chunks = []

@@ -19,10 +19,21 @@ struct WriteOptions {
   bool copy_images = false;  // copy image files; default: symbolic links
 };
 
+// What a format can carry besides boxes and class names; `convert` says what is lost.
+struct FormatKeeps {
+  bool crowd = false;
+  bool difficult = false;
+  bool truncated = false;
+  bool image_ids = false;     // ids survive a write and read back
+  bool category_ids = false;
+};
+
 class DatasetFormat {
  public:
   virtual ~DatasetFormat() = default;
   virtual std::string_view name() const = 0;
+  virtual std::string_view summary() const = 0;  // one line for --help and errors
+  virtual FormatKeeps keeps() const = 0;
   // `spec` is the dataset mapping (`format:` plus this format's paths).
   virtual Dataset read(const ConfigNode& spec, const ReadOptions& options) const = 0;
   // Writes `dataset` under `dir` in this format, including `dir/dataset.yaml`.

@@ -1,6 +1,9 @@
 #include "formats/images.hpp"
 
+#include <set>
+
 #include "core/util/error.hpp"
+#include "formats/common.hpp"
 
 namespace fs = std::filesystem;
 
@@ -10,10 +13,15 @@ void place_images(const Dataset& dataset, const fs::path& dir, const WriteOption
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw Error(dir.string() + ": cannot create folder: " + ec.message());
+  std::set<fs::path> placed;
   for (const Image& im : dataset.images) {
+    const fs::path rel = formats::relative_image_path(im);
+    if (!placed.insert(rel).second) continue;  // two records, one file
     const fs::path src = fs::absolute(dataset.image_dir / im.file_name);
-    const fs::path dst = dir / im.file_name;
+    const fs::path dst = dir / rel;
     if (!fs::exists(src, ec)) throw Error(src.string() + ": image not found (image id " + std::to_string(im.id) + ")");
+    // Converting into the folder the images already are in: nothing to place.
+    if (fs::exists(dst, ec) && fs::equivalent(src, dst, ec)) continue;
     fs::create_directories(dst.parent_path(), ec);
     fs::remove(dst, ec);
     if (options.copy_images)

@@ -1,13 +1,33 @@
 // The one place dataset formats are registered: add a line here for a new format.
 #include "core/util/error.hpp"
 #include "formats/coco/coco_format.hpp"
+#include "formats/cvat/cvat_format.hpp"
 #include "formats/format.hpp"
+#include "formats/labelme/labelme_format.hpp"
+#include "formats/openimages/openimages_format.hpp"
+#include "formats/voc/voc_format.hpp"
+#include "formats/yolo/yolo_format.hpp"
 
 namespace ds {
 
+namespace {
+template <class Format>
+const DatasetFormat* one() {
+  static const Format format;
+  return &format;
+}
+}  // namespace
+
 std::vector<const DatasetFormat*> all_formats() {
-  static const coco::CocoFormat coco_format;
-  return {&coco_format};
+  return {
+      one<coco::CocoFormat>(),
+      one<voc::VocFormat>(),
+      one<yolo::UltralyticsFormat>(),
+      one<yolo::DarknetFormat>(),
+      one<openimages::OpenImagesFormat>(),
+      one<labelme::LabelMeFormat>(),
+      one<cvat::CvatFormat>(),
+  };
 }
 
 const DatasetFormat& find_format(std::string_view name) {

@@ -8,6 +8,8 @@ namespace ds::cli {
 int run_score(const ParsedArgs& args);
 int run_evaluate(const ParsedArgs& args);
 int run_doctor(const ParsedArgs& args);
+int run_convert(const ParsedArgs& args);
+int run_check(const ParsedArgs& args);
 
 // Every command, with its help. Commands that need the runtime (Python, OpenCV, a window) have
 // run == nullptr here; detection-studio-runtime fills them in, detection-studio hands them over.

@@ -9,22 +9,32 @@ namespace ds {
 namespace {
 
 // Each row lists names (normalized) that mean the same class across COCO, Pascal VOC and
-// Open Images; the first is the row's key.
+// Open Images; the first is the row's key. Only true equivalents: Open Images also has
+// "Sofa bed", "Aircraft", "Mug", "Table" and the animal "Mouse", which are other classes, so
+// they are not rows here (a by-name match, e.g. COCO "mouse" to Open Images "Mouse", happens
+// before synonyms and an explicit class_map: fixes it).
 const std::vector<std::vector<std::string>>& synonym_rows() {
   static const std::vector<std::vector<std::string>> rows = {
-      {"airplane", "aeroplane", "aircraft"},
-      {"motorcycle", "motorbike"},
-      {"couch", "sofa", "sofabed"},
-      {"tv", "tvmonitor", "television"},
-      {"diningtable", "kitchen&diningroomtable"},
-      {"pottedplant", "houseplant"},
+      {"airplane", "aeroplane"},                    // COCO, VOC; Open Images "Airplane"
+      {"motorcycle", "motorbike"},                  // VOC "motorbike"
+      {"couch", "sofa"},                            // VOC "sofa"; Open Images "Couch"
+      {"tv", "tvmonitor", "television"},            // VOC "tvmonitor", Open Images "Television"
+      {"diningtable", "kitchen&diningroomtable"},   // Open Images "Kitchen & dining room table"
+      {"pottedplant", "houseplant"},                // Open Images "Houseplant"
+      {"cow", "cattle"},                            // Open Images "Cattle"
+      {"cellphone", "mobilephone"},                 // Open Images "Mobile phone"
+      {"hairdrier", "hairdryer"},                   // Open Images "Hair dryer"
+      {"donut", "doughnut"},                        // Open Images "Doughnut"
+      {"frisbee", "flyingdisc"},                    // Open Images "Flying disc"
+      {"skis", "ski"},                              // Open Images "Ski"
+      {"sportsball", "ball"},                       // Open Images "Ball"
+      {"cup", "coffeecup"},                         // Open Images "Coffee cup"
+      {"remote", "remotecontrol"},                  // Open Images "Remote control"
+      {"keyboard", "computerkeyboard"},             // Open Images "Computer keyboard"
+      {"microwave", "microwaveoven"},               // Open Images "Microwave oven"
       {"person", "human"},
       {"bicycle", "bike"},
-      {"cellphone", "mobilephone"},
-      {"hairdrier", "hairdryer"},
-      {"donut", "doughnut"},
       {"car", "automobile"},
-      {"bus", "autobus"},
   };
   return rows;
 }

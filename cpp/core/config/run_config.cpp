@@ -18,6 +18,13 @@ ConfigNode dataset_spec(const ConfigNode& config, std::string_view key) {
   return spec;
 }
 
+ConfigNode load_dataset_spec(const std::filesystem::path& file) {
+  const ConfigNode root = ConfigNode::load(file);
+  if (root.has("format")) return root;
+  if (root.has("dataset")) return dataset_spec(root);
+  root.fail("", "expected a dataset spec ('format:' and its paths) or a run config with 'dataset:'");
+}
+
 RunConfig load_run_config(const std::filesystem::path& file) {
   const ConfigNode root = ConfigNode::load(file);
   RunConfig cfg{file, dataset_spec(root), std::nullopt, {}, {}, {}};

@@ -29,6 +29,10 @@ RunConfig load_run_config(const std::filesystem::path& file);
 // The dataset spec under `key` of `config`: an inline mapping, or a path to a dataset.yaml.
 ConfigNode dataset_spec(const ConfigNode& config, std::string_view key = "dataset");
 
+// The dataset spec a file gives: the file itself when it is a dataset.yaml (`format:` at the
+// top), else its `dataset:` (a run config).
+ConfigNode load_dataset_spec(const std::filesystem::path& file);
+
 // Checks that `file` is a model config we can hand to Python: a YAML mapping with `module:`.
 // Returns the module name.
 std::string model_module(const std::filesystem::path& file);

@@ -42,6 +42,11 @@ struct Dataset {
   std::vector<Annotation> annotations;
   std::filesystem::path image_dir;  // where Image::file_name is found
   std::string source;               // the file or folder it was read from, for messages
+  // Records or files a reader left out under ReadOptions::skip_bad, one message each
+  // ("file:line: what is wrong"); `check` lists them as errors, `convert` counts them.
+  std::vector<std::string> skipped;
+  // Things a reader could not carry over but that are not errors (a LabelMe polygon, say).
+  std::vector<std::string> warnings;
 };
 
 struct Detection {

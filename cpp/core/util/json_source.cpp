@@ -67,8 +67,10 @@ void JsonSource::fail(simdjson::error_code code, std::string_view context,
   throw Error(path_.string() + position() + ": " + what);
 }
 
-void JsonSource::fail(std::string_view context) {
-  throw Error(path_.string() + position() + ": " + std::string(context));
+void JsonSource::fail(std::string_view context) { throw Error(located(context)); }
+
+std::string JsonSource::located(std::string_view context) {
+  return path_.string() + position() + ": " + std::string(context);
 }
 
 std::int64_t JsonSource::int_from_double(JsonValue value,

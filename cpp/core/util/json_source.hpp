@@ -38,6 +38,8 @@ class JsonSource {
                          std::string_view expected = "");
   // A content error (wrong type, missing key, bad value) at the current position.
   [[noreturn]] void fail(std::string_view context);
+  // "<file>:<line>:<col>: <context>" at the current position, for messages not thrown.
+  std::string located(std::string_view context);
 
   void check(simdjson::error_code code, std::string_view context) {
     if (code != simdjson::SUCCESS) fail(code, context);

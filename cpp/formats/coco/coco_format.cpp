@@ -6,10 +6,10 @@
 
 namespace ds::coco {
 
-Dataset CocoFormat::read(const ConfigNode& spec, const ReadOptions&) const {
+Dataset CocoFormat::read(const ConfigNode& spec, const ReadOptions& options) const {
   const auto annotations = spec.existing_file("annotations");
   const auto images = spec.existing_dir("images");
-  return read_instances(annotations, images);
+  return read_instances_file(annotations, images, options.skip_bad);
 }
 
 void CocoFormat::write(const Dataset& dataset, const std::filesystem::path& dir,

@@ -10,6 +10,8 @@ namespace ds::coco {
 class CocoFormat final : public DatasetFormat {
  public:
   std::string_view name() const override { return "coco"; }
+  std::string_view summary() const override { return "COCO instances JSON (annotations: FILE.json, images: DIR)"; }
+  FormatKeeps keeps() const override { return {true, true, true, true, true}; }
   Dataset read(const ConfigNode& spec, const ReadOptions& options) const override;
   void write(const Dataset& dataset, const std::filesystem::path& dir,
              const WriteOptions& options) const override;

@@ -12,6 +12,10 @@ namespace ds::coco {
 // Reads a COCO instances file. Images are looked up under `image_dir`.
 Dataset read_instances(const std::filesystem::path& annotations,
                        const std::filesystem::path& image_dir);
+// The same; with `skip_bad`, records with a missing field or a negative box size are left out
+// and noted in Dataset::skipped (syntax and type errors still stop the read).
+Dataset read_instances_file(const std::filesystem::path& annotations,
+                            const std::filesystem::path& image_dir, bool skip_bad);
 
 // The same from JSON text in memory; `label` names it in messages.
 Dataset read_instances_text(std::string_view json, const std::string& label);

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <string>
 
 #include "core/util/error.hpp"
@@ -13,7 +14,22 @@ std::string record(const char* array, std::size_t index) {
   return std::string(array) + "[" + std::to_string(index) + "]";
 }
 
-void read_images(JsonSource& src, JsonValue images, Dataset& out) {
+// A record with a content problem: left out under skip_bad, else the error.
+class BadRecord {
+ public:
+  BadRecord(JsonSource& src, Dataset& out, bool skip) : src_(src), out_(out), skip_(skip) {}
+  void operator()(const std::string& what) {
+    if (!skip_) src_.fail(what);
+    out_.skipped.push_back(src_.located(what));
+  }
+
+ private:
+  JsonSource& src_;
+  Dataset& out_;
+  bool skip_;
+};
+
+void read_images(JsonSource& src, JsonValue images, Dataset& out, BadRecord& bad) {
   std::size_t index = 0;
   for (auto element : src.get_array(images, [] { return std::string("'images'"); })) {
     const auto ctx = [&] { return record("images", index); };
@@ -36,13 +52,16 @@ void read_images(JsonSource& src, JsonValue images, Dataset& out) {
         image.height = static_cast<int>(src.get_int(field.value(), fctx));
       }
     }
-    if (!has_id) src.fail(ctx() + ": missing 'id'");
-    out.images.push_back(std::move(image));
+    if (!has_id) {
+      bad(ctx() + ": missing 'id'");
+    } else {
+      out.images.push_back(std::move(image));
+    }
     ++index;
   }
 }
 
-void read_categories(JsonSource& src, JsonValue categories, Dataset& out) {
+void read_categories(JsonSource& src, JsonValue categories, Dataset& out, BadRecord& bad) {
   std::size_t index = 0;
   for (auto element : src.get_array(categories, [] { return std::string("'categories'"); })) {
     const auto ctx = [&] { return record("categories", index); };
@@ -63,19 +82,23 @@ void read_categories(JsonSource& src, JsonValue categories, Dataset& out) {
         cat.supercategory = src.get_string(field.value(), fctx);
       }
     }
-    if (!has_id) src.fail(ctx() + ": missing 'id'");
-    if (cat.name.empty()) cat.name = std::to_string(cat.id);
-    out.categories.push_back(std::move(cat));
+    if (!has_id) {
+      bad(ctx() + ": missing 'id'");
+    } else {
+      if (cat.name.empty()) cat.name = std::to_string(cat.id);
+      out.categories.push_back(std::move(cat));
+    }
     ++index;
   }
 }
 
-void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out) {
+void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out, BadRecord& bad) {
   std::size_t index = 0;
   for (auto element : src.get_array(annotations, [] { return std::string("'annotations'"); })) {
     Annotation ann;
+    const std::size_t at = index++;
     const auto ctx = [&] {
-      return record("annotations", index) + (ann.id ? " (id " + std::to_string(ann.id) + ")" : "");
+      return record("annotations", at) + (ann.id ? " (id " + std::to_string(ann.id) + ")" : "");
     };
     value v;
     src.check(element.get(v), ctx());
@@ -95,30 +118,50 @@ void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out) {
         ann.category_id = src.get_int(field.value(), fctx);
         seen |= kCategory;
       } else if (key == "bbox") {
-        src.get_box(field.value(), &ann.bbox.x, fctx);
+        src.get_numbers(field.value(), &ann.bbox.x, 4, fctx);
         seen |= kBox;
       } else if (key == "area") {
-        ann.area = src.get_finite(field.value(), fctx);
+        ann.area = src.get_number(field.value(), fctx);
         seen |= kArea;
       } else if (key == "iscrowd") {
         ann.iscrowd = src.get_flag(field.value(), fctx);
-      } else if (key == "difficult") {  // Pascal VOC's flag, kept by converters
+      } else if (key == "difficult") {  // Pascal VOC's flags, kept by our writer
         ann.difficult = src.get_flag(field.value(), fctx);
+      } else if (key == "truncated") {
+        ann.truncated = src.get_flag(field.value(), fctx);
       }
     }
-    if (!(seen & kId)) src.fail(ctx() + ": missing 'id'");
-    if (!(seen & kImage)) src.fail(ctx() + ": missing 'image_id'");
-    if (!(seen & kCategory)) src.fail(ctx() + ": missing 'category_id'");
-    if (!(seen & kBox)) src.fail(ctx() + ": missing 'bbox'");
+    const char* missing = !(seen & kId)         ? "id"
+                          : !(seen & kImage)    ? "image_id"
+                          : !(seen & kCategory) ? "category_id"
+                          : !(seen & kBox)      ? "bbox"
+                                                : nullptr;
+    if (missing) {
+      bad(ctx() + ": missing '" + missing + "'");
+      continue;
+    }
+    if (!std::isfinite(ann.bbox.x) || !std::isfinite(ann.bbox.y) || !std::isfinite(ann.bbox.w) ||
+        !std::isfinite(ann.bbox.h)) {
+      bad(ctx() + ": 'bbox': not a finite number");
+      continue;
+    }
+    if (ann.bbox.w < 0 || ann.bbox.h < 0) {
+      bad(ctx() + ": 'bbox': negative width or height");
+      continue;
+    }
+    if ((seen & kArea) && !std::isfinite(ann.area)) {
+      bad(ctx() + ": 'area': not a finite number");
+      continue;
+    }
     // Files without 'area' (most converters' output) get the box area.
     if (!(seen & kArea)) ann.area = ann.bbox.w * ann.bbox.h;
     out.annotations.push_back(ann);
-    ++index;
   }
 }
 
-Dataset read_instances(JsonSource& src) {
+Dataset read_source(JsonSource& src, bool skip_bad) {
   Dataset out;
+  BadRecord bad(src, out, skip_bad);
   out.source = src.path().string();
   simdjson::ondemand::object root;
   if (const auto code = src.document().get_object().get(root); code != simdjson::SUCCESS)
@@ -128,12 +171,12 @@ Dataset read_instances(JsonSource& src) {
     std::string_view key;
     src.check(field.unescaped_key().get(key), "top level");
     if (key == "images") {
-      read_images(src, field.value(), out);
+      read_images(src, field.value(), out, bad);
       has_images = true;
     } else if (key == "annotations") {
-      read_annotations(src, field.value(), out);
+      read_annotations(src, field.value(), out, bad);
     } else if (key == "categories") {
-      read_categories(src, field.value(), out);
+      read_categories(src, field.value(), out, bad);
     }
   }
   if (!has_images) throw Error(out.source + ": missing 'images' (not a COCO instances file?)");
@@ -144,15 +187,20 @@ Dataset read_instances(JsonSource& src) {
 
 Dataset read_instances(const std::filesystem::path& annotations,
                        const std::filesystem::path& image_dir) {
+  return read_instances_file(annotations, image_dir, false);
+}
+
+Dataset read_instances_file(const std::filesystem::path& annotations,
+                            const std::filesystem::path& image_dir, bool skip_bad) {
   JsonSource src(annotations);
-  Dataset out = read_instances(src);
+  Dataset out = read_source(src, skip_bad);
   out.image_dir = image_dir;
   return out;
 }
 
 Dataset read_instances_text(std::string_view json, const std::string& label) {
   JsonSource src(json, label);
-  return read_instances(src);
+  return read_source(src, false);
 }
 
 }  // namespace ds::coco

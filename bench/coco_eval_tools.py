@@ -1,6 +1,6 @@
 """One evaluation, whole process, as each peer library's users run it: load the ground truth
 and the results file, evaluate, accumulate, summarize. Writes the 12 stats as JSON (exact
-doubles) to the path given. Run as: python tools.py TOOL GT.json RESULTS.json STATS.json"""
+doubles) to the path given. Run as: python coco_eval_tools.py TOOL GT.json RESULTS.json STATS.json"""
 
 from __future__ import annotations
 

@@ -1,0 +1,174 @@
+#include "core/dataset/check.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/util/image_header.hpp"
+#include "core/util/text.hpp"
+
+namespace ds {
+namespace {
+
+std::string image_label(const Image& im) { return "image " + std::to_string(im.id) + " (" + im.file_name + ")"; }
+
+std::string box_text(const Box& b) {
+  std::string out = "[";
+  for (const double v : {b.x, b.y, b.w, b.h}) out += (out.size() > 1 ? ", " : "") + format_double(v);
+  return out + "]";
+}
+
+// Coordinates written as decimals and scaled back from normalised values are off by far less.
+constexpr double kEdgeTolerance = 0.01;
+
+}  // namespace
+
+std::size_t DatasetReport::errors() const {
+  return static_cast<std::size_t>(std::count_if(problems.begin(), problems.end(), [](const auto& p) { return p.error; }));
+}
+std::size_t DatasetReport::warnings() const { return problems.size() - errors(); }
+
+DatasetReport check_dataset(const Dataset& d, bool read_images) {
+  DatasetReport r;
+  const auto error = [&](std::string kind, std::string message) { r.problems.push_back({true, std::move(kind), std::move(message)}); };
+  const auto warning = [&](std::string kind, std::string message) { r.problems.push_back({false, std::move(kind), std::move(message)}); };
+
+  for (const std::string& s : d.skipped) error("skipped as malformed", s);
+  for (const std::string& s : d.warnings) warning("not read", s);
+
+  r.images = d.images.size();
+  std::unordered_map<std::int64_t, std::size_t> image_of;
+  std::unordered_map<std::string, std::int64_t> file_of;
+  for (std::size_t i = 0; i < d.images.size(); ++i) {
+    const Image& im = d.images[i];
+    if (!image_of.emplace(im.id, i).second)
+      error("duplicate image id", image_label(im) + ": id also used by " + image_label(d.images[image_of[im.id]]));
+    if (const auto [it, added] = file_of.emplace(im.file_name, im.id); !added)
+      warning("duplicate file name", image_label(im) + ": same file as image " + std::to_string(it->second));
+  }
+  std::unordered_map<std::int64_t, std::size_t> class_of;
+  for (const Category& c : d.categories) {
+    if (!class_of.emplace(c.id, r.classes.size()).second) {
+      error("duplicate category id", "category " + std::to_string(c.id) + " ('" + c.name + "') listed twice");
+      continue;
+    }
+    r.classes.push_back({c.name, c.id, 0, true});
+  }
+
+  // Image files: there, readable, and the size the annotations were made for.
+  std::vector<bool> size_known(d.images.size(), false);
+  for (std::size_t i = 0; i < d.images.size(); ++i) {
+    const Image& im = d.images[i];
+    size_known[i] = im.width > 0 && im.height > 0;
+    if (!read_images) continue;
+    const auto path = d.image_dir / im.file_name;
+    std::string why;
+    const auto size = try_read_image_size(path, why);
+    if (!size) {
+      error(why == "image not found" ? "missing image" : "unreadable image", path.string() + ": " + why + " (" + image_label(im) + ")");
+      continue;
+    }
+    if (size_known[i] && (size->width != im.width || size->height != im.height))
+      error("image size differs", path.string() + ": " + std::to_string(size->width) + "x" + std::to_string(size->height) +
+                                      " in the file, " + std::to_string(im.width) + "x" + std::to_string(im.height) +
+                                      " in the annotations (" + image_label(im) + ")");
+  }
+
+  std::unordered_set<std::int64_t> ann_ids;
+  std::vector<std::size_t> boxes_on(d.images.size(), 0);
+  std::map<std::int64_t, std::size_t> unknown_classes;
+  for (const Annotation& a : d.annotations) {
+    ++r.boxes;
+    const std::string who = "annotation " + std::to_string(a.id);
+    if (!ann_ids.insert(a.id).second) error("duplicate annotation id", who + " on image " + std::to_string(a.image_id));
+    r.crowd += a.iscrowd;
+    r.difficult += a.difficult;
+    r.truncated += a.truncated;
+    if (a.area < 32.0 * 32.0) ++r.small;
+    else if (a.area < 96.0 * 96.0) ++r.medium;
+    else ++r.large;
+    if (const auto c = class_of.find(a.category_id); c != class_of.end()) {
+      ++r.classes[c->second].boxes;
+    } else {
+      if (unknown_classes[a.category_id]++ == 0)
+        error("unknown class", who + " on image " + std::to_string(a.image_id) + ": category " +
+                                   std::to_string(a.category_id) + " is not in the categories");
+    }
+    const auto im = image_of.find(a.image_id);
+    if (im == image_of.end()) {
+      error("unknown image", who + ": image " + std::to_string(a.image_id) + " is not in the images");
+      continue;
+    }
+    ++boxes_on[im->second];
+    const Image& image = d.images[im->second];
+    const Box& b = a.bbox;
+    const std::string at = who + " on " + image_label(image) + ": box " + box_text(b);
+    if (!(std::isfinite(b.x) && std::isfinite(b.y) && std::isfinite(b.w) && std::isfinite(b.h))) {
+      error("degenerate box", at + " is not finite");
+    } else if (b.w <= 0 || b.h <= 0) {
+      error("degenerate box", at + " has " + (b.w <= 0 ? "zero or negative width" : "zero or negative height"));
+    } else if (size_known[im->second]) {
+      const double W = image.width, H = image.height;
+      std::string edges;
+      const auto edge = [&](bool crossed, const char* name) {
+        if (crossed) edges += (edges.empty() ? "" : ", ") + std::string(name);
+      };
+      edge(b.x < -kEdgeTolerance, "left");
+      edge(b.y < -kEdgeTolerance, "top");
+      edge(b.x + b.w > W + kEdgeTolerance, "right");
+      edge(b.y + b.h > H + kEdgeTolerance, "bottom");
+      if (!edges.empty())
+        error("box outside image", at + " crosses the " + edges + " edge of the " + std::to_string(image.width) +
+                                       "x" + std::to_string(image.height) + " image");
+    }
+  }
+  for (const auto& [id, n] : unknown_classes) r.classes.push_back({"(unknown id " + std::to_string(id) + ")", id, n, false});
+  for (std::size_t i = 0; i < d.images.size(); ++i) {
+    if (boxes_on[i] > 0) continue;
+    ++r.images_without_boxes;
+    warning("image without annotations", image_label(d.images[i]));
+  }
+  return r;
+}
+
+std::string format_report(const DatasetReport& r, std::size_t max_per_kind) {
+  std::ostringstream out;
+  out << "images: " << r.images << " (" << r.images_without_boxes << " without annotations)\n";
+  out << "boxes:  " << r.boxes << " (small " << r.small << ", medium " << r.medium << ", large " << r.large;
+  if (r.crowd) out << "; crowd " << r.crowd;
+  if (r.difficult) out << "; difficult " << r.difficult;
+  if (r.truncated) out << "; truncated " << r.truncated;
+  out << ")\n";
+  out << "classes: " << std::count_if(r.classes.begin(), r.classes.end(), [](const auto& c) { return c.known; }) << "\n";
+  std::size_t width = 4;
+  for (const ClassCount& c : r.classes) width = std::max(width, c.name.size());
+  for (const ClassCount& c : r.classes) {
+    std::string name = c.name;
+    name.resize(width, ' ');
+    out << "  " << name << "  " << c.boxes << "\n";
+  }
+  // Problems grouped by kind, errors first, in the order found.
+  for (const bool errors : {true, false}) {
+    std::vector<std::string> kinds;
+    std::map<std::string, std::vector<const DatasetProblem*>> by_kind;
+    for (const DatasetProblem& p : r.problems) {
+      if (p.error != errors) continue;
+      if (!by_kind.contains(p.kind)) kinds.push_back(p.kind);
+      by_kind[p.kind].push_back(&p);
+    }
+    for (const std::string& kind : kinds) {
+      const auto& list = by_kind[kind];
+      out << (errors ? "error: " : "warning: ") << kind << " (" << list.size() << ")\n";
+      for (std::size_t i = 0; i < list.size() && i < max_per_kind; ++i) out << "  " << list[i]->message << "\n";
+      if (list.size() > max_per_kind) out << "  ... and " << list.size() - max_per_kind << " more\n";
+    }
+  }
+  const std::size_t e = r.errors(), w = r.warnings();
+  out << (e ? "FAILED: " : "OK: ") << e << (e == 1 ? " error, " : " errors, ") << w << (w == 1 ? " warning\n" : " warnings\n");
+  return out.str();
+}
+
+}  // namespace ds

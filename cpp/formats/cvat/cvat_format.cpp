@@ -1,0 +1,208 @@
+#include "formats/cvat/cvat_format.hpp"
+
+#include <cmath>
+#include <map>
+#include <numbers>
+
+#include "core/util/error.hpp"
+#include "core/util/files.hpp"
+#include "core/util/text.hpp"
+#include "formats/common.hpp"
+#include "formats/images.hpp"
+#include "formats/xml_file.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ds::cvat {
+namespace {
+
+using formats::XmlFile;
+
+double number_attribute(const XmlFile& xml, const pugi::xml_node& node, const char* name) {
+  const pugi::xml_attribute a = node.attribute(name);
+  if (!a) xml.fail(node, "<" + std::string(node.name()) + "> without '" + name + "'");
+  const auto v = formats::parse_number(a.value());
+  if (!v) xml.fail(node, std::string(name) + ": expected a number, got '" + a.value() + "'");
+  return *v;
+}
+
+// Labels declared in <meta> (task, project or job), in order.
+std::vector<std::string> declared_labels(const pugi::xml_node& root) {
+  std::vector<std::string> out;
+  const pugi::xml_node meta = root.child("meta");
+  for (const char* owner : {"task", "project", "job"}) {
+    const pugi::xml_node labels = meta.child(owner).child("labels");
+    for (const pugi::xml_node label : labels.children("label")) out.emplace_back(trim(label.child("name").text().get()));
+    if (!out.empty()) break;
+  }
+  return out;
+}
+
+// One <image> into `image` and `anns`; other shapes are counted in `others`.
+void read_image(const XmlFile& xml, const pugi::xml_node& node, const fs::path& images, formats::ClassNames& classes,
+                Image& image, std::vector<Annotation>& anns, std::map<std::string, std::pair<std::size_t, std::string>>& others) {
+  const pugi::xml_attribute name = node.attribute("name");
+  if (!name || std::string_view(name.value()).empty()) xml.fail(node, "<image> without 'name'");
+  image.file_name = name.value();
+  if (const pugi::xml_attribute id = node.attribute("id")) {
+    const auto v = formats::parse_integer(id.value());
+    if (!v) xml.fail(node, "id: expected an integer, got '" + std::string(id.value()) + "'");
+    image.id = *v;
+  }
+  const auto w = formats::parse_integer(node.attribute("width").value());
+  const auto h = formats::parse_integer(node.attribute("height").value());
+  if (w && h && *w > 0 && *h > 0) {
+    image.width = static_cast<int>(*w);
+    image.height = static_cast<int>(*h);
+  } else {
+    std::string why;
+    const auto size = try_read_image_size(images / image.file_name, why);
+    if (!size) xml.fail(node, "no width/height and " + (images / image.file_name).string() + ": " + why);
+    image.width = size->width;
+    image.height = size->height;
+  }
+  for (const pugi::xml_node shape : node.children()) {
+    const std::string kind = shape.name();
+    if (kind != "box") {
+      if (kind == "tag") continue;  // image-level labels, not shapes
+      auto& [count, first] = others[kind];
+      if (count++ == 0) first = xml.where(shape);
+      continue;
+    }
+    const std::string label = shape.attribute("label").value();
+    if (label.empty()) xml.fail(shape, "<box> without 'label'");
+    const double x1 = number_attribute(xml, shape, "xtl"), y1 = number_attribute(xml, shape, "ytl");
+    const double x2 = number_attribute(xml, shape, "xbr"), y2 = number_attribute(xml, shape, "ybr");
+    if (x2 < x1 || y2 < y1) xml.fail(shape, "box of '" + label + "' has xbr < xtl or ybr < ytl");
+    Annotation a;
+    a.bbox = {x1, y1, x2 - x1, y2 - y1};
+    if (const auto r = formats::parse_number(shape.attribute("rotation").value()); r && *r != 0) {
+      // A rotated box: its axis-aligned bounding box, and a note.
+      const double t = *r * std::numbers::pi / 180, c = std::abs(std::cos(t)), s = std::abs(std::sin(t));
+      const double cx = (x1 + x2) / 2, cy = (y1 + y2) / 2, hw = (a.bbox.w * c + a.bbox.h * s) / 2,
+                   hh = (a.bbox.w * s + a.bbox.h * c) / 2;
+      a.bbox = {cx - hw, cy - hh, 2 * hw, 2 * hh};
+      auto& [count, first] = others["rotated box (read as its axis-aligned bounding box)"];
+      if (count++ == 0) first = xml.where(shape);
+    }
+    const auto id = classes.id_of(label);
+    if (!id) xml.fail(shape, "class '" + label + "' is not one of the labels in <meta>: " + classes.known());
+    a.category_id = *id;
+    a.area = a.bbox.w * a.bbox.h;
+    for (const pugi::xml_node attr : shape.children("attribute")) {
+      const std::string key = attr.attribute("name").value();
+      if (key != "iscrowd" && key != "difficult" && key != "truncated") continue;
+      const auto v = formats::parse_flag(attr.text().get());
+      if (!v) xml.fail(attr, "attribute '" + key + "': expected true or false, got '" + attr.text().get() + "'");
+      (key == "iscrowd" ? a.iscrowd : key == "difficult" ? a.difficult : a.truncated) = *v;
+    }
+    anns.push_back(a);
+  }
+}
+
+}  // namespace
+
+Dataset CvatFormat::read(const ConfigNode& spec, const ReadOptions& options) const {
+  const fs::path file = spec.existing_file("annotations");
+  const fs::path images = spec.existing_dir("images");
+  const XmlFile xml(file);
+  const pugi::xml_node root = xml.doc().child("annotations");
+  if (!root) throw Error(file.string() + ": not a CVAT for images file (no <annotations> element)");
+  const std::vector<std::string> labels = declared_labels(root);
+  formats::ClassNames classes = labels.empty() ? formats::ClassNames() : formats::ClassNames::fixed_list(labels);
+  Dataset out;
+  out.source = file.string();
+  out.image_dir = images;
+  std::map<std::string, std::pair<std::size_t, std::string>> others;
+  bool ids_given = true;
+  std::vector<std::size_t> box_count;  // per image read, to renumber when ids are missing
+  for (const pugi::xml_node node : root.children("image")) {
+    Image image;
+    std::vector<Annotation> anns;
+    try {
+      read_image(xml, node, images, classes, image, anns, others);
+    } catch (const Error& e) {
+      formats::skip_or_throw(options, out, e.what());
+      continue;
+    }
+    ids_given = ids_given && node.attribute("id");
+    box_count.push_back(anns.size());
+    for (Annotation& a : anns) {
+      a.id = static_cast<std::int64_t>(out.annotations.size()) + 1;
+      a.image_id = image.id;
+      out.annotations.push_back(a);
+    }
+    out.images.push_back(std::move(image));
+  }
+  if (!ids_given) {  // files from other tools may omit ids: number all images in file order
+    std::size_t next_ann = 0;
+    for (std::size_t i = 0; i < out.images.size(); ++i) {
+      out.images[i].id = static_cast<std::int64_t>(i) + 1;
+      for (std::size_t k = 0; k < box_count[i]; ++k) out.annotations[next_ann++].image_id = out.images[i].id;
+    }
+  }
+  if (root.child("track"))
+    out.warnings.push_back(xml.where(root.child("track")) + ": <track> elements not read (export the task as 'CVAT for images')");
+  for (const auto& [kind, info] : others)
+    out.warnings.push_back(std::to_string(info.first) + " <" + kind + "> element(s) not read as boxes; first at " + info.second);
+  classes.finish(out);
+  return out;
+}
+
+void CvatFormat::write(const Dataset& dataset, const fs::path& dir, const WriteOptions& options) const {
+  place_images(dataset, dir / "images", options);
+  std::unordered_map<std::int64_t, const Category*> category;
+  for (const Category& c : dataset.categories) category.emplace(c.id, &c);
+  std::unordered_map<std::int64_t, std::vector<const Annotation*>> by_image;
+  for (const Annotation& a : dataset.annotations) by_image[a.image_id].push_back(&a);
+
+  pugi::xml_document doc;
+  pugi::xml_node root = doc.append_child("annotations");
+  root.append_child("version").text() = "1.1";
+  pugi::xml_node task = root.append_child("meta").append_child("task");
+  task.append_child("name").text() = "detection-studio export";
+  task.append_child("size").text() = static_cast<unsigned long long>(dataset.images.size());
+  pugi::xml_node labels = task.append_child("labels");
+  for (const Category& c : dataset.categories) {
+    pugi::xml_node l = labels.append_child("label");
+    l.append_child("name").text() = c.name.c_str();
+    l.append_child("type").text() = "rectangle";
+    l.append_child("attributes");
+  }
+  for (const Image& im : dataset.images) {
+    const ImageSize size = formats::image_size(dataset, im);
+    pugi::xml_node node = root.append_child("image");
+    node.append_attribute("id") = static_cast<long long>(im.id);
+    node.append_attribute("name") = formats::generic(formats::relative_image_path(im)).c_str();
+    node.append_attribute("width") = size.width;
+    node.append_attribute("height") = size.height;
+    for (const Annotation* a : by_image[im.id]) {
+      const auto c = category.find(a->category_id);
+      if (c == category.end())
+        throw Error("annotation " + std::to_string(a->id) + ": category " + std::to_string(a->category_id) +
+                    " is not in the dataset's categories");
+      pugi::xml_node box = node.append_child("box");
+      box.append_attribute("label") = c->second->name.c_str();
+      box.append_attribute("source") = "manual";
+      box.append_attribute("occluded") = 0;
+      box.append_attribute("xtl") = format_double(a->bbox.x).c_str();
+      box.append_attribute("ytl") = format_double(a->bbox.y).c_str();
+      box.append_attribute("xbr") = format_double(a->bbox.x + a->bbox.w).c_str();
+      box.append_attribute("ybr") = format_double(a->bbox.y + a->bbox.h).c_str();
+      box.append_attribute("z_order") = 0;
+      const auto flag = [&](const char* name, bool on) {
+        if (!on) return;
+        pugi::xml_node attr = box.append_child("attribute");
+        attr.append_attribute("name") = name;
+        attr.text() = "true";
+      };
+      flag("iscrowd", a->iscrowd);
+      flag("difficult", a->difficult);
+      flag("truncated", a->truncated);
+    }
+  }
+  write_file_atomic(dir / "annotations.xml", formats::xml_text(doc));
+  write_file_atomic(dir / "dataset.yaml", "format: cvat\nannotations: annotations.xml\nimages: images\n");
+}
+
+}  // namespace ds::cvat

@@ -1,0 +1,36 @@
+#include "formats/xml_file.hpp"
+
+#include <sstream>
+
+#include "core/util/error.hpp"
+#include "core/util/files.hpp"
+#include "core/util/text.hpp"
+
+namespace ds::formats {
+
+XmlFile::XmlFile(const std::filesystem::path& path) : path_(path), text_(read_file(path)) {
+  const pugi::xml_parse_result result = doc_.load_buffer(text_.data(), text_.size());
+  if (!result) {
+    const TextLocation loc = locate(text_, static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, result.offset)));
+    throw Error(path_.string() + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.column) +
+                ": invalid XML: " + result.description());
+  }
+}
+
+std::string XmlFile::where(const pugi::xml_node& node) const {
+  const std::ptrdiff_t offset = node.offset_debug();
+  if (offset < 0) return path_.string();
+  return path_.string() + ":" + std::to_string(locate(text_, static_cast<std::size_t>(offset)).line);
+}
+
+void XmlFile::fail(const pugi::xml_node& node, const std::string& what) const {
+  throw Error(where(node) + ": " + what);
+}
+
+std::string xml_text(const pugi::xml_document& doc) {
+  std::ostringstream out;
+  doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
+  return out.str();
+}
+
+}  // namespace ds::formats

@@ -1,0 +1,28 @@
+#pragma once
+// An XML file parsed with pugixml, keeping its text so that errors can name the line of any node.
+#include <pugixml.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace ds::formats {
+
+class XmlFile {
+ public:
+  // Throws ds::Error "<file>:<line>:<col>: invalid XML: <what>".
+  explicit XmlFile(const std::filesystem::path& path);
+  const pugi::xml_document& doc() const { return doc_; }
+  // "<file>:<line>" of `node`.
+  std::string where(const pugi::xml_node& node) const;
+  [[noreturn]] void fail(const pugi::xml_node& node, const std::string& what) const;
+
+ private:
+  std::filesystem::path path_;
+  std::string text_;
+  pugi::xml_document doc_;
+};
+
+// An XML document as text, indented, with an XML declaration.
+std::string xml_text(const pugi::xml_document& doc);
+
+}  // namespace ds::formats

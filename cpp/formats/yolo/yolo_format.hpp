@@ -1,0 +1,37 @@
+#pragma once
+// YOLO label files: one `<class> <cx> <cy> <w> <h>` line per box, normalised to the image size,
+// in labels/... beside images/... (the last "/images/" of an image path becomes "/labels/").
+// Two layouts:
+//   format: yolo                 # Ultralytics
+//   data: data.yaml              # path:, train:/val:/test: (folders, list files or lists), names:
+//   split: val                   # optional, default val
+//
+//   format: darknet
+//   list: valid.txt              # image paths, one per line, relative to the list file
+//   names: obj.names             # class names, one per line
+// Class ids are the class indices. YOLO keeps no crowd, difficult or truncated flag, no image ids.
+#include "formats/format.hpp"
+
+namespace ds::yolo {
+
+class UltralyticsFormat final : public DatasetFormat {
+ public:
+  std::string_view name() const override { return "yolo"; }
+  std::string_view summary() const override { return "YOLO, Ultralytics layout (data: data.yaml [split: val])"; }
+  FormatKeeps keeps() const override { return {}; }
+  Dataset read(const ConfigNode& spec, const ReadOptions& options) const override;
+  void write(const Dataset& dataset, const std::filesystem::path& dir,
+             const WriteOptions& options) const override;
+};
+
+class DarknetFormat final : public DatasetFormat {
+ public:
+  std::string_view name() const override { return "darknet"; }
+  std::string_view summary() const override { return "YOLO, Darknet layout (list: FILE.txt, names: FILE.names)"; }
+  FormatKeeps keeps() const override { return {}; }
+  Dataset read(const ConfigNode& spec, const ReadOptions& options) const override;
+  void write(const Dataset& dataset, const std::filesystem::path& dir,
+             const WriteOptions& options) const override;
+};
+
+}  // namespace ds::yolo
