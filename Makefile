@@ -17,7 +17,7 @@ BUILD_DEPS := torch==2.14.1 torchvision==0.29.1 numpy==2.4.6 pyyaml==6.0.3 pillo
 SOURCES := $(shell find cpp python_modules cmake tests/cpp -type f -not -name "*.pyc" 2>/dev/null) \
   CMakeLists.txt pyproject.toml
 
-.PHONY: demo test install deps venv data lint clean
+.PHONY: demo test install deps venv data lint clean bench
 
 demo: install data
 	$(VENV)/bin/detection-studio evaluate configs/demo.yaml
@@ -25,6 +25,11 @@ demo: install data
 test: install data lint
 	$(PY) -m pytest -q tests
 	ctest --test-dir $(BUILD) --output-on-failure
+
+# COCO evaluation speed against the peers (installed here only: they are not test dependencies).
+bench: install
+	$(PY) -m pip install -q --disable-pip-version-check hotcoco==1.3.0 faster-coco-eval==1.8.0
+	$(PY) bench/bench_coco_eval.py
 
 lint: install
 	$(VENV)/bin/ruff check python_modules tests datasets bench

@@ -11,7 +11,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.prefix) / "bin"
-FIXTURES = REPO.parent / "shared" / "fixtures"
+# shared/ sits beside the checkout (CI, /work/main) or further up (worktrees under /work/wt/).
+FIXTURES = next((p / "shared" / "fixtures" for p in REPO.parents
+                 if (p / "shared" / "fixtures").is_dir()), REPO.parent / "shared" / "fixtures")
 COCO_FIXTURE = FIXTURES / "cocoapi-val2014-100"
 SHAPES = REPO / "datasets" / "shapes"
 

@@ -7,9 +7,13 @@
 
 #include "core/eval/coco/coco_evaluator.hpp"
 #include "core/eval/coco/evaluate.hpp"
+#include "core/eval/coco/results.hpp"
 #include "core/eval/coco/summarize.hpp"
 #include "core/util/error.hpp"
 #include "formats/coco/coco_json.hpp"
+
+// Detections stay a C++ vector on the Python side (500k Python objects would cost seconds).
+PYBIND11_MAKE_OPAQUE(std::vector<ds::Detection>)
 
 namespace py = pybind11;
 using namespace ds;
@@ -27,6 +31,14 @@ py::array_t<double> view(const std::vector<double>& v, std::vector<py::ssize_t> 
   py::array_t<double> a(shape, strides, v.data(), owner);
   a.attr("setflags")(py::arg("write") = false);
   return a;
+}
+
+template <class T>
+using Column = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+template <class T>
+std::span<const T> span_of(const Column<T>& a) {
+  return {a.data(), static_cast<std::size_t>(a.size())};
 }
 
 }  // namespace
@@ -71,25 +83,18 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("read_coco", &coco::read_instances, py::arg("annotations"), py::arg("image_dir") = std::filesystem::path(),
         py::call_guard<py::gil_scoped_release>(), "Read a COCO instances JSON file.");
-  m.def("read_results", &coco::read_results, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
+  m.def("read_results", [](const std::filesystem::path& p) { return coco::read_results(p); }, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
         "Read a COCO results JSON file (a list of detections).");
-  m.def("detections_from_arrays",
-        [](py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> image_ids,
-           py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> category_ids,
-           py::array_t<double, py::array::c_style | py::array::forcecast> boxes,
-           py::array_t<double, py::array::c_style | py::array::forcecast> scores) {
-          const auto n = static_cast<std::size_t>(scores.size());
-          if (static_cast<std::size_t>(image_ids.size()) != n || static_cast<std::size_t>(category_ids.size()) != n ||
-              static_cast<std::size_t>(boxes.size()) != 4 * n)
-            throw Error("detections: image_ids, category_ids, boxes (N x 4) and scores must agree in length");
-          std::vector<Detection> out(n);
-          const double* b = boxes.data();
-          for (std::size_t i = 0; i < n; ++i)
-            out[i] = {image_ids.data()[i], category_ids.data()[i], {b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]},
-                      scores.data()[i]};
-          return out;
+  m.def("read_coco_text", &coco::read_instances_text, py::arg("json"), py::arg("label"),
+        py::call_guard<py::gil_scoped_release>(), "Read COCO instances JSON text.");
+  m.def("detections_from_columns",
+        [](const Column<std::int64_t>& image_ids, const Column<std::int64_t>& category_ids,
+           const Column<double>& boxes, const Column<double>& scores, const std::string& source) {
+          return coco::detections_from_columns(span_of(image_ids), span_of(category_ids),
+                                               span_of(boxes), span_of(scores), source);
         },
-        py::arg("image_ids"), py::arg("category_ids"), py::arg("boxes"), py::arg("scores"));
+        py::arg("image_ids"), py::arg("category_ids"), py::arg("boxes"), py::arg("scores"),
+        py::arg("source"), "Detections from NumPy columns (N, N, N x 4 boxes xywh, N).");
   m.def("write_results", [](const std::vector<Detection>& d) { return coco::results_json(d); });
 
   py::class_<coco::Params>(m, "Params")
@@ -118,8 +123,15 @@ PYBIND11_MODULE(_core, m) {
         return view(e.scores, {py::ssize_t(e.T), py::ssize_t(e.R), py::ssize_t(e.K), py::ssize_t(e.A), py::ssize_t(e.M)}, self);
       });
 
-  m.def("check_result_images", &coco::check_result_images, py::arg("gt"), py::arg("detections"), py::arg("source"));
-  m.def("evaluate", &coco::evaluate, py::arg("gt"), py::arg("detections"), py::arg("params"), py::arg("threads") = 0,
+  // std::span has no pybind11 caster: these lambdas only name the vector type.
+  using Detections = std::vector<Detection>;
+  m.def("check_result_images",
+        [](const Dataset& gt, const Detections& d, const std::string& source) { coco::check_result_images(gt, d, source); },
+        py::arg("gt"), py::arg("detections"), py::arg("source"));
+  m.def("has_duplicate_annotation_ids", &coco::has_duplicate_annotation_ids, py::arg("gt"));
+  m.def("evaluate",
+        [](const Dataset& gt, const Detections& d, const coco::Params& p, int threads) { return coco::evaluate(gt, d, p, threads); },
+        py::arg("gt"), py::arg("detections"), py::arg("params"), py::arg("threads") = 0,
         py::call_guard<py::gil_scoped_release>(), "COCO bbox evaluate + accumulate.");
   m.def("summarize", [](const coco::EvalResult& r) {
           const auto items = coco::summarize(r);

@@ -35,6 +35,9 @@ TEST(JsonSyntax, LocatesTheFirstError) {
   EXPECT_EQ(e.offset, 15u);
   EXPECT_TRUE(ds::find_json_syntax_error("{\"a\": [1, 2.5e3, \"x\\n\"]}").message.empty());
   EXPECT_NE(ds::find_json_syntax_error("[NaN]").message.find("NaN"), std::string::npos);
+  // The value it is in, so a NaN score names its record.
+  EXPECT_EQ(ds::find_json_syntax_error("[{\"a\": 1}, {\"score\": NaN}]").path, "[1].score");
+  EXPECT_EQ(ds::find_json_syntax_error("{\"x\": {\"bbox\": [1, -Infinity]}}").path, "x.bbox[1]");
 }
 
 TEST(CocoJson, SyntaxErrorNamesFileLineAndColumn) {
@@ -67,4 +70,36 @@ TEST(CocoJson, ResultsRoundTripExactly) {
   EXPECT_EQ(back[0].bbox.w, d[0].bbox.w);
   EXPECT_EQ(back[0].score, d[0].score);
   EXPECT_EQ(back[0].image_id, 3);
+}
+
+// A large results file is read in two halves on two threads, cut at a "}, {" near the middle;
+// a cut inside a string or a nested value must not change what is read (the halves then fail
+// to parse and the file is read whole).
+TEST(CocoJson, ResultsReadInHalvesEqualResultsReadWhole) {
+  const std::string rec = "{\"image_id\": 1, \"category_id\": 2, \"bbox\": [1, 2, 3, 4], \"score\": 0.5}";
+  const std::vector<std::string> files = {
+      "[" + rec + ", " + rec + ",\n " + rec + "]",
+      // The middle "}, {" sits in a string, then in a nested list of objects.
+      "[" + rec + ", {\"image_id\": 3, \"category_id\": 2, \"bbox\": [0, 0, 1, 1], \"score\": 1, "
+            "\"note\": \"}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}\"}]",
+      "[" + rec + ", {\"image_id\": 3, \"category_id\": 2, \"bbox\": [0, 0, 1, 1], \"score\": 1, "
+            "\"extra\": [{\"a\": 1}, {\"a\": 2}, {\"a\": 3}, {\"a\": 4}, {\"a\": 5}, {\"a\": 6}]}]",
+      "[" + rec + "]",
+  };
+  int n = 0;
+  for (const std::string& text : files) {
+    const auto p = write_temp("halves" + std::to_string(n++) + ".json", text);
+    const auto whole = ds::coco::read_results(p, SIZE_MAX);
+    const auto halves = ds::coco::read_results(p, 0);
+    ASSERT_EQ(whole.size(), halves.size()) << text;
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+      EXPECT_EQ(whole[i].image_id, halves[i].image_id);
+      EXPECT_EQ(whole[i].score, halves[i].score);
+      EXPECT_EQ(whole[i].bbox.w, halves[i].bbox.w);
+    }
+  }
+  // A bad file read in halves still reports its first error, located.
+  const auto bad = write_temp("halves_bad.json", "[" + rec + ", " + rec + ", {\"image_id\": 1}]");
+  const std::string msg = error_of([&] { ds::coco::read_results(bad, 0); });
+  EXPECT_NE(msg.find("detection [2]: missing 'category_id'"), std::string::npos) << msg;
 }

@@ -1,39 +1,76 @@
 // `score`: metrics for an existing COCO results file. No model, no torch, no OpenCV.
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <iostream>
 
 #include "app/cli/report.hpp"
 #include "app/commands/commands.hpp"
-#include "core/eval/coco/coco_evaluator.hpp"
 #include "core/eval/coco/evaluate.hpp"
+#include "core/eval/coco/results.hpp"
+#include "core/eval/evaluator.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 #include "formats/coco/coco_json.hpp"
 
 namespace ds::cli {
+namespace {
+
+// --metric coco,voc: names checked against the registry before any file is read.
+std::vector<std::string> metric_names(const ParsedArgs& args) {
+  std::vector<std::string> names;
+  const std::string list = args.get("--metric").value_or("coco");
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    names.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  const auto known = evaluator_names();
+  for (const std::string& n : names)
+    if (std::find(known.begin(), known.end(), n) == known.end()) {
+      std::string all;
+      for (const auto k : known) all += (all.empty() ? "" : ", ") + std::string(k);
+      throw UsageError("--metric: unknown metric '" + n + "' (known: " + all + ")");
+    }
+  return names;
+}
+
+}  // namespace
 
 int run_score(const ParsedArgs& args) {
   const auto gt_path = args.get("--gt");
   const auto dt_path = args.get("--dt");
   if (!gt_path) throw UsageError("--gt GT.json is required");
   if (!dt_path) throw UsageError("--dt RESULTS.json is required");
+  const std::string iou_type = args.get("--iou-type").value_or("bbox");
+  if (iou_type == "segm" || iou_type == "keypoints")
+    throw UsageError("--iou-type " + iou_type + " is not supported (only bbox)");
+  if (iou_type != "bbox") throw UsageError("--iou-type: unknown type '" + iou_type + "' (only bbox)");
+  const std::vector<std::string> metrics_wanted = metric_names(args);
   const auto start = std::chrono::steady_clock::now();
 
   // The two files parse in parallel; the results file is usually the big one.
   auto gt_future = std::async(std::launch::async, [&] { return coco::read_instances(*gt_path, {}); });
   std::vector<Detection> dts = coco::read_results(*dt_path);
   const Dataset gt = gt_future.get();
-  if (dts.empty()) throw Error(*dt_path + ": no detections in the results file");
+  if (dts.empty()) throw Error(*dt_path + ": no detections (the results file is an empty list)");
   coco::check_result_images(gt, dts, *dt_path);
+  if (coco::has_duplicate_annotation_ids(gt))
+    std::cerr << "warning: " << *gt_path
+              << ": annotation ids repeat; like pycocotools, each repeated id is scored as the "
+                 "last annotation with that id\n";
   const auto loaded = std::chrono::steady_clock::now();
 
-  const int threads = static_cast<int>(args.get_int("--threads", 0));
-  const coco::EvalResult result = coco::evaluate(gt, dts, coco::Params::defaults(), threads);
-  const Metrics metrics = coco::coco_metrics(result, gt, dts);
+  EvaluatorOptions options;
+  options.threads = static_cast<int>(args.get_int("--threads", 0));
+  std::vector<Metrics> metrics;
+  for (const std::string& name : metrics_wanted)
+    metrics.push_back(make_evaluator(name, gt, options)->evaluate_all(dts));
   const auto done = std::chrono::steady_clock::now();
 
-  if (!args.has("--quiet")) std::cout << metrics.text;
+  if (!args.has("--quiet"))
+    for (const Metrics& m : metrics) std::cout << m.text;
   if (args.verbose()) {
     const auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
     std::cerr << "load " << ms(start, loaded) << " ms, evaluate " << ms(loaded, done) << " ms\n";
@@ -41,9 +78,9 @@ int run_score(const ParsedArgs& args) {
   if (const auto out = args.get("--output")) {
     const JsonFields facts = {{"ground_truth", json_string(*gt_path)},
                               {"results", json_string(*dt_path)},
-                              {"images", std::to_string(result.params.img_ids.size())},
+                              {"images", std::to_string(gt.images.size())},
                               {"detections", std::to_string(dts.size())}};
-    write_file_atomic(*out, metrics_document(facts, {metrics}));
+    write_file_atomic(*out, metrics_document(facts, metrics));
   }
   return 0;
 }

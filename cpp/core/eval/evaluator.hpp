@@ -26,6 +26,9 @@ class Evaluator {
   virtual void process(const Image& image, std::span<const Detection> detections) = 0;
   // Scores everything processed since reset().
   virtual Metrics evaluate() = 0;
+  // Scores `detections` over every image of the ground truth at once (`score`): the same as
+  // process() for each image and evaluate(), without regrouping and copying the detections.
+  virtual Metrics evaluate_all(std::span<const Detection> detections) = 0;
 };
 
 struct EvaluatorOptions {

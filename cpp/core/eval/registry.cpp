@@ -1,6 +1,7 @@
 // The one place metrics are registered: add a line here for a new evaluator.
 #include "core/eval/coco/coco_evaluator.hpp"
 #include "core/eval/evaluator.hpp"
+#include "core/eval/voc/voc_evaluator.hpp"
 #include "core/util/error.hpp"
 
 namespace ds {
@@ -14,6 +15,12 @@ struct Entry {
 constexpr Entry kEvaluators[] = {
     {"coco", [](const Dataset& gt, const EvaluatorOptions& o) -> std::unique_ptr<Evaluator> {
        return std::make_unique<coco::CocoEvaluator>(gt, o);
+     }},
+    {"voc", [](const Dataset& gt, const EvaluatorOptions&) -> std::unique_ptr<Evaluator> {
+       return std::make_unique<voc::VocEvaluator>(gt, voc::Interpolation::kAllPoint);
+     }},
+    {"voc07", [](const Dataset& gt, const EvaluatorOptions&) -> std::unique_ptr<Evaluator> {
+       return std::make_unique<voc::VocEvaluator>(gt, voc::Interpolation::kElevenPoint);
      }},
 };
 

@@ -7,13 +7,31 @@
 
 namespace ds {
 
-JsonSource::JsonSource(std::filesystem::path path) : path_(std::move(path)) {
+simdjson::padded_string JsonSource::load(const std::filesystem::path& path) {
   std::error_code ec;
-  if (!std::filesystem::exists(path_, ec)) throw Error(path_.string() + ": file not found");
-  if (std::filesystem::is_directory(path_, ec))
-    throw Error(path_.string() + ": is a directory, not a JSON file");
-  if (simdjson::padded_string::load(path_.string()).get(text_) != simdjson::SUCCESS)
-    throw Error(path_.string() + ": cannot read file");
+  if (!std::filesystem::exists(path, ec)) throw Error(path.string() + ": file not found");
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(path.string() + ": is a directory, not a JSON file");
+  simdjson::padded_string text;
+  if (simdjson::padded_string::load(path.string()).get(text) != simdjson::SUCCESS)
+    throw Error(path.string() + ": cannot read file");
+  return text;
+}
+
+JsonSource::JsonSource(std::filesystem::path path)
+    : JsonSource(load(path), path.string()) {}
+
+JsonSource::JsonSource(std::string_view text, std::string label)
+    : JsonSource(simdjson::padded_string(text), std::move(label)) {}
+
+JsonSource::JsonSource(simdjson::padded_string text, std::string label)
+    : path_(std::move(label)), owned_(std::move(text)), text_(owned_) {
+  const auto code = parser_.iterate(text_).get(doc_);
+  if (code != simdjson::SUCCESS) fail(code, "");
+}
+
+JsonSource::JsonSource(simdjson::padded_string_view text, std::string label)
+    : path_(std::move(label)), text_(text) {
   const auto code = parser_.iterate(text_).get(doc_);
   if (code != simdjson::SUCCESS) fail(code, "");
 }
@@ -33,7 +51,8 @@ void JsonSource::fail(simdjson::error_code code, std::string_view context,
   if (!syntax.message.empty()) {
     const TextLocation loc = locate(text, syntax.offset);
     throw Error(path_.string() + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.column) +
-                ": invalid JSON: " + syntax.message);
+                ": invalid JSON: " + syntax.message +
+                (syntax.path.empty() ? "" : " (in " + syntax.path + ")"));
   }
   std::string what = context.empty() ? std::string() : std::string(context) + ": ";
   switch (code) {

@@ -4,6 +4,7 @@
 // column (syntax) or the record and field (content).
 #include <simdjson.h>
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -16,6 +17,14 @@ using JsonValue = simdjson::simdjson_result<simdjson::ondemand::value>;
 class JsonSource {
  public:
   explicit JsonSource(std::filesystem::path path);
+  // JSON already in memory; `label` stands for the file name in messages.
+  JsonSource(std::string_view text, std::string label);
+  JsonSource(simdjson::padded_string text, std::string label);
+  // A view into memory someone else owns (it must outlive this, with padding readable after).
+  JsonSource(simdjson::padded_string_view text, std::string label);
+
+  // A file's bytes, with the messages for a missing or unreadable file.
+  static simdjson::padded_string load(const std::filesystem::path& path);
   JsonSource(const JsonSource&) = delete;
   JsonSource& operator=(const JsonSource&) = delete;
 
@@ -84,6 +93,24 @@ class JsonSource {
       fail(code, ctx(), "an array");
     return out;
   }
+  // A number that is neither NaN nor infinite (JSON has neither, but 1e999 overflows to inf).
+  template <class V, class Ctx>
+  double get_finite(V&& value, Ctx&& ctx) {
+    const double out = get_number(std::forward<V>(value), ctx);
+    if (!std::isfinite(out)) [[unlikely]]
+      fail(ctx() + ": not a finite number");
+    return out;
+  }
+  // A COCO box [x, y, width, height]: four finite numbers, width and height not negative.
+  template <class V, class Ctx>
+  void get_box(V&& value, double* out, Ctx&& ctx) {
+    get_numbers(std::forward<V>(value), out, 4, ctx);
+    for (int n = 0; n < 4; ++n)
+      if (!std::isfinite(out[n])) [[unlikely]]
+        fail(ctx() + ": not a finite number");
+    if (out[2] < 0 || out[3] < 0) [[unlikely]]
+      fail(ctx() + ": negative width or height");
+  }
   // Exactly n numbers, into out[0..n-1].
   template <class V, class Ctx>
   void get_numbers(V&& value, double* out, std::size_t n, Ctx&& ctx) {
@@ -106,7 +133,8 @@ class JsonSource {
   std::string position();
 
   std::filesystem::path path_;
-  simdjson::padded_string text_;
+  simdjson::padded_string owned_;     // empty when viewing someone else's text
+  simdjson::padded_string_view text_;
   simdjson::ondemand::parser parser_;
   simdjson::ondemand::document doc_;
 };
@@ -116,6 +144,7 @@ class JsonSource {
 struct JsonSyntaxError {
   std::size_t offset = 0;
   std::string message;
+  std::string path;  // the value it is in, e.g. "annotations[3].bbox[2]"; empty at top level
 };
 JsonSyntaxError find_json_syntax_error(std::string_view text);
 

@@ -2,6 +2,7 @@
 // the user where the first error is (simdjson reports that something is wrong, not where).
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "core/util/json_source.hpp"
 
@@ -25,7 +26,10 @@ class Validator {
   static constexpr int kMaxDepth = 1024;
 
   JsonSyntaxError error(std::string message) {
-    err_ = {i_, std::move(message)};
+    std::string where;
+    for (const std::string& part : path_) where += part;
+    if (!where.empty() && where.front() == '.') where.erase(0, 1);
+    err_ = {i_, std::move(message), std::move(where)};
     return err_;
   }
   bool fail(std::string message) {
@@ -68,11 +72,14 @@ class Validator {
       skip_ws();
       if (i_ >= s_.size()) return fail("unexpected end of file inside an object");
       if (s_[i_] != '"') return fail("expected a string key");
+      const std::size_t key_start = i_ + 1;
       if (!string()) return false;
+      path_.push_back("." + std::string(s_.substr(key_start, i_ - 1 - key_start)));
       skip_ws();
       if (i_ >= s_.size() || s_[i_] != ':') return fail("expected ':' after a key");
       ++i_;
       if (!value(depth + 1)) return false;
+      path_.pop_back();
       skip_ws();
       if (i_ >= s_.size()) return fail("unexpected end of file inside an object");
       if (s_[i_] == '}') return ++i_, true;
@@ -85,8 +92,10 @@ class Validator {
     ++i_;
     skip_ws();
     if (i_ < s_.size() && s_[i_] == ']') return ++i_, true;
-    while (true) {
+    for (std::size_t index = 0;; ++index) {
+      path_.push_back("[" + std::to_string(index) + "]");
       if (!value(depth + 1)) return false;
+      path_.pop_back();
       skip_ws();
       if (i_ >= s_.size()) return fail("unexpected end of file inside an array");
       if (s_[i_] == ']') return ++i_, true;
@@ -149,6 +158,7 @@ class Validator {
   std::string_view s_;
   std::size_t i_ = 0;
   JsonSyntaxError err_;
+  std::vector<std::string> path_;  // keys and indices down to the current value
 };
 
 }  // namespace

@@ -17,8 +17,14 @@ Dataset read_instances(const std::filesystem::path& annotations,
 Dataset read_instances_file(const std::filesystem::path& annotations,
                             const std::filesystem::path& image_dir, bool skip_bad);
 
-// Reads a COCO results file: a JSON array of {image_id, category_id, bbox, score}.
-std::vector<Detection> read_results(const std::filesystem::path& results);
+// The same from JSON text in memory; `label` names it in messages.
+Dataset read_instances_text(std::string_view json, const std::string& label);
+
+// Reads a COCO results file: a JSON array of {image_id, category_id, bbox, score}. A file
+// larger than `split_above` bytes is read in two halves on two threads.
+inline constexpr std::size_t kSplitResultsAbove = 4u << 20;
+std::vector<Detection> read_results(const std::filesystem::path& results,
+                                    std::size_t split_above = kSplitResultsAbove);
 
 std::string instances_json(const Dataset& dataset);
 std::string results_json(std::span<const Detection> detections);

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <string>
 
 #include "core/util/error.hpp"
@@ -139,8 +140,17 @@ void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out, BadR
       bad(ctx() + ": missing '" + missing + "'");
       continue;
     }
+    if (!std::isfinite(ann.bbox.x) || !std::isfinite(ann.bbox.y) || !std::isfinite(ann.bbox.w) ||
+        !std::isfinite(ann.bbox.h)) {
+      bad(ctx() + ": 'bbox': not a finite number");
+      continue;
+    }
     if (ann.bbox.w < 0 || ann.bbox.h < 0) {
       bad(ctx() + ": 'bbox': negative width or height");
+      continue;
+    }
+    if ((seen & kArea) && !std::isfinite(ann.area)) {
+      bad(ctx() + ": 'area': not a finite number");
       continue;
     }
     // Files without 'area' (most converters' output) get the box area.
@@ -149,20 +159,10 @@ void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out, BadR
   }
 }
 
-}  // namespace
-
-Dataset read_instances(const std::filesystem::path& annotations,
-                       const std::filesystem::path& image_dir) {
-  return read_instances_file(annotations, image_dir, false);
-}
-
-Dataset read_instances_file(const std::filesystem::path& annotations,
-                            const std::filesystem::path& image_dir, bool skip_bad) {
-  JsonSource src(annotations);
+Dataset read_source(JsonSource& src, bool skip_bad) {
   Dataset out;
   BadRecord bad(src, out, skip_bad);
-  out.source = annotations.string();
-  out.image_dir = image_dir;
+  out.source = src.path().string();
   simdjson::ondemand::object root;
   if (const auto code = src.document().get_object().get(root); code != simdjson::SUCCESS)
     src.fail(code, "top level", "an object with 'images', 'annotations' and 'categories'");
@@ -179,8 +179,28 @@ Dataset read_instances_file(const std::filesystem::path& annotations,
       read_categories(src, field.value(), out, bad);
     }
   }
-  if (!has_images) throw Error(annotations.string() + ": missing 'images' (not a COCO instances file?)");
+  if (!has_images) throw Error(out.source + ": missing 'images' (not a COCO instances file?)");
   return out;
+}
+
+}  // namespace
+
+Dataset read_instances(const std::filesystem::path& annotations,
+                       const std::filesystem::path& image_dir) {
+  return read_instances_file(annotations, image_dir, false);
+}
+
+Dataset read_instances_file(const std::filesystem::path& annotations,
+                            const std::filesystem::path& image_dir, bool skip_bad) {
+  JsonSource src(annotations);
+  Dataset out = read_source(src, skip_bad);
+  out.image_dir = image_dir;
+  return out;
+}
+
+Dataset read_instances_text(std::string_view json, const std::string& label) {
+  JsonSource src(json, label);
+  return read_source(src, false);
 }
 
 }  // namespace ds::coco

@@ -1,7 +1,6 @@
 #include "core/eval/coco/accumulate.hpp"
 
 #include <algorithm>
-#include <numeric>
 
 #include "core/eval/coco/numpy_compat.hpp"
 
@@ -13,25 +12,42 @@ EvalArrays::EvalArrays(std::size_t t, std::size_t r, std::size_t k, std::size_t 
       recall(t * k * a * m, -1.0),
       scores(t * r * k * a * m, -1.0) {}
 
-void CategoryMatches::reset(std::size_t areas, std::size_t thresholds) {
+void CategoryMatches::reset(std::size_t areas) {
   scores.clear();
   rank.clear();
-  status.resize(areas * thresholds);
-  for (auto& s : status) s.clear();
+  status.clear();
   counted_gt.assign(areas, 0);
   has_images = false;
 }
 
+// pycocotools computes, per (t, a, m), over the detections in score order:
+//   rc = tp / npig, pr = tp / (fp + tp + eps), pr made non-increasing from the right (each
+//   point the max of all later ones), then for each recall threshold r the first i with
+//   rc[i] >= recThrs[r] (np.searchsorted 'left'), q[r] = pr[i], and it stops at the first r
+//   past the end.
+// The same numbers with fewer divisions: rc[i] >= thr first holds at the n-th true positive,
+// n the least count with n / npig >= thr (or at i = 0 when 0 / npig >= thr). Between two true
+// positives pr only falls, so the max over i.. is the max of pr at i and at the later true
+// positives: only those need dividing. Same operations on the same doubles: same bits.
 void accumulate_category(const CategoryMatches& cm, const Params& p, std::size_t k,
                          EvalArrays& out, AccumulateScratch& s) {
   if (!cm.has_images) return;
-  const std::size_t T = out.T, R = out.R, A = out.A;
+  const std::size_t T = out.T, R = out.R, A = out.A, AT = A * T;
   // One stable sort by descending score serves every maxDets: keeping the first maxDet of each
   // image from it gives the same order as pycocotools' mergesort of the concatenation.
-  s.by_score.resize(cm.scores.size());
-  std::iota(s.by_score.begin(), s.by_score.end(), 0u);
-  std::stable_sort(s.by_score.begin(), s.by_score.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return cm.scores[a] > cm.scores[b]; });
+  // (Sorting (score, position) pairs with the position as tie-break is the stable sort, and
+  // faster than std::stable_sort through an index.)
+  s.keyed.resize(cm.scores.size());
+  for (std::size_t j = 0; j < cm.scores.size(); ++j)
+    s.keyed[j] = {cm.scores[j], static_cast<std::uint32_t>(j)};
+  std::sort(s.keyed.begin(), s.keyed.end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  s.by_score.resize(s.keyed.size());
+  for (std::size_t j = 0; j < s.keyed.size(); ++j) s.by_score[j] = s.keyed[j].second;
+  s.tp_precision.resize(AT);
+  s.tp_det.resize(AT);
+  s.min_tp.resize(R);
 
   for (std::size_t m = 0; m < p.max_dets.size(); ++m) {
     const auto max_det = static_cast<std::uint32_t>(std::max(p.max_dets[m], 0));
@@ -39,38 +55,61 @@ void accumulate_category(const CategoryMatches& cm, const Params& p, std::size_t
     for (const std::uint32_t j : s.by_score)
       if (cm.rank[j] < max_det) s.selected.push_back(j);
     const std::size_t nd = s.selected.size();
-    s.recall.resize(nd);
-    s.precision.resize(nd);
+
+    // One pass over the detections for every (a, t) at once.
+    s.tp.assign(AT, 0);
+    s.fp.assign(AT, 0);
+    for (std::size_t at = 0; at < AT; ++at) {
+      s.tp_precision[at].clear();
+      s.tp_det[at].clear();
+    }
+    for (std::size_t i = 0; i < nd; ++i) {
+      const DtStatus* st = cm.status.data() + static_cast<std::size_t>(s.selected[i]) * AT;
+      for (std::size_t at = 0; at < AT; ++at) {
+        if (st[at] == DtStatus::kFalsePositive) {
+          ++s.fp[at];
+        } else if (st[at] == DtStatus::kTruePositive) {
+          const double tp = ++s.tp[at], fp = s.fp[at];
+          s.tp_precision[at].push_back(tp / (fp + tp + kSpacingOne));
+          s.tp_det[at].push_back(static_cast<std::uint32_t>(i));
+        }
+      }
+    }
 
     for (std::size_t a = 0; a < A; ++a) {
       const std::size_t npig = cm.counted_gt[a];
       if (npig == 0) continue;
       const auto n_gt = static_cast<double>(npig);
-      for (std::size_t t = 0; t < T; ++t) {
-        const std::vector<DtStatus>& status = cm.status[a * T + t];
-        double tp = 0, fp = 0;
-        for (std::size_t i = 0; i < nd; ++i) {
-          const DtStatus st = status[s.selected[i]];
-          tp += st == DtStatus::kTruePositive;
-          fp += st == DtStatus::kFalsePositive;
-          s.recall[i] = tp / n_gt;
-          s.precision[i] = tp / (fp + tp + kSpacingOne);
+      // Least n with n / npig >= recThrs[r] (npig + 1 when none): monotone in n.
+      for (std::size_t r = 0; r < R; ++r) {
+        std::uint32_t lo = 0, hi = static_cast<std::uint32_t>(npig) + 1;
+        while (lo < hi) {
+          const std::uint32_t mid = lo + (hi - lo) / 2;
+          if (static_cast<double>(mid) / n_gt >= p.rec_thrs[r]) hi = mid; else lo = mid + 1;
         }
-        out.recall[out.rc_index(t, k, a, m)] = nd ? s.recall[nd - 1] : 0.0;
-        // Precision envelope: max over all later points (right-to-left).
-        for (std::size_t i = nd; i-- > 1;)
-          if (s.precision[i] > s.precision[i - 1]) s.precision[i - 1] = s.precision[i];
+        s.min_tp[r] = lo;
+      }
+      for (std::size_t t = 0; t < T; ++t) {
+        const std::size_t at = a * T + t;
+        std::vector<double>& env = s.tp_precision[at];
+        const std::vector<std::uint32_t>& tp_det = s.tp_det[at];
+        const std::size_t n_tp = env.size();
+        out.recall[out.rc_index(t, k, a, m)] = nd ? static_cast<double>(n_tp) / n_gt : 0.0;
+        // Envelope over the true positives, right to left.
+        for (std::size_t n = n_tp; n-- > 1;)
+          if (env[n] > env[n - 1]) env[n - 1] = env[n];
         for (std::size_t r = 0; r < R; ++r) {
           out.precision[out.pr_index(t, r, k, a, m)] = 0.0;
           out.scores[out.pr_index(t, r, k, a, m)] = 0.0;
         }
-        // np.searchsorted(rc, recThrs, 'left'); pycocotools stops at the first threshold past
-        // the last point (an IndexError it catches), leaving the rest at 0.
         for (std::size_t r = 0; r < R; ++r) {
-          const auto it = std::lower_bound(s.recall.begin(), s.recall.end(), p.rec_thrs[r]);
-          const auto i = static_cast<std::size_t>(it - s.recall.begin());
-          if (i >= nd) break;
-          out.precision[out.pr_index(t, r, k, a, m)] = s.precision[i];
+          const std::uint32_t need = s.min_tp[r];
+          if (nd == 0 || need > n_tp) break;  // past the last point: the rest stay 0
+          // need == 0: the first detection; its precision is 0 unless it is a true positive,
+          // so the envelope there is the max over all true positives (0 without any).
+          const double q = need == 0 ? (n_tp ? env[0] : 0.0) : env[need - 1];
+          const std::uint32_t i = need == 0 ? 0 : tp_det[need - 1];
+          out.precision[out.pr_index(t, r, k, a, m)] = q;
           out.scores[out.pr_index(t, r, k, a, m)] = cm.scores[s.selected[i]];
         }
       }

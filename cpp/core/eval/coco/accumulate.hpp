@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "core/eval/coco/matching.hpp"
@@ -32,16 +33,22 @@ struct EvalArrays {
 struct CategoryMatches {
   std::vector<double> scores;        // each image's detections by score, images in id order
   std::vector<std::uint32_t> rank;   // a detection's position among its image's detections
-  std::vector<std::vector<DtStatus>> status;  // [a * T + t][detection]
-  std::vector<std::size_t> counted_gt;        // [a]: ground truths not ignored (npig)
+  // status[j * A * T + a * T + t]: detection j's outcome for area a and IoU threshold t (all of
+  // one detection together: accumulate reads them in score order, one detection at a time).
+  std::vector<DtStatus> status;
+  std::vector<std::size_t> counted_gt;  // [a]: ground truths not ignored (npig)
   bool has_images = false;  // some image has ground truth or detections in this category
 
-  void reset(std::size_t areas, std::size_t thresholds);
+  void reset(std::size_t areas);
 };
 
 struct AccumulateScratch {
+  std::vector<std::pair<double, std::uint32_t>> keyed;  // (score, position) to sort
   std::vector<std::uint32_t> by_score, selected;
-  std::vector<double> recall, precision;
+  std::vector<std::uint32_t> tp, fp;            // [a * T + t] running counts
+  std::vector<std::vector<double>> tp_precision;  // [a * T + t]: precision at each true positive
+  std::vector<std::vector<std::uint32_t>> tp_det; // [a * T + t]: which detection (in selected)
+  std::vector<std::uint32_t> min_tp;             // [r]: true positives needed for recThrs[r]
 };
 
 void accumulate_category(const CategoryMatches& matches, const Params& params, std::size_t k,

@@ -55,9 +55,9 @@ Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const Det
 
   if (!r.params.use_cats) return m;
   // Per-category tables: names and counts for the categories evaluated.
-  const std::vector<std::int64_t>& cat_ids = r.params.cat_ids;
+  const std::vector<std::int64_t>& cat_ids = *r.params.cat_ids;
   const IdIndex cats(cat_ids);
-  const IdIndex images(r.params.img_ids);
+  const IdIndex images(*r.params.img_ids);
   std::vector<std::string> names(cat_ids.size());
   for (std::size_t k = 0; k < cat_ids.size(); ++k) names[k] = std::to_string(cat_ids[k]);
   for (const Category& c : gt.categories)
@@ -128,9 +128,13 @@ Metrics CocoEvaluator::evaluate() {
   Params p = params_;
   // Only the images seen count (a run with --limit scores what it ran on).
   p.img_ids = image_ids_;
-  if (p.img_ids.empty()) p.img_ids.push_back(INT64_MIN);  // evaluate nothing, not everything
   const EvalResult r = coco::evaluate(gt_, detections_, p, options_.threads);
   return coco_metrics(r, gt_, detections_);
+}
+
+Metrics CocoEvaluator::evaluate_all(std::span<const Detection> detections) {
+  const EvalResult r = coco::evaluate(gt_, detections, params_, options_.threads);
+  return coco_metrics(r, gt_, detections);
 }
 
 }  // namespace ds::coco

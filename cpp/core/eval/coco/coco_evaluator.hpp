@@ -19,6 +19,7 @@ class CocoEvaluator final : public Evaluator {
   void reset() override;
   void process(const Image& image, std::span<const Detection> detections) override;
   Metrics evaluate() override;
+  Metrics evaluate_all(std::span<const Detection> detections) override;
 
  private:
   const Dataset& gt_;

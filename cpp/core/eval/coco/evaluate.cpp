@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <thread>
+#include <unordered_map>
 
 #include "core/dataset/id_index.hpp"
 #include "core/eval/coco/iou.hpp"
@@ -17,41 +18,46 @@ std::vector<std::int64_t> sorted_unique(std::vector<std::int64_t> ids) {
   return ids;
 }
 
-// Records grouped by (category k, image i) with a stable counting sort, so each group keeps
-// file order (pycocotools' order within _gts[img, cat] and _dts[img, cat]).
+// Records grouped by (category k, image i) with stable counting sorts, so each group keeps the
+// order of the input (pycocotools' order within _gts[img, cat] and _dts[img, cat]).
+// Records are copied, not pointed to: matching then reads each category's records from one
+// block of memory instead of chasing pointers all over the input (cache misses were most of
+// its time).
 template <class T>
 struct Grouped {
-  std::vector<const T*> items;            // grouped by k, then i; file order within a group
+  std::vector<T> items;                   // grouped by k, then i; input order within a group
   std::vector<std::uint32_t> cat_begin;   // K + 1 offsets into items
   std::vector<std::uint32_t> image;       // image position of items[n]
 };
 
-template <class T, class KeyFn>
-Grouped<T> group(std::span<const T> records, std::size_t n_cats, std::size_t n_images,
+// `key(record, emit)` calls emit(k, i, sub) once per group the record belongs to (usually once,
+// not at all to drop it). With use_cats off, `sub` orders an image's records by their category's
+// position in catIds, as pycocotools concatenates them (a category listed twice, twice).
+template <class T, class At, class KeyFn>
+Grouped<T> group(std::size_t n_records, At at, std::size_t n_cats, std::size_t n_images,
                  KeyFn key) {
-  // key(record) -> {k, i, order-within-image} or k < 0 to drop. With use_cats off, the third
-  // key orders an image's records by category first, as pycocotools concatenates them.
   struct Keyed {
     std::uint32_t k, i, sub;
     const T* rec;
   };
   std::vector<Keyed> keyed;
-  keyed.reserve(records.size());
-  for (const T& r : records) {
-    const auto [k, i, sub] = key(r);
-    if (k >= 0 && i >= 0)
+  keyed.reserve(n_records);
+  for (std::size_t n = 0; n < n_records; ++n) {
+    const T& r = at(n);
+    key(r, [&](std::size_t k, std::size_t i, std::size_t sub) {
       keyed.push_back({static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i),
                        static_cast<std::uint32_t>(sub), &r});
+    });
   }
   // LSD radix: by sub, then image, then category; each pass stable.
+  std::vector<Keyed> tmp(keyed.size());
+  std::vector<std::uint32_t> count;
   const auto pass = [&](std::size_t buckets, auto field) {
-    std::vector<std::uint32_t> count(buckets + 1, 0);
+    count.assign(buckets + 1, 0);
     for (const Keyed& e : keyed) ++count[field(e) + 1];
     for (std::size_t b = 0; b < buckets; ++b) count[b + 1] += count[b];
-    std::vector<Keyed> out(keyed.size());
-    for (const Keyed& e : keyed) out[count[field(e)]++] = e;
-    keyed.swap(out);
-    return count;
+    for (const Keyed& e : keyed) tmp[count[field(e)]++] = e;
+    keyed.swap(tmp);
   };
   std::uint32_t max_sub = 0;
   for (const Keyed& e : keyed) max_sub = std::max(max_sub, e.sub);
@@ -64,7 +70,7 @@ Grouped<T> group(std::span<const T> records, std::size_t n_cats, std::size_t n_i
   g.image.reserve(keyed.size());
   g.cat_begin.assign(n_cats + 1, 0);
   for (const Keyed& e : keyed) {
-    g.items.push_back(e.rec);
+    g.items.push_back(*e.rec);
     g.image.push_back(e.i);
     ++g.cat_begin[e.k + 1];
   }
@@ -72,21 +78,67 @@ Grouped<T> group(std::span<const T> records, std::size_t n_cats, std::size_t n_i
   return g;
 }
 
+// The ground truth in the order pycocotools' _prepare sees it when annotation ids repeat:
+// getAnnIds lists the annotations of the evaluated images (images in id order, file order within
+// one, filtered by their own category when use_cats is on) and loadAnns looks each id up in a
+// dict where the last annotation with that id won. So every annotation whose id repeats is
+// replaced by the last one with that id, which may belong to another image or category. Empty
+// when no id repeats (the usual case: then file order grouped by image is pycocotools' order).
+std::vector<const Annotation*> duplicate_id_order(const Dataset& gt, const IdIndex& images,
+                                                  const IdIndex& cats, bool use_cats) {
+  std::unordered_map<std::int64_t, std::uint32_t> last;
+  last.reserve(gt.annotations.size());
+  bool repeats = false;
+  for (std::size_t n = 0; n < gt.annotations.size(); ++n) {
+    const auto [it, fresh] = last.try_emplace(gt.annotations[n].id, static_cast<std::uint32_t>(n));
+    if (!fresh) {
+      it->second = static_cast<std::uint32_t>(n);
+      repeats = true;
+    }
+  }
+  if (!repeats) return {};
+  std::vector<std::uint32_t> order;
+  for (std::size_t n = 0; n < gt.annotations.size(); ++n) {
+    const Annotation& a = gt.annotations[n];
+    if (images.contains(a.image_id) && (!use_cats || cats.contains(a.category_id)))
+      order.push_back(static_cast<std::uint32_t>(n));
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return images.find(gt.annotations[a].image_id) < images.find(gt.annotations[b].image_id);
+  });
+  std::vector<const Annotation*> out;
+  out.reserve(order.size());
+  for (const std::uint32_t n : order)
+    out.push_back(&gt.annotations[last.at(gt.annotations[n].id)]);
+  return out;
+}
+
 struct Worker {
   MatchScratch match;
   AccumulateScratch acc;
   CategoryMatches cm;
   std::vector<const Detection*> dts;
+  std::vector<const Annotation*> gts;
   std::vector<double> ious;
-  std::vector<DtStatus> status;
 };
+
+// By descending score, ties in input order (pycocotools' mergesort of -score). An image has a
+// handful of detections per category: insertion sort, no allocation.
+void sort_by_score(std::vector<const Detection*>& dts) {
+  for (std::size_t i = 1; i < dts.size(); ++i) {
+    const Detection* d = dts[i];
+    std::size_t j = i;
+    for (; j > 0 && dts[j - 1]->score < d->score; --j) dts[j] = dts[j - 1];
+    dts[j] = d;
+  }
+}
 
 void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
                        const Grouped<Detection>& dts, const Params& p, EvalArrays& out,
                        Worker& w) {
   const std::size_t A = p.area_rng.size(), T = p.iou_thrs.size();
   const auto max_det = static_cast<std::size_t>(std::max(p.max_dets.back(), 0));
-  w.cm.reset(A, T);
+  w.cm.reset(A);
   std::size_t gi = gts.cat_begin[k];
   std::size_t di = dts.cat_begin[k];
   const std::size_t g_end = gts.cat_begin[k + 1], d_end = dts.cat_begin[k + 1];
@@ -99,14 +151,19 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
     while (di < d_end && dts.image[di] == img) ++di;
     w.cm.has_images = true;
 
-    w.dts.assign(dts.items.begin() + static_cast<std::ptrdiff_t>(d0),
-                 dts.items.begin() + static_cast<std::ptrdiff_t>(di));
-    std::stable_sort(w.dts.begin(), w.dts.end(),
-                     [](const Detection* a, const Detection* b) { return a->score > b->score; });
+    w.dts.clear();
+    for (std::size_t n = d0; n < di; ++n) w.dts.push_back(&dts.items[n]);
+    if (w.dts.size() > 32)
+      std::stable_sort(w.dts.begin(), w.dts.end(),
+                       [](const Detection* a, const Detection* b) { return a->score > b->score; });
+    else
+      sort_by_score(w.dts);
     if (w.dts.size() > max_det) w.dts.resize(max_det);
 
+    w.gts.clear();
+    for (std::size_t n = g0; n < gi; ++n) w.gts.push_back(&gts.items[n]);
     ImageGroup group;
-    group.gts = std::span<const Annotation* const>(gts.items.data() + g0, gi - g0);
+    group.gts = w.gts;
     group.dts = w.dts;
     const std::size_t n_gt = group.gts.size(), n_dt = group.dts.size();
     w.ious.resize(n_gt * n_dt);
@@ -117,32 +174,24 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
       w.cm.scores.push_back(group.dts[d]->score);
       w.cm.rank.push_back(static_cast<std::uint32_t>(d));
     }
-    w.status.resize(T * n_dt);
-    for (std::size_t a = 0; a < A; ++a) {
-      w.cm.counted_gt[a] += match_image(group, p.area_rng[a], p.iou_thrs, w.status, w.match);
-      for (std::size_t t = 0; t < T; ++t) {
-        auto& dst = w.cm.status[a * T + t];
-        dst.insert(dst.end(), w.status.begin() + static_cast<std::ptrdiff_t>(t * n_dt),
-                   w.status.begin() + static_cast<std::ptrdiff_t>((t + 1) * n_dt));
-      }
-    }
+    const std::size_t first = w.cm.status.size();
+    w.cm.status.resize(first + n_dt * A * T);
+    const std::span<DtStatus> status(w.cm.status.data() + first, n_dt * A * T);
+    for (std::size_t a = 0; a < A; ++a)
+      w.cm.counted_gt[a] += match_image(group, p.area_rng[a], p.iou_thrs,
+                                        status.subspan(a * T), A * T, w.match);
   }
   accumulate_category(w.cm, p, k, out, w.acc);
 }
 
 }  // namespace
 
-void check_result_images(const Dataset& gt, std::span<const Detection> dts,
-                         const std::string& source) {
+bool has_duplicate_annotation_ids(const Dataset& gt) {
   std::vector<std::int64_t> ids;
-  ids.reserve(gt.images.size());
-  for (const Image& im : gt.images) ids.push_back(im.id);
-  const IdIndex index(sorted_unique(std::move(ids)));
-  for (std::size_t n = 0; n < dts.size(); ++n)
-    if (!index.contains(dts[n].image_id))
-      throw Error(source + ": detection [" + std::to_string(n) + "]: image_id " +
-                  std::to_string(dts[n].image_id) + " is not an image of the ground truth" +
-                  (gt.source.empty() ? "" : " (" + gt.source + ")"));
+  ids.reserve(gt.annotations.size());
+  for (const Annotation& a : gt.annotations) ids.push_back(a.id);
+  std::sort(ids.begin(), ids.end());
+  return std::adjacent_find(ids.begin(), ids.end()) != ids.end();
 }
 
 EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Params& params,
@@ -152,44 +201,54 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
   p = params;
   if (p.iou_thrs.empty() || p.rec_thrs.empty() || p.max_dets.empty() || p.area_rng.empty())
     throw Error("params: iouThrs, recThrs, maxDets and areaRng must not be empty");
+  for (const int m : p.max_dets)
+    if (m < 0) throw Error("params: maxDets must not be negative (got " + std::to_string(m) + ")");
   std::sort(p.max_dets.begin(), p.max_dets.end());
-  if (p.img_ids.empty())
-    for (const Image& im : gt.images) p.img_ids.push_back(im.id);
-  p.img_ids = sorted_unique(std::move(p.img_ids));
-  if (p.cat_ids.empty()) {
-    for (const Category& c : gt.categories) p.cat_ids.push_back(c.id);
-    p.cat_ids = sorted_unique(std::move(p.cat_ids));
+  if (!p.img_ids) {
+    p.img_ids.emplace();
+    for (const Image& im : gt.images) p.img_ids->push_back(im.id);
+  }
+  p.img_ids = sorted_unique(std::move(*p.img_ids));
+  if (!p.cat_ids) {
+    p.cat_ids.emplace();
+    for (const Category& c : gt.categories) p.cat_ids->push_back(c.id);
+    p.cat_ids = sorted_unique(std::move(*p.cat_ids));
   } else if (p.use_cats) {
-    p.cat_ids = sorted_unique(std::move(p.cat_ids));
+    p.cat_ids = sorted_unique(std::move(*p.cat_ids));
   }
+  const std::vector<std::int64_t>& cat_ids = *p.cat_ids;
 
-  const IdIndex images(p.img_ids);
-  // With use_cats off the category list only filters (and orders) records; K is 1.
-  std::vector<std::int64_t> unique_cats = p.cat_ids;
-  if (!p.use_cats) {
-    std::vector<std::int64_t> seen;
-    for (const std::int64_t c : p.cat_ids)
-      if (std::find(seen.begin(), seen.end(), c) == seen.end()) seen.push_back(c);
-    unique_cats = std::move(seen);
-  }
+  const IdIndex images(*p.img_ids);
+  // With use_cats off the category list only filters and orders records (K is 1); a category
+  // listed twice brings its records twice, as pycocotools' list comprehension does.
+  std::vector<std::int64_t> unique_cats = sorted_unique(cat_ids);
   const IdIndex cats(unique_cats);
-  const std::size_t K = p.use_cats ? p.cat_ids.size() : 1;
-  const std::size_t I = p.img_ids.size();
+  std::vector<std::vector<std::uint32_t>> positions(unique_cats.size());
+  for (std::size_t n = 0; n < cat_ids.size(); ++n)
+    positions[static_cast<std::size_t>(cats.find(cat_ids[n]))].push_back(static_cast<std::uint32_t>(n));
+  const std::size_t K = p.use_cats ? cat_ids.size() : 1;
+  const std::size_t I = p.img_ids->size();
 
-  struct Key {
-    std::int64_t k, i, sub;
-  };
-  const auto key_of = [&](std::int64_t image_id, std::int64_t category_id) -> Key {
+  const auto key_of = [&](std::int64_t image_id, std::int64_t category_id, auto emit) {
     const std::int32_t c = cats.find(category_id);
-    if (c == IdIndex::npos) return {-1, -1, 0};
-    return p.use_cats ? Key{c, images.find(image_id), 0} : Key{0, images.find(image_id), c};
+    const std::int32_t i = images.find(image_id);
+    if (c == IdIndex::npos || i == IdIndex::npos) return;
+    if (p.use_cats) {
+      emit(static_cast<std::size_t>(c), static_cast<std::size_t>(i), 0);
+    } else {
+      for (const std::uint32_t pos : positions[static_cast<std::size_t>(c)])
+        emit(0, static_cast<std::size_t>(i), pos);
+    }
   };
-  const auto gts = group<Annotation>(gt.annotations, K, I, [&](const Annotation& a) {
-    return key_of(a.image_id, a.category_id);
-  });
-  const auto dets = group<Detection>(dts, K, I, [&](const Detection& d) {
-    return key_of(d.image_id, d.category_id);
-  });
+  const auto gt_key = [&](const Annotation& a, auto emit) { key_of(a.image_id, a.category_id, emit); };
+  const std::vector<const Annotation*> reordered = duplicate_id_order(gt, images, cats, p.use_cats);
+  const auto gts = reordered.empty()
+      ? group<Annotation>(gt.annotations.size(), [&](std::size_t n) -> const Annotation& { return gt.annotations[n]; },
+                          K, I, gt_key)
+      : group<Annotation>(reordered.size(), [&](std::size_t n) -> const Annotation& { return *reordered[n]; },
+                          K, I, gt_key);
+  const auto dets = group<Detection>(dts.size(), [&](std::size_t n) -> const Detection& { return dts[n]; }, K, I,
+                                     [&](const Detection& d, auto emit) { key_of(d.image_id, d.category_id, emit); });
 
   result.arrays = EvalArrays(p.iou_thrs.size(), p.rec_thrs.size(), K, p.area_rng.size(),
                              p.max_dets.size());

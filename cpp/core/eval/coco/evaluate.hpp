@@ -10,17 +10,17 @@
 namespace ds::coco {
 
 struct EvalResult {
-  Params params;  // as evaluated: image and category ids sorted and unique, maxDets sorted
+  // As evaluated: img_ids and cat_ids set, image ids sorted and unique, category ids too when
+  // use_cats is on, maxDets sorted.
+  Params params;
   EvalArrays arrays;
 };
 
-// Every detection's image must be one of the ground truth's images (pycocotools' loadRes
-// asserts the same); throws ds::Error naming the first one that is not. `source` names the
-// results file in the message.
-void check_result_images(const Dataset& gt, std::span<const Detection> dts,
-                         const std::string& source);
+// pycocotools indexes annotations by id, so when ids repeat it evaluates the last annotation with
+// an id in place of each one with that id. evaluate() reproduces that; front ends warn with this.
+bool has_duplicate_annotation_ids(const Dataset& gt);
 
-// `threads` <= 0: one per core.
+// `threads` <= 0: one per core. Throws ds::Error for unusable params.
 EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Params& params,
                     int threads = 0);
 

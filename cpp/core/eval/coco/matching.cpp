@@ -6,7 +6,7 @@ namespace ds::coco {
 
 std::size_t match_image(const ImageGroup& group, std::array<double, 2> area_rng,
                         std::span<const double> iou_thrs, std::span<DtStatus> status,
-                        MatchScratch& s) {
+                        std::size_t stride, MatchScratch& s) {
   const std::size_t n_gt = group.gts.size();
   const std::size_t n_dt = group.dts.size();
   const auto outside = [&](double area) { return area < area_rng[0] || area > area_rng[1]; };
@@ -53,7 +53,7 @@ std::size_t match_image(const ImageGroup& group, std::array<double, 2> area_rng,
         s.gt_matched[gm] = 1;
       }
       if (!matched && outside(group.dts[d]->bbox.w * group.dts[d]->bbox.h)) ignored = true;
-      status[t * n_dt + d] = ignored ? DtStatus::kIgnored
+      status[d * stride + t] = ignored ? DtStatus::kIgnored
                              : matched ? DtStatus::kTruePositive
                                        : DtStatus::kFalsePositive;
     }

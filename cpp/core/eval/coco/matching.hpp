@@ -25,10 +25,10 @@ struct MatchScratch {
   std::vector<std::uint8_t> gt_matched;
 };
 
-// Writes status[t * dts.size() + d] for every IoU threshold t and returns how many ground
-// truths count (are neither crowd nor outside the area range).
+// Writes status[d * stride + t] for every detection d and IoU threshold t and returns how many
+// ground truths count (are neither crowd nor outside the area range).
 std::size_t match_image(const ImageGroup& group, std::array<double, 2> area_rng,
                         std::span<const double> iou_thrs, std::span<DtStatus> status,
-                        MatchScratch& scratch);
+                        std::size_t stride, MatchScratch& scratch);
 
 }  // namespace ds::coco

@@ -2,14 +2,17 @@
 // pycocotools' Params for bbox evaluation: the knobs users change, with its defaults.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace ds::coco {
 
 struct Params {
-  std::vector<std::int64_t> img_ids;  // empty: every image of the ground truth
-  std::vector<std::int64_t> cat_ids;  // empty: every category of the ground truth
+  // Unset: every image / category of the ground truth. Set but empty: none (as in pycocotools,
+  // where an empty list evaluates nothing).
+  std::optional<std::vector<std::int64_t>> img_ids;
+  std::optional<std::vector<std::int64_t>> cat_ids;
   std::vector<double> iou_thrs;       // np.linspace(.5, .95, 10)
   std::vector<double> rec_thrs;       // np.linspace(0, 1, 101)
   std::vector<int> max_dets = {1, 10, 100};

@@ -1,0 +1,49 @@
+#include "core/eval/coco/results.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/dataset/id_index.hpp"
+#include "core/util/error.hpp"
+
+namespace ds::coco {
+
+void check_result_images(const Dataset& gt, std::span<const Detection> dts,
+                         const std::string& source) {
+  std::vector<std::int64_t> ids;
+  ids.reserve(gt.images.size());
+  for (const Image& im : gt.images) ids.push_back(im.id);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  const IdIndex index(ids);
+  for (std::size_t n = 0; n < dts.size(); ++n)
+    if (!index.contains(dts[n].image_id))
+      throw Error(source + ": detection [" + std::to_string(n) + "]: image_id " +
+                  std::to_string(dts[n].image_id) + " is not an image of the ground truth" +
+                  (gt.source.empty() ? "" : " (" + gt.source + ")"));
+}
+
+std::vector<Detection> detections_from_columns(std::span<const std::int64_t> image_ids,
+                                               std::span<const std::int64_t> category_ids,
+                                               std::span<const double> boxes,
+                                               std::span<const double> scores,
+                                               const std::string& source) {
+  const std::size_t n = scores.size();
+  if (image_ids.size() != n || category_ids.size() != n || boxes.size() != 4 * n)
+    throw Error(source + ": image ids, category ids, boxes (N x 4) and scores differ in length");
+  std::vector<Detection> out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* b = boxes.data() + 4 * i;
+    const auto where = [&](const char* field) {
+      return source + ": detection [" + std::to_string(i) + "]: '" + field + "': ";
+    };
+    if (!std::isfinite(scores[i])) throw Error(where("score") + "not a finite number");
+    for (int c = 0; c < 4; ++c)
+      if (!std::isfinite(b[c])) throw Error(where("bbox") + "not a finite number");
+    if (b[2] < 0 || b[3] < 0) throw Error(where("bbox") + "negative width or height");
+    out[i] = {image_ids[i], category_ids[i], {b[0], b[1], b[2], b[3]}, scores[i]};
+  }
+  return out;
+}
+
+}  // namespace ds::coco

@@ -1,0 +1,28 @@
+#pragma once
+// Detections as results come in (a file, Python lists, NumPy columns): checks shared by every
+// front end, with messages that name the source and the record.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/dataset/dataset.hpp"
+
+namespace ds::coco {
+
+// Every detection's image must be one of the ground truth's images (pycocotools' loadRes
+// asserts the same); throws ds::Error naming the first one that is not. `source` names the
+// results in the message.
+void check_result_images(const Dataset& gt, std::span<const Detection> dts,
+                         const std::string& source);
+
+// Detections from columns: n image ids, n category ids, n x 4 boxes (x, y, w, h), n scores.
+// Throws ds::Error naming `source`, the record and the field for a NaN or infinite number or a
+// negative width or height.
+std::vector<Detection> detections_from_columns(std::span<const std::int64_t> image_ids,
+                                               std::span<const std::int64_t> category_ids,
+                                               std::span<const double> boxes,
+                                               std::span<const double> scores,
+                                               const std::string& source);
+
+}  // namespace ds::coco

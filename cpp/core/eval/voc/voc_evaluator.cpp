@@ -1,0 +1,80 @@
+#include "core/eval/voc/voc_evaluator.hpp"
+
+#include <cstdio>
+
+#include "core/util/json_writer.hpp"
+
+namespace ds::voc {
+
+Metrics voc_metrics(const Result& r) {
+  const bool voc07 = r.params.interpolation == Interpolation::kElevenPoint;
+  const std::string metric = voc07 ? "voc07" : "voc";
+  const auto num = [](double v) {
+    char b[16];
+    if (v < 0)
+      std::snprintf(b, sizeof b, "%7s", "-");  // no ground truth: no AP
+    else
+      std::snprintf(b, sizeof b, "%7.4f", v);
+    return std::string(b);
+  };
+  Metrics m;
+  char line[256];
+  std::snprintf(line, sizeof line, "\nPascal VOC AP (IoU > %.2f, %s interpolation):\n",
+                r.params.iou_threshold, voc07 ? "11-point, VOC2007" : "all-point, VOC2010+");
+  m.text = line;
+  std::snprintf(line, sizeof line, " %-24s %7s %8s %8s %8s\n", "class", "AP", "gt", "dets", "tp");
+  m.text += line;
+  for (const ClassResult& c : r.classes) {
+    std::snprintf(line, sizeof line, " %-24.24s %s %8zu %8zu %8zu\n", c.name.c_str(),
+                  num(c.ap).c_str(), c.gt, c.detections, c.true_positives);
+    m.text += line;
+  }
+  std::snprintf(line, sizeof line, " %-24s %s\n", "mAP", num(r.map).c_str());
+  m.text += line;
+
+  JsonWriter w(1);
+  w.begin_object()
+      .field("mAP", r.map)
+      .field("iou_threshold", r.params.iou_threshold)
+      .field("interpolation", voc07 ? "11-point" : "all-point");
+  w.key("per_class").begin_array();
+  for (const ClassResult& c : r.classes)
+    w.begin_object()
+        .field("category_id", c.category_id)
+        .field("name", c.name)
+        .field("AP", c.ap)
+        .field("gt", static_cast<std::int64_t>(c.gt))
+        .field("detections", static_cast<std::int64_t>(c.detections))
+        .field("true_positives", static_cast<std::int64_t>(c.true_positives))
+        .end_object();
+  w.end_array().end_object();
+  m.json_fields.emplace_back(metric, w.take());
+  return m;
+}
+
+VocEvaluator::VocEvaluator(const Dataset& ground_truth, Interpolation interpolation)
+    : gt_(ground_truth) {
+  params_.interpolation = interpolation;
+}
+
+void VocEvaluator::reset() {
+  image_ids_.clear();
+  detections_.clear();
+}
+
+void VocEvaluator::process(const Image& image, std::span<const Detection> detections) {
+  image_ids_.push_back(image.id);
+  detections_.insert(detections_.end(), detections.begin(), detections.end());
+}
+
+Metrics VocEvaluator::evaluate() {
+  Params p = params_;
+  p.img_ids = image_ids_;  // only the images seen count
+  return voc_metrics(voc::evaluate(gt_, detections_, p));
+}
+
+Metrics VocEvaluator::evaluate_all(std::span<const Detection> detections) {
+  return voc_metrics(voc::evaluate(gt_, detections, params_));
+}
+
+}  // namespace ds::voc
