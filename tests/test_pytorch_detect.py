@@ -166,6 +166,34 @@ def test_odd_inputs(sd_model: pytorch_detect.Inferencer,
         sd_model.infer([np.zeros((10, 10), dtype=np.uint8)])
 
 
+def test_load_shows_no_warnings() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for cfg in (STATE_DICT_CONFIG, TORCHSCRIPT_CONFIG):
+            pytorch_detect.load(str(cfg)).infer([np.zeros((48, 64, 3), dtype=np.uint8)])
+    assert [str(w.message) for w in caught] == []
+
+
+def test_torchvision_builder_with_dotted_path(tmp_path: Path) -> None:
+    # "pkg.module.callable" form; weights=None / weights_backbone=None are passed automatically.
+    from torchvision.models.detection import ssdlite320_mobilenet_v3_large
+
+    torch.save(ssdlite320_mobilenet_v3_large(weights=None, weights_backbone=None,
+                                             num_classes=3).state_dict(), tmp_path / "ssd.pt")
+    (tmp_path / "three.names").write_text("__background__\na\nb\n")
+    cfg = tmp_path / "ssd.yaml"
+    cfg.write_text(
+        "classes: three.names\ndevice: cpu\nmodel:\n"
+        "  architecture: torchvision.models.detection.ssdlite320_mobilenet_v3_large\n"
+        "  args: {num_classes: 3}\n  weights: ssd.pt\nscore_threshold: 0.0\n"
+        "max_detections: 5\n"
+    )
+    m = pytorch_detect.load(str(cfg))
+    assert m.name == "ssd" and m.class_names == ["__background__", "a", "b"]
+    det = m.infer([np.full((100, 150, 3), 128, dtype=np.uint8)])[0]
+    assert det["boxes"].shape[1] == 4 and len(det["boxes"]) <= 5
+
+
 # ---- bad configs -------------------------------------------------------------------------
 
 GOOD = """\
