@@ -116,7 +116,7 @@ def _smooth_noise(rng: np.random.Generator, cells: int, channels: int) -> np.nda
     grid = rng.uniform(-1.0, 1.0, size=(gh, cells, channels)).astype(np.float32)
     out = np.empty((HEIGHT, WIDTH, channels), dtype=np.float32)
     for c in range(channels):
-        img = Image.fromarray(grid[:, :, c], mode="F").resize((WIDTH, HEIGHT), Image.BICUBIC)
+        img = Image.fromarray(grid[:, :, c]).resize((WIDTH, HEIGHT), Image.BICUBIC)
         out[:, :, c] = np.asarray(img)
     return out
 
@@ -313,13 +313,13 @@ def _make_image(seed: int, split: str, index: int) -> tuple[bytes, list[dict[str
     for k in order:
         canvas.paint(int(k) + 1, objects[k][1], rng)
 
-    img = Image.fromarray(np.clip(canvas.img, 0, 255).astype(np.uint8), mode="RGB")
+    img = Image.fromarray(np.clip(canvas.img, 0, 255).astype(np.uint8))
     _distractors(img, rng)
     if rng.random() < 0.3:
         img = img.filter(ImageFilter.GaussianBlur(radius=float(rng.uniform(0.3, 0.8))))
     arr = np.asarray(img, dtype=np.float32)
     arr = arr + rng.normal(0.0, rng.uniform(2.0, 8.0), size=arr.shape).astype(np.float32)
-    img = Image.fromarray(np.clip(arr + 0.5, 0, 255).astype(np.uint8), mode="RGB")
+    img = Image.fromarray(np.clip(arr + 0.5, 0, 255).astype(np.uint8))
 
     def box_of(mask: np.ndarray) -> list[float]:
         ys = np.flatnonzero(mask.any(axis=1))

@@ -83,8 +83,8 @@ class Backbone(nn.Module):
 
     def __init__(
         self,
-        widths: tuple[int, ...] = (24, 48, 96, 160, 256),
-        blocks: tuple[int, ...] = (1, 1, 1, 1),
+        widths: tuple[int, ...] = (24, 48, 96, 128, 128),
+        blocks: tuple[int, ...] = (1, 2, 2, 2),
         out_channels: int = 64,
     ) -> None:
         super().__init__()
@@ -119,8 +119,8 @@ class Backbone(nn.Module):
 def build(
     num_classes: int,
     *,
-    widths: tuple[int, ...] | list[int] = (24, 48, 96, 160, 256),
-    blocks: tuple[int, ...] | list[int] = (1, 1, 1, 1),
+    widths: tuple[int, ...] | list[int] = (24, 48, 96, 128, 128),
+    blocks: tuple[int, ...] | list[int] = (1, 2, 2, 2),
     fpn_channels: int = 64,
     head_convs: int = 2,
     min_size: int = 240,
@@ -129,15 +129,18 @@ def build(
     nms_thresh: float = 0.6,
     detections_per_img: int = 100,
     topk_candidates: int = 1000,
-    center_sampling_radius: float = 1.5,
-    anchor_scale: float = 1.0,
+    center_sampling_radius: float = 3.0,
+    anchor_scale: float = 0.5,
     **kwargs: Any,
 ) -> FCOS:
     """Build the randomly initialised demo FCOS (``num_classes`` labels, no background).
 
-    Feature levels have strides 4, 8, 16 and 32; FCOS assigns an object to the level whose
-    stride ``s`` satisfies ``4s < max regression distance < 8s`` (the stride-4 level takes
-    everything up to 32 px from the centre, so small objects get dense positives).
+    Feature levels have strides 4, 8, 16 and 32, with FCOS "anchor" sizes of
+    ``anchor_scale * stride``. FCOS gives an object to the level whose anchor size ``a``
+    satisfies ``4a < max regression distance < 8a``; with the default ``anchor_scale=0.5`` the
+    stride-4 level takes objects up to about 32 px, stride 8 up to 64 px, stride 16 up to
+    128 px and stride 32 the rest, so every object spans about 4-8 cells of its level.
+    ``center_sampling_radius`` is in anchor sizes (3.0 x stride/2 = 1.5 strides).
     """
     if num_classes < 1:
         raise ValueError(f"num_classes must be >= 1, got {num_classes}")

@@ -408,9 +408,10 @@ class Inferencer:
             boxes = boxes * scale
         boxes[:, 0::2] = boxes[:, 0::2].clamp(0.0, float(w))
         boxes[:, 1::2] = boxes[:, 1::2].clamp(0.0, float(h))
-        if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= len(self.class_names)):
+        bad = labels[(labels < 0) | (labels >= len(self.class_names))]
+        if bad.numel():
             raise ConfigError(str(self.classes_path), "classes",
-                              f"the model output label {int(labels.max())}, but the file has "
+                              f"the model output label {int(bad[0])}, but the file has "
                               f"{len(self.class_names)} names")
         return {
             "boxes": np.ascontiguousarray(boxes.cpu().numpy(), dtype=np.float32),

@@ -5,16 +5,26 @@ Usage::
     python -m detection_studio.train_demo --data datasets/shapes --output configs/models
 
 Generates the train split with ``datasets/make_shapes.py`` when it is missing (and the val split
-when evaluating), trains ``detection_studio.demo_model.build`` from random init with a fixed seed
-(AdamW, linear warmup then cosine decay, random flips), and writes to ``--output``:
+when evaluating), then trains ``detection_studio.demo_model.build`` from random init with a fixed
+seed, in two phases:
+
+1. warm-up (``--pretrain-iters``): the backbone + FPN learn to classify object crops of the train
+   split at random scales (there are no pretrained weights; this stands in for ImageNet
+   pretraining and makes the detector learn the shape classes much sooner);
+2. detection (``--iters``): FCOS losses on whole images, AdamW with linear warmup then cosine
+   decay, random flips and RGB channel permutations.
+
+Both phases use bfloat16 autocast when the CPU supports it natively (about 1.7x faster than
+float32 here); the saved weights are float32. Writes to ``--output``:
 
 - ``shapes_fcos.pt``: the float32 state_dict
 - ``shapes_fcos.torchscript.pt``: ``torch.jit.script`` of the same model
 - ``shapes.names``: one class name per line (line ``i`` = label ``i``; no background class)
 
-The schedule is budgeted in iterations (default: ≤ 20 min on an idle 2-core CPU); progress lines
-print the elapsed time and an estimate of the time left. With ``--eval`` (default on), the val
-split is scored with pycocotools through ``detection_studio.pytorch_detect``.
+The schedule is budgeted in iterations (the defaults take about 17 min on an idle 2-core CPU
+with bfloat16); progress lines print the elapsed time and an estimate of the time left. Unless
+``--no-eval``, the val split is then scored with pycocotools through
+``detection_studio.pytorch_detect``.
 """
 
 from __future__ import annotations
@@ -129,6 +139,84 @@ class ShapesData:
         return img.float().div_(255.0), {"boxes": boxes, "labels": labels.clone()}
 
 
+def _autocast(enabled: bool) -> torch.autocast:
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
+
+
+def bf16_supported() -> bool:
+    """True when the CPU has native bfloat16 (oneDNN); there autocast halves the step time."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def collect_crops(train: ShapesData, num_images: int, context: float = 1.6) -> tuple[
+        list[Tensor], Tensor]:
+    """Square uint8 crops (side ``context`` x the box's longer side) of the objects in the first
+    ``num_images`` train images, with their labels: the data of the backbone warm-up."""
+    crops: list[Tensor] = []
+    labels: list[int] = []
+    for path, boxes, labs in train.items[:num_images]:
+        with Image.open(path) as im:
+            rgb = im.convert("RGB")
+            for box, lab in zip(boxes.tolist(), labs.tolist(), strict=True):
+                cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+                half = context * max(box[2] - box[0], box[3] - box[1]) / 2
+                region = (round(cx - half), round(cy - half), round(cx + half), round(cy + half))
+                arr = np.asarray(rgb.crop(region))
+                crops.append(torch.from_numpy(arr.copy()).permute(2, 0, 1))
+                labels.append(lab)
+    return crops, torch.tensor(labels, dtype=torch.int64)
+
+
+def warm_up_backbone(model: torch.nn.Module, train: ShapesData, iters: int, lr: float,
+                     weight_decay: float, rng: random.Random, bf16: bool) -> None:
+    """Pretrain backbone + FPN as a shape classifier on object crops (random scales).
+
+    The detector trained from random init first learns where objects are and only slowly what
+    they are; a short classification warm-up on the same train split gives the point features
+    shape information from the start (in place of ImageNet pretraining, which is unavailable).
+    """
+    t0 = time.perf_counter()
+    crops, labels = collect_crops(train, min(len(train), 1500))
+    print(f"warm-up: {len(crops)} object crops ({time.perf_counter() - t0:.1f} s); "
+          f"{iters} iters x 64", flush=True)
+    backbone = model.backbone
+    fc = torch.nn.Linear(backbone.out_channels * 4, len(train.class_names))
+    params = list(backbone.parameters()) + list(fc.parameters())
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    mean = torch.tensor(model.transform.image_mean).view(1, 3, 1, 1)
+    std = torch.tensor(model.transform.image_std).view(1, 3, 1, 1)
+    backbone.train()
+    for step in range(iters):
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, iters, max(1, iters // 10), lr, 0.0)
+        size = rng.choice((24, 32, 48, 64, 96))
+        idx = [rng.randrange(len(crops)) for _ in range(64)]
+        batch = torch.stack([
+            torch.nn.functional.interpolate(crops[i][None].float(), size=(size, size),
+                                            mode="bilinear", antialias=True)[0]
+            for i in idx
+        ]) / 255.0
+        if rng.random() < 0.5:
+            batch = batch.flip(3)
+        if rng.random() < 0.5:
+            batch = batch.flip(2)
+        with _autocast(bf16):
+            feats = backbone((batch - mean) / std)
+            pooled = torch.cat([f.float().mean(dim=(2, 3)) for f in feats.values()], dim=1)
+            logits = fc(pooled).float()
+        loss = torch.nn.functional.cross_entropy(logits, labels[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step % 25 == 0 or step == iters - 1:
+            acc = float((logits.argmax(1) == labels[idx]).float().mean())
+            print(f"warm-up {step:4d}/{iters} loss {float(loss.detach()):.3f} acc {acc:.2f} | "
+                  f"{time.perf_counter() - t0:.0f} s", flush=True)
+
+
 def lr_at(step: int, total: int, warmup: int, peak: float, final_frac: float = 0.01) -> float:
     """Linear warmup to ``peak``, then cosine decay to ``peak * final_frac``."""
     if step < warmup:
@@ -185,12 +273,16 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Train the demo shapes FCOS on the CPU.")
     p.add_argument("--data", type=Path, default=Path("datasets/shapes"))
     p.add_argument("--output", type=Path, default=Path("configs/models"))
-    p.add_argument("--iters", type=int, default=1100, help="training iterations (batches)")
+    p.add_argument("--iters", type=int, default=1500, help="detector training iterations")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--lr", type=float, default=2e-3, help="peak AdamW learning rate")
     p.add_argument("--weight-decay", type=float, default=0.05)
     p.add_argument("--warmup", type=int, default=100, help="warmup iterations")
+    p.add_argument("--pretrain-iters", type=int, default=600,
+                   help="backbone warm-up iterations (shape classification on crops)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--amp", choices=("auto", "bf16", "none"), default="auto",
+                   help="bfloat16 autocast for training (auto: when the CPU supports it)")
     p.add_argument("--threads", type=int, default=2, help="torch threads")
     p.add_argument("--train-images", type=int, default=None, help="when generating train")
     p.add_argument("--model-args", default="{}", help="JSON kwargs for demo_model.build")
@@ -198,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     torch.set_num_threads(args.threads)
+    bf16 = {"auto": bf16_supported(), "bf16": True, "none": False}[args.amp]
+    print(f"torch {torch.__version__}, {args.threads} threads, bf16 autocast: {bf16}", flush=True)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
 
@@ -205,6 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     train = ShapesData(args.data, "train")
     model_args = json.loads(args.model_args)
     model = build(len(train.class_names), **model_args)
+    t_start = time.perf_counter()
+    if args.pretrain_iters > 0:
+        warm_up_backbone(model, train, args.pretrain_iters, args.lr, args.weight_decay, rng,
+                         bf16)
     model.train()
     n_params = sum(p.numel() for p in model.parameters())
     print(f"train: {len(train)} images, {len(train.class_names)} classes; "
@@ -234,8 +332,9 @@ def main(argv: list[str] | None = None) -> int:
             img, tgt = train.get(order.pop(), rng)
             batch_imgs.append(img)
             batch_tgts.append(tgt)
-        losses = model(batch_imgs, batch_tgts)
-        loss = sum(losses.values())
+        with _autocast(bf16):
+            losses = model(batch_imgs, batch_tgts)
+        loss = sum(v.float() for v in losses.values())
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
@@ -250,8 +349,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"it {step:5d}/{args.iters} lr {lr:.2e} {parts} | {el / 60:5.1f} min "
                   f"elapsed, {eta / 60:4.1f} min left", flush=True)
     train_s = time.perf_counter() - t0
-    print(f"training took {train_s:.0f} s ({train_s / 60:.1f} min, "
-          f"{train_s / args.iters:.2f} s/iter)", flush=True)
+    total_s = time.perf_counter() - t_start
+    print(f"detector training took {train_s:.0f} s ({train_s / args.iters:.2f} s/iter); "
+          f"with the warm-up {total_s:.0f} s ({total_s / 60:.1f} min)", flush=True)
 
     model.eval()
     args.output.mkdir(parents=True, exist_ok=True)

@@ -32,8 +32,10 @@ def _load_generator() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def val_images(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[np.ndarray, np.ndarray]]:
-    """A few val images as (BGR uint8 array, GT xyxy boxes of non-crowd objects)."""
+def val_images(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """A few val images: (BGR uint8 array, GT xyxy boxes, GT labels) of non-crowd objects."""
     root = tmp_path_factory.mktemp("shapes")
     gen = _load_generator()
     gen.generate_split(root, "val", 4)
@@ -45,10 +47,11 @@ def val_images(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[np.ndarra
         with Image.open(root / "val" / img["file_name"]) as im:
             rgb = np.asarray(im.convert("RGB"))
         bgr = np.ascontiguousarray(rgb[:, :, ::-1])
-        gt = [a["bbox"] for a in doc["annotations"] if a["image_id"] == img["id"]
-              and not a["iscrowd"]]
-        boxes = np.array([[x, y, x + w, y + h] for x, y, w, h in gt], dtype=np.float32)
-        out.append((bgr, boxes.reshape(-1, 4)))
+        gt = [a for a in doc["annotations"] if a["image_id"] == img["id"] and not a["iscrowd"]]
+        boxes = np.array([[x, y, x + w, y + h] for x, y, w, h in (a["bbox"] for a in gt)],
+                         dtype=np.float32)
+        labels = np.array([a["category_id"] - 1 for a in gt], dtype=np.int64)
+        out.append((bgr, boxes.reshape(-1, 4), labels))
     return out
 
 
@@ -83,12 +86,12 @@ def test_both_configs_load(sd_model: pytorch_detect.Inferencer,
 
 
 def test_detections_are_valid_and_find_objects(
-    sd_model: pytorch_detect.Inferencer, val_images: list[tuple[np.ndarray, np.ndarray]]
+    sd_model: pytorch_detect.Inferencer, val_images: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
 ) -> None:
-    results = sd_model.infer([img for img, _ in val_images])
+    results = sd_model.infer([v[0] for v in val_images])
     assert len(results) == len(val_images)
     matched = total = 0
-    for (img, gt), det in zip(val_images, results, strict=True):
+    for (img, gt, gt_labels), det in zip(val_images, results, strict=True):
         h, w = img.shape[:2]
         boxes, scores, labels = det["boxes"], det["scores"], det["labels"]
         assert boxes.dtype == np.float32 and boxes.ndim == 2 and boxes.shape[1] == 4
@@ -100,20 +103,22 @@ def test_detections_are_valid_and_find_objects(
         assert np.all(boxes[:, 0] >= 0) and np.all(boxes[:, 2] <= w)
         assert np.all(boxes[:, 1] >= 0) and np.all(boxes[:, 3] <= h)
         assert np.all(boxes[:, 2] >= boxes[:, 0]) and np.all(boxes[:, 3] >= boxes[:, 1])
-        confident = boxes[scores >= 0.3]
-        if len(gt):
-            total += len(gt)
-            if len(confident):
-                matched += int((_iou(gt, confident).max(axis=1) >= 0.5).sum())
-    # The trained model finds most objects (absolute xyxy boxes in input pixels).
-    assert matched >= 0.7 * total
+        confident = scores >= 0.3
+        total += len(gt)
+        if len(gt) and confident.any():
+            iou = _iou(gt, boxes[confident])
+            same_class = gt_labels[:, None] == labels[confident][None, :]
+            matched += int(((iou >= 0.5) & same_class).any(axis=1).sum())
+    # The trained model finds most objects, with the right class (label i = class_names[i]),
+    # as absolute xyxy boxes in input pixels.
+    assert total > 0 and matched >= 0.8 * total, (matched, total)
 
 
 def test_state_dict_and_torchscript_agree(
     sd_model: pytorch_detect.Inferencer, ts_model: pytorch_detect.Inferencer,
-    val_images: list[tuple[np.ndarray, np.ndarray]],
+    val_images: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
 ) -> None:
-    images = [img for img, _ in val_images]
+    images = [v[0] for v in val_images]
     a, b = sd_model.infer(images), ts_model.infer(images)
     for da, db in zip(a, b, strict=True):
         assert len(da["boxes"]) > 0
@@ -123,7 +128,7 @@ def test_state_dict_and_torchscript_agree(
 
 
 def test_input_is_bgr_and_never_modified(
-    sd_model: pytorch_detect.Inferencer, val_images: list[tuple[np.ndarray, np.ndarray]]
+    sd_model: pytorch_detect.Inferencer, val_images: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
 ) -> None:
     bgr = val_images[0][0].copy()
     bgr.setflags(write=False)  # like a zero-copy view of C++ memory
@@ -146,7 +151,7 @@ def test_input_is_bgr_and_never_modified(
 
 
 def test_odd_inputs(sd_model: pytorch_detect.Inferencer,
-                    val_images: list[tuple[np.ndarray, np.ndarray]]) -> None:
+                    val_images: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
     assert sd_model.infer([]) == []
     img = val_images[1][0]
     view = img[:, ::-1][:, ::-1]  # negative strides, not C-contiguous in the middle step
@@ -159,6 +164,34 @@ def test_odd_inputs(sd_model: pytorch_detect.Inferencer,
     np.testing.assert_allclose(many[-1]["scores"], ref["scores"], atol=1e-5)
     with pytest.raises(ValueError):
         sd_model.infer([np.zeros((10, 10), dtype=np.uint8)])
+
+
+def test_load_shows_no_warnings() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for cfg in (STATE_DICT_CONFIG, TORCHSCRIPT_CONFIG):
+            pytorch_detect.load(str(cfg)).infer([np.zeros((48, 64, 3), dtype=np.uint8)])
+    assert [str(w.message) for w in caught] == []
+
+
+def test_torchvision_builder_with_dotted_path(tmp_path: Path) -> None:
+    # "pkg.module.callable" form; weights=None / weights_backbone=None are passed automatically.
+    from torchvision.models.detection import ssdlite320_mobilenet_v3_large
+
+    torch.save(ssdlite320_mobilenet_v3_large(weights=None, weights_backbone=None,
+                                             num_classes=3).state_dict(), tmp_path / "ssd.pt")
+    (tmp_path / "three.names").write_text("__background__\na\nb\n")
+    cfg = tmp_path / "ssd.yaml"
+    cfg.write_text(
+        "classes: three.names\ndevice: cpu\nmodel:\n"
+        "  architecture: torchvision.models.detection.ssdlite320_mobilenet_v3_large\n"
+        "  args: {num_classes: 3}\n  weights: ssd.pt\nscore_threshold: 0.0\n"
+        "max_detections: 5\n"
+    )
+    m = pytorch_detect.load(str(cfg))
+    assert m.name == "ssd" and m.class_names == ["__background__", "a", "b"]
+    det = m.infer([np.full((100, 150, 3), 128, dtype=np.uint8)])[0]
+    assert det["boxes"].shape[1] == 4 and len(det["boxes"]) <= 5
 
 
 # ---- bad configs -------------------------------------------------------------------------
@@ -311,7 +344,7 @@ def test_bad_device(tmp_path: Path) -> None:
 
 def test_input_section_resizes_and_maps_boxes_back(
     tmp_path: Path, sd_model: pytorch_detect.Inferencer,
-    val_images: list[tuple[np.ndarray, np.ndarray]],
+    val_images: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
 ) -> None:
     # Double-size input with `input.size` back to the model's size: same boxes, in input pixels.
     cfg = _write(tmp_path, extra="input: {size: [240, 320]}\n")
