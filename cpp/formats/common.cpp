@@ -17,6 +17,16 @@ void skip_or_throw(const ReadOptions& options, Dataset& out, const std::string& 
   out.skipped.push_back(message);
 }
 
+void append_image(Dataset& out, Image image, std::vector<Annotation> annotations) {
+  image.id = static_cast<std::int64_t>(out.images.size()) + 1;
+  for (Annotation& a : annotations) {
+    a.id = static_cast<std::int64_t>(out.annotations.size()) + 1;
+    a.image_id = image.id;
+    out.annotations.push_back(a);
+  }
+  out.images.push_back(std::move(image));
+}
+
 ClassNames ClassNames::from_spec(const ConfigNode& spec, std::string_view key) {
   ClassNames out;
   if (!spec.has(key)) return out;

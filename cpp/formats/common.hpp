@@ -22,6 +22,10 @@ namespace ds::formats {
 // otherwise it is the error.
 void skip_or_throw(const ReadOptions& options, Dataset& out, const std::string& message);
 
+// Appends `image` and its annotations to `out`, numbering both 1, 2, ... in reading order (for
+// formats that have no ids of their own).
+void append_image(Dataset& out, Image image, std::vector<Annotation> annotations);
+
 // Category ids for formats that store class names. With the spec's `classes:` (a list, ids
 // 1..N in order, or a mapping id: name, which our writers emit to keep ids and classes without
 // boxes) the list is fixed and an unknown name is an error; without it, classes are collected

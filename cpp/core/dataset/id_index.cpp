@@ -4,6 +4,12 @@
 
 namespace ds {
 
+std::vector<std::int64_t> sorted_unique(std::vector<std::int64_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
 IdIndex::IdIndex(std::span<const std::int64_t> ids) {
   if (ids.empty()) return;
   const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());

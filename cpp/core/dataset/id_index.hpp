@@ -8,6 +8,9 @@
 
 namespace ds {
 
+// Ids sorted ascending with repeats removed (pycocotools' np.unique of imgIds/catIds).
+std::vector<std::int64_t> sorted_unique(std::vector<std::int64_t> ids);
+
 class IdIndex {
  public:
   static constexpr std::int32_t npos = -1;

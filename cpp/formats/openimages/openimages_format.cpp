@@ -164,15 +164,11 @@ Dataset OpenImagesFormat::read(const ConfigNode& spec, const ReadOptions& option
     }
     p.image.width = size->width;
     p.image.height = size->height;
-    p.image.id = static_cast<std::int64_t>(out.images.size()) + 1;
-    for (Annotation& a : p.boxes) {
-      a.id = static_cast<std::int64_t>(out.annotations.size()) + 1;
-      a.image_id = p.image.id;
+    for (Annotation& a : p.boxes) {  // normalised -> pixels
       a.bbox = {a.bbox.x * size->width, a.bbox.y * size->height, a.bbox.w * size->width, a.bbox.h * size->height};
       a.area = a.bbox.w * a.bbox.h;
-      out.annotations.push_back(a);
     }
-    out.images.push_back(std::move(p.image));
+    formats::append_image(out, std::move(p.image), std::move(p.boxes));
   }
   classes.finish(out);
   return out;

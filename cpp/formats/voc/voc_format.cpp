@@ -157,13 +157,7 @@ Dataset VocFormat::read(const ConfigNode& spec, const ReadOptions& options) cons
       formats::skip_or_throw(options, out, e.what());
       continue;
     }
-    image.id = static_cast<std::int64_t>(out.images.size()) + 1;
-    for (Annotation& a : anns) {
-      a.id = static_cast<std::int64_t>(out.annotations.size()) + 1;
-      a.image_id = image.id;
-      out.annotations.push_back(a);
-    }
-    out.images.push_back(std::move(image));
+    formats::append_image(out, std::move(image), std::move(anns));
   }
   classes.finish(out);
   return out;

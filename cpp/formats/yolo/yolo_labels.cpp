@@ -110,13 +110,7 @@ Dataset read_images_and_labels(const fs::path& image_dir, const std::vector<fs::
       formats::skip_or_throw(options, out, e.what());
       continue;
     }
-    image.id = static_cast<std::int64_t>(out.images.size()) + 1;
-    for (Annotation& a : anns) {
-      a.id = static_cast<std::int64_t>(out.annotations.size()) + 1;
-      a.image_id = image.id;
-      out.annotations.push_back(a);
-    }
-    out.images.push_back(std::move(image));
+    formats::append_image(out, std::move(image), std::move(anns));
   }
   if (polygons > 0)
     out.warnings.push_back(std::to_string(polygons) + " segment (polygon) label lines read as their bounding boxes");

@@ -12,12 +12,6 @@
 namespace ds::coco {
 namespace {
 
-std::vector<std::int64_t> sorted_unique(std::vector<std::int64_t> ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
-}
-
 // Records grouped by (category k, image i) with stable counting sorts, so each group keeps the
 // order of the input (pycocotools' order within _gts[img, cat] and _dts[img, cat]).
 // Records are copied, not pointed to: matching then reads each category's records from one

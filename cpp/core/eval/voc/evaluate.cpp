@@ -7,16 +7,6 @@
 #include "core/eval/voc/matching.hpp"
 
 namespace ds::voc {
-namespace {
-
-std::vector<std::int64_t> sorted_unique(std::vector<std::int64_t> ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
-}
-
-}  // namespace
-
 Result evaluate(const Dataset& gt, std::span<const Detection> dts, const Params& params) {
   Result r;
   r.params = params;
