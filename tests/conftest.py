@@ -11,9 +11,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.prefix) / "bin"
-# shared/ sits beside the checkout (CI, /work/main) or further up (worktrees under /work/wt/).
-FIXTURES = next((p / "shared" / "fixtures" for p in REPO.parents
-                 if (p / "shared" / "fixtures").is_dir()), REPO.parent / "shared" / "fixtures")
+# Real COCO annotations and results with pycocotools' published numbers, shipped with the tests
+# (a copy of the workplace's shared fixture; licences in its README) so a fresh clone has them.
+FIXTURES = REPO / "tests" / "data"
 COCO_FIXTURE = FIXTURES / "cocoapi-val2014-100"
 SHAPES = REPO / "datasets" / "shapes"
 
