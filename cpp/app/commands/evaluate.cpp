@@ -9,6 +9,8 @@
 #include "core/config/run_config.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
+#include "core/util/json_writer.hpp"
+#include "core/util/text.hpp"
 #include "formats/coco/coco_json.hpp"
 #include "formats/format.hpp"
 #include "host/inferencer.hpp"
@@ -18,15 +20,6 @@
 namespace fs = std::filesystem;
 
 namespace ds::cli {
-namespace {
-
-std::string json_strings(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + json_string(items[i]);
-  return out + "]";
-}
-
-}  // namespace
 
 int run_evaluate(const ParsedArgs& args) {
   const fs::path config_path = args.positional.at(0);
@@ -111,12 +104,15 @@ int run_evaluate(const ParsedArgs& args) {
       {"dataset", json_string(dataset.source)},
       {"images", std::to_string(images.size())},
       {"detections", std::to_string(all.size())},
-      {"inference_seconds", json_string("")},
+      {"inference_seconds", format_double(infer_seconds)},
   };
-  facts.back().second = std::to_string(infer_seconds);
-  facts.emplace_back("class_mapping", "{\"unmapped_model_classes\": " + json_strings(mapping.unmapped_model_classes) +
-                                          ", \"categories_without_model_class\": " + json_strings(mapping.uncovered_categories) +
-                                          ", \"dropped_detections\": " + std::to_string(dropped) + "}");
+  JsonWriter class_mapping;
+  class_mapping.begin_object().key("unmapped_model_classes").begin_array();
+  for (const std::string& c : mapping.unmapped_model_classes) class_mapping.value(c);
+  class_mapping.end_array().key("categories_without_model_class").begin_array();
+  for (const std::string& c : mapping.uncovered_categories) class_mapping.value(c);
+  class_mapping.end_array().field("dropped_detections", static_cast<std::int64_t>(dropped)).end_object();
+  facts.emplace_back("class_mapping", class_mapping.take());
   write_file_atomic(out_dir / "detections.json", coco::results_json(all));
   write_file_atomic(out_dir / "metrics.json", metrics_document(facts, metrics));
 
