@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -16,6 +18,16 @@ BIN = Path(sys.prefix) / "bin"
 FIXTURES = REPO / "tests" / "data"
 COCO_FIXTURE = FIXTURES / "cocoapi-val2014-100"
 SHAPES = REPO / "datasets" / "shapes"
+
+
+def load_make_shapes() -> ModuleType:
+    """datasets/make_shapes.py as a module (it is a script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("make_shapes", REPO / "datasets" / "make_shapes.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["make_shapes"] = mod
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def run_ds(

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from conftest import load_make_shapes
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_shapes", REPO / "datasets" / "make_shapes.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["make_shapes"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-make_shapes = _load_generator()
+make_shapes = load_make_shapes()
 
 
 def _size_range(area: float) -> str:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 import warnings
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 import torch
+from conftest import load_make_shapes
 from detection_studio import pytorch_detect
 from detection_studio.errors import ConfigError
 from PIL import Image
@@ -22,22 +20,13 @@ STATE_DICT_CONFIG = MODELS / "shapes-fcos.yaml"
 TORCHSCRIPT_CONFIG = MODELS / "shapes-fcos-torchscript.yaml"
 
 
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_shapes", REPO / "datasets" / "make_shapes.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["make_shapes"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.fixture(scope="module")
 def val_images(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """A few val images: (BGR uint8 array, GT xyxy boxes, GT labels) of non-crowd objects."""
     root = tmp_path_factory.mktemp("shapes")
-    gen = _load_generator()
+    gen = load_make_shapes()
     gen.generate_split(root, "val", 4)
     import json
 
