@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -28,6 +31,22 @@ def load_make_shapes() -> ModuleType:
     sys.modules["make_shapes"] = mod
     spec.loader.exec_module(mod)
     return mod
+
+
+def pycocotools_eval(gt_file: Path, results_file: Path, img_ids: list[int] | None = None) -> Any:
+    """The oracle: pycocotools' COCOeval after evaluate, accumulate and summarize (quietly)."""
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(str(gt_file))
+        ev = COCOeval(gt, gt.loadRes(str(results_file)), "bbox")
+        if img_ids is not None:
+            ev.params.imgIds = img_ids
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    return ev
 
 
 def run_ds(

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 from coco_cases import Case, run
-from conftest import COCO_FIXTURE
+from conftest import COCO_FIXTURE, pycocotools_eval
 from detection_studio import coco as ds_coco
 
 FIXTURE = COCO_FIXTURE
@@ -36,15 +36,7 @@ def evaluate(gt: ds_coco.COCO, dt: ds_coco.COCO) -> ds_coco.COCOeval:
 
 @pytest.fixture(scope="module")
 def fixture_eval() -> tuple[ds_coco.COCOeval, Any]:
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        gt = COCO(str(GT_FILE))
-        ref = COCOeval(gt, gt.loadRes(str(DT_FILE)), "bbox")
-        ref.evaluate()
-        ref.accumulate()
-        ref.summarize()
+    ref = pycocotools_eval(GT_FILE, DT_FILE)
     gt2 = ds_coco.COCO(str(GT_FILE))
     return evaluate(gt2, gt2.loadRes(str(DT_FILE))), ref
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import pty
@@ -12,24 +11,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import BIN, REPO, error_line, run_ds
-from pycocotools.coco import COCO
-from pycocotools.cocoeval import COCOeval
+from conftest import BIN, REPO, error_line, pycocotools_eval, run_ds
 
 DEMO = REPO / "configs" / "demo.yaml"
 MODELS = REPO / "configs" / "models"
 
 
 def pycocotools_stats(gt_file: Path, results_file: Path, img_ids: list[int]) -> list[float]:
-    with contextlib.redirect_stdout(io.StringIO()):
-        gt = COCO(str(gt_file))
-        dt = gt.loadRes(str(results_file))
-        ev = COCOeval(gt, dt, "bbox")
-        ev.params.imgIds = img_ids
-        ev.evaluate()
-        ev.accumulate()
-        ev.summarize()
-    return [float(s) for s in ev.stats]
+    return [float(x) for x in pycocotools_eval(gt_file, results_file, img_ids).stats]
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import COCO_FIXTURE
+from conftest import COCO_FIXTURE, pycocotools_eval
 
 FIXTURE = COCO_FIXTURE
 GT_FILE = FIXTURE / "instances_val2014_100.json"
@@ -37,16 +37,7 @@ def metrics(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def reference() -> Any:
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        gt = COCO(str(GT_FILE))
-        ev = COCOeval(gt, gt.loadRes(str(DT_FILE)), "bbox")
-        ev.evaluate()
-        ev.accumulate()
-        ev.summarize()
-    return ev
+    return pycocotools_eval(GT_FILE, DT_FILE)
 
 
 def test_fixture_stats_are_exact(metrics: dict[str, Any]) -> None:
