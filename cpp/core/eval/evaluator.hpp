@@ -1,6 +1,7 @@
 #pragma once
 // The one interface every metric implements (after detectron2's DatasetEvaluator): the
 // evaluation loop feeds it images and detections and knows nothing about COCO or VOC.
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -16,6 +17,22 @@ struct Metrics {
   std::string text;  // for people: tables printed at the end of a run
   // Fields of metrics.json: key and its already rendered JSON value.
   std::vector<std::pair<std::string, std::string>> json_fields;
+};
+
+// What process() hands an evaluator that scores everything at the end: the images seen (only
+// they count, so a run with --limit scores what it ran on) and their detections.
+struct ProcessedImages {
+  std::vector<std::int64_t> image_ids;
+  std::vector<Detection> detections;
+
+  void clear() {
+    image_ids.clear();
+    detections.clear();
+  }
+  void add(const Image& image, std::span<const Detection> dets) {
+    image_ids.push_back(image.id);
+    detections.insert(detections.end(), dets.begin(), dets.end());
+  }
 };
 
 class Evaluator {

@@ -114,22 +114,17 @@ CocoEvaluator::CocoEvaluator(const Dataset& ground_truth, const EvaluatorOptions
                              Params params)
     : gt_(ground_truth), options_(options), params_(std::move(params)) {}
 
-void CocoEvaluator::reset() {
-  image_ids_.clear();
-  detections_.clear();
-}
+void CocoEvaluator::reset() { seen_.clear(); }
 
 void CocoEvaluator::process(const Image& image, std::span<const Detection> detections) {
-  image_ids_.push_back(image.id);
-  detections_.insert(detections_.end(), detections.begin(), detections.end());
+  seen_.add(image, detections);
 }
 
 Metrics CocoEvaluator::evaluate() {
   Params p = params_;
-  // Only the images seen count (a run with --limit scores what it ran on).
-  p.img_ids = image_ids_;
-  const EvalResult r = coco::evaluate(gt_, detections_, p, options_.threads);
-  return coco_metrics(r, gt_, detections_);
+  p.img_ids = seen_.image_ids;
+  const EvalResult r = coco::evaluate(gt_, seen_.detections, p, options_.threads);
+  return coco_metrics(r, gt_, seen_.detections);
 }
 
 Metrics CocoEvaluator::evaluate_all(std::span<const Detection> detections) {

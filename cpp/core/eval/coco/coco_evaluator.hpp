@@ -25,8 +25,7 @@ class CocoEvaluator final : public Evaluator {
   const Dataset& gt_;
   EvaluatorOptions options_;
   Params params_;
-  std::vector<std::int64_t> image_ids_;
-  std::vector<Detection> detections_;
+  ProcessedImages seen_;
 };
 
 }  // namespace ds::coco

@@ -57,20 +57,16 @@ VocEvaluator::VocEvaluator(const Dataset& ground_truth, Interpolation interpolat
   params_.interpolation = interpolation;
 }
 
-void VocEvaluator::reset() {
-  image_ids_.clear();
-  detections_.clear();
-}
+void VocEvaluator::reset() { seen_.clear(); }
 
 void VocEvaluator::process(const Image& image, std::span<const Detection> detections) {
-  image_ids_.push_back(image.id);
-  detections_.insert(detections_.end(), detections.begin(), detections.end());
+  seen_.add(image, detections);
 }
 
 Metrics VocEvaluator::evaluate() {
   Params p = params_;
-  p.img_ids = image_ids_;  // only the images seen count
-  return voc_metrics(voc::evaluate(gt_, detections_, p));
+  p.img_ids = seen_.image_ids;
+  return voc_metrics(voc::evaluate(gt_, seen_.detections, p));
 }
 
 Metrics VocEvaluator::evaluate_all(std::span<const Detection> detections) {

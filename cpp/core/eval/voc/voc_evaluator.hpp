@@ -21,8 +21,7 @@ class VocEvaluator final : public Evaluator {
  private:
   const Dataset& gt_;
   Params params_;
-  std::vector<std::int64_t> image_ids_;
-  std::vector<Detection> detections_;
+  ProcessedImages seen_;
 };
 
 }  // namespace ds::voc
