@@ -17,6 +17,9 @@ struct Image {
   std::string file_name;  // relative to Dataset::image_dir
   int width = 0;          // 0 when unknown
   int height = 0;
+  // >= 0: the image is frame `frame` (0-based, decoding order) of the video file `file_name`
+  // (annotated video: MOT with one video file, CVAT for video). -1: a still image file.
+  std::int64_t frame = -1;
 };
 
 struct Category {
