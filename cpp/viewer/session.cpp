@@ -3,26 +3,25 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "core/config/run_config.hpp"
 #include "core/util/error.hpp"
 #include "formats/coco/coco_json.hpp"
 #include "formats/format.hpp"
-#include "host/inferencer.hpp"
-#include "host/python_runtime.hpp"
+#include "pipeline/detector.hpp"
+#include "pipeline/ground_truth.hpp"
+#include "pipeline/models.hpp"
+#include "pipeline/sources/image_files.hpp"
 #include "vision/draw.hpp"
-#include "vision/image_io.hpp"
 
 namespace fs = std::filesystem;
 
 namespace ds::viewer {
 
 struct Session::Model {
-  fs::path config;
-  std::string name;  // the inferencer's once loaded; the config's stem until then
-  std::unique_ptr<host::Inferencer> inferencer;
+  fs::path config;   // empty for a results file
+  std::string name;  // the detector's once loaded; the config's stem until then
+  std::unique_ptr<pipeline::Detector> detector;
   ClassMapping mapping;
   bool attempted = false;
   std::string problem;
@@ -77,33 +76,19 @@ Session::Session(const SessionOptions& options) : verbose_(options.verbose) {
     images_.push_back(&im);
   }
   if (images_.empty()) throw Error(cfg.dataset.file().string() + ": the dataset has no images");
-  std::unordered_map<std::int64_t, std::size_t> position;
-  for (std::size_t i = 0; i < images_.size(); ++i) position.emplace(images_[i]->id, i);
-  truth_.resize(images_.size());
-  for (const Annotation& a : dataset_.annotations)
-    if (const auto it = position.find(a.image_id); it != position.end()) truth_[it->second].push_back(a);
-  for (const Category& c : dataset_.categories) category_names_[c.id] = c.name;
-
+  truth_ = std::make_unique<pipeline::GroundTruth>(dataset_);
+  host_ = std::make_unique<pipeline::ModelHost>(verbose_);
   if (options.results) {
-    results_file_ = *options.results;
-    saved_.resize(images_.size());
-    std::unordered_set<std::int64_t> all_images;
-    for (const Image& im : dataset_.images) all_images.insert(im.id);
-    std::size_t unknown_image = 0, unknown_category = 0;
-    for (const Detection& d : coco::read_results(*options.results)) {
-      if (!all_images.contains(d.image_id)) {
-        ++unknown_image;
-        continue;
-      }
-      if (!category_names_.contains(d.category_id)) ++unknown_category;
-      if (const auto it = position.find(d.image_id); it != position.end()) saved_[it->second].detections.push_back(d);
-    }
-    if (unknown_image > 0)
-      std::cerr << "warning: " << options.results->string() << ": " << unknown_image
-                << " detections are for images that are not in the dataset (not shown)\n";
-    if (unknown_category > 0)
-      std::cerr << "warning: " << options.results->string() << ": " << unknown_category
-                << " detections have a category_id that is not in the dataset (all false positives)\n";
+    // Saved detections go through the same detector interface as a model, so `view` and
+    // `render` draw them identically.
+    auto model = std::make_unique<Model>();
+    model->name = options.results->filename().string();
+    model->detector = pipeline::saved_detector(*options.results, dataset_);
+    model->mapping = model->detector->map_to(dataset_.categories, class_map_);
+    model->attempted = true;
+    model->cache.assign(images_.size(), std::nullopt);
+    saved_ = true;
+    models_.push_back(std::move(model));
     return;
   }
 
@@ -120,31 +105,29 @@ Session::Session(const SessionOptions& options) : verbose_(options.verbose) {
 Session::~Session() {
   // Python objects first, then the interpreter (member order says so too; this makes it plain).
   models_.clear();
-  python_.reset();
+  host_.reset();
 }
 
 void Session::load(Model& model) {
   model.attempted = true;
   model.problem.clear();
-  model.inferencer.reset();
+  model.detector.reset();
   model.cache.assign(images_.size(), std::nullopt);
   try {
-    model_module(model.config);
-    if (!python_) python_ = std::make_unique<host::PythonRuntime>(verbose_);
-    model.inferencer = host::load_inferencer(model.config, *python_);
-    model.name = model.inferencer->name();
-    model.mapping = map_classes(model.inferencer->class_names(), dataset_.categories, class_map_);
+    model.detector = host_->load(model.config);
+    model.name = model.detector->name();
+    model.mapping = model.detector->map_to(dataset_.categories, class_map_);
     for (const std::string& c : model.mapping.unmapped_model_classes)
       std::cerr << "warning: " << model.name << ": model class '" << c
                 << "' matches no dataset category; its detections are not shown (add it to class_map:)\n";
   } catch (const Error& e) {
-    model.inferencer.reset();
+    model.detector.reset();
     model.problem = e.what();
   }
 }
 
 void Session::next_model() {
-  if (models_.empty()) return;
+  if (saved_) return;
   current_ = (current_ + 1) % models_.size();
   if (!models_[current_]->attempted) {
     load(*models_[current_]);
@@ -153,39 +136,40 @@ void Session::next_model() {
 }
 
 void Session::reload_model() {
-  if (models_.empty()) return;
+  if (saved_) return;
   load(*models_[current_]);
   if (!models_[current_]->problem.empty()) std::cerr << "error: " << models_[current_]->problem << "\n";
 }
 
-std::string Session::source_name() const {
-  if (results_file_) return results_file_->filename().string();
-  return models_[current_]->name;
-}
+std::string Session::source_name() const { return models_[current_]->name; }
 
 const std::string& Session::problem() const {
   static const std::string none;
-  return models_.empty() ? none : models_[current_]->problem;
+  return saved_ ? none : models_[current_]->problem;
 }
 
 const cv::Mat& Session::pixels(std::size_t i) {
   if (decoded_index_ != i) {
-    decoded_ = vision::read_image(dataset_.image_dir / images_[i]->file_name);
+    decoded_ = pipeline::read_dataset_image(dataset_, *images_[i]);
     decoded_index_ = i;
   }
   return decoded_;
 }
 
 const ImageDetections& Session::detections(std::size_t i) {
-  if (results_file_) return saved_[i];
   Model& m = *models_[current_];
-  if (!m.inferencer) return kNoDetections;
+  if (!m.detector) return kNoDetections;
   if (m.cache[i]) return *m.cache[i];
-  const cv::Mat& image = pixels(i);
+  pipeline::Frame frame;
+  frame.index = i;
+  frame.name = images_[i]->file_name;
+  frame.image = images_[i];
+  if (!saved_) frame.pixels = pixels(i);
+  const pipeline::Frame* frames[] = {&frame};
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::vector<host::RawDetection>> raw;
   try {
-    raw = m.inferencer->infer(std::span<const cv::Mat>(&image, 1));
+    raw = m.detector->detect(frames);
   } catch (const Error& e) {
     // Kept until the model is reloaded (r): a model that fails on one image usually fails on all.
     m.problem = e.what();
@@ -194,12 +178,14 @@ const ImageDetections& Session::detections(std::size_t i) {
   }
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   std::size_t dropped = 0;
-  m.cache[i] = ImageDetections{host::to_detections(images_[i]->id, raw.front(), m.mapping, dropped), ms};
+  m.cache[i] = ImageDetections{host::to_detections(images_[i]->id, raw.front(), m.mapping, dropped),
+                               saved_ ? std::nullopt : std::optional<double>(ms)};
   return *m.cache[i];
 }
 
 ImageMatch Session::match(std::size_t i, double score_threshold) {
-  return match_image(truth_[i], detections(i).detections, {.iou_threshold = kMatchIou, .score_threshold = score_threshold});
+  return match_image(truth_->of(images_[i]->id), detections(i).detections,
+                     {.iou_threshold = kMatchIou, .score_threshold = score_threshold});
 }
 
 Frame Session::frame(std::size_t i, const ViewState& state, const std::string& log_prefix) {
@@ -219,16 +205,10 @@ Frame Session::frame(std::size_t i, const ViewState& state, const std::string& l
     const Image& im = *images_[i];
     image = cv::Mat(im.height > 0 ? im.height : 480, im.width > 0 ? im.width : 640, CV_8UC3, cv::Scalar(90, 90, 90));
   }
-  f.match = match_image(truth_[i], dets->detections, {.iou_threshold = kMatchIou, .score_threshold = state.score_threshold});
+  f.match = match_image(truth_->of(images_[i]->id), dets->detections,
+                        {.iou_threshold = kMatchIou, .score_threshold = state.score_threshold});
 
-  vision::FrameContent content;
-  content.truth = truth_[i];
-  content.detections = dets->detections;
-  content.match = &f.match;
-  content.category_name = [this](std::int64_t id) {
-    const auto it = category_names_.find(id);
-    return it == category_names_.end() ? "category " + std::to_string(id) : it->second;
-  };
+  vision::FrameContent content = pipeline::dataset_content(*truth_, images_[i]->id, dets->detections, f.match);
   content.show_truth = state.show_truth;
   content.show_detections = state.show_detections;
   content.show_help = state.show_help;

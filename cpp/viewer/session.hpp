@@ -16,16 +16,16 @@
 #include "core/classes/class_map.hpp"
 #include "core/dataset/dataset.hpp"
 #include "core/eval/image_match.hpp"
+#include "pipeline/ground_truth.hpp"
 
-namespace ds::host {
-class Inferencer;
-class PythonRuntime;
-}  // namespace ds::host
+namespace ds::pipeline {
+class GroundTruth;
+class ModelHost;
+}  // namespace ds::pipeline
 
 namespace ds::viewer {
 
-// Detections count as found at this overlap (COCO's AP50 criterion).
-inline constexpr double kMatchIou = 0.5;
+using pipeline::kMatchIou;
 
 struct SessionOptions {
   std::filesystem::path config;              // the run config
@@ -99,18 +99,15 @@ class Session {
 
   Dataset dataset_;
   std::vector<const Image*> images_;
-  std::vector<std::vector<Annotation>> truth_;  // per entry of images_
-  std::map<std::int64_t, std::string> category_names_;
+  std::unique_ptr<pipeline::GroundTruth> truth_;
   std::map<std::string, std::string> class_map_;
   std::filesystem::path output_;
   bool verbose_ = false;
 
-  // Saved detections, per entry of images_.
-  std::optional<std::filesystem::path> results_file_;
-  std::vector<ImageDetections> saved_;
+  bool saved_ = false;  // the one "model" is a results file
 
-  // Declared before the models: inferencers (Python objects) must go before the interpreter.
-  std::unique_ptr<host::PythonRuntime> python_;
+  // Declared before the models: detectors (Python objects) must go before the interpreter.
+  std::unique_ptr<pipeline::ModelHost> host_;
   std::vector<std::unique_ptr<Model>> models_;
   std::size_t current_ = 0;
 

@@ -46,6 +46,7 @@ const Style kCrowdDetectionStyle{colors::kCrowd, 1, Dash::kSolid};
 const Style kTruthStyle{colors::kTruth, 2, Dash::kDashed};
 const Style kMissedStyle{colors::kMissed, 3, Dash::kDashed};
 const Style kCrowdStyle{colors::kCrowd, 2, Dash::kDotted};
+const Style kDetectionStyle{colors::kDetection, 2, Dash::kSolid};
 
 // Box edges and legend samples are horizontal or vertical: dashes are filled rectangles, so
 // every dash is exactly `on` pixels long and carries exactly the style's colour (no caps, no
@@ -156,7 +157,9 @@ int legend_entry(cv::Mat& canvas, int x, int y, const Style& style, const std::s
 }
 
 std::string status_line(const FrameStatus& s) {
-  std::string out = std::to_string(s.index + 1) + "/" + std::to_string(s.count) + "   " + s.file_name + "   " + s.source;
+  // Live footage has no count.
+  std::string out = std::to_string(s.index + 1) + (s.count > 0 ? "/" + std::to_string(s.count) : std::string()) +
+                    "   " + s.file_name + "   " + s.source;
   if (s.inference_ms) {
     char buf[32];
     std::snprintf(buf, sizeof buf, " (%.1f ms)", *s.inference_ms);
@@ -179,17 +182,19 @@ void draw_footer(cv::Mat& canvas, int top, const FrameContent& c) {
   const ImageMatch* m = c.match;
   const auto count = [&](std::size_t n) { return m ? " " + std::to_string(n) : std::string(); };
   int x = 8;
-  if (c.show_detections) {
+  if (c.show_detections && !c.has_truth) {
+    x = legend_entry(canvas, x, y, kDetectionStyle, "detections " + std::to_string(c.detections.size()));
+  } else if (c.show_detections) {
     x = legend_entry(canvas, x, y, kTruePositiveStyle, "TP" + count(m ? m->true_positives : 0));
     x = legend_entry(canvas, x, y, kFalsePositiveStyle, "FP" + count(m ? m->false_positives : 0));
   } else {
     x = legend_entry(canvas, x, y, {kFooterColor, 1, Dash::kSolid}, "detections hidden (d)");
   }
-  if (c.show_truth) {
+  if (c.show_truth && c.has_truth) {
     x = legend_entry(canvas, x, y, kMissedStyle, "FN" + count(m ? m->missed : 0));
     x = legend_entry(canvas, x, y, kTruthStyle, "truth");
     x = legend_entry(canvas, x, y, kCrowdStyle, "crowd");
-  } else {
+  } else if (c.has_truth) {
     x = legend_entry(canvas, x, y, {kFooterColor, 1, Dash::kSolid}, "truth hidden (g)");
   }
   const std::string hint = "h: help";
@@ -248,19 +253,10 @@ double display_scale(int width, int height) {
   return factor;
 }
 
-cv::Mat draw_frame(const cv::Mat& image, const FrameContent& c) {
-  const double scale = display_scale(image.cols, image.rows);
-  cv::Mat scaled;
-  if (scale == 1.0) {
-    scaled = image;
-  } else {
-    cv::resize(image, scaled, {}, scale, scale, scale > 1 ? cv::INTER_NEAREST : cv::INTER_AREA);
-  }
-  const int width = std::max(scaled.cols, kMinWidth);
-  cv::Mat canvas(scaled.rows + kFooterHeight, width, CV_8UC3, kFooterColor);
-  scaled.copyTo(canvas(cv::Rect(0, 0, scaled.cols, scaled.rows)));
-  const cv::Rect area(0, 0, scaled.cols, scaled.rows);
+namespace {
 
+// Boxes and tags of `c` on `canvas`, whose top-left `area` holds the image at `scale`.
+void draw_boxes(cv::Mat& canvas, const cv::Rect& area, double scale, const FrameContent& c) {
   const ImageMatch* m = c.match;
   const auto name = [&](std::int64_t id) { return c.category_name ? c.category_name(id) : std::to_string(id); };
   std::vector<Tag> truth_tags, detection_tags;
@@ -292,10 +288,12 @@ cv::Mat draw_frame(const cv::Mat& image, const FrameContent& c) {
       return c.detections[a].score < c.detections[b].score;
     });
     for (const std::size_t d : order) {
+      // Without ground truth (footage) a detection is neither right nor wrong: one neutral style.
       const DetectionOutcome o = m ? m->detections[d] : DetectionOutcome::kFalsePositive;
-      const Style& style = o == DetectionOutcome::kTruePositive ? kTruePositiveStyle
-                           : o == DetectionOutcome::kCrowd       ? kCrowdDetectionStyle
-                                                                 : kFalsePositiveStyle;
+      const Style& style = !m                                      ? kDetectionStyle
+                           : o == DetectionOutcome::kTruePositive ? kTruePositiveStyle
+                           : o == DetectionOutcome::kCrowd        ? kCrowdDetectionStyle
+                                                                  : kFalsePositiveStyle;
       const cv::Rect r = to_canvas(c.detections[d].bbox, scale);
       styled_rect(canvas, r, style);
       if (o != DetectionOutcome::kCrowd)
@@ -307,9 +305,30 @@ cv::Mat draw_frame(const cv::Mat& image, const FrameContent& c) {
   std::vector<Tag> tags(detection_tags.rbegin(), detection_tags.rend());
   tags.insert(tags.end(), truth_tags.begin(), truth_tags.end());
   draw_tags(canvas, tags, area);
+}
 
+}  // namespace
+
+cv::Mat draw_frame(const cv::Mat& image, const FrameContent& c) {
+  const double scale = display_scale(image.cols, image.rows);
+  cv::Mat scaled;
+  if (scale == 1.0) {
+    scaled = image;
+  } else {
+    cv::resize(image, scaled, {}, scale, scale, scale > 1 ? cv::INTER_NEAREST : cv::INTER_AREA);
+  }
+  const int width = std::max(scaled.cols, kMinWidth);
+  cv::Mat canvas(scaled.rows + kFooterHeight, width, CV_8UC3, kFooterColor);
+  scaled.copyTo(canvas(cv::Rect(0, 0, scaled.cols, scaled.rows)));
+  draw_boxes(canvas, cv::Rect(0, 0, scaled.cols, scaled.rows), scale, c);
   if (c.show_help) draw_help(canvas, scaled.rows);
   draw_footer(canvas, scaled.rows, c);
+  return canvas;
+}
+
+cv::Mat draw_overlay(const cv::Mat& image, const FrameContent& c) {
+  cv::Mat canvas = image.clone();
+  draw_boxes(canvas, cv::Rect(0, 0, canvas.cols, canvas.rows), 1.0, c);
   return canvas;
 }
 

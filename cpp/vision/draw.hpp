@@ -27,6 +27,7 @@ inline const cv::Scalar kFalsePositive{0, 94, 213};   // vermillion
 inline const cv::Scalar kTruth{233, 180, 86};         // sky blue
 inline const cv::Scalar kMissed{66, 228, 240};        // yellow
 inline const cv::Scalar kCrowd{160, 160, 160};        // grey
+inline const cv::Scalar kDetection{0, 159, 230};      // orange: footage has no truth to judge by
 }  // namespace colors
 
 // What the status line says.
@@ -49,6 +50,7 @@ struct FrameContent {
   bool show_truth = true;
   bool show_detections = true;
   bool show_help = false;
+  bool has_truth = true;  // false for footage: detections are drawn neutral, the legend counts them
   FrameStatus status;
 };
 
@@ -58,6 +60,10 @@ std::span<const std::pair<std::string_view, std::string_view>> key_help();
 // The image scaled for viewing (small images are enlarged by a whole factor so labels stay
 // readable, big ones shrunk to fit a screen), with the boxes, labels, status line and legend.
 cv::Mat draw_frame(const cv::Mat& image, const FrameContent& content);
+
+// The boxes and labels drawn over a copy of the image at its own size (no footer): the frames of
+// an annotated video.
+cv::Mat draw_overlay(const cv::Mat& image, const FrameContent& content);
 
 // The scale draw_frame uses for an image of this size (canvas pixels per image pixel).
 double display_scale(int width, int height);

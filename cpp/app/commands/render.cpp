@@ -4,48 +4,64 @@
 #include "app/cli/progress.hpp"
 #include "app/commands/commands.hpp"
 #include "app/commands/view_options.hpp"
+#include "core/config/run_config.hpp"
 #include "core/util/error.hpp"
 #include "core/util/text.hpp"
-#include "vision/draw.hpp"
+#include "formats/format.hpp"
+#include "pipeline/models.hpp"
+#include "pipeline/run.hpp"
+#include "pipeline/sinks/render.hpp"
+#include "pipeline/sources/image_files.hpp"
 
 namespace fs = std::filesystem;
 
 namespace ds::cli {
 
 int run_render(const ParsedArgs& args) {
-  viewer::SessionOptions options = session_options(args);
+  const viewer::SessionOptions options = session_options(args);
   if (options.models.size() > 1) throw UsageError("render takes one --model (run it once per model)");
   const auto out_dir = args.get("--output");
   if (!out_dir) throw UsageError("--output DIR is required");
-  options.output = fs::path(*out_dir);
   const std::string format = to_lower(args.get("--format").value_or("png"));
   if (format != "png" && format != "jpg" && format != "jpeg") throw UsageError("--format must be png or jpg");
-  const bool errors_only = args.has("--errors-only");
-  const viewer::ViewState state{.score_threshold = score_threshold(args)};
+  const double threshold = score_threshold(args);
 
-  viewer::Session session(options);
-  std::size_t written = 0, tp = 0, fp = 0, fn = 0;
-  Progress progress("rendering " + session.source_name(), session.size());
-  for (std::size_t i = 0; i < session.size(); ++i) {
-    const viewer::Frame frame = session.frame(i, state, "render: ");
-    if (!session.problem().empty()) throw Error(session.problem());  // the model failed: stop
-    if (!frame.problem.empty()) std::cerr << "warning: " << frame.problem << "\n";
-    if (args.verbose()) std::cerr << frame.log << "\n";
-    progress.update(i + 1);
-    tp += frame.match.true_positives;
-    fp += frame.match.false_positives;
-    fn += frame.match.missed;
-    if (errors_only && !frame.match.has_errors()) continue;
-    // The image's own relative path (sub-folders kept), with the output format's extension.
-    fs::path name = session.image(i).file_name;
-    name.replace_extension(format == "png" ? ".png" : ".jpg");
-    vision::write_image(*options.output / name.relative_path(), frame.canvas);
-    ++written;
+  const RunConfig cfg = load_run_config(options.config);
+  std::optional<fs::path> model;
+  if (!options.results) {
+    if (!options.models.empty()) model = options.models.front();
+    else if (cfg.model) model = *cfg.model;
+    else throw Error(options.config.string() + ": model: missing (give --model MODEL.yaml or --results DETECTIONS.json)");
+    pipeline::check_model_config(*model);
   }
+  const Dataset dataset = load_dataset(cfg.dataset);
+  const auto source = pipeline::dataset_source(dataset, options.limit);
+  if (source->size() == 0) throw Error(cfg.dataset.file().string() + ": the dataset has no images");
+
+  pipeline::ModelHost host(options.verbose);
+  std::vector<pipeline::Models::Loader> loaders;
+  if (options.results) loaders.push_back([&] { return pipeline::saved_detector(*options.results, dataset); });
+  else loaders.push_back([&] { return host.load(*model); });
+  pipeline::Models models(std::move(loaders));
+  const std::string name = models.current().name();  // loads it now: a broken model fails here
+
+  pipeline::RenderSink sink(dataset, cfg.class_map,
+                            {.output = fs::path(*out_dir),
+                             .extension = format == "png" ? ".png" : ".jpg",
+                             .score_threshold = threshold,
+                             .errors_only = args.has("--errors-only"),
+                             .count = source->size(),
+                             .verbose = args.verbose()});
+  Progress progress("rendering " + name, source->size());
+  pipeline::Sink* sinks[] = {&sink};
+  const pipeline::Stats stats = pipeline::run(*source, models, sinks,
+                                              {.skip_bad = args.has("--skip-bad"),
+                                               .progress = [&](std::size_t n) { progress.update(n); }});
   progress.finish();
-  std::cout << "wrote " << written << " images to " << options.output->string() << " (" << session.source_name()
-            << ", score >= " << state.score_threshold << ": TP " << tp << ", FP " << fp << ", missed " << fn
-            << ")\n";
+  std::cout << "wrote " << sink.written << " images to " << *out_dir << " (" << name << ", score >= " << threshold
+            << ": TP " << sink.true_positives << ", FP " << sink.false_positives << ", missed " << sink.missed << ")\n";
+  if (!stats.skipped.empty()) std::cout << "skipped " << stats.skipped.size() << " unreadable images (--skip-bad)\n";
+  if (args.verbose()) std::cerr << pipeline::timings_line(stats) << "\n";
   return 0;
 }
 

@@ -1,0 +1,17 @@
+#pragma once
+// How a result on footage (no ground truth) is drawn: the same drawing as the viewer's, boxes
+// named by the model's class names.
+#include <vector>
+
+#include "pipeline/frame.hpp"
+#include "vision/draw.hpp"
+
+namespace ds::pipeline {
+
+// The result's boxes as xywh detections whose category_id is the model's label.
+std::vector<Detection> labelled_detections(const Result& result);
+
+// What draw_frame / draw_overlay need; `detections` must outlive the content.
+vision::FrameContent footage_content(const Result& result, std::span<const Detection> detections);
+
+}  // namespace ds::pipeline

@@ -1,0 +1,24 @@
+#pragma once
+// Where results go: evaluators, detections files, a video, a window, a dataset. Every command
+// is a source, a detector and a list of sinks; a new sink plugs into all of them.
+#include <string_view>
+
+#include "pipeline/frame.hpp"
+
+namespace ds::pipeline {
+
+// What a sink asks of the loop after a frame.
+enum class Control { kContinue, kStop, kNextModel };
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  // Names the sink's stage in the timings ("scoring", "drawing", "encoding", ...).
+  virtual std::string_view stage() const = 0;
+  virtual Control consume(const Result& result) = 0;
+  // The run ended (the source ended, or it was stopped): close and flush everything, so that
+  // every output is valid even after an interrupt.
+  virtual void finish() {}
+};
+
+}  // namespace ds::pipeline

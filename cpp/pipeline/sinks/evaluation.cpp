@@ -1,0 +1,28 @@
+#include "pipeline/sinks/evaluation.hpp"
+
+#include "core/util/error.hpp"
+
+namespace ds::pipeline {
+
+EvaluationSink::EvaluationSink(std::vector<std::unique_ptr<Evaluator>> evaluators, ClassMapping mapping)
+    : evaluators_(std::move(evaluators)), mapping_(std::move(mapping)) {}
+
+Control EvaluationSink::consume(const Result& r) {
+  if (!r.frame.image) throw Error("internal: scoring needs dataset frames");
+  add(*r.frame.image, host::to_detections(r.frame.image->id, r.detections, mapping_, dropped_));
+  return Control::kContinue;
+}
+
+void EvaluationSink::add(const Image& image, std::span<const Detection> dets) {
+  for (const auto& e : evaluators_) e->process(image, dets);
+  all_.insert(all_.end(), dets.begin(), dets.end());
+  ++images_;
+}
+
+std::vector<Metrics> EvaluationSink::evaluate() {
+  std::vector<Metrics> out;
+  for (const auto& e : evaluators_) out.push_back(e->evaluate());
+  return out;
+}
+
+}  // namespace ds::pipeline

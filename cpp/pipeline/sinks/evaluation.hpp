@@ -1,0 +1,33 @@
+#pragma once
+// Scores detections on dataset frames with every evaluator of the run (COCO, VOC, ...) and
+// keeps them for detections.json.
+#include <memory>
+#include <vector>
+
+#include "core/classes/class_map.hpp"
+#include "core/eval/evaluator.hpp"
+#include "pipeline/sink.hpp"
+
+namespace ds::pipeline {
+
+class EvaluationSink final : public Sink {
+ public:
+  EvaluationSink(std::vector<std::unique_ptr<Evaluator>> evaluators, ClassMapping mapping);
+  std::string_view stage() const override { return "scoring"; }
+  Control consume(const Result& result) override;
+
+  // Results already known (a resumed run's journal): processed as if the model had run.
+  void add(const Image& image, std::span<const Detection> detections);
+  std::vector<Metrics> evaluate();
+  const std::vector<Detection>& detections() const { return all_; }
+  std::size_t images() const { return images_; }
+  std::size_t dropped() const { return dropped_; }  // detections of classes with no category
+
+ private:
+  std::vector<std::unique_ptr<Evaluator>> evaluators_;
+  ClassMapping mapping_;
+  std::vector<Detection> all_;
+  std::size_t images_ = 0, dropped_ = 0;
+};
+
+}  // namespace ds::pipeline

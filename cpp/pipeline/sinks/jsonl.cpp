@@ -1,0 +1,49 @@
+#include "pipeline/sinks/jsonl.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/util/error.hpp"
+#include "core/util/json_writer.hpp"
+#include "pipeline/annotate.hpp"
+
+namespace ds::pipeline {
+
+JsonlSink::JsonlSink(const std::filesystem::path& path) : path_(path), file_(nullptr, &std::fclose) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  file_.reset(std::fopen(path.c_str(), "w"));
+  if (!file_) throw Error(path.string() + ": cannot write: " + std::strerror(errno));
+}
+
+Control JsonlSink::consume(const Result& r) {
+  JsonWriter w;
+  w.begin_object()
+      .field("frame", static_cast<std::int64_t>(r.frame.index))
+      .field("time_ms", r.frame.time_ms)
+      .field("name", r.frame.name);
+  if (r.frame.image) w.field("image_id", r.frame.image->id);
+  w.key("detections").begin_array();
+  const std::vector<Detection> dets = labelled_detections(r);
+  for (const Detection& d : dets) {
+    const double box[4] = {d.bbox.x, d.bbox.y, d.bbox.w, d.bbox.h};
+    w.begin_object().key("bbox").value(std::span<const double>(box)).field("score", d.score);
+    const auto label = static_cast<std::size_t>(d.category_id);
+    w.field("label", label < r.class_names.size() ? r.class_names[label] : std::string("?"))
+        .field("class_id", d.category_id)
+        .end_object();
+  }
+  w.end_array().end_object();
+  std::string line = w.take();
+  line += '\n';
+  if (std::fwrite(line.data(), 1, line.size(), file_.get()) != line.size() || std::fflush(file_.get()) != 0)
+    throw Error(path_.string() + ": cannot write: " + std::strerror(errno));
+  return Control::kContinue;
+}
+
+void JsonlSink::finish() {
+  if (file_ && std::fclose(file_.release()) != 0)
+    throw Error(path_.string() + ": cannot write: " + std::strerror(errno));
+}
+
+}  // namespace ds::pipeline

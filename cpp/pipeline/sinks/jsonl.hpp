@@ -1,0 +1,26 @@
+#pragma once
+// detections.jsonl: one line per frame, in order, flushed as it goes, so a reader (or a run
+// that was stopped) always has whole lines:
+//   {"frame": k, "time_ms": t, "name": "...", "detections": [{"bbox": [x, y, w, h], "score": s,
+//    "label": "class name", "class_id": i}]}
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "pipeline/sink.hpp"
+
+namespace ds::pipeline {
+
+class JsonlSink final : public Sink {
+ public:
+  explicit JsonlSink(const std::filesystem::path& path);
+  std::string_view stage() const override { return "writing"; }
+  Control consume(const Result& result) override;
+  void finish() override;
+
+ private:
+  std::filesystem::path path_;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_;
+};
+
+}  // namespace ds::pipeline

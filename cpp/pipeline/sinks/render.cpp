@@ -1,0 +1,40 @@
+#include "pipeline/sinks/render.hpp"
+
+#include <iostream>
+
+#include "core/util/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ds::pipeline {
+
+RenderSink::RenderSink(const Dataset& dataset, std::map<std::string, std::string> class_map, RenderOptions options)
+    : truth_(dataset), mappings_(dataset, std::move(class_map)), options_(std::move(options)) {}
+
+Control RenderSink::consume(const Result& r) {
+  if (!r.frame.image) throw Error("internal: render needs dataset frames");
+  const Image& image = *r.frame.image;
+  std::size_t dropped = 0;
+  const std::vector<Detection> dets = host::to_detections(image.id, r.detections, mappings_.of(r), dropped);
+  const ImageMatch match = match_image(truth_.of(image.id), dets,
+                                       {.iou_threshold = kMatchIou, .score_threshold = options_.score_threshold});
+  true_positives += match.true_positives;
+  false_positives += match.false_positives;
+  missed += match.missed;
+  if (options_.verbose)
+    std::cerr << "render: " << image.file_name << " tp=" << match.true_positives << " fp=" << match.false_positives
+              << " fn=" << match.missed << "\n";
+  if (options_.errors_only && !match.has_errors()) return Control::kContinue;
+  vision::FrameContent content = dataset_content(truth_, image.id, dets, match);
+  content.status = {r.frame.index, options_.count, r.frame.name, r.model, std::nullopt, options_.score_threshold, kMatchIou, ""};
+  // The image's own relative path (sub-folders kept), with the output format's extension; a
+  // frame of a video is named after the video and the frame.
+  fs::path name = image.file_name;
+  if (image.frame >= 0) name = name.string() + "_frame" + std::to_string(image.frame);
+  name.replace_extension(options_.extension);
+  vision::write_image(options_.output / name.relative_path(), vision::draw_frame(r.frame.pixels, content));
+  ++written;
+  return Control::kContinue;
+}
+
+}  // namespace ds::pipeline
