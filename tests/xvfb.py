@@ -109,12 +109,14 @@ def send_close_request(display: str, window: int) -> None:
 
 
 class Viewer:
-    """`detection-studio view ...` running on a virtual display, followed through its log lines."""
+    """`detection-studio view ...` (or another command with a window: `detect --show`) running on
+    a virtual display, followed through its log lines."""
 
-    def __init__(self, executable: Path, args: Sequence[str], display: VirtualDisplay) -> None:
+    def __init__(self, executable: Path, args: Sequence[str], display: VirtualDisplay,
+                 command: str = "view") -> None:
         self.display = display
         self.process = subprocess.Popen(
-            [str(executable), "view", *map(str, args)],
+            [str(executable), command, *map(str, args)],
             env=display.env(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,

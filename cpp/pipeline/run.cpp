@@ -73,6 +73,11 @@ Stats run(Source& source, Models& models, std::span<Sink* const> sinks, const Ru
       if (source.live())
         stats.latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - batch[i].captured).count());
     }
+    for (Sink* s : sinks) {
+      t0 = Clock::now();
+      s->end_batch();
+      stats.stage_seconds[stage_index(s->stage())].second += seconds_since(t0);
+    }
     stats.frames += batch.size();
     if (options.progress) options.progress(stats.frames);
     batch.clear();
@@ -90,6 +95,7 @@ Stats run(Source& source, Models& models, std::span<Sink* const> sinks, const Ru
       if (!frame->error.empty()) {
         if (!options.skip_bad) throw Error(frame->error + " (--skip-bad skips unreadable images)");
         stats.skipped.push_back(frame->error);
+        for (Sink* s : sinks) s->skipped(*frame);
         continue;
       }
       batch.push_back(std::move(*frame));

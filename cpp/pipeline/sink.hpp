@@ -16,6 +16,10 @@ class Sink {
   // Names the sink's stage in the timings ("scoring", "drawing", "encoding", ...).
   virtual std::string_view stage() const = 0;
   virtual Control consume(const Result& result) = 0;
+  // A frame that could not be decoded was skipped (--skip-bad).
+  virtual void skipped(const Frame&) {}
+  // Every frame of a model batch has been consumed (a journal commits the batch here).
+  virtual void end_batch() {}
   // The run ended (the source ended, or it was stopped): close and flush everything, so that
   // every output is valid even after an interrupt.
   virtual void finish() {}

@@ -3,65 +3,49 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "core/util/error.hpp"
+#include "core/util/files.hpp"
 
 namespace fs = std::filesystem;
 
 namespace ds::vision {
 
+namespace {
+
+// libjpeg and libpng decode a cut-off file without an error (the rest of the picture grey) and
+// only print a warning that names no file: look for the end marker ourselves.
+std::string truncation(std::string_view bytes) {
+  const auto ends_within = [&](std::string_view marker, std::size_t tail) {
+    const std::size_t from = bytes.size() > tail ? bytes.size() - tail : 0;
+    return bytes.find(marker, from) != std::string_view::npos;
+  };
+  if (bytes.starts_with("\xFF\xD8\xFF") && !ends_within("\xFF\xD9", 4096))
+    return "truncated JPEG (no end-of-image marker)";
+  if (bytes.starts_with("\x89PNG\r\n\x1A\n") && !ends_within("IEND", 64)) return "truncated PNG (no IEND chunk)";
+  return {};
+}
+
+}  // namespace
+
 cv::Mat read_image(const fs::path& path) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw Error(path.string() + ": image not found");
+  const fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) throw Error(path.string() + ": image not found");
+  // A FIFO or a device would block or never end: refused before reading.
+  if (!fs::is_regular_file(status)) throw Error(path.string() + ": not a regular file");
+  const std::string bytes = read_file(path);
+  if (bytes.empty()) throw Error(path.string() + ": empty file (0 bytes), not an image");
+  if (const std::string problem = truncation(bytes); !problem.empty()) throw Error(path.string() + ": " + problem);
   cv::Mat image;
   try {
-    image = cv::imread(path.string(), cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    // IMREAD_COLOR gives 8-bit BGR whatever is stored: grey is repeated in three channels, alpha
+    // is dropped, 16-bit samples are scaled to 8 bits.
+    image = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
+                         cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
   } catch (const cv::Exception& e) {
     throw Error(path.string() + ": cannot decode image: " + e.msg);
   }
   if (image.empty()) throw Error(path.string() + ": cannot decode image (not an image, or corrupt)");
   return image;
-}
-
-ImagePrefetcher::ImagePrefetcher(std::vector<fs::path> paths, std::size_t capacity)
-    : paths_(std::move(paths)), capacity_(std::max<std::size_t>(1, capacity)) {
-  worker_ = std::jthread([this](std::stop_token stop) { run(stop); });
-}
-
-ImagePrefetcher::~ImagePrefetcher() {
-  worker_.request_stop();
-  changed_.notify_all();
-}
-
-void ImagePrefetcher::run(std::stop_token stop) {
-  for (std::size_t i = 0; i < paths_.size(); ++i) {
-    {
-      std::unique_lock lock(mutex_);
-      changed_.wait(lock, stop, [&] { return ready_.size() < capacity_; });
-      if (stop.stop_requested()) return;
-    }
-    Item item{i, {}, {}};
-    try {
-      item.image = read_image(paths_[i]);
-    } catch (const std::exception& e) {
-      item.error = e.what();
-    }
-    {
-      std::lock_guard lock(mutex_);
-      ready_.push_back(std::move(item));
-    }
-    changed_.notify_all();
-  }
-}
-
-std::optional<ImagePrefetcher::Item> ImagePrefetcher::next() {
-  std::unique_lock lock(mutex_);
-  if (consumed_ >= paths_.size()) return std::nullopt;
-  changed_.wait(lock, [&] { return !ready_.empty(); });
-  Item item = std::move(ready_.front());
-  ready_.pop_front();
-  ++consumed_;
-  lock.unlock();
-  changed_.notify_all();
-  return item;
 }
 
 }  // namespace ds::vision

@@ -1,5 +1,6 @@
 // `evaluate`: run a model over a dataset through the pipeline and score it.
 #include <iostream>
+#include <unordered_map>
 
 #include "app/cli/interrupted.hpp"
 #include "app/cli/progress.hpp"
@@ -9,12 +10,14 @@
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 #include "core/util/json_writer.hpp"
+#include "core/util/publish.hpp"
 #include "core/util/text.hpp"
 #include "formats/coco/coco_json.hpp"
 #include "formats/format.hpp"
 #include "pipeline/models.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/sinks/evaluation.hpp"
+#include "pipeline/sinks/journal.hpp"
 #include "pipeline/sources/image_files.hpp"
 
 namespace fs = std::filesystem;
@@ -38,12 +41,28 @@ int run_evaluate(const ParsedArgs& args) {
   const std::int64_t batch = args.get_int("--batch-size", 0);
   if (batch < 0) throw UsageError("--batch-size must be 1 or more");
   pipeline::check_model_config(model);  // a broken model config fails here, before Python starts
+  const bool resume = args.has("--resume");
 
   const Dataset dataset = load_dataset(cfg.dataset);
-  const auto source = pipeline::dataset_source(dataset, static_cast<std::size_t>(limit));
-  if (source->size() == 0) throw Error(cfg.dataset.file().string() + ": the dataset has no images");
+  const std::size_t total = limit > 0 ? std::min<std::size_t>(static_cast<std::size_t>(limit), dataset.images.size())
+                                      : dataset.images.size();
+  if (total == 0) throw Error(cfg.dataset.file().string() + ": the dataset has no images");
+  // Before the model loads: the outputs can be written, and overwrite none of the inputs.
+  check_output_dir(out_dir, {"detections.json", "metrics.json", "journal.jsonl"},
+                   {config_path, model, cfg.dataset.file(), fs::path(dataset.source)});
   std::vector<std::unique_ptr<Evaluator>> evaluators;
   for (const std::string& name : cfg.metrics) evaluators.push_back(make_evaluator(name, dataset));
+
+  // What the journal is of: a resumed run must be the same run.
+  const std::string run_identity = fs::absolute(config_path).lexically_normal().string() + "|" +
+                                   fs::absolute(model).lexically_normal().string() + "|" + dataset.source + "|" +
+                                   std::to_string(total) + "|" + std::to_string(batch);
+  const fs::path journal_path = out_dir / "journal.jsonl";
+  std::optional<pipeline::JournalReplay> replay;
+  if (resume) {
+    replay = pipeline::read_journal(journal_path, run_identity);
+    fs::resize_file(journal_path, replay->whole_bytes);  // a torn last batch is redone
+  }
 
   pipeline::ModelHost host(args.verbose());
   pipeline::Models models({[&] { return host.load(model); }});
@@ -56,14 +75,36 @@ int run_evaluate(const ParsedArgs& args) {
   const std::string model_name = detector.name();
 
   pipeline::EvaluationSink scoring(std::move(evaluators), mapping);
-  Progress progress("evaluating " + model_name, source->size());
-  pipeline::Sink* sinks[] = {&scoring};
-  const pipeline::Stats stats = pipeline::run(*source, models, sinks,
-                                              {.batch_size = static_cast<std::size_t>(batch),
-                                               .skip_bad = args.has("--skip-bad"),
-                                               .progress = [&](std::size_t n) { progress.update(n); }});
+  std::vector<std::string> skipped_before;
+  std::size_t start = 0;
+  if (replay) {
+    std::unordered_map<std::int64_t, const Image*> by_id;
+    for (const Image& im : dataset.images) by_id.emplace(im.id, &im);
+    for (const auto& [id, dets] : replay->images) {
+      const auto it = by_id.find(id);
+      if (it == by_id.end()) throw Error(journal_path.string() + ": image id " + std::to_string(id) + " is not in the dataset");
+      scoring.add(*it->second, dets);
+    }
+    for (const auto& [id, why] : replay->skipped) skipped_before.push_back(why);
+    start = replay->next;
+    std::cerr << "resuming after " << start << " of " << total << " images (" << replay->images.size()
+              << " from the journal)\n";
+  }
+  pipeline::JournalSink journal(journal_path, run_identity, mapping, replay.has_value());
+  const auto source = pipeline::dataset_source(dataset, total, start);
+  Progress progress("evaluating " + model_name, total);
+  progress.update(start);
+  pipeline::Sink* sinks[] = {&scoring, &journal};
+  pipeline::Stats stats = pipeline::run(*source, models, sinks,
+                                        {.batch_size = static_cast<std::size_t>(batch),
+                                         .skip_bad = args.has("--skip-bad"),
+                                         .progress = [&](std::size_t n) { progress.update(start + n); }});
   progress.finish();
-  if (stats.interrupted_by != 0) return report_interrupted(stats, source->size());
+  if (stats.interrupted_by != 0) {
+    stats.frames += start;
+    return report_interrupted(stats, total, true);
+  }
+  stats.skipped.insert(stats.skipped.begin(), skipped_before.begin(), skipped_before.end());
 
   const std::vector<Metrics> metrics = scoring.evaluate();
   JsonFields facts = {
@@ -72,6 +113,7 @@ int run_evaluate(const ParsedArgs& args) {
       {"model_config", json_string(fs::absolute(model).lexically_normal().string())},
       {"dataset", json_string(dataset.source)},
       {"images", std::to_string(scoring.images())},
+      {"resumed_from", std::to_string(start)},
       {"detections", std::to_string(scoring.detections().size())},
       {"inference_seconds", format_double(stats.model_seconds)},
       {"timings", pipeline::timings_json(stats)},
@@ -88,8 +130,10 @@ int run_evaluate(const ParsedArgs& args) {
   for (const std::string& c : mapping.uncovered_categories) class_mapping.value(c);
   class_mapping.end_array().field("dropped_detections", static_cast<std::int64_t>(scoring.dropped())).end_object();
   facts.emplace_back("class_mapping", class_mapping.take());
-  write_file_atomic(out_dir / "detections.json", coco::results_json(scoring.detections()));
-  write_file_atomic(out_dir / "metrics.json", metrics_document(facts, metrics));
+  // Both files appear together; the journal goes once they are there.
+  journal.remove();
+  publish_files(out_dir, {{"detections.json", coco::results_json(scoring.detections())},
+                          {"metrics.json", metrics_document(facts, metrics)}});
 
   std::cout << "model " << model_name << " on " << scoring.images() << " images (" << dataset.source << "), "
             << scoring.detections().size() << " detections, "

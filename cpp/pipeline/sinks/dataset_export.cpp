@@ -18,7 +18,11 @@ namespace ds::pipeline {
 DatasetExportSink::DatasetExportSink(fs::path dir, std::string format) : dir_(std::move(dir)), format_(std::move(format)) {
   find_format(format_);  // an unknown format fails before the model runs
   const fs::path absolute = fs::absolute(dir_).lexically_normal();
-  staging_ = absolute.parent_path() / ("." + absolute.filename().string() + ".frames-" + std::to_string(::getpid()));
+  std::string name(".");  // appended: GCC 12 warns falsely (-Wrestrict) on `"." + string`
+  name += absolute.filename().string();
+  name += ".frames-";
+  name += std::to_string(::getpid());
+  staging_ = absolute.parent_path() / name;
   dataset_.image_dir = staging_;
   dataset_.source = dir_.string();
 }

@@ -97,7 +97,8 @@ class ImageFilesSource final : public Source {
       const auto t0 = Clock::now();
       try {
         if (e.image && e.image->frame >= 0) {
-          f.name += "#" + std::to_string(e.image->frame);
+          f.name += '#';
+          f.name += std::to_string(e.image->frame);
           f.pixels = video.read(e.path, e.image->frame);
         } else {
           f.pixels = vision::read_image(e.path);
@@ -140,12 +141,12 @@ cv::Mat read_dataset_image(const Dataset& dataset, const Image& image) {
   return video.read(path, image.frame);
 }
 
-std::unique_ptr<Source> dataset_source(const Dataset& dataset, std::size_t limit, const DecodeOptions& options) {
+std::unique_ptr<Source> dataset_source(const Dataset& dataset, std::size_t limit, std::size_t start,
+                                       const DecodeOptions& options) {
   std::vector<ImageEntry> entries;
-  for (const Image& im : dataset.images) {
-    if (limit > 0 && entries.size() >= limit) break;
-    entries.push_back({dataset.image_dir / im.file_name, &im, entries.size()});
-  }
+  const std::size_t n = limit > 0 ? std::min(limit, dataset.images.size()) : dataset.images.size();
+  for (std::size_t i = start; i < n; ++i)
+    entries.push_back({dataset.image_dir / dataset.images[i].file_name, &dataset.images[i], i});
   return image_files_source(std::move(entries), dataset.source, options);
 }
 

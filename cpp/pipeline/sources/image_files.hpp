@@ -28,7 +28,9 @@ std::unique_ptr<Source> image_files_source(std::vector<ImageEntry> entries, std:
 // video. Throws ds::Error naming the file.
 cv::Mat read_dataset_image(const Dataset& dataset, const Image& image);
 
-// A dataset's images (the first `limit`; 0: all) as a source.
-std::unique_ptr<Source> dataset_source(const Dataset& dataset, std::size_t limit, const DecodeOptions& options = {});
+// A dataset's images (the first `limit`; 0: all) as a source, from position `start` on (a
+// resumed run); frames keep their positions in the whole run.
+std::unique_ptr<Source> dataset_source(const Dataset& dataset, std::size_t limit, std::size_t start = 0,
+                                       const DecodeOptions& options = {});
 
 }  // namespace ds::pipeline

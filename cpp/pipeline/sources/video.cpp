@@ -1,7 +1,9 @@
 #include "pipeline/sources/video.hpp"
 
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/videoio.hpp>
 
+#include <cstdlib>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -15,6 +17,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 cv::VideoCapture open_capture(const std::string& spec, VideoKind kind) {
+  // OpenCV's backends log their failures as several lines of their own; the one line below says it.
+  // FFmpeg's own messages ("moov atom not found") too: OpenCV reads this once, at its first
+  // FFmpeg capture; -8 is AV_LOG_QUIET. A user's own setting wins.
+  ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", 0);
+  struct QuietLog {
+    cv::utils::logging::LogLevel before = cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+    ~QuietLog() { cv::utils::logging::setLogLevel(before); }
+  } quiet;
   cv::VideoCapture cap;
   try {
     switch (kind) {

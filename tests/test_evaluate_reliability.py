@@ -1,0 +1,168 @@
+"""`evaluate` against crashes and bad input: kill -9 then --resume gives the uninterrupted run's
+metrics, bad images are named or skipped, the outputs are checked before the model loads and
+appear together."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import BIN, REPO, error_line, run_ds
+
+MODEL = REPO / "configs" / "models" / "shapes-fcos.yaml"
+IMAGES = 16
+
+
+@pytest.fixture(scope="module")
+def small(shapes_val: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run config over the first 16 val images (copied: tests spoil some of them)."""
+    root = tmp_path_factory.mktemp("small")
+    gt = json.loads((shapes_val / "annotations" / "instances_val.json").read_text())
+    images = gt["images"][:IMAGES]
+    ids = {im["id"] for im in images}
+    (root / "images").mkdir()
+    for im in images:
+        shutil.copy(shapes_val / "val" / im["file_name"], root / "images" / im["file_name"])
+    gt["images"] = images
+    gt["annotations"] = [a for a in gt["annotations"] if a["image_id"] in ids]
+    (root / "gt.json").write_text(json.dumps(gt))
+    write_run(root, "run.yaml", "images")
+    return root
+
+
+def write_run(root: Path, name: str, images: str) -> Path:
+    (root / name).write_text(
+        f"dataset:\n  format: coco\n  annotations: gt.json\n  images: {images}\n"
+        f"model: {MODEL}\noutput: out\n")
+    return root / name
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(small: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("whole")
+    result = run_ds("evaluate", small / "run.yaml", "--output", out, "--batch-size", "2")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["detections.json", "metrics.json"]  # journal gone
+    return out
+
+
+def journal_lines(path: Path) -> int:
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
+def test_kill_9_then_resume_gives_the_uninterrupted_metrics(small: Path, uninterrupted: Path,
+                                                            tmp_path: Path) -> None:
+    rng = random.Random(11)
+    for attempt in range(2):
+        out = tmp_path / f"run{attempt}"
+        journal = out / "journal.jsonl"
+        # Kill at a random batch (the header is line 1), then resume; the second round is
+        # killed again while resuming.
+        kills = [rng.randint(2, 4), rng.randint(5, 7)] if attempt else [rng.randint(2, 6)]
+        args = [str(BIN / "detection-studio"), "evaluate", str(small / "run.yaml"), "--output",
+                str(out), "--batch-size", "2"]
+        for n, lines in enumerate(kills):
+            process = subprocess.Popen(args + (["--resume"] if n else []),
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            deadline = time.monotonic() + 300
+            while journal_lines(journal) < lines and process.poll() is None \
+                    and time.monotonic() < deadline:
+                time.sleep(0.01)
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=60)
+            assert not (out / "metrics.json").exists()
+        # A torn batch line, as a power cut mid-write leaves it.
+        with journal.open("ab") as f:
+            f.write(b"0badc0de {\"images\":[[1,[1,2")
+        result = run_ds("evaluate", small / "run.yaml", "--output", out, "--batch-size", "2",
+                        "--resume")
+        assert result.returncode == 0, result.stderr
+        assert "resuming after" in result.stderr
+        got = json.loads((out / "metrics.json").read_text())
+        want = json.loads((uninterrupted / "metrics.json").read_text())
+        assert got["coco_stats"] == want["coco_stats"]
+        assert got["images"] == IMAGES and got["resumed_from"] > 0
+        assert (out / "detections.json").read_bytes() == (uninterrupted / "detections.json").read_bytes()
+        assert not journal.exists()
+
+
+def test_resume_needs_the_journal_of_the_same_run(small: Path, tmp_path: Path) -> None:
+    none = run_ds("evaluate", small / "run.yaml", "--output", tmp_path, "--resume")
+    assert none.returncode == 1 and "no journal to resume from" in error_line(none)
+    process = subprocess.Popen([str(BIN / "detection-studio"), "evaluate", str(small / "run.yaml"),
+                                "--output", str(tmp_path), "--batch-size", "2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while journal_lines(tmp_path / "journal.jsonl") < 2 and process.poll() is None:
+        time.sleep(0.01)
+    process.kill()
+    process.wait(timeout=60)
+    other = run_ds("evaluate", small / "run.yaml", "--output", tmp_path, "--batch-size", "4",
+                   "--resume")
+    assert other.returncode == 1 and "journal is of another run" in error_line(other)
+
+
+def test_evaluate_stops_at_a_bad_image_naming_it_and_skip_bad_skips_it(small: Path,
+                                                                       tmp_path: Path) -> None:
+    bad = tmp_path / "images"
+    shutil.copytree(small / "images", bad)
+    names = sorted(p.name for p in bad.iterdir())
+    (bad / names[1]).write_bytes(b"")  # 0 bytes
+    data = (bad / names[3]).read_bytes()
+    (bad / names[3]).write_bytes(data[: len(data) // 2])  # truncated
+    (bad / names[5]).unlink()  # missing
+    shutil.copy(small / "gt.json", tmp_path / "gt.json")
+    run = write_run(tmp_path, "run.yaml", "images")
+
+    stop = run_ds("evaluate", run, "--output", tmp_path / "a")
+    assert stop.returncode == 1
+    line = error_line(stop)
+    assert names[1] in line and "empty file" in line and "--skip-bad" in line
+    assert not (tmp_path / "a" / "metrics.json").exists()
+
+    skip = run_ds("evaluate", run, "--output", tmp_path / "b", "--skip-bad")
+    assert skip.returncode == 0, skip.stderr
+    assert "skipped 3 unreadable images" in skip.stdout
+    metrics = json.loads((tmp_path / "b" / "metrics.json").read_text())
+    assert metrics["images"] == IMAGES - 3
+    assert len(metrics["skipped_images"]) == 3
+    for name, why in ((names[1], "empty file"), (names[3], "truncated JPEG"),
+                      (names[5], "not found")):
+        assert any(name in s and why in s for s in metrics["skipped_images"]), name
+
+
+def test_unwritable_or_clashing_output_fails_before_the_model_loads(small: Path,
+                                                                     tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the output folder would go\n")
+    start = time.monotonic()
+    bad = run_ds("evaluate", small / "run.yaml", "--output", blocker / "out")
+    assert bad.returncode == 1 and "is not a folder" in error_line(bad)
+    # The dataset's annotations would be overwritten by detections.json.
+    clash = tmp_path / "clash"
+    clash.mkdir()
+    shutil.copy(small / "gt.json", clash / "detections.json")
+    (clash / "run.yaml").write_text(
+        f"dataset:\n  format: coco\n  annotations: detections.json\n  images: {small / 'images'}\n"
+        f"model: {MODEL}\n")
+    clashing = run_ds("evaluate", clash / "run.yaml", "--output", clash)
+    assert clashing.returncode == 1
+    assert "would overwrite the input" in error_line(clashing)
+    assert time.monotonic() - start < 60  # no model ran (it would take far longer)
+    assert json.loads((clash / "detections.json").read_text())["images"]
+
+
+def test_outputs_appear_together_and_other_files_stay(small: Path, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine\n")
+    (tmp_path / "metrics.json").write_text('{"old": true}')
+    result = run_ds("evaluate", small / "run.yaml", "--output", tmp_path, "--limit", "2")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["detections.json", "metrics.json",
+                                                          "notes.txt"]
+    assert json.loads((tmp_path / "metrics.json").read_text())["images"] == 2
+    assert not list(tmp_path.parent.glob(f".{tmp_path.name}.publish-*"))
