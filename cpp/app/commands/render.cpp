@@ -1,6 +1,7 @@
 // `render`: the viewer's pictures written to image files, headless (no display needed).
 #include <iostream>
 
+#include "app/cli/interrupted.hpp"
 #include "app/cli/progress.hpp"
 #include "app/commands/commands.hpp"
 #include "app/commands/view_options.hpp"
@@ -58,6 +59,10 @@ int run_render(const ParsedArgs& args) {
                                               {.skip_bad = args.has("--skip-bad"),
                                                .progress = [&](std::size_t n) { progress.update(n); }});
   progress.finish();
+  if (stats.interrupted_by != 0) {
+    std::cout << "wrote " << sink.written << " images to " << *out_dir << " before the interrupt\n";
+    return report_interrupted(stats, source->size());
+  }
   std::cout << "wrote " << sink.written << " images to " << *out_dir << " (" << name << ", score >= " << threshold
             << ": TP " << sink.true_positives << ", FP " << sink.false_positives << ", missed " << sink.missed << ")\n";
   if (!stats.skipped.empty()) std::cout << "skipped " << stats.skipped.size() << " unreadable images (--skip-bad)\n";
