@@ -153,8 +153,10 @@ Dataset MotFormat::read(const ConfigNode& spec, const ReadOptions& options) cons
       a.bbox = {number(2, "bb_left") - 1, number(3, "bb_top") - 1, number(4, "width"), number(5, "height")};
       if (a.bbox.w < 0 || a.bbox.h < 0) throw Error(csv.where() + ": negative width or height");
       const double conf = fields.size() > 6 ? number(6, "conf") : 1.0;
-      a.category_id = fields.size() > 7 ? integer(7, "class") : 1;
-      if (fields.size() > 8) number(8, "visibility");  // checked, not kept
+      // Ten values: MOT15's layout, world x, y, z after conf and no class (all pedestrians).
+      const bool mot15 = fields.size() == 10;
+      a.category_id = fields.size() > 7 && !mot15 ? integer(7, "class") : 1;
+      if (fields.size() > 8 && !mot15) number(8, "visibility");  // checked, not kept
       if (!known_class.contains(a.category_id))
         throw Error(csv.where() + ": class " + std::to_string(a.category_id) + " is not one of the classes (" +
                     class_list(out.categories) + ")");

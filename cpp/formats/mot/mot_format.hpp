@@ -6,7 +6,7 @@
 //   classes: ...              # optional: a list (ids 1..N) or id: name; default MOT17/20 numbering
 //   zero_conf: crowd          # or skip: what a gt line with conf 0 ("not considered") becomes
 // gt.txt lines: frame,id,bb_left,bb_top,w,h,conf,class,visibility (frame 1-based; the last three
-// optional, MOT15's world coordinates after them ignored).
+// optional), or MOT15's ten values frame,id,bb_left,bb_top,w,h,conf,x,y,z (class 1, world x,y,z ignored).
 // Conventions (README "Dataset formats"):
 // - bb_left/bb_top are 1-based pixel coordinates (the top-left pixel is 1,1, as the MOT devkits'
 //   images are indexed): x = bb_left - 1, y = bb_top - 1; width/height are extents, unchanged.
