@@ -110,6 +110,14 @@ def test_mot_zero_conf_skip_and_classes_from_the_spec(tmp_path):
     assert [a["category_id"] for a in doc["annotations"]] == [1, 3, 1, 3]
 
 
+def test_mot15_lines_have_world_coordinates_not_classes(tmp_path):
+    # MOT15: frame,id,bb_left,bb_top,w,h,conf,x,y,z; every box a pedestrian.
+    spec = make_mot(tmp_path, gt="1,4,11,6,20,10,1,-1,-1,-1\n2,4,12,6,20,10,1,-1,-1,-1\n")
+    doc = to_coco(spec, tmp_path / "coco")
+    assert_boxes(boxes_of(doc), {**{f: [] for f in MOT_EXPECTED}, "img1/000001.jpg": [("pedestrian", [10, 5, 30, 15], False)],
+                                 "img1/000002.jpg": [("pedestrian", [11, 5, 31, 15], False)]})
+
+
 def test_mot_coco_mot_round_trip(tmp_path):
     spec = make_mot(tmp_path)
     first = to_coco(spec, tmp_path / "coco")
@@ -153,8 +161,7 @@ def test_mot_frames_in_one_video_file(tmp_path):
     original = sorted(gt_rows(spec.parent / "seq" / "gt" / "gt.txt"))
     assert sorted(gt_rows(tmp_path / "mot" / "gt" / "gt.txt")) == original
     (tmp_path / "seq.mp4").unlink()
-    out = run("check", spec, check=False)
-    assert out.returncode == 1 and "error: missing video (1)" in out.stdout
+    assert_one_line_error(run("check", spec, check=False), r"dataset\.yaml:3: video: file not found: .*seq\.mp4")
 
 
 def test_mot_to_cvat_video_keeps_track_ids(tmp_path):
@@ -334,6 +341,10 @@ def test_cvat_video_frames_in_the_source_video(tmp_path):
     assert re.findall(r'<box frame="(\d+)"[^>]*outside="0"', written)[:3] == ["10", "12", "14"]
     check = run("check", tmp_path / "cv" / "dataset.yaml")
     assert "image 1 (clip.mp4 frame 0)" in check.stdout  # frames before the task's first: no boxes
+    # The video <source> names is looked for, not decoded.
+    (spec.parent / "clip.mp4").unlink()
+    check = run("check", spec, check=False)
+    assert check.returncode == 1 and "error: missing video (1)\n  " + str(spec.parent / "clip.mp4") in check.stdout
 
 
 @pytest.mark.parametrize(
