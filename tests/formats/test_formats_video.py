@@ -327,11 +327,20 @@ def test_cvat_video_to_mot_keeps_track_ids(tmp_path):
 
 
 def test_cvat_video_frames_in_the_source_video(tmp_path):
+    # CVAT writes box frames as video frames: task frame k is video frame 10 + 2k.
     xml = CVAT_XML.replace("<mode>", "<start_frame>10</start_frame><frame_filter>step=2</frame_filter><mode>")
+    xml = re.sub(r' frame="(\d)"', lambda m: f' frame="{10 + 2 * int(m.group(1))}"', xml)
+    # An outside box after the last frame (CVAT may end a track so) is no error.
+    xml = xml.replace("</track>", '  <box frame="22" outside="1" xtl="1" ytl="1" xbr="2" ybr="2"/>\n  </track>', 1)
     spec = make_cvat_video(tmp_path / "src", xml=xml, frames="video")
     out = run("check", spec)
     assert "OK: 0 errors" in out.stdout
-    # Task frame k is video frame 10 + 2k; all records name the video from <source>.
+    bad = spec.parent / "bad.xml"
+    bad.write_text(xml.replace('frame="12"', 'frame="13"', 1))
+    (spec.parent / "bad.yaml").write_text("format: cvat-video\nannotations: bad.xml\n")
+    assert_one_line_error(run("check", spec.parent / "bad.yaml", check=False),
+                          r"bad\.xml:\d+: frame 13 is not one of the task's frames 10\.\.20 \(<start_frame> 10, step 2, <size> 6\)")
+    # All records name the video from <source>.
     proc = run("convert", spec, "--to", "voc", "--output", tmp_path / "voc", check=False)
     assert_one_line_error(proc, r"annotations\.xml: the images are frames of the video .*clip\.mp4; voc needs one image file")
     run("convert", spec, "--to", "cvat-video", "--output", tmp_path / "cv")
@@ -341,7 +350,7 @@ def test_cvat_video_frames_in_the_source_video(tmp_path):
     assert re.findall(r'<box frame="(\d+)"[^>]*outside="0"', written)[:3] == ["10", "12", "14"]
     check = run("check", tmp_path / "cv" / "dataset.yaml")
     assert "image 1 (clip.mp4 frame 0)" in check.stdout  # frames before the task's first: no boxes
-    # The video <source> names is looked for, not decoded.
+    # The video that <source> names is looked for, not decoded.
     (spec.parent / "clip.mp4").unlink()
     check = run("check", spec, check=False)
     assert check.returncode == 1 and "error: missing video (1)\n  " + str(spec.parent / "clip.mp4") in check.stdout
@@ -351,7 +360,7 @@ def test_cvat_video_frames_in_the_source_video(tmp_path):
     ("change", "pattern"),
     [
         (('xtl="4"', 'xtl="four"'), r"annotations\.xml:19: xtl: expected a number, got 'four'"),
-        (('frame="5"', 'frame="6"'), r"annotations\.xml:21: frame 6 is outside the task's frames 0\.\.5 \(<size> 6\)"),
+        (('frame="5"', 'frame="6"'), r"annotations\.xml:21: frame 6 is not one of the task's frames 0\.\.5 \(<start_frame> 0, step 1, <size> 6\)"),
         (('label="person"', 'label="dog"'), r"annotations\.xml:23: class 'dog' is not one of the labels: car, person, bus"),
         (('frame="2"', 'frame="0"'), r"annotations\.xml:17: <track id=\"3\"> has two boxes on frame 0"),
     ],

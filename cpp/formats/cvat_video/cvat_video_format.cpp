@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <numbers>
+#include <optional>
 #include <set>
 
 #include "core/util/error.hpp"
@@ -47,27 +48,41 @@ std::vector<std::string> declared_labels(const pugi::xml_node& meta) {
   return out;
 }
 
+// Which video frames a task's frames are: CVAT writes box frames as video frame numbers,
+// start_frame + k * step for task frame k (0 <= k < size).
+struct Frames {
+  std::int64_t size = 0, start = 0, step = 1;
+  std::int64_t video_frame(std::int64_t k) const { return start + k * step; }
+  // "0..5 (<start_frame> 0, step 1, <size> 6)" for messages.
+  std::string describe() const {
+    return std::to_string(start) + ".." + std::to_string(video_frame(size - 1)) + " (<start_frame> " +
+           std::to_string(start) + ", step " + std::to_string(step) + ", <size> " + std::to_string(size) + ")";
+  }
+};
+
 // One listed <box> of a track.
 struct Key {
-  std::int64_t frame = 0;
+  std::int64_t frame = 0;  // task frame
   bool outside = false;
   double x1 = 0, y1 = 0, x2 = 0, y2 = 0, rotation = 0;
   bool crowd = false, difficult = false, truncated = false;
 };
 
-Key read_box(const XmlFile& xml, const pugi::xml_node& box, std::int64_t frames) {
+// nullopt: an outside box after the task's last frame, which CVAT may write to end a track.
+std::optional<Key> read_box(const XmlFile& xml, const pugi::xml_node& box, const Frames& frames) {
   Key k;
   const pugi::xml_attribute frame = box.attribute("frame");
   if (!frame) xml.fail(box, "<box> without 'frame'");
   const auto f = formats::parse_integer(frame.value());
   if (!f) xml.fail(box, "frame: expected an integer, got '" + std::string(frame.value()) + "'");
-  if (*f < 0 || *f >= frames)
-    xml.fail(box, "frame " + std::to_string(*f) + " is outside the task's frames 0.." + std::to_string(frames - 1) +
-                      " (<size> " + std::to_string(frames) + ")");
-  k.frame = *f;
   const auto outside = formats::parse_flag(box.attribute("outside").value());
   if (!outside) xml.fail(box, "outside: expected 0 or 1, got '" + std::string(box.attribute("outside").value()) + "'");
   k.outside = *outside;
+  const std::int64_t offset = *f - frames.start;
+  if (k.outside && offset >= frames.size * frames.step) return std::nullopt;
+  if (offset < 0 || offset % frames.step != 0 || offset / frames.step >= frames.size)
+    xml.fail(box, "frame " + std::to_string(*f) + " is not one of the task's frames " + frames.describe());
+  k.frame = offset / frames.step;
   k.x1 = number_attribute(xml, box, "xtl");
   k.y1 = number_attribute(xml, box, "ytl");
   k.x2 = number_attribute(xml, box, "xbr");
@@ -120,7 +135,9 @@ Dataset CvatVideoFormat::read(const ConfigNode& spec, const ReadOptions& options
   pugi::xml_node owner = meta.child("task");
   if (!owner) owner = meta.child("job");
   if (!owner) xml.fail(meta, "<meta> without <task> or <job> (the frame count and size are there)");
-  const std::int64_t frames = positive_child(xml, owner, "size", "the frame count");
+  Frames task;
+  task.size = positive_child(xml, owner, "size", "the frame count");
+  const std::int64_t frames = task.size;
   pugi::xml_node original = owner.child("original_size");
   if (!original) original = meta.child("original_size");
   if (!original)
@@ -128,16 +145,15 @@ Dataset CvatVideoFormat::read(const ConfigNode& spec, const ReadOptions& options
                         "> without <original_size> (the frame size; video frames cannot be sized without decoding)");
   const std::int64_t width = positive_child(xml, original, "width", "the frame width");
   const std::int64_t height = positive_child(xml, original, "height", "the frame height");
-  std::int64_t start = 0, step = 1;
   if (const pugi::xml_node s = owner.child("start_frame")) {
     const auto v = formats::parse_integer(s.text().get());
     if (!v || *v < 0) xml.fail(s, "<start_frame>: expected an integer >= 0, got '" + std::string(s.text().get()) + "'");
-    start = *v;
+    task.start = *v;
   }
   if (const std::string filter(trim(owner.child("frame_filter").text().get())); !filter.empty()) {
     const auto v = filter.starts_with("step=") ? formats::parse_integer(filter.substr(5)) : std::nullopt;
     if (!v || *v <= 0) xml.fail(owner.child("frame_filter"), "<frame_filter>: expected 'step=N', got '" + filter + "'");
-    step = *v;
+    task.step = *v;
   }
 
   const std::vector<std::string> labels = declared_labels(meta);
@@ -180,10 +196,10 @@ Dataset CvatVideoFormat::read(const ConfigNode& spec, const ReadOptions& options
     im.height = static_cast<int>(height);
     if (!video.empty()) {
       im.file_name = video;
-      im.frame = start + k * step;
+      im.frame = task.video_frame(k);
     } else {
-      const auto it = still.find(k);
-      im.file_name = it != still.end() ? it->second : "frame_" + formats::zero_padded(k, 6) + ".jpg";
+      const auto it = still.find(task.video_frame(k));  // CVAT names them by video frame
+      im.file_name = it != still.end() ? it->second : "frame_" + formats::zero_padded(task.video_frame(k), 6) + ".jpg";
     }
     out.images.push_back(std::move(im));
   }
@@ -211,12 +227,13 @@ Dataset CvatVideoFormat::read(const ConfigNode& spec, const ReadOptions& options
           if (count++ == 0) first = xml.where(shape);
           continue;
         }
-        keys.push_back(read_box(xml, shape, frames));
+        if (auto key = read_box(xml, shape, task)) keys.push_back(*key);
       }
       std::stable_sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.frame < b.frame; });
       for (std::size_t i = 1; i < keys.size(); ++i)
         if (keys[i].frame == keys[i - 1].frame)
-          xml.fail(track, "<track id=\"" + std::to_string(id) + "\"> has two boxes on frame " + std::to_string(keys[i].frame));
+          xml.fail(track, "<track id=\"" + std::to_string(id) + "\"> has two boxes on frame " +
+                              std::to_string(task.video_frame(keys[i].frame)));
       // Collected first, so that a bad box leaves none of its track behind under --skip-bad.
       std::vector<std::pair<std::int64_t, Annotation>> boxes;
       for (std::size_t i = 0; i < keys.size(); ++i) {

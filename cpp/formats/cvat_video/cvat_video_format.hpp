@@ -7,8 +7,9 @@
 //   images: DIR                # or: the frames as images (frame_000000.jpg ..., CVAT's export)
 //   classes: ...               # optional; default the <labels> in <meta>, else the tracks' labels
 // <meta><task> (or <job>) must give <size> (the frame count) and <original_size> (the frame size):
-// a video's frames cannot be sized without decoding. Box frames are task frames 0..size-1; frame
-// k of the task is frame start_frame + k * step of the video (<start_frame>, <frame_filter>step=N).
+// a video's frames cannot be sized without decoding. Box frames are video frame numbers, as CVAT
+// exports them: task frame k (0 <= k < size) is video frame start_frame + k * step (<start_frame>,
+// <frame_filter>step=N), and so are the frame_NNNNNN image names.
 // Tracks as CVAT plays them: a listed box holds on its frame; frames between two listed boxes are
 // interpolated linearly (xtl, ytl, xbr, ybr, rotation) unless the earlier box is outside="1"; after
 // the last listed box, if it is not outside, the box stays until the last frame. `keyframe` and
