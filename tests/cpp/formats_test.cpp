@@ -155,7 +155,7 @@ TEST(VideoFormats, FramesOfOneVideoFileAndTrackIds) {
   write_file_atomic(tmp.path() / "a.xml", R"(<annotations><meta><task><size>2</size><start_frame>5</start_frame>
   <frame_filter>step=3</frame_filter><original_size><width>8</width><height>6</height></original_size></task>
   <source>clip.mp4</source></meta>
-  <track id="4" label="x"><box frame="1" outside="0" xtl="1" ytl="1" xbr="2" ybr="2"/></track></annotations>)");
+  <track id="4" label="x"><box frame="8" outside="0" xtl="1" ytl="1" xbr="2" ybr="2"/></track></annotations>)");
   const Dataset cvat = load_dataset(spec(tmp.path(), "format: cvat-video\nannotations: a.xml\n"));
   ASSERT_EQ(cvat.images.size(), 2u);
   EXPECT_EQ(cvat.images[0].frame, 5);
