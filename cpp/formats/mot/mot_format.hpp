@@ -9,7 +9,8 @@
 // optional), or MOT15's ten values frame,id,bb_left,bb_top,w,h,conf,x,y,z (class 1, world x,y,z ignored).
 // Conventions (README "Dataset formats"):
 // - bb_left/bb_top are 1-based pixel coordinates (the top-left pixel is 1,1, as the MOT devkits'
-//   images are indexed): x = bb_left - 1, y = bb_top - 1; width/height are extents, unchanged.
+//   images are indexed): x = bb_left - 1, y = bb_top - 1, so boxes line up with a detector's,
+//   which count from 0; width/height are extents, unchanged.
 // - conf 0 lines become crowd (ignore) regions: a detection on them is neither right nor wrong,
 //   as the devkits treat them; `zero_conf: skip` leaves them out instead. Crowd is written as 0.
 // - image ids are frame numbers (1-based); the id column is Annotation::track_id; the class
