@@ -26,6 +26,10 @@ struct FormatKeeps {
   bool truncated = false;
   bool image_ids = false;     // ids survive a write and read back
   bool category_ids = false;
+  bool track_ids = false;     // Annotation::track_id
+  // Images that are frames of a video file (Image::frame >= 0). Formats without it need one
+  // file per image, and convert cannot extract frames (no decoder in the light front).
+  bool video_frames = false;
 };
 
 class DatasetFormat {

@@ -2,8 +2,10 @@
 #include "core/util/error.hpp"
 #include "formats/coco/coco_format.hpp"
 #include "formats/cvat/cvat_format.hpp"
+#include "formats/cvat_video/cvat_video_format.hpp"
 #include "formats/format.hpp"
 #include "formats/labelme/labelme_format.hpp"
+#include "formats/mot/mot_format.hpp"
 #include "formats/openimages/openimages_format.hpp"
 #include "formats/voc/voc_format.hpp"
 #include "formats/yolo/yolo_format.hpp"
@@ -27,6 +29,8 @@ std::vector<const DatasetFormat*> all_formats() {
       one<openimages::OpenImagesFormat>(),
       one<labelme::LabelMeFormat>(),
       one<cvat::CvatFormat>(),
+      one<mot::MotFormat>(),
+      one<cvat_video::CvatVideoFormat>(),
   };
 }
 

@@ -120,11 +120,48 @@ TEST(Common, DerivedFileNamesMustNotCollide) {
 TEST(Registry, EveryFormatOnceAndUnknownNamesListTheKnown) {
   std::vector<std::string> names;
   for (const DatasetFormat* f : all_formats()) names.emplace_back(f->name());
-  EXPECT_EQ(names, (std::vector<std::string>{"coco", "voc", "yolo", "darknet", "openimages", "labelme", "cvat"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"coco", "voc", "yolo", "darknet", "openimages", "labelme", "cvat", "mot", "cvat-video"}));
   try {
     find_format("pascal");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "unknown dataset format 'pascal' (known: coco, voc, yolo, darknet, openimages, labelme, cvat)");
+    EXPECT_EQ(std::string(e.what()), "unknown dataset format 'pascal' (known: coco, voc, yolo, darknet, openimages, labelme, cvat, mot, cvat-video)");
   }
+}
+
+// What the decoding pipeline reads: frames of one video are records of that file with a 0-based
+// frame index, sized from the annotations; track ids ride on the annotations.
+TEST(VideoFormats, FramesOfOneVideoFileAndTrackIds) {
+  const TempDir tmp;
+  const fs::path seq = tmp.path() / "seq";
+  write_file_atomic(seq / "seqinfo.ini", "[Sequence]\nseqLength=3\nimWidth=640\nimHeight=480\n");
+  write_file_atomic(seq / "gt" / "gt.txt", "3,9,1,1,10,10,1,1,1\n");
+  write_file_atomic(tmp.path() / "clip.mp4", "video bytes: never decoded here");
+  const Dataset mot = load_dataset(spec(tmp.path(), "format: mot\nsequence: seq\nvideo: clip.mp4\n"));
+  ASSERT_EQ(mot.images.size(), 3u);
+  EXPECT_EQ(mot.image_dir, tmp.path());
+  for (std::int64_t k = 0; k < 3; ++k) {
+    const Image& im = mot.images[static_cast<std::size_t>(k)];
+    EXPECT_EQ(im.file_name, "clip.mp4");
+    EXPECT_EQ(im.frame, k);
+    EXPECT_EQ(im.id, k + 1);
+    EXPECT_EQ(im.width, 640);
+    EXPECT_EQ(im.height, 480);
+  }
+  ASSERT_EQ(mot.annotations.size(), 1u);
+  EXPECT_EQ(mot.annotations[0].image_id, 3);
+  EXPECT_EQ(mot.annotations[0].track_id, 9);
+
+  write_file_atomic(tmp.path() / "a.xml", R"(<annotations><meta><task><size>2</size><start_frame>5</start_frame>
+  <frame_filter>step=3</frame_filter><original_size><width>8</width><height>6</height></original_size></task>
+  <source>clip.mp4</source></meta>
+  <track id="4" label="x"><box frame="8" outside="0" xtl="1" ytl="1" xbr="2" ybr="2"/></track></annotations>)");
+  const Dataset cvat = load_dataset(spec(tmp.path(), "format: cvat-video\nannotations: a.xml\n"));
+  ASSERT_EQ(cvat.images.size(), 2u);
+  EXPECT_EQ(cvat.images[0].frame, 5);
+  EXPECT_EQ(cvat.images[1].frame, 8);
+  EXPECT_EQ(cvat.images[1].file_name, "clip.mp4");
+  ASSERT_EQ(cvat.annotations.size(), 1u);
+  EXPECT_EQ(cvat.annotations[0].track_id, 4);
+  EXPECT_EQ(cvat.annotations[0].image_id, 2);
 }

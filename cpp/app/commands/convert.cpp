@@ -1,4 +1,5 @@
 // `convert`: read a dataset in one format, write it in another. Light front: core only.
+#include <algorithm>
 #include <iostream>
 
 #include "app/commands/commands.hpp"
@@ -14,6 +15,17 @@ namespace {
 
 std::string plural(std::size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// Frames of a video all share the video's file name: an image format would write N records of
+// one file. Extracting the frames needs a decoder, which this light front does not link.
+void refuse_video_frames(const Dataset& dataset, const DatasetFormat& format) {
+  if (format.keeps().video_frames) return;
+  const auto frame = std::find_if(dataset.images.begin(), dataset.images.end(), [](const Image& im) { return im.frame >= 0; });
+  if (frame == dataset.images.end()) return;
+  throw Error(dataset.source + ": the images are frames of the video " + (dataset.image_dir / frame->file_name).string() +
+              "; " + std::string(format.name()) + " needs one image file per image and convert cannot extract frames: " +
+              "convert to mot or cvat-video, or extract the frames to image files and read those");
 }
 
 }  // namespace
@@ -33,6 +45,7 @@ int run_convert(const ParsedArgs& args) {
   ReadOptions read_options;
   read_options.skip_bad = args.has("--skip-bad");
   const Dataset dataset = load_dataset(load_dataset_spec(args.positional.at(0)), read_options);
+  refuse_video_frames(dataset, format);
   WriteOptions options;
   options.copy_images = args.has("--copy-images");
   format.write(dataset, *output, options);
@@ -52,6 +65,10 @@ int run_convert(const ParsedArgs& args) {
   note(flags.crowd, keeps.crowd, "crowd");
   note(flags.difficult, keeps.difficult, "difficult");
   note(flags.truncated, keeps.truncated, "truncated");
+  const auto tracked = std::count_if(dataset.annotations.begin(), dataset.annotations.end(), [](const Annotation& a) { return a.track_id >= 0; });
+  if (tracked > 0 && !keeps.track_ids)
+    std::cout << "note: " << format.name() << " has no track ids: " << tracked
+              << (tracked == 1 ? " box is" : " boxes are") << " written without its track id\n";
   for (const std::string& w : dataset.warnings) std::cout << "warning: " << w << "\n";
   if (!dataset.skipped.empty()) {
     std::cout << "skipped " << plural(dataset.skipped.size(), "malformed record or file", "malformed records or files")

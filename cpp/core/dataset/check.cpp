@@ -13,7 +13,9 @@
 namespace ds {
 namespace {
 
-std::string image_label(const Image& im) { return "image " + std::to_string(im.id) + " (" + im.file_name + ")"; }
+std::string image_label(const Image& im) {
+  return "image " + std::to_string(im.id) + " (" + im.file_name + (im.frame >= 0 ? " frame " + std::to_string(im.frame) : "") + ")";
+}
 
 std::string box_text(const Box& b) {
   std::string out = "[";
@@ -46,8 +48,11 @@ DatasetReport check_dataset(const Dataset& d, bool read_images) {
     const Image& im = d.images[i];
     if (!image_of.emplace(im.id, i).second)
       error("duplicate image id", image_label(im) + ": id also used by " + image_label(d.images[image_of[im.id]]));
-    if (const auto [it, added] = file_of.emplace(im.file_name, im.id); !added)
-      warning("duplicate file name", image_label(im) + ": same file as image " + std::to_string(it->second));
+    // Frames of one video share its file name: a frame, not a file, is the duplicate there.
+    const std::string file = im.frame >= 0 ? im.file_name + "#" + std::to_string(im.frame) : im.file_name;
+    if (const auto [it, added] = file_of.emplace(file, im.id); !added)
+      warning(im.frame >= 0 ? "duplicate frame" : "duplicate file name",
+              image_label(im) + ": same " + (im.frame >= 0 ? "frame" : "file") + " as image " + std::to_string(it->second));
   }
   std::unordered_map<std::int64_t, std::size_t> class_of;
   for (const Category& c : d.categories) {
@@ -60,11 +65,20 @@ DatasetReport check_dataset(const Dataset& d, bool read_images) {
 
   // Image files: there, readable, and the size the annotations were made for.
   std::vector<bool> size_known(d.images.size(), false);
+  std::unordered_set<std::string> videos_seen;
   for (std::size_t i = 0; i < d.images.size(); ++i) {
     const Image& im = d.images[i];
     size_known[i] = im.width > 0 && im.height > 0;
     if (!read_images) continue;
     const auto path = d.image_dir / im.file_name;
+    if (im.frame >= 0) {
+      // A video frame: the size comes from the annotations (no decoder here); the file must be
+      // there, said once per video.
+      std::error_code ec;
+      if (videos_seen.insert(im.file_name).second && !std::filesystem::is_regular_file(path, ec))
+        error("missing video", path.string() + ": video not found (" + image_label(im) + " and its other frames)");
+      continue;
+    }
     std::string why;
     const auto size = try_read_image_size(path, why);
     if (!size) {

@@ -37,6 +37,9 @@ struct Annotation {
   bool iscrowd = false;
   bool difficult = false;  // Pascal VOC
   bool truncated = false;  // Pascal VOC
+  // The object's track in annotated video (MOT's id column, CVAT's <track id>); -1: none.
+  // Only the video formats write it; the others ignore it.
+  std::int64_t track_id = -1;
 };
 
 struct Dataset {
