@@ -271,3 +271,54 @@ def test_detect_needs_a_display_for_show(clip: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     result = run_ds("detect", clip, "--model", MODEL, "--show", env=env)
     assert result.returncode == 1 and "detect --show" in error_line(result)
+
+
+def write_mot(root: Path, shapes: Path, video: bool) -> Path:
+    """The first FRAMES val images as a MOT sequence (classes from the dataset), frames in img1/
+    as PNG, or in one lossless video; returns a run config over it."""
+    gt = json.loads((shapes / "annotations" / "instances_val.json").read_text())
+    images = gt["images"][:FRAMES]
+    seq = root / "seq"
+    (seq / "gt").mkdir(parents=True)
+    lines = []
+    for frame, im in enumerate(images, start=1):
+        for a in (a for a in gt["annotations"] if a["image_id"] == im["id"]):
+            x, y, w, h = a["bbox"]
+            conf = 0 if a["iscrowd"] else 1
+            lines.append(f"{frame},{a['id']},{x + 1},{y + 1},{w},{h},{conf},{a['category_id']},1")
+    (seq / "gt" / "gt.txt").write_text("\n".join(lines) + "\n")
+    (seq / "seqinfo.ini").write_text(
+        f"[Sequence]\nname=seq\nimDir=img1\nframeRate=10\nseqLength={FRAMES}\nimWidth=320\n"
+        "imHeight=240\nimExt=.png\n")
+    pixels = [cv2.imread(str(shapes / "val" / im["file_name"])) for im in images]
+    spec = "format: mot\nsequence: seq\nclasses: {" + ", ".join(
+        f"{c['id']}: {c['name']}" for c in gt["categories"]) + "}\n"
+    if video:
+        write_ffv1(root / "clip.mkv", pixels)
+        spec += "video: clip.mkv\n"
+    else:
+        (seq / "img1").mkdir()
+        for frame, p in enumerate(pixels, start=1):
+            cv2.imwrite(str(seq / "img1" / f"{frame:06d}.png"), p)
+    (root / "dataset.yaml").write_text(spec)
+    (root / "run.yaml").write_text(f"dataset: dataset.yaml\nmodel: {MODEL}\noutput: out\n")
+    return root / "run.yaml"
+
+
+def test_annotated_video_evaluates_like_its_frames_as_images(shapes_val: Path,
+                                                              tmp_path: Path) -> None:
+    as_images = write_mot(tmp_path / "images", shapes_val, video=False)
+    as_video = write_mot(tmp_path / "video", shapes_val, video=True)
+    for run in (as_images, as_video):
+        result = run_ds("evaluate", run)
+        assert result.returncode == 0, result.stderr
+    a = json.loads((tmp_path / "images" / "out" / "metrics.json").read_text())
+    b = json.loads((tmp_path / "video" / "out" / "metrics.json").read_text())
+    assert a["coco_stats"] == b["coco_stats"] and b["images"] == FRAMES
+    assert a["AP50"] > 0.5
+    assert (tmp_path / "images" / "out" / "detections.json").read_text() == \
+        (tmp_path / "video" / "out" / "detections.json").read_text()
+    rendered = run_ds("render", as_video, "--output", tmp_path / "pictures", "--limit", "3")
+    assert rendered.returncode == 0, rendered.stderr
+    assert sorted(p.name for p in (tmp_path / "pictures").iterdir()) == [
+        f"clip_frame{k}.png" for k in range(3)]

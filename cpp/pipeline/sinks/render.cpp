@@ -30,8 +30,9 @@ Control RenderSink::consume(const Result& r) {
   // The image's own relative path (sub-folders kept), with the output format's extension; a
   // frame of a video is named after the video and the frame.
   fs::path name = image.file_name;
-  if (image.frame >= 0) name = name.string() + "_frame" + std::to_string(image.frame);
-  name.replace_extension(options_.extension);
+  name.replace_extension();
+  if (image.frame >= 0) name += "_frame" + std::to_string(image.frame);
+  name += options_.extension;
   vision::write_image(options_.output / name.relative_path(), vision::draw_frame(r.frame.pixels, content));
   ++written;
   return Control::kContinue;
