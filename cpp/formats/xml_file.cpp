@@ -5,6 +5,7 @@
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 #include "core/util/text.hpp"
+#include "formats/common.hpp"
 
 namespace ds::formats {
 
@@ -25,6 +26,24 @@ std::string XmlFile::where(const pugi::xml_node& node) const {
 
 void XmlFile::fail(const pugi::xml_node& node, const std::string& what) const {
   throw Error(where(node) + ": " + what);
+}
+
+double XmlFile::number_attribute(const pugi::xml_node& node, const char* name) const {
+  const pugi::xml_attribute a = node.attribute(name);
+  if (!a) fail(node, "<" + std::string(node.name()) + "> without '" + name + "'");
+  const auto v = parse_number(a.value());
+  if (!v) fail(node, std::string(name) + ": expected a number, got '" + a.value() + "'");
+  return *v;
+}
+
+std::vector<std::string> cvat_declared_labels(const pugi::xml_node& meta) {
+  std::vector<std::string> out;
+  for (const char* owner : {"task", "project", "job"}) {
+    for (const pugi::xml_node label : meta.child(owner).child("labels").children("label"))
+      out.emplace_back(trim(label.child("name").text().get()));
+    if (!out.empty()) break;
+  }
+  return out;
 }
 
 std::string xml_text(const pugi::xml_document& doc) {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace ds::formats {
 
@@ -15,12 +16,18 @@ class XmlFile {
   // "<file>:<line>" of `node`.
   std::string where(const pugi::xml_node& node) const;
   [[noreturn]] void fail(const pugi::xml_node& node, const std::string& what) const;
+  // A number-valued attribute that must be there; an error names the node's line.
+  double number_attribute(const pugi::xml_node& node, const char* name) const;
 
  private:
   std::filesystem::path path_;
   std::string text_;
   pugi::xml_document doc_;
 };
+
+// CVAT's label list in <meta> (task, project or job: the first that has one), in order. Both
+// CVAT formats (for images, for video) declare labels this way.
+std::vector<std::string> cvat_declared_labels(const pugi::xml_node& meta);
 
 // An XML document as text, indented, with an XML declaration.
 std::string xml_text(const pugi::xml_document& doc);

@@ -290,7 +290,7 @@ void draw_boxes(cv::Mat& canvas, const cv::Rect& area, double scale, const Frame
     for (const std::size_t d : order) {
       // Without ground truth (footage) a detection is neither right nor wrong: one neutral style.
       const DetectionOutcome o = m ? m->detections[d] : DetectionOutcome::kFalsePositive;
-      const Style& style = !m                                      ? kDetectionStyle
+      const Style& style = !c.has_truth                            ? kDetectionStyle
                            : o == DetectionOutcome::kTruePositive ? kTruePositiveStyle
                            : o == DetectionOutcome::kCrowd        ? kCrowdDetectionStyle
                                                                   : kFalsePositiveStyle;

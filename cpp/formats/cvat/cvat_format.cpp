@@ -18,26 +18,6 @@ namespace {
 
 using formats::XmlFile;
 
-double number_attribute(const XmlFile& xml, const pugi::xml_node& node, const char* name) {
-  const pugi::xml_attribute a = node.attribute(name);
-  if (!a) xml.fail(node, "<" + std::string(node.name()) + "> without '" + name + "'");
-  const auto v = formats::parse_number(a.value());
-  if (!v) xml.fail(node, std::string(name) + ": expected a number, got '" + a.value() + "'");
-  return *v;
-}
-
-// Labels declared in <meta> (task, project or job), in order.
-std::vector<std::string> declared_labels(const pugi::xml_node& root) {
-  std::vector<std::string> out;
-  const pugi::xml_node meta = root.child("meta");
-  for (const char* owner : {"task", "project", "job"}) {
-    const pugi::xml_node labels = meta.child(owner).child("labels");
-    for (const pugi::xml_node label : labels.children("label")) out.emplace_back(trim(label.child("name").text().get()));
-    if (!out.empty()) break;
-  }
-  return out;
-}
-
 // One <image> into `image` and `anns`; other shapes are counted in `others`.
 void read_image(const XmlFile& xml, const pugi::xml_node& node, const fs::path& images, formats::ClassNames& classes,
                 Image& image, std::vector<Annotation>& anns, std::map<std::string, std::pair<std::size_t, std::string>>& others) {
@@ -71,8 +51,8 @@ void read_image(const XmlFile& xml, const pugi::xml_node& node, const fs::path& 
     }
     const std::string label = shape.attribute("label").value();
     if (label.empty()) xml.fail(shape, "<box> without 'label'");
-    const double x1 = number_attribute(xml, shape, "xtl"), y1 = number_attribute(xml, shape, "ytl");
-    const double x2 = number_attribute(xml, shape, "xbr"), y2 = number_attribute(xml, shape, "ybr");
+    const double x1 = xml.number_attribute(shape, "xtl"), y1 = xml.number_attribute(shape, "ytl");
+    const double x2 = xml.number_attribute(shape, "xbr"), y2 = xml.number_attribute(shape, "ybr");
     if (x2 < x1 || y2 < y1) xml.fail(shape, "box of '" + label + "' has xbr < xtl or ybr < ytl");
     Annotation a;
     a.bbox = {x1, y1, x2 - x1, y2 - y1};
@@ -108,7 +88,7 @@ Dataset CvatFormat::read(const ConfigNode& spec, const ReadOptions& options) con
   const XmlFile xml(file);
   const pugi::xml_node root = xml.doc().child("annotations");
   if (!root) throw Error(file.string() + ": not a CVAT for images file (no <annotations> element)");
-  const std::vector<std::string> labels = declared_labels(root);
+  const std::vector<std::string> labels = formats::cvat_declared_labels(root.child("meta"));
   formats::ClassNames classes = labels.empty() ? formats::ClassNames() : formats::ClassNames::fixed_list(labels);
   Dataset out;
   out.source = file.string();

@@ -21,14 +21,6 @@ namespace {
 
 using formats::XmlFile;
 
-double number_attribute(const XmlFile& xml, const pugi::xml_node& node, const char* name) {
-  const pugi::xml_attribute a = node.attribute(name);
-  if (!a) xml.fail(node, "<" + std::string(node.name()) + "> without '" + name + "'");
-  const auto v = formats::parse_number(a.value());
-  if (!v) xml.fail(node, std::string(name) + ": expected a number, got '" + a.value() + "'");
-  return *v;
-}
-
 // <parent><name>N</name></parent> as a positive integer; `why` says what it is needed for.
 std::int64_t positive_child(const XmlFile& xml, const pugi::xml_node& parent, const char* name, const std::string& why) {
   const pugi::xml_node node = parent.child(name);
@@ -38,15 +30,6 @@ std::int64_t positive_child(const XmlFile& xml, const pugi::xml_node& parent, co
   return *v;
 }
 
-std::vector<std::string> declared_labels(const pugi::xml_node& meta) {
-  std::vector<std::string> out;
-  for (const char* owner : {"task", "project", "job"}) {
-    for (const pugi::xml_node label : meta.child(owner).child("labels").children("label"))
-      out.emplace_back(trim(label.child("name").text().get()));
-    if (!out.empty()) break;
-  }
-  return out;
-}
 
 // Which video frames a task's frames are: CVAT writes box frames as video frame numbers,
 // start_frame + k * step for task frame k (0 <= k < size).
@@ -83,12 +66,12 @@ std::optional<Key> read_box(const XmlFile& xml, const pugi::xml_node& box, const
   if (offset < 0 || offset % frames.step != 0 || offset / frames.step >= frames.size)
     xml.fail(box, "frame " + std::to_string(*f) + " is not one of the task's frames " + frames.describe());
   k.frame = offset / frames.step;
-  k.x1 = number_attribute(xml, box, "xtl");
-  k.y1 = number_attribute(xml, box, "ytl");
-  k.x2 = number_attribute(xml, box, "xbr");
-  k.y2 = number_attribute(xml, box, "ybr");
+  k.x1 = xml.number_attribute(box, "xtl");
+  k.y1 = xml.number_attribute(box, "ytl");
+  k.x2 = xml.number_attribute(box, "xbr");
+  k.y2 = xml.number_attribute(box, "ybr");
   if (k.x2 < k.x1 || k.y2 < k.y1) xml.fail(box, "box has xbr < xtl or ybr < ytl");
-  if (box.attribute("rotation")) k.rotation = number_attribute(xml, box, "rotation");
+  if (box.attribute("rotation")) k.rotation = xml.number_attribute(box, "rotation");
   for (const pugi::xml_node attr : box.children("attribute")) {
     const std::string key = attr.attribute("name").value();
     if (key != "iscrowd" && key != "difficult" && key != "truncated") continue;
@@ -156,7 +139,7 @@ Dataset CvatVideoFormat::read(const ConfigNode& spec, const ReadOptions& options
     task.step = *v;
   }
 
-  const std::vector<std::string> labels = declared_labels(meta);
+  const std::vector<std::string> labels = formats::cvat_declared_labels(meta);
   formats::ClassNames classes = spec.has("classes") ? formats::ClassNames::from_spec(spec)
                                 : labels.empty()     ? formats::ClassNames()
                                                      : formats::ClassNames::fixed_list(labels);

@@ -81,6 +81,20 @@ TEST(DrawFrame, DrawsAnUnmatchedFrameWithoutAMatch) {
   EXPECT_EQ(count_color(canvas, 480, vision::colors::kMissed), 0);
 }
 
+TEST(DrawFrame, FootageWithoutTruthDrawsDetectionsInTheNeutralColour) {
+  // detect: no ground truth, so a detection is neither right nor wrong.
+  Scene s;
+  vision::FrameContent c = s.content();
+  c.match = nullptr;
+  c.has_truth = false;
+  c.show_truth = false;
+  const cv::Mat canvas = vision::draw_frame(s.image, c);
+  EXPECT_GT(count_color(canvas, 480, vision::colors::kDetection), 0);
+  EXPECT_EQ(count_color(canvas, 480, vision::colors::kFalsePositive), 0);
+  EXPECT_EQ(count_color(canvas, 480, vision::colors::kTruePositive), 0);
+  EXPECT_EQ(count_color(canvas, 480, vision::colors::kTruth), 0);
+}
+
 TEST(WriteImage, WritesPngLosslesslyAndRejectsOtherTypes) {
   const auto dir = std::filesystem::temp_directory_path() / ("ds_draw_test_" + std::to_string(::getpid()));
   const Scene s;
