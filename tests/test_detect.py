@@ -322,3 +322,27 @@ def test_annotated_video_evaluates_like_its_frames_as_images(shapes_val: Path,
     assert rendered.returncode == 0, rendered.stderr
     assert sorted(p.name for p in (tmp_path / "pictures").iterdir()) == [
         f"clip_frame{k}.png" for k in range(3)]
+
+
+def test_a_stream_url_is_read_as_a_live_source(clip: Path, tmp_path: Path) -> None:
+    """An http:// stream from a server on loopback (FFmpeg's network reader, not the file one)."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(clip.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{clip.name}"
+        result = run_ds("detect", url, "--model", MODEL, "--output", tmp_path, timeout=300)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.stderr
+    assert "(live)" in result.stdout
+    lines = read_jsonl(tmp_path / "detections.jsonl")
+    dropped = re.search(r"(\d+) frames dropped", result.stdout)
+    assert len(lines) + (int(dropped.group(1)) if dropped else 0) == FRAMES
+    assert lines[0]["frame"] == 0 and lines[0]["detections"]

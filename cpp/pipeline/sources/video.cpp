@@ -70,8 +70,6 @@ class VideoSource final : public Source {
         if (limit_ > 0) total_ = std::min(total_, limit_);
       }
     }
-    opened_ = Clock::now();
-    worker_ = std::jthread([this](std::stop_token stop) { work(stop); });
   }
 
   ~VideoSource() override {
@@ -80,6 +78,12 @@ class VideoSource final : public Source {
   }
 
   std::optional<Frame> next() override {
+    // Reading starts with the first request, not when the source opens: a live source would
+    // otherwise drop every frame it captured while the model was loading.
+    if (!worker_.joinable()) {
+      opened_ = Clock::now();
+      worker_ = std::jthread([this](std::stop_token stop) { work(stop); });
+    }
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return !ready_.empty() || ended_; });
     if (ready_.empty()) return std::nullopt;
