@@ -3,6 +3,8 @@
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/videoio.hpp>
 
+#include <dlfcn.h>
+
 #include <cstdlib>
 #include <condition_variable>
 #include <deque>
@@ -16,7 +18,30 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// GLib's logger, looked up at run time (GLib comes with OpenCV's GStreamer backend; we do not
+// link it): a pipeline that fails to start makes GStreamer print screenfuls of CRITICAL lines.
+using GLogFunc = void (*)(const char*, int, const char*, void*);
+extern "C" void drop_glib_message(const char*, int, const char*, void*) {}
+
+class QuietGLib {
+ public:
+  QuietGLib() {
+    set_ = reinterpret_cast<GLogFunc (*)(GLogFunc, void*)>(::dlsym(RTLD_DEFAULT, "g_log_set_default_handler"));
+    if (set_) before_ = set_(drop_glib_message, nullptr);
+  }
+  ~QuietGLib() {
+    if (set_) set_(before_, nullptr);
+  }
+  QuietGLib(const QuietGLib&) = delete;
+  QuietGLib& operator=(const QuietGLib&) = delete;
+
+ private:
+  GLogFunc (*set_)(GLogFunc, void*) = nullptr;
+  GLogFunc before_ = nullptr;
+};
+
 cv::VideoCapture open_capture(const std::string& spec, VideoKind kind) {
+  const QuietGLib quiet_glib;
   // OpenCV's backends log their failures as several lines of their own; the one line below says it.
   // FFmpeg's own messages ("moov atom not found") too: OpenCV reads this once, at its first
   // FFmpeg capture; -8 is AV_LOG_QUIET. A user's own setting wins.
