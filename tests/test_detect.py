@@ -168,8 +168,8 @@ def test_export_dataset_writes_frames_and_prelabels(clip: Path, tmp_path: Path) 
         assert f"exported 4 frames with {boxes} pre-labels" in result.stdout
         check = run_ds("check", out / "dataset.yaml")
         assert check.returncode == 0, check.stdout + check.stderr
-        assert re.search(r"^images: 4 ", check.stdout, re.M), check.stdout
-        assert re.search(rf"^boxes: +{boxes} ", check.stdout, re.M), check.stdout
+        assert re.search(r"^images: 4 ", check.stdout, re.MULTILINE), check.stdout
+        assert re.search(rf"^boxes: +{boxes} ", check.stdout, re.MULTILINE), check.stdout
     gt = json.loads(next((tmp_path / "coco").rglob("*.json")).read_text())
     assert sorted(c["name"] for c in gt["categories"]) == sorted(
         (REPO / "configs" / "models" / "shapes.names").read_text().split())
@@ -190,7 +190,7 @@ def test_ctrl_c_stops_with_every_output_closed_and_valid(tmp_path: Path) -> None
     while time.monotonic() < deadline and (not jsonl.exists() or jsonl.read_text().count("\n") < 3):
         time.sleep(0.2)
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=120)
+    _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
     assert re.search(r"interrupted after \d+ frames", stderr)
     assert "KeyboardInterrupt" not in stderr and "model" not in stderr.split("interrupted")[0]
