@@ -42,6 +42,9 @@ Stats run(Source& source, Models& models, std::span<Sink* const> sinks, const Ru
   std::vector<Frame> batch;
   std::vector<const Frame*> pointers;
   bool stop = false;
+  bool first_batch_done = false;
+  Clock::time_point steady_start;
+  std::size_t frames_at_steady_start = 0;
 
   // Runs the batch through the detector and every sink. Live sources are batched one frame at a
   // time: waiting for a second frame would only add latency.
@@ -79,6 +82,11 @@ Stats run(Source& source, Models& models, std::span<Sink* const> sinks, const Ru
       stats.stage_seconds[stage_index(s->stage())].second += seconds_since(t0);
     }
     stats.frames += batch.size();
+    if (!first_batch_done) {
+      first_batch_done = true;
+      steady_start = Clock::now();
+      frames_at_steady_start = stats.frames;
+    }
     if (options.progress) options.progress(stats.frames);
     batch.clear();
     if (next_model) models.next();
@@ -123,6 +131,10 @@ Stats run(Source& source, Models& models, std::span<Sink* const> sinks, const Ru
   stats.dropped = source.dropped();
   stats.decode_seconds = source.decode_seconds();
   stats.wall_seconds = seconds_since(start);
+  if (first_batch_done) {
+    stats.steady_frames = stats.frames - frames_at_steady_start;
+    stats.steady_seconds = seconds_since(steady_start);
+  }
   return stats;
 }
 
@@ -136,6 +148,8 @@ std::string timings_json(const Stats& s) {
   for (const auto& [stage, secs] : s.stage_seconds) w.field(stage + "_seconds", secs);
   w.field("frames", static_cast<std::int64_t>(s.frames))
       .field("frames_per_second", s.wall_seconds > 0 ? static_cast<double>(s.frames) / s.wall_seconds : 0.0)
+      .field("steady_frames_per_second",
+             s.steady_seconds > 0 ? static_cast<double>(s.steady_frames) / s.steady_seconds : 0.0)
       .field("model_ms_per_frame", s.frames > 0 ? 1000.0 * s.model_seconds / static_cast<double>(s.frames) : 0.0)
       .field("dropped_frames", static_cast<std::int64_t>(s.dropped));
   if (!s.latency_ms.empty())
@@ -151,6 +165,10 @@ std::string timings_line(const Stats& s) {
                 s.frames, s.wall_seconds, fps, s.decode_seconds, s.model_seconds,
                 s.frames > 0 ? 1000.0 * s.model_seconds / static_cast<double>(s.frames) : 0.0, s.postprocess_seconds);
   std::string out = buf;
+  if (s.steady_seconds > 0 && s.steady_frames > 0) {
+    std::snprintf(buf, sizeof buf, ", steady %.1f/s", static_cast<double>(s.steady_frames) / s.steady_seconds);
+    out += buf;
+  }
   for (const auto& [stage, secs] : s.stage_seconds) {
     std::snprintf(buf, sizeof buf, ", %s %.2f s", stage.c_str(), secs);
     out += buf;

@@ -29,6 +29,9 @@ struct Stats {
   double postprocess_seconds = 0;
   std::vector<std::pair<std::string, double>> stage_seconds;  // per sink stage, in order
   double wall_seconds = 0;
+  // After the first batch (the model's warm-up: lazy init, first allocations): the steady state.
+  std::size_t steady_frames = 0;
+  double steady_seconds = 0;
   std::vector<double> latency_ms;         // live sources: capture to last sink, per frame
   int interrupted_by = 0;                 // the signal that stopped the run, or 0
   bool stopped = false;                   // a sink asked to stop (q in a window)
