@@ -4,6 +4,7 @@ appear together."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import shutil
@@ -166,3 +167,38 @@ def test_outputs_appear_together_and_other_files_stay(small: Path, tmp_path: Pat
                                                           "notes.txt"]
     assert json.loads((tmp_path / "metrics.json").read_text())["images"] == 2
     assert not list(tmp_path.parent.glob(f".{tmp_path.name}.publish-*"))
+
+
+def test_shards_merged_give_the_one_machine_run(small: Path, uninterrupted: Path,
+                                                tmp_path: Path) -> None:
+    dirs = [tmp_path / f"shard{i}" for i in range(3)]
+    for i, d in enumerate(dirs):
+        result = run_ds("evaluate", small / "run.yaml", "--output", d, "--batch-size", "2",
+                        "--shard", f"{i}/3")
+        assert result.returncode == 0, result.stderr
+        assert sorted(p.name for p in d.iterdir()) == ["detections.json", "shard.json"]
+    ranges = [(json.loads((d / "shard.json").read_text())["first"],
+               json.loads((d / "shard.json").read_text())["end"]) for d in dirs]
+    assert ranges[0][0] == 0 and ranges[-1][1] == IMAGES
+    assert all(a[1] == b[0] and a[1] % 2 == 0 for a, b in itertools.pairwise(ranges))
+    merged = run_ds("merge", small / "run.yaml", dirs[2], dirs[0], dirs[1], "--output",
+                    tmp_path / "merged")
+    assert merged.returncode == 0, merged.stderr
+    got = json.loads((tmp_path / "merged" / "metrics.json").read_text())
+    want = json.loads((uninterrupted / "metrics.json").read_text())
+    assert got["coco_stats"] == want["coco_stats"] and got["images"] == IMAGES
+    assert (tmp_path / "merged" / "detections.json").read_bytes() == \
+        (uninterrupted / "detections.json").read_bytes()
+
+    missing = run_ds("merge", small / "run.yaml", dirs[0], dirs[2], "--output", tmp_path / "m")
+    assert missing.returncode == 1 and "leaves a gap" in error_line(missing)
+    twice = run_ds("merge", small / "run.yaml", dirs[0], dirs[1], dirs[1], dirs[2])
+    assert twice.returncode == 1 and "overlaps" in error_line(twice)
+    other = tmp_path / "other"
+    result = run_ds("evaluate", small / "run.yaml", "--output", other, "--batch-size", "4",
+                    "--shard", "1/3")
+    assert result.returncode == 0, result.stderr
+    mixed = run_ds("merge", small / "run.yaml", dirs[0], other, dirs[2])
+    assert mixed.returncode == 1 and "another run" in error_line(mixed)
+    bad = run_ds("evaluate", small / "run.yaml", "--shard", "3/3")
+    assert bad.returncode == 1 and "--shard" in error_line(bad)

@@ -10,6 +10,7 @@ int run_evaluate(const ParsedArgs& args);
 int run_doctor(const ParsedArgs& args);
 int run_convert(const ParsedArgs& args);
 int run_check(const ParsedArgs& args);
+int run_merge(const ParsedArgs& args);
 int run_view(const ParsedArgs& args);
 int run_render(const ParsedArgs& args);
 int run_detect(const ParsedArgs& args);

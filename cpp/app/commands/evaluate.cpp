@@ -11,6 +11,7 @@
 #include "core/util/files.hpp"
 #include "core/util/json_writer.hpp"
 #include "core/util/publish.hpp"
+#include "core/eval/shards.hpp"
 #include "core/util/text.hpp"
 #include "formats/coco/coco_json.hpp"
 #include "formats/format.hpp"
@@ -42,21 +43,25 @@ int run_evaluate(const ParsedArgs& args) {
   if (batch < 0) throw UsageError("--batch-size must be 1 or more");
   pipeline::check_model_config(model);  // a broken model config fails here, before Python starts
   const bool resume = args.has("--resume");
+  const std::optional<ShardSpec> shard =
+      args.get("--shard") ? std::optional<ShardSpec>(parse_shard(*args.get("--shard"))) : std::nullopt;
 
   const Dataset dataset = load_dataset(cfg.dataset);
   const std::size_t total = limit > 0 ? std::min<std::size_t>(static_cast<std::size_t>(limit), dataset.images.size())
                                       : dataset.images.size();
   if (total == 0) throw Error(cfg.dataset.file().string() + ": the dataset has no images");
   // Before the model loads: the outputs can be written, and overwrite none of the inputs.
-  check_output_dir(out_dir, {"detections.json", "metrics.json", "journal.jsonl"},
+  check_output_dir(out_dir, {"detections.json", "metrics.json", "journal.jsonl", "shard.json"},
                    {config_path, model, cfg.dataset.file(), fs::path(dataset.source)});
   std::vector<std::unique_ptr<Evaluator>> evaluators;
   for (const std::string& name : cfg.metrics) evaluators.push_back(make_evaluator(name, dataset));
 
   // What the journal is of: a resumed run must be the same run.
-  const std::string run_identity = fs::absolute(config_path).lexically_normal().string() + "|" +
-                                   fs::absolute(model).lexically_normal().string() + "|" + dataset.source + "|" +
-                                   std::to_string(total) + "|" + std::to_string(batch);
+  const std::string run = fs::absolute(config_path).lexically_normal().string() + "|" +
+                          fs::absolute(model).lexically_normal().string() + "|" + dataset.source + "|" +
+                          std::to_string(total) + "|" + std::to_string(batch);
+  const std::string run_identity =
+      shard ? run + "|shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count) : run;
   const fs::path journal_path = out_dir / "journal.jsonl";
   std::optional<pipeline::JournalReplay> replay;
   if (resume) {
@@ -74,9 +79,13 @@ int run_evaluate(const ParsedArgs& args) {
     std::cerr << "warning: dataset category '" << c << "' has no model class\n";
   const std::string model_name = detector.name();
 
+  // A shard's images: bounds on the model's batches, so batches hold what they hold in one run.
+  const std::size_t batch_size = batch > 0 ? static_cast<std::size_t>(batch) : detector.batch_size();
+  const auto [first, end] = shard ? shard_range(*shard, total, batch_size) : std::pair<std::size_t, std::size_t>{0, total};
+
   pipeline::EvaluationSink scoring(std::move(evaluators), mapping);
   std::vector<std::string> skipped_before;
-  std::size_t start = 0;
+  std::size_t start = first;
   if (replay) {
     std::unordered_map<std::int64_t, const Image*> by_id;
     for (const Image& im : dataset.images) by_id.emplace(im.id, &im);
@@ -85,26 +94,40 @@ int run_evaluate(const ParsedArgs& args) {
       if (it == by_id.end()) throw Error(journal_path.string() + ": image id " + std::to_string(id) + " is not in the dataset");
       scoring.add(*it->second, dets);
     }
-    for (const auto& [id, why] : replay->skipped) skipped_before.push_back(why);
+    for (const auto& [id, why] : replay->skipped) {
+      skipped_before.push_back(why);
+      scoring.skipped_ids().push_back(id);
+    }
     start = replay->next;
     std::cerr << "resuming after " << start << " of " << total << " images (" << replay->images.size()
               << " from the journal)\n";
   }
   pipeline::JournalSink journal(journal_path, run_identity, mapping, replay.has_value());
-  const auto source = pipeline::dataset_source(dataset, total, start);
-  Progress progress("evaluating " + model_name, total);
-  progress.update(start);
+  const auto source = pipeline::dataset_source(dataset, end, start);
+  Progress progress("evaluating " + model_name, end - first);
+  progress.update(start - first);
   pipeline::Sink* sinks[] = {&scoring, &journal};
   pipeline::Stats stats = pipeline::run(*source, models, sinks,
                                         {.batch_size = static_cast<std::size_t>(batch),
                                          .skip_bad = args.has("--skip-bad"),
-                                         .progress = [&](std::size_t n) { progress.update(start + n); }});
+                                         .progress = [&](std::size_t n) { progress.update(start - first + n); }});
   progress.finish();
   if (stats.interrupted_by != 0) {
-    stats.frames += start;
-    return report_interrupted(stats, total, true);
+    stats.frames += start - first;
+    return report_interrupted(stats, end - first, true);
   }
   stats.skipped.insert(stats.skipped.begin(), skipped_before.begin(), skipped_before.end());
+  if (shard) {
+    // Detections only: `merge` scores the shards together.
+    journal.remove();
+    const ShardInfo info{*shard, run, first, end, total, stats.skipped, scoring.skipped_ids()};
+    publish_files(out_dir, {{"detections.json", coco::results_json(scoring.detections())}, {"shard.json", shard_json(info)}});
+    std::cout << "shard " << shard->index << "/" << shard->count << ": images " << first << ".." << end << " of "
+              << total << ", " << scoring.detections().size() << " detections; " << pipeline::timings_line(stats)
+              << "\nwrote " << (out_dir / "detections.json").string() << " and " << (out_dir / "shard.json").string()
+              << " (score them together with detection-studio merge)\n";
+    return 0;
+  }
 
   const std::vector<Metrics> metrics = scoring.evaluate();
   JsonFields facts = {

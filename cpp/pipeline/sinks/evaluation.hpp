@@ -15,6 +15,9 @@ class EvaluationSink final : public Sink {
   EvaluationSink(std::vector<std::unique_ptr<Evaluator>> evaluators, ClassMapping mapping);
   std::string_view stage() const override { return "scoring"; }
   Control consume(const Result& result) override;
+  void skipped(const Frame& frame) override {
+    if (frame.image) skipped_ids_.push_back(frame.image->id);
+  }
 
   // Results already known (a resumed run's journal): processed as if the model had run.
   void add(const Image& image, std::span<const Detection> detections);
@@ -22,11 +25,14 @@ class EvaluationSink final : public Sink {
   const std::vector<Detection>& detections() const { return all_; }
   std::size_t images() const { return images_; }
   std::size_t dropped() const { return dropped_; }  // detections of classes with no category
+  // Dataset images skipped as unreadable (not scored).
+  std::vector<std::int64_t>& skipped_ids() { return skipped_ids_; }
 
  private:
   std::vector<std::unique_ptr<Evaluator>> evaluators_;
   ClassMapping mapping_;
   std::vector<Detection> all_;
+  std::vector<std::int64_t> skipped_ids_;
   std::size_t images_ = 0, dropped_ = 0;
 };
 

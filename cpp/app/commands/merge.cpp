@@ -1,0 +1,109 @@
+// `merge CONFIG.yaml SHARD_DIR...`: the shards of one run (evaluate --shard i/N on several
+// machines) scored together, as one run. Light front: no model, no torch.
+#include <iostream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "app/cli/report.hpp"
+#include "app/commands/commands.hpp"
+#include "core/config/run_config.hpp"
+#include "core/eval/evaluator.hpp"
+#include "core/eval/shards.hpp"
+#include "core/util/error.hpp"
+#include "core/util/json_writer.hpp"
+#include "core/util/publish.hpp"
+#include "formats/coco/coco_json.hpp"
+#include "formats/format.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ds::cli {
+
+int run_merge(const ParsedArgs& args) {
+  const fs::path config_path = args.positional.at(0);
+  const RunConfig cfg = load_run_config(config_path);
+  const fs::path out_dir = args.get("--output") ? fs::path(*args.get("--output")) : cfg.output;
+
+  // Every shard once, all of the same run, covering the run's images without gaps.
+  std::vector<std::pair<ShardInfo, fs::path>> shards;
+  for (std::size_t k = 1; k < args.positional.size(); ++k) {
+    const fs::path dir = args.positional[k];
+    shards.emplace_back(read_shard(dir / "shard.json"), dir);
+  }
+  std::sort(shards.begin(), shards.end(), [](const auto& a, const auto& b) { return a.first.first < b.first.first; });
+  const ShardInfo& head = shards.front().first;
+  std::size_t covered = 0;
+  for (const auto& [info, dir] : shards) {
+    const std::string where = (dir / "shard.json").string();
+    if (info.run != head.run)
+      throw Error(where + ": a shard of another run (config, model, dataset, --limit or --batch-size differ)");
+    if (info.shard.count != head.shard.count || info.total != head.total)
+      throw Error(where + ": shard " + std::to_string(info.shard.index) + "/" + std::to_string(info.shard.count) +
+                  " does not belong with " + std::to_string(head.shard.count) + " shards");
+    if (info.first != covered)
+      throw Error(where + ": " + (info.first < covered ? "overlaps another shard" : "leaves a gap: images " +
+                                      std::to_string(covered) + ".." + std::to_string(info.first) + " are in no shard given"));
+    covered = info.end;
+  }
+  if (shards.size() != head.shard.count || covered != head.total)
+    throw Error("merge: " + std::to_string(shards.size()) + " of " + std::to_string(head.shard.count) +
+                " shards given (images " + std::to_string(covered) + ".." + std::to_string(head.total) + " missing)");
+
+  const Dataset dataset = load_dataset(cfg.dataset);
+  if (head.total > dataset.images.size())
+    throw Error(config_path.string() + ": the dataset has " + std::to_string(dataset.images.size()) +
+                " images, the shards ran " + std::to_string(head.total) + " (was it changed?)");
+  std::vector<std::unique_ptr<Evaluator>> evaluators;
+  for (const std::string& name : cfg.metrics) evaluators.push_back(make_evaluator(name, dataset));
+
+  // In the run's order, as one machine would have scored them.
+  std::unordered_map<std::int64_t, std::size_t> position;
+  for (std::size_t i = 0; i < head.total; ++i) position.emplace(dataset.images[i].id, i);
+  std::vector<std::vector<Detection>> by_image(head.total);
+  std::vector<std::string> skipped;
+  std::unordered_set<std::int64_t> skipped_ids;
+  std::size_t detections = 0;
+  for (const auto& [info, dir] : shards) {
+    const fs::path file = dir / "detections.json";
+    for (const Detection& d : coco::read_results(file)) {
+      const auto it = position.find(d.image_id);
+      if (it == position.end() || it->second < info.first || it->second >= info.end)
+        throw Error(file.string() + ": image_id " + std::to_string(d.image_id) + " is not one of this shard's images");
+      by_image[it->second].push_back(d);
+      ++detections;
+    }
+    skipped.insert(skipped.end(), info.skipped.begin(), info.skipped.end());
+    skipped_ids.insert(info.skipped_ids.begin(), info.skipped_ids.end());
+  }
+  std::vector<Detection> all;
+  all.reserve(detections);
+  std::size_t images = 0;
+  for (std::size_t i = 0; i < head.total; ++i) {
+    // Images a shard skipped as unreadable are not scored, as in one run with --skip-bad.
+    if (skipped_ids.contains(dataset.images[i].id)) continue;
+    for (const auto& e : evaluators) e->process(dataset.images[i], by_image[i]);
+    all.insert(all.end(), by_image[i].begin(), by_image[i].end());
+    ++images;
+  }
+  std::vector<Metrics> metrics;
+  for (const auto& e : evaluators) metrics.push_back(e->evaluate());
+
+  JsonWriter skipped_json;
+  skipped_json.begin_array();
+  for (const std::string& s : skipped) skipped_json.value(s);
+  skipped_json.end_array();
+  const JsonFields facts = {{"config", json_string(fs::absolute(config_path).lexically_normal().string())},
+                            {"dataset", json_string(dataset.source)},
+                            {"shards", std::to_string(shards.size())},
+                            {"images", std::to_string(images)},
+                            {"detections", std::to_string(all.size())},
+                            {"skipped_images", skipped_json.take()}};
+  publish_files(out_dir, {{"detections.json", coco::results_json(all)}, {"metrics.json", metrics_document(facts, metrics)}});
+  std::cout << "merged " << shards.size() << " shards: " << images << " images, " << all.size() << " detections\n\n";
+  for (const Metrics& m : metrics) std::cout << m.text;
+  std::cout << "\nwrote " << (out_dir / "detections.json").string() << " and " << (out_dir / "metrics.json").string()
+            << "\n";
+  return 0;
+}
+
+}  // namespace ds::cli
