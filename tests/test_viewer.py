@@ -12,6 +12,7 @@ import ctypes
 import json
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -440,6 +441,35 @@ def test_view_quits_on_escape_and_on_closing_the_window(scene: Path, display: xv
             assert viewer.wait_exit() == 0, viewer.stderr
         finally:
             viewer.kill()
+
+
+def test_view_skip_bad_passes_over_unreadable_images(scene: Path, display: xvfb.VirtualDisplay,
+                                                     tmp_path: Path) -> None:
+    spoiled = tmp_path / "scene"
+    shutil.copytree(scene, spoiled)
+    data = (spoiled / "images" / "001.png").read_bytes()
+    (spoiled / "images" / "001.png").write_bytes(data[: len(data) // 2])
+    args = [spoiled / "run.yaml", "--results", spoiled / "detections.json"]
+    viewer = xvfb.Viewer(BIN / "detection-studio", [*args, "--skip-bad"], display)
+    try:
+        assert log(viewer.next_line())["index"] == "1"
+        assert "001.png: truncated PNG" in viewer.press("n", r"view: skipped ")
+        assert log(viewer.next_line())["index"] == "3"
+        assert "001.png" in viewer.press("p", r"view: skipped ")
+        assert log(viewer.next_line())["index"] == "1"
+        viewer.press("q", expect=None)
+        assert viewer.wait_exit() == 0, viewer.stderr
+    finally:
+        viewer.kill()
+    # Without --skip-bad the picture says what is wrong, and browsing goes on.
+    viewer = xvfb.Viewer(BIN / "detection-studio", args, display)
+    try:
+        viewer.next_line()
+        assert log(viewer.press("n"))["status"] == "error"
+        viewer.press("q", expect=None)
+        assert viewer.wait_exit() == 0, viewer.stderr
+    finally:
+        viewer.kill()
 
 
 @pytest.fixture(scope="module")

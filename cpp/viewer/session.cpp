@@ -50,7 +50,7 @@ std::string file_safe(std::string_view name) {
   return out.empty() ? "_" : out;
 }
 
-Session::Session(const SessionOptions& options) : verbose_(options.verbose) {
+Session::Session(const SessionOptions& options) : verbose_(options.verbose), skip_bad_(options.skip_bad) {
   const RunConfig cfg = load_run_config(options.config);
   class_map_ = cfg.class_map;
   output_ = options.output ? *options.output : cfg.output;
@@ -154,6 +154,16 @@ const cv::Mat& Session::pixels(std::size_t i) {
     decoded_index_ = i;
   }
   return decoded_;
+}
+
+bool Session::readable(std::size_t i, std::string& why) {
+  try {
+    pixels(i);
+    return true;
+  } catch (const Error& e) {
+    why = e.what();
+    return false;
+  }
 }
 
 const ImageDetections& Session::detections(std::size_t i) {

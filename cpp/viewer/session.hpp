@@ -34,6 +34,7 @@ struct SessionOptions {
   std::optional<std::filesystem::path> output;   // default: the run config's output
   std::size_t limit = 0;                         // 0: every image
   bool verbose = false;
+  bool skip_bad = false;  // browsing passes over images that cannot be decoded
 };
 
 // What the user toggles.
@@ -72,7 +73,7 @@ class Session {
   const Dataset& dataset() const { return dataset_; }
 
   // Models given (1 with the run config's model, 0 with a results file).
-  std::size_t model_count() const { return models_.size(); }
+  std::size_t model_count() const { return saved_ ? 0 : models_.size(); }
   std::size_t current_model() const { return current_; }
   // Switches to the next model (cycling), loading it if it is new. A model that fails to load
   // stays selected and shows its error (`problem()`) instead of detections.
@@ -87,6 +88,10 @@ class Session {
   // The current source's detections on image i: cached; runs the model when needed.
   const ImageDetections& detections(std::size_t i);
   ImageMatch match(std::size_t i, double score_threshold);
+
+  // Whether image i decodes (the reason is in `why` when it does not).
+  bool readable(std::size_t i, std::string& why);
+  bool skip_bad() const { return skip_bad_; }
 
   // The decoded image (the last one is kept).
   const cv::Mat& pixels(std::size_t i);
@@ -105,6 +110,7 @@ class Session {
   bool verbose_ = false;
 
   bool saved_ = false;  // the one "model" is a results file
+  bool skip_bad_ = false;
 
   // Declared before the models: detectors (Python objects) must go before the interpreter.
   std::unique_ptr<pipeline::ModelHost> host_;

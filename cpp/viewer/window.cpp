@@ -77,6 +77,16 @@ int run_window(Session& session, ViewState state) {
     return std::nullopt;
   };
 
+  // --skip-bad: browsing passes over images that do not decode, in the direction it was going.
+  const auto skip_unreadable = [&](int dir) {
+    std::string why;
+    for (std::size_t k = 0; k < n && session.skip_bad() && !session.readable(i, why); ++k) {
+      std::cout << "view: skipped " << why << std::endl;
+      i = dir > 0 ? (i + 1) % n : (i + n - 1) % n;
+    }
+  };
+  skip_unreadable(1);
+
   while (true) {
     if (redraw) {
       frame = session.frame(i, state, "view: ");
@@ -92,8 +102,14 @@ int run_window(Session& session, ViewState state) {
     }
     redraw = true;
     switch (action_for(key)) {
-      case Action::kNext: i = (i + 1) % n; break;
-      case Action::kPrevious: i = (i + n - 1) % n; break;
+      case Action::kNext:
+        i = (i + 1) % n;
+        skip_unreadable(1);
+        break;
+      case Action::kPrevious:
+        i = (i + n - 1) % n;
+        skip_unreadable(-1);
+        break;
       case Action::kNextError:
       case Action::kPreviousError: {
         const auto j = find_error(action_for(key) == Action::kNextError ? 1 : -1);

@@ -21,6 +21,7 @@ viewer::SessionOptions session_options(const ParsedArgs& args) {
   if (limit < 0) throw UsageError("--limit must be 0 (all) or more");
   o.limit = static_cast<std::size_t>(limit);
   o.verbose = args.verbose();
+  o.skip_bad = args.has("--skip-bad");
   return o;
 }
 
