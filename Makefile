@@ -57,8 +57,9 @@ fuzz: $(STAMPS)/deps $(STAMPS)/fuzz-deps
 	@failed=; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t; \
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
-	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
+	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
+	    $$([ -d tests/fuzz/crashes/$$t ] && echo tests/fuzz/crashes/$$t) \
 	    2> $(FUZZ_BUILD)/$$t.log || failed="$$failed $$t"; \
 	  grep -E "stat::number_of_executed_units|^SUMMARY" $(FUZZ_BUILD)/$$t.log || true; \
 	done; \
