@@ -18,7 +18,16 @@ BUILD_DEPS := torch==2.14.1 torchvision==0.29.1 numpy==2.4.6 pyyaml==6.0.3 pillo
 SOURCES := $(shell find cpp python_modules cmake tests/cpp -type f -not -name "*.pyc" 2>/dev/null) \
   CMakeLists.txt pyproject.toml
 
-.PHONY: demo test install deps venv data lint clean bench
+# Sanitizer builds (tests/fuzz/CMakeLists.txt), each in its own folder, none needing the venv.
+FUZZ_TARGETS := coco_instances coco_results voc_xml cvat_xml yolo_text openimages_csv labelme_json \
+  yaml_config image_header
+FUZZ_SECONDS ?= 20
+FUZZ_APT_PACKAGES := clang-16 libfuzzer-16-dev libclang-rt-16-dev
+FUZZ_BUILD := build/fuzz
+REPLAY_BUILD := build/fuzz-replay
+ASAN_BUILD := build/asan
+
+.PHONY: demo test install deps venv data lint clean bench fuzz fuzz-replay asan
 
 demo: install data
 	$(VENV)/bin/detection-studio evaluate configs/demo.yaml
@@ -26,6 +35,48 @@ demo: install data
 test: install data lint
 	$(PY) -m pytest -q tests
 	ctest --test-dir $(BUILD) --output-on-failure
+	$(MAKE) --no-print-directory fuzz-replay
+
+# Every fuzz corpus file and past crash (tests/fuzz/crashes) once, under ASan+UBSan (GCC).
+fuzz-replay: $(STAMPS)/deps
+	cmake -S tests/fuzz -B $(REPLAY_BUILD) -G Ninja -DDS_FUZZ_ENGINE=replay >/dev/null
+	cmake --build $(REPLAY_BUILD)
+	ctest --test-dir $(REPLAY_BUILD) --output-on-failure
+
+# The C++ unit tests (core) and the fuzz replays under ASan+UBSan.
+asan: $(STAMPS)/deps
+	cmake -S tests/fuzz -B $(ASAN_BUILD) -G Ninja -DDS_FUZZ_ENGINE=replay -DDS_SANITIZE_UNIT_TESTS=ON >/dev/null
+	cmake --build $(ASAN_BUILD)
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure
+
+# Coverage-guided fuzzing with libFuzzer (clang 16), FUZZ_SECONDS per target. New inputs go to
+# build/fuzz/corpus/<target>; a crash is written to build/fuzz/crashes/<target>/ and fails the
+# run: fix it, then commit the input under tests/fuzz/crashes/<target>/ (make test replays it).
+fuzz: $(STAMPS)/deps $(STAMPS)/fuzz-deps
+	CXX=clang++-16 cmake -S tests/fuzz -B $(FUZZ_BUILD) -G Ninja -DDS_FUZZ_ENGINE=libfuzzer >/dev/null
+	cmake --build $(FUZZ_BUILD)
+	@failed=; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t; \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
+	    $$([ -d tests/fuzz/crashes/$$t ] && echo tests/fuzz/crashes/$$t) \
+	    2> $(FUZZ_BUILD)/$$t.log || failed="$$failed $$t"; \
+	  grep -E "stat::number_of_executed_units|^SUMMARY" $(FUZZ_BUILD)/$$t.log || true; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in:$$failed (see $(FUZZ_BUILD)/<target>.log)"; exit 1; fi
+
+$(STAMPS)/fuzz-deps:
+	@missing=$$(for p in $(FUZZ_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "Missing Debian packages. Run:"; echo "  sudo apt-get install -y $$missing"; exit 1; \
+	  fi; \
+	fi
+	@mkdir -p $(STAMPS) && touch $@
 
 # COCO evaluation speed against the peers (installed here only: they are not test dependencies).
 bench: install

@@ -166,7 +166,7 @@ def test_outputs_appear_together_and_other_files_stay(small: Path, tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["detections.json", "metrics.json",
                                                           "notes.txt"]
     assert json.loads((tmp_path / "metrics.json").read_text())["images"] == 2
-    assert not list(tmp_path.parent.glob(f".{tmp_path.name}.publish-*"))
+    assert not list(tmp_path.parent.glob(f".{tmp_path.name}.partial-*"))
 
 
 def test_shards_merged_give_the_one_machine_run(small: Path, uninterrupted: Path,

@@ -16,6 +16,10 @@ XmlFile::XmlFile(const std::filesystem::path& path) : path_(path), text_(read_fi
     throw Error(path_.string() + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.column) +
                 ": invalid XML: " + result.description());
   }
+  // pugixml converts what it detects (a BOM, encoding="ISO-8859-1") to UTF-8, but takes bytes
+  // in a file read as UTF-8 as they are.
+  if (result.encoding == pugi::encoding_utf8)
+    if (std::string problem = utf8_problem(text_, path_.string()); !problem.empty()) throw Error(problem);
 }
 
 std::string XmlFile::where(const pugi::xml_node& node) const {

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "core/util/error.hpp"
+#include "core/util/text.hpp"
 
 namespace ds::cli {
 namespace {
@@ -155,10 +156,11 @@ int run_main(std::span<const Command> commands, int argc, char** argv,
     }
     return command->run(args);
   } catch (const UsageError& e) {
-    std::cerr << kProgram << " " << command->name << ": " << e.what() << "\n\n" << usage(*command);
+    std::cerr << kProgram << " " << command->name << ": " << printable(e.what(), 4000) << "\n\n" << usage(*command);
     return 2;
   } catch (const Error& e) {
-    std::cerr << kProgram << ": error: " << e.what() << "\n";
+    // One line whatever the input held: a CSV field or file name with a line break, Latin-1 bytes.
+    std::cerr << kProgram << ": error: " << printable(e.what(), 4000) << "\n";
     return 1;
   } catch (const std::bad_alloc&) {
     std::cerr << kProgram << ": error: out of memory\n";

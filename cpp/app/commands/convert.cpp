@@ -5,6 +5,7 @@
 #include "app/commands/commands.hpp"
 #include "core/config/run_config.hpp"
 #include "core/util/error.hpp"
+#include "core/util/files.hpp"
 #include "formats/common.hpp"
 #include "formats/format.hpp"
 
@@ -28,6 +29,27 @@ void refuse_video_frames(const Dataset& dataset, const DatasetFormat& format) {
               "convert to mot or cvat-video, or extract the frames to image files and read those");
 }
 
+bool inside(const fs::path& p, const fs::path& folder) {
+  std::error_code ec;
+  const fs::path a = fs::weakly_canonical(fs::absolute(p, ec), ec);
+  const fs::path b = fs::weakly_canonical(fs::absolute(folder, ec), ec);
+  const auto [end, _] = std::mismatch(b.begin(), b.end(), a.begin(), a.end());
+  return end == b.end();
+}
+
+// The output replaces the folder as a whole: refuse folders that are not ours to replace.
+void check_target(const fs::path& output, const Dataset& dataset, const fs::path& spec_file) {
+  std::error_code ec;
+  if (fs::exists(output, ec) && !fs::is_directory(output, ec))
+    throw UsageError("--output " + output.string() + " exists and is not a folder");
+  if (inside(dataset.image_dir, output) || inside(spec_file, output) || inside(dataset.source, output))
+    throw UsageError("--output " + output.string() + " holds the dataset being converted; write to a new folder");
+  if (fs::is_directory(output, ec) && !fs::is_empty(output, ec) && !fs::exists(output / "dataset.yaml", ec))
+    throw UsageError("--output " + output.string() +
+                     " is not empty and holds no dataset.yaml (not an earlier convert's output); "
+                     "it would be replaced as a whole: give a new or empty folder");
+}
+
 }  // namespace
 
 int run_convert(const ParsedArgs& args) {
@@ -44,11 +66,25 @@ int run_convert(const ParsedArgs& args) {
   const DatasetFormat& format = *found;
   ReadOptions read_options;
   read_options.skip_bad = args.has("--skip-bad");
-  const Dataset dataset = load_dataset(load_dataset_spec(args.positional.at(0)), read_options);
+  const fs::path spec_file = args.positional.at(0);
+  const Dataset dataset = load_dataset(load_dataset_spec(spec_file), read_options);
   refuse_video_frames(dataset, format);
+  check_target(*output, dataset, spec_file);
   WriteOptions options;
   options.copy_images = args.has("--copy-images");
-  format.write(dataset, *output, options);
+  // Every output file appears at once or not at all (a full disk leaves no half dataset).
+  StagedFolder staged(*output);
+  try {
+    format.write(dataset, staged.path(), options);
+  } catch (const Error& e) {
+    // Name the file as the user will know it, not by the hidden staging folder.
+    std::string message = e.what();
+    const std::string from = staged.path().string(), to = staged.target().string();
+    for (std::size_t at = message.find(from); at != std::string::npos; at = message.find(from, at + to.size()))
+      message.replace(at, from.size(), to);
+    throw Error(message);
+  }
+  staged.publish();
 
   std::cout << "wrote " << *output << " (" << format.name() << "): " << plural(dataset.images.size(), "image", "images")
             << ", " << plural(dataset.annotations.size(), "box", "boxes") << ", "

@@ -48,6 +48,14 @@ int run_score(const ParsedArgs& args) {
     throw UsageError("--iou-type " + iou_type + " is not supported (only bbox)");
   if (iou_type != "bbox") throw UsageError("--iou-type: unknown type '" + iou_type + "' (only bbox)");
   const std::vector<std::string> metrics_wanted = metric_names(args);
+  if (const auto out = args.get("--output")) {
+    // Checked before the (possibly long) evaluation, and never onto an input.
+    if (same_file(*out, *dt_path)) throw UsageError("--output " + *out + " is the --dt file; it would be overwritten");
+    if (same_file(*out, *gt_path)) throw UsageError("--output " + *out + " is the --gt file; it would be overwritten");
+    std::error_code ec;
+    if (std::filesystem::is_directory(*out, ec) || out->ends_with('/'))
+      throw UsageError("--output " + *out + " is a folder; give a file name such as metrics.json");
+  }
   const auto start = std::chrono::steady_clock::now();
 
   // The two files parse in parallel; the results file is usually the big one.

@@ -2,18 +2,18 @@
 
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
+#include "core/util/text.hpp"
 
 namespace fs = std::filesystem;
 
 namespace ds {
 
 ConfigNode ConfigNode::load(const fs::path& file) {
-  std::error_code ec;
-  if (!fs::exists(file, ec)) throw Error(file.string() + ": file not found");
-  if (fs::is_directory(file, ec)) throw Error(file.string() + ": is a directory, not a YAML file");
+  std::string text = RegularFile(file, "a YAML file").read_all();
+  if (std::string problem = utf8_problem(text, file.string()); !problem.empty()) throw Error(problem);
   YAML::Node root;
   try {
-    root = YAML::Load(read_file(file));
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw Error(file.string() + ":" + std::to_string(e.mark.line + 1) + ":" +
                 std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
@@ -91,7 +91,7 @@ std::int64_t ConfigNode::integer_or(std::string_view key, std::int64_t fallback)
   try {
     return scalar(key).as<std::int64_t>();
   } catch (const YAML::Exception&) {
-    fail(key, "expected an integer, got '" + scalar(key).as<std::string>() + "'");
+    fail(key, "expected an integer, got '" + printable(scalar(key).as<std::string>()) + "'");
   }
 }
 
@@ -100,7 +100,7 @@ double ConfigNode::number_or(std::string_view key, double fallback) const {
   try {
     return scalar(key).as<double>();
   } catch (const YAML::Exception&) {
-    fail(key, "expected a number, got '" + scalar(key).as<std::string>() + "'");
+    fail(key, "expected a number, got '" + printable(scalar(key).as<std::string>()) + "'");
   }
 }
 
@@ -109,7 +109,7 @@ bool ConfigNode::flag_or(std::string_view key, bool fallback) const {
   try {
     return scalar(key).as<bool>();
   } catch (const YAML::Exception&) {
-    fail(key, "expected true or false, got '" + scalar(key).as<std::string>() + "'");
+    fail(key, "expected true or false, got '" + printable(scalar(key).as<std::string>()) + "'");
   }
 }
 
@@ -136,6 +136,7 @@ fs::path ConfigNode::existing_file(std::string_view key) const {
   std::error_code ec;
   if (!fs::exists(p, ec)) fail(key, "file not found: " + p.string());
   if (fs::is_directory(p, ec)) fail(key, "is a directory, expected a file: " + p.string());
+  if (const std::string why = not_regular_file_reason(p); !why.empty()) fail(key, p.string() + ": " + why);
   return p;
 }
 

@@ -31,6 +31,8 @@ RunConfig load_run_config(const std::filesystem::path& file) {
   if (root.has("model")) cfg.model = root.existing_file("model");
   cfg.output = root.has("output") ? root.path("output") : file.parent_path() / "runs" / file.stem();
   cfg.metrics = root.strings_or("metrics", {"coco"});
+  if (root.node()["metrics"].IsDefined() && cfg.metrics.empty())
+    root.fail("metrics", "empty list: name at least one metric (coco, voc, voc07) or leave the key out");
   const auto known = evaluator_names();
   for (const std::string& m : cfg.metrics)
     if (std::find(known.begin(), known.end(), m) == known.end())
@@ -42,9 +44,34 @@ RunConfig load_run_config(const std::filesystem::path& file) {
   return cfg;
 }
 
+namespace {
+
+std::int64_t integer_in(const ConfigNode& node, std::string_view key, std::int64_t lo, std::int64_t hi) {
+  const std::int64_t v = node.integer_or(key, lo);
+  if (v < lo || v > hi)
+    node.fail(key, "expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " +
+                       std::to_string(v));
+  return v;
+}
+
+}  // namespace
+
 std::string model_module(const std::filesystem::path& file) {
   const ConfigNode model = ConfigNode::load(file);
-  return model.string("module");
+  const std::string module = model.string("module");
+  // The keys every inferencer shares, checked here so that a typo fails in milliseconds, with
+  // the line, before Python and torch start (~4 s).
+  integer_in(model, "threads", 0, 1024);
+  integer_in(model, "batch_size", 1, 4096);
+  integer_in(model, "max_detections", 1, 1'000'000);
+  if (model.has("score_threshold")) {
+    const double t = model.number_or("score_threshold", 0);
+    if (!(t >= 0 && t <= 1)) model.fail("score_threshold", "expected a number from 0 to 1");
+  }
+  if (model.has("classes") && model.node()["classes"].IsScalar()) model.existing_file("classes");
+  if (const auto m = model.optional_child("model"); m && m->node().IsMap() && m->has("weights"))
+    m->existing_file("weights");
+  return module;
 }
 
 }  // namespace ds

@@ -42,6 +42,10 @@ DatasetReport check_dataset(const Dataset& d, bool read_images) {
   for (const std::string& s : d.warnings) warning("not read", s);
 
   r.images = d.images.size();
+  // Nothing to evaluate on is an error: usually a wrong folder, split or list file.
+  if (d.images.empty())
+    error("empty dataset", (d.source.empty() ? std::string("the dataset") : d.source) +
+                               ": no images (a wrong folder, split or list file?)");
   std::unordered_map<std::int64_t, std::size_t> image_of;
   std::unordered_map<std::string, std::int64_t> file_of;
   for (std::size_t i = 0; i < d.images.size(); ++i) {

@@ -2,12 +2,14 @@
 
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
+#include "core/util/text.hpp"
 
 namespace ds {
 
 CsvReader::CsvReader(std::filesystem::path path) : CsvReader(path.string(), read_file(path)) {}
 
 CsvReader::CsvReader(std::string name, std::string text) : name_(std::move(name)), text_(std::move(text)) {
+  if (std::string problem = utf8_problem(text_, name_); !problem.empty()) throw Error(problem);
   if (text_.rfind("\xEF\xBB\xBF", 0) == 0) pos_ = 3;
 }
 

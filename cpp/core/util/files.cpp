@@ -1,5 +1,8 @@
 #include "core/util/files.hpp"
 
+#include <fcntl.h>
+#include <stdio.h>  // renameat2
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,27 +11,98 @@
 #include <random>
 
 #include "core/util/error.hpp"
+#include "core/util/text.hpp"
 
 namespace fs = std::filesystem;
 
 namespace ds {
+namespace {
 
-std::string read_file(const fs::path& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) throw Error(path.string() + ": is a directory, not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open: " + std::strerror(errno));
-  std::string content;
-  in.seekg(0, std::ios::end);
-  content.resize(static_cast<std::size_t>(in.tellg()));
-  in.seekg(0);
-  in.read(content.data(), static_cast<std::streamsize>(content.size()));
-  if (!in) throw Error(path.string() + ": read failed");
+std::string kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a folder";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a plain file";
+}
+
+std::string reason_for(mode_t mode, std::string_view what) {
+  if (S_ISREG(mode)) return {};
+  if (S_ISDIR(mode)) return "is a directory, not " + std::string(what);
+  return "is " + kind_of(mode) + ", not a regular file";
+}
+
+}  // namespace
+
+std::string not_regular_file_reason(const fs::path& path, std::string_view what) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return errno == ENOENT || errno == ENOTDIR ? "file not found" : "cannot open: " + std::string(std::strerror(errno));
+  return reason_for(st.st_mode, what);
+}
+
+RegularFile::RegularFile(const fs::path& path, std::string_view what) : path_(path) {
+  // stat first: opening a FIFO for reading blocks until a writer appears.
+  if (const std::string why = not_regular_file_reason(path, what); !why.empty())
+    throw Error(path.string() + ": " + why);
+  // O_NONBLOCK as well, in case the path was swapped for a FIFO since the stat.
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd_ < 0) throw Error(path.string() + ": cannot open: " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) throw Error(path.string() + ": cannot open: " + std::strerror(errno));
+  if (const std::string why = reason_for(st.st_mode, what); !why.empty()) {
+    ::close(fd_);
+    fd_ = -1;
+    throw Error(path.string() + ": " + why);
+  }
+  size_ = static_cast<std::size_t>(st.st_size);
+}
+
+RegularFile::~RegularFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::size_t RegularFile::read_at(std::uint64_t offset, char* out, std::size_t n) const {
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t got = ::pread(fd_, out + done, n - done, static_cast<off_t>(offset + done));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throw Error(path_.string() + ": read failed: " + std::strerror(errno));
+    }
+    if (got == 0) break;
+    done += static_cast<std::size_t>(got);
+  }
+  return done;
+}
+
+std::string RegularFile::read_all() const {
+  // The size is a hint only: /proc files say 0, and a file may grow while it is read.
+  std::string content(size_ > 0 ? size_ : 4096, '\0');
+  std::size_t used = 0;
+  while (true) {
+    used += read_at(used, content.data() + used, content.size() - used);
+    if (used < content.size()) break;
+    content.resize(content.size() * 2);
+  }
+  content.resize(used);
   return content;
+}
+
+std::string read_file(const fs::path& path) { return RegularFile(path).read_all(); }
+
+std::string read_text_file(const fs::path& path) {
+  std::string text = read_file(path);
+  if (std::string problem = utf8_problem(text, path.string()); !problem.empty()) throw Error(problem);
+  return text;
 }
 
 void write_file_atomic(const fs::path& path, std::string_view content) {
   std::error_code ec;
+  if (path.empty()) throw Error("cannot write to an empty file name");
+  if (fs::is_directory(path, ec) || !path.has_filename())
+    throw Error(path.string() + ": is a folder; give a file name to write");
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   if (ec) throw Error(path.parent_path().string() + ": cannot create directory: " + ec.message());
   std::random_device rd;
@@ -45,9 +119,53 @@ void write_file_atomic(const fs::path& path, std::string_view content) {
   }
   fs::rename(tmp, path, ec);
   if (ec) {
+    const std::string why = ec.message();
     fs::remove(tmp, ec);
-    throw Error(path.string() + ": cannot replace: " + ec.message());
+    throw Error(path.string() + ": cannot replace: " + why);
   }
+}
+
+StagedFolder::StagedFolder(const fs::path& target) : target_(target) {
+  if (!target_.has_filename()) target_ = target_.parent_path();  // "out/" -> "out"
+  std::error_code ec;
+  const fs::path parent = target_.has_parent_path() ? target_.parent_path() : fs::path(".");
+  fs::create_directories(parent, ec);
+  if (ec) throw Error(parent.string() + ": cannot create folder: " + ec.message());
+  std::random_device rd;
+  // Beside the target, on the same file system, so that publishing is a rename.
+  std::string name = ".";
+  name += target_.filename().string();
+  name += ".partial-" + std::to_string(rd());
+  staging_ = parent / name;
+  if (!fs::create_directory(staging_, ec) || ec)
+    throw Error(staging_.string() + ": cannot create folder: " + (ec ? ec.message() : "already exists"));
+}
+
+StagedFolder::~StagedFolder() {
+  std::error_code ec;
+  if (!published_) fs::remove_all(staging_, ec);
+}
+
+void StagedFolder::publish() {
+  std::error_code ec;
+  const bool exists = fs::exists(fs::symlink_status(target_, ec));
+  if (!exists || (fs::is_directory(target_, ec) && fs::is_empty(target_, ec))) {
+    fs::rename(staging_, target_, ec);  // rename(2) replaces an empty folder too
+    if (ec) throw Error(target_.string() + ": cannot move the new files into place: " + ec.message());
+    published_ = true;
+    return;
+  }
+  // Swap the two folders in one step, then delete the old files (now at the staging path).
+  if (::renameat2(AT_FDCWD, staging_.c_str(), AT_FDCWD, target_.c_str(), RENAME_EXCHANGE) != 0)
+    throw Error(target_.string() + ": cannot replace the folder: " + std::strerror(errno));
+  published_ = true;
+  fs::remove_all(staging_, ec);
+}
+
+bool same_file(const fs::path& a, const fs::path& b) {
+  std::error_code ec;
+  if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec);
+  return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
 }
 
 fs::path resolve_relative_to(const fs::path& base_file, const fs::path& relative) {

@@ -6,11 +6,69 @@
 
 namespace ds {
 
+// Every reader opens its input through here. A FIFO, device, socket or folder is refused before
+// a byte is read (a FIFO would block forever, /dev/zero never ends). Throws ds::Error
+// "<path>: file not found" / "<path>: is a FIFO, not a regular file" / ...; `what` names the
+// expected content in the folder message ("a JSON file").
+class RegularFile {
+ public:
+  explicit RegularFile(const std::filesystem::path& path, std::string_view what = "a file");
+  ~RegularFile();
+  RegularFile(const RegularFile&) = delete;
+  RegularFile& operator=(const RegularFile&) = delete;
+
+  int fd() const { return fd_; }
+  // Size from fstat; 0 for files such as /proc's whose size is unknown until read.
+  std::size_t size() const { return size_; }
+  // Reads up to n bytes at `offset`; returns how many (short only at the end of the file).
+  // Throws on a read error.
+  std::size_t read_at(std::uint64_t offset, char* out, std::size_t n) const;
+  // The whole file from its start.
+  std::string read_all() const;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::size_t size_ = 0;
+};
+
+// Why `path` cannot be read as a regular file ("file not found", "is a FIFO, not a regular file",
+// ...), or empty when it can. Does not open it.
+std::string not_regular_file_reason(const std::filesystem::path& path, std::string_view what = "a file");
+
 std::string read_file(const std::filesystem::path& path);
+// read_file for text formats (CSV, YAML, label and list files): bytes that are not UTF-8 are an
+// error naming the line and byte offset; they would otherwise travel on into JSON we write.
+std::string read_text_file(const std::filesystem::path& path);
 
 // Writes to a temporary file next to `path`, then renames it over `path`: readers see the old
-// file or the new one, never a partial one.
+// file or the new one, never a partial one. A folder at `path` is an error.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+
+// A folder written as a whole: files go into a hidden staging folder beside `target`, and
+// publish() renames it into place (swapping it with an existing target in one step), so readers
+// see the old folder or the new one, never a mix. Destroyed unpublished (an error, a full
+// disk), it removes the staging folder and leaves `target` as it was.
+class StagedFolder {
+ public:
+  explicit StagedFolder(const std::filesystem::path& target);
+  ~StagedFolder();
+  StagedFolder(const StagedFolder&) = delete;
+  StagedFolder& operator=(const StagedFolder&) = delete;
+
+  const std::filesystem::path& path() const { return staging_; }  // where to write
+  const std::filesystem::path& target() const { return target_; }
+  void publish();
+
+ private:
+  std::filesystem::path target_;
+  std::filesystem::path staging_;
+  bool published_ = false;
+};
+
+// True when `a` and `b` name the same file (same inode, or the same path when neither exists).
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b);
 
 // `relative` resolved against the directory of `base_file` (absolute paths are kept as is).
 std::filesystem::path resolve_relative_to(const std::filesystem::path& base_file,

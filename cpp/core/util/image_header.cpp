@@ -6,24 +6,27 @@
 #include <fstream>
 
 #include "core/util/error.hpp"
+#include "core/util/files.hpp"
 
 namespace ds {
 namespace {
 
 // Reads bytes at absolute offsets; a short read is an error ("truncated").
+// A file or bytes in memory (the fuzz target and tests).
 class ByteSource {
  public:
-  explicit ByteSource(const std::filesystem::path& path) : in_(path, std::ios::binary) {}
-  bool ok() const { return static_cast<bool>(in_); }
+  explicit ByteSource(const RegularFile& file) : file_(&file) {}
+  explicit ByteSource(std::string_view bytes) : bytes_(bytes) {}
   bool read(std::uint64_t offset, void* out, std::size_t n) {
-    in_.clear();
-    in_.seekg(static_cast<std::streamoff>(offset));
-    in_.read(static_cast<char*>(out), static_cast<std::streamsize>(n));
-    return static_cast<std::size_t>(in_.gcount()) == n;
+    if (file_) return file_->read_at(offset, static_cast<char*>(out), n) == n;
+    if (offset > bytes_.size() || n > bytes_.size() - offset) return false;
+    std::memcpy(out, bytes_.data() + offset, n);
+    return true;
   }
 
  private:
-  std::ifstream in_;
+  const RegularFile* file_ = nullptr;
+  std::string_view bytes_;
 };
 
 std::uint32_t be16(const unsigned char* p) { return (std::uint32_t(p[0]) << 8) | p[1]; }
@@ -135,26 +138,32 @@ ImageSize size_of(ByteSource& src) {
 }  // namespace
 
 std::optional<ImageSize> try_read_image_size(const std::filesystem::path& path, std::string& why) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    why = "image not found";
-    return std::nullopt;
+  why = not_regular_file_reason(path, "an image");
+  if (why == "file not found") why = "image not found";
+  if (!why.empty()) return std::nullopt;
+  try {
+    const RegularFile file(path, "an image");
+    ByteSource src(file);
+    return size_of(src);
+  } catch (const Failure& f) {
+    why = "cannot read the image header: " + f.why;
+  } catch (const Error& e) {
+    // RegularFile's messages start with the path, which the caller adds itself.
+    const std::string prefix = path.string() + ": ";
+    const std::string m = e.what();
+    why = m.rfind(prefix, 0) == 0 ? m.substr(prefix.size()) : m;
   }
-  if (std::filesystem::is_directory(path, ec)) {
-    why = "is a directory, not an image";
-    return std::nullopt;
-  }
-  ByteSource src(path);
-  if (!src.ok()) {
-    why = "cannot open the image: " + std::string(std::strerror(errno));
-    return std::nullopt;
-  }
+  return std::nullopt;
+}
+
+std::optional<ImageSize> image_size_from_bytes(std::string_view bytes, std::string& why) {
+  ByteSource src(bytes);
   try {
     return size_of(src);
   } catch (const Failure& f) {
     why = "cannot read the image header: " + f.why;
-    return std::nullopt;
   }
+  return std::nullopt;
 }
 
 ImageSize read_image_size(const std::filesystem::path& path) {

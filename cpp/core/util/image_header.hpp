@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace ds {
 
@@ -19,5 +20,8 @@ ImageSize read_image_size(const std::filesystem::path& path);
 
 // The same, but an unreadable or missing file gives the reason in `why` instead of throwing.
 std::optional<ImageSize> try_read_image_size(const std::filesystem::path& path, std::string& why);
+
+// The same from bytes in memory (a header, or a whole file).
+std::optional<ImageSize> image_size_from_bytes(std::string_view bytes, std::string& why);
 
 }  // namespace ds

@@ -3,18 +3,18 @@
 #include <cmath>
 
 #include "core/util/error.hpp"
+#include "core/util/files.hpp"
 #include "core/util/text.hpp"
 
 namespace ds {
 
 simdjson::padded_string JsonSource::load(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw Error(path.string() + ": file not found");
-  if (std::filesystem::is_directory(path, ec))
-    throw Error(path.string() + ": is a directory, not a JSON file");
-  simdjson::padded_string text;
-  if (simdjson::padded_string::load(path.string()).get(text) != simdjson::SUCCESS)
-    throw Error(path.string() + ": cannot read file");
+  const RegularFile file(path, "a JSON file");
+  if (file.size() == 0) return simdjson::padded_string(file.read_all());  // /proc and friends
+  // Straight into the padded buffer: results files are large, a second copy costs.
+  simdjson::padded_string text(file.size());
+  const std::size_t got = file.read_at(0, text.data(), file.size());
+  if (got != file.size()) throw Error(path.string() + ": the file shrank while it was read");
   return text;
 }
 
@@ -26,17 +26,25 @@ JsonSource::JsonSource(std::string_view text, std::string label)
 
 JsonSource::JsonSource(simdjson::padded_string text, std::string label)
     : path_(std::move(label)), owned_(std::move(text)), text_(owned_) {
-  const auto code = parser_.iterate(text_).get(doc_);
-  if (code != simdjson::SUCCESS) fail(code, "");
+  start();
 }
 
 JsonSource::JsonSource(simdjson::padded_string_view text, std::string label)
     : path_(std::move(label)), text_(text) {
+  start();
+}
+
+void JsonSource::start() {
+  // On-Demand hands out string bytes as they are; a Latin-1 name would travel on into our
+  // output files and messages. Checked here, once, at SIMD speed.
+  if (!simdjson::validate_utf8(text_.data(), text_.size())) fail(simdjson::UTF8_ERROR, "");
   const auto code = parser_.iterate(text_).get(doc_);
   if (code != simdjson::SUCCESS) fail(code, "");
+  iterated_ = true;
 }
 
 std::string JsonSource::position() {
+  if (!iterated_) return {};  // the document never started: there is no current location
   const char* where = nullptr;
   if (doc_.current_location().get(where) != simdjson::SUCCESS || where == nullptr) return {};
   const auto offset = static_cast<std::size_t>(where - text_.data());
@@ -50,9 +58,14 @@ void JsonSource::fail(simdjson::error_code code, std::string_view context,
   const JsonSyntaxError syntax = find_json_syntax_error(text);
   if (!syntax.message.empty()) {
     const TextLocation loc = locate(text, syntax.offset);
+    const bool encoding = syntax.message.starts_with("invalid UTF-8");
     throw Error(path_.string() + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.column) +
-                ": invalid JSON: " + syntax.message +
+                (encoding ? ": " : ": invalid JSON: ") + syntax.message +
                 (syntax.path.empty() ? "" : " (in " + syntax.path + ")"));
+  }
+  if (code == simdjson::UTF8_ERROR) {
+    // Not inside a string (the validator would have said so): still say where.
+    if (std::string where = utf8_problem(text, path_.string()); !where.empty()) throw Error(where);
   }
   std::string what = context.empty() ? std::string() : std::string(context) + ": ";
   switch (code) {

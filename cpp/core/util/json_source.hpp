@@ -131,12 +131,14 @@ class JsonSource {
   std::int64_t int_from_double(JsonValue value, simdjson::error_code code,
                                const std::string& context);
   std::string position();
+  void start();  // validates the encoding and starts iterating (constructors)
 
   std::filesystem::path path_;
   simdjson::padded_string owned_;     // empty when viewing someone else's text
   simdjson::padded_string_view text_;
   simdjson::ondemand::parser parser_;
   simdjson::ondemand::document doc_;
+  bool iterated_ = false;
 };
 
 // Where the first syntax error in `text` is, and what it is; empty `message` when the text is

@@ -1,10 +1,12 @@
 // A small strict JSON validator. It runs only after simdjson has rejected a document, to tell
 // the user where the first error is (simdjson reports that something is wrong, not where).
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "core/util/json_source.hpp"
+#include "core/util/text.hpp"
 
 namespace ds {
 namespace {
@@ -110,6 +112,18 @@ class Validator {
       const auto c = static_cast<unsigned char>(s_[i_]);
       if (c == '"') return ++i_, true;
       if (c < 0x20) return fail("control character inside a string");
+      if (c >= 0x80) {
+        // One well-formed UTF-8 sequence, or the error names its first byte and offset.
+        const std::size_t bad = find_invalid_utf8(s_.substr(i_, 4));
+        if (bad == 0) {
+          char byte[8];
+          std::snprintf(byte, sizeof byte, "0x%02X", c);
+          return fail("invalid UTF-8 in a string (byte " + std::string(byte) + " at offset " +
+                      std::to_string(i_) + "; save the file as UTF-8)");
+        }
+        i_ += c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        continue;
+      }
       if (c == '\\') {
         ++i_;
         if (i_ >= s_.size()) break;

@@ -1,32 +1,20 @@
 #include "core/util/publish.hpp"
 
 #include <fcntl.h>
-#include <stdio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 
 #include "core/util/error.hpp"
+#include "core/util/files.hpp"
 
 namespace fs = std::filesystem;
 
 namespace ds {
 namespace {
-
-fs::path sibling(const fs::path& dir, const char* what) {
-  const fs::path absolute = fs::absolute(dir).lexically_normal();
-  const fs::path clean = absolute.has_filename() ? absolute : absolute.parent_path();
-  // Built by appending: GCC 12 warns falsely (-Wrestrict) on a chain of `"." + string`.
-  std::string name(".");
-  name += clean.filename().string();
-  name += '.';
-  name += what;
-  name += '-';
-  name += std::to_string(::getpid());
-  return clean.parent_path() / name;
-}
 
 void write_whole(const fs::path& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -39,44 +27,27 @@ void write_whole(const fs::path& path, const std::string& content) {
 }  // namespace
 
 void publish_files(const fs::path& dir, const OutputFiles& files) {
-  const fs::path staging = sibling(dir, "publish");
+  StagedFolder staged(dir);  // removed again if anything below fails
+  for (const auto& [name, content] : files) write_whole(staged.path() / name, content);
+  // Files of the folder that are not in the set (screenshots, the user's notes) come along.
   std::error_code ec;
-  fs::remove_all(staging, ec);
-  fs::create_directories(staging, ec);
-  if (ec) throw Error(staging.string() + ": cannot create the output folder: " + ec.message());
+  const auto ours = [&](const std::string& name) {
+    return std::any_of(files.begin(), files.end(), [&](const auto& f) { return f.first == name; });
+  };
+  std::vector<std::string> moved;
+  if (fs::is_directory(staged.target(), ec))
+    for (const auto& entry : fs::directory_iterator(staged.target(), ec)) {
+      const std::string name = entry.path().filename().string();
+      if (ours(name)) continue;
+      fs::rename(entry.path(), staged.path() / name, ec);
+      if (!ec) moved.push_back(name);
+    }
   try {
-    for (const auto& [name, content] : files) write_whole(staging / name, content);
+    staged.publish();
   } catch (...) {
-    fs::remove_all(staging, ec);
+    for (const std::string& name : moved) fs::rename(staged.path() / name, staged.target() / name, ec);  // put back
     throw;
   }
-  const fs::path target = fs::absolute(dir).lexically_normal();
-  if (!fs::exists(target, ec)) {
-    fs::rename(staging, target, ec);
-    if (ec) {
-      fs::remove_all(staging, ec);
-      throw Error(dir.string() + ": cannot publish the outputs: " + ec.message());
-    }
-    return;
-  }
-  // Files of the folder that are not in the set (screenshots, the user's notes) come along.
-  for (const auto& entry : fs::directory_iterator(target, ec)) {
-    const std::string name = entry.path().filename().string();
-    bool ours = false;
-    for (const auto& f : files) ours = ours || f.first == name;
-    if (!ours) fs::rename(entry.path(), staging / name, ec);
-  }
-  if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0) {
-    const std::string why = std::strerror(errno);
-    for (const auto& entry : fs::directory_iterator(staging, ec)) {  // put them back
-      bool ours = false;
-      for (const auto& f : files) ours = ours || f.first == entry.path().filename().string();
-      if (!ours) fs::rename(entry.path(), target / entry.path().filename(), ec);
-    }
-    fs::remove_all(staging, ec);
-    throw Error(dir.string() + ": cannot publish the outputs: " + why);
-  }
-  fs::remove_all(staging, ec);  // now the old set
 }
 
 void check_output_dir(const fs::path& dir, const std::vector<std::string>& output_names,

@@ -10,9 +10,9 @@ namespace ds {
 
 using OutputFiles = std::vector<std::pair<std::string, std::string>>;  // file name -> content
 
-// Writes every file into a fresh folder beside `dir`, moves the other entries of `dir` (files
-// that are not part of the set) into it, then swaps the two folders in one atomic rename
-// (renameat2 RENAME_EXCHANGE) and removes the old one. Throws ds::Error, leaving `dir` as it was.
+// Writes every file into a StagedFolder beside `dir`, moves the other entries of `dir` (files
+// that are not part of the set) into it, then swaps the two folders in one atomic rename and
+// removes the old one. Throws ds::Error, leaving `dir` as it was.
 void publish_files(const std::filesystem::path& dir, const OutputFiles& files);
 
 // Before any work: `dir` can be created and written, has room for at least `bytes`, and none of

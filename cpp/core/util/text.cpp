@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 namespace ds {
 
@@ -14,6 +15,85 @@ TextLocation locate(std::string_view text, std::size_t offset) {
   const auto last_newline = before.rfind('\n');
   loc.column = last_newline == std::string_view::npos ? offset + 1 : offset - last_newline;
   return loc;
+}
+
+std::size_t find_invalid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;  // overlong
+      if (c == 0xED) hi = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;  // overlong
+      if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + 1 >= n || p[i + 1] < lo || p[i + 1] > hi) return i;
+    for (std::size_t k = 2; k < len; ++k)
+      if (i + k >= n || (p[i + k] & 0xC0) != 0x80) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+std::string utf8_problem(std::string_view text, std::string_view file) {
+  const std::size_t at = find_invalid_utf8(text);
+  if (at == std::string_view::npos) return {};
+  const TextLocation loc = locate(text, at);
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(text[at])));
+  return std::string(file) + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.column) +
+         ": invalid UTF-8 (byte " + byte + " at offset " + std::to_string(at) +
+         "; save the file as UTF-8)";
+}
+
+std::string printable(std::string_view s, std::size_t limit) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < s.size() && out.size() < limit) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const std::size_t bad = find_invalid_utf8(s.substr(i, 4));
+      const std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+      if (bad == 0) {
+        char esc[8];
+        std::snprintf(esc, sizeof esc, "\\x%02x", c);
+        out += esc;
+        ++i;
+      } else {
+        out.append(s, i, len);
+        i += len;
+      }
+      continue;
+    }
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20 || c == 0x7F) {
+      char esc[8];
+      std::snprintf(esc, sizeof esc, "\\x%02x", c);
+      out += esc;
+    } else {
+      out += static_cast<char>(c);
+    }
+    ++i;
+  }
+  if (i < s.size()) out += "...";
+  return out;
 }
 
 std::string_view trim(std::string_view s) {

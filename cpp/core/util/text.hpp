@@ -16,6 +16,18 @@ TextLocation locate(std::string_view text, std::size_t offset);
 
 std::string_view trim(std::string_view s);
 
+// Byte offset of the first byte that is not part of well-formed UTF-8 (overlong forms,
+// surrogates and code points past U+10FFFF included); npos when `s` is valid.
+std::size_t find_invalid_utf8(std::string_view s);
+
+// "<file>:<line>:<column>: invalid UTF-8 (byte 0xE9 at offset 1234)" when `text` is not UTF-8,
+// else empty. Latin-1 files are common: the message says where, so the user can fix the file.
+std::string utf8_problem(std::string_view text, std::string_view file);
+
+// `s` made safe for a one-line message: control characters and bytes that are not UTF-8
+// become escapes (\n, \x0b), and long values are cut with "...".
+std::string printable(std::string_view s, std::size_t limit = 80);
+
 // Lower-case ASCII copy.
 std::string to_lower(std::string_view s);
 

@@ -73,7 +73,7 @@ Dataset OpenImagesFormat::read(const ConfigNode& spec, const ReadOptions& option
     while (csv.next(f)) {
       if (f.size() < 2) throw Error(csv.where() + ": expected LabelName,DisplayName");
       if (csv.line() == 1 && f[0] == "LabelName") continue;  // v6 files have a header row
-      if (!display.emplace(f[0], f[1]).second) throw Error(csv.where() + ": LabelName '" + f[0] + "' listed twice");
+      if (!display.emplace(f[0], f[1]).second) throw Error(csv.where() + ": LabelName '" + printable(f[0]) + "' listed twice");
       names.push_back(f[1]);
     }
     classes = formats::ClassNames::fixed_list(names);
@@ -124,14 +124,14 @@ Dataset OpenImagesFormat::read(const ConfigNode& spec, const ReadOptions& option
       double v[4];
       for (int k = 0; k < 4; ++k) {
         const auto n = formats::parse_number(f[col_coords[k]]);
-        if (!n) throw Error(csv.where() + ": '" + f[col_coords[k]] + "' is not a number");
+        if (!n) throw Error(csv.where() + ": '" + printable(f[col_coords[k]]) + "' is not a number");
         v[k] = *n;
       }
       if (v[1] < v[0] || v[3] < v[2]) throw Error(csv.where() + ": XMax < XMin or YMax < YMin");
       std::string label = f[col_label];
       if (!display.empty()) {
         const auto it = display.find(label);
-        if (it == display.end()) throw Error(csv.where() + ": LabelName '" + label + "' is not in the class descriptions");
+        if (it == display.end()) throw Error(csv.where() + ": LabelName '" + printable(label) + "' is not in the class descriptions");
         label = it->second;
       }
       const auto category = classes.id_of(label);
@@ -141,7 +141,7 @@ Dataset OpenImagesFormat::read(const ConfigNode& spec, const ReadOptions& option
       const auto flag = [&](std::optional<std::size_t> col, const char* name) {
         if (!col || *col >= f.size()) return false;
         const auto b = formats::parse_flag(f[*col]);
-        if (!b) throw Error(csv.where() + ": " + name + ": expected 0, 1 or -1, got '" + f[*col] + "'");
+        if (!b) throw Error(csv.where() + ": " + name + ": expected 0, 1 or -1, got '" + printable(f[*col]) + "'");
         return *b;
       };
       a.iscrowd = flag(col_group, "IsGroupOf");

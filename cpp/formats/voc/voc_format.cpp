@@ -48,7 +48,7 @@ Layout layout_of(const ConfigNode& spec) {
 std::vector<fs::path> xml_files(const Layout& layout) {
   if (!layout.list) return formats::list_files(layout.annotations, ".xml");
   std::vector<fs::path> out;
-  const std::string text = read_file(*layout.list);
+  const std::string text = read_text_file(*layout.list);
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t end = text.find('\n', start);

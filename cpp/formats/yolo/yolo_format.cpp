@@ -33,7 +33,7 @@ std::vector<std::string> names_of(const ConfigNode& data) {
 // Image paths from a list file: one per line, relative to the list file's folder.
 std::vector<fs::path> read_list(const fs::path& list) {
   std::vector<fs::path> out;
-  const std::string text = read_file(list);
+  const std::string text = read_text_file(list);
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t end = text.find('\n', start);
@@ -117,7 +117,7 @@ Dataset DarknetFormat::read(const ConfigNode& spec, const ReadOptions& options) 
   const fs::path names_file = spec.existing_file("names");
   std::vector<std::string> names;
   {
-    const std::string text = read_file(names_file);
+    const std::string text = read_text_file(names_file);
     std::size_t start = 0;
     while (start < text.size()) {
       std::size_t end = text.find('\n', start);

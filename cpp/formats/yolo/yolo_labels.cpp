@@ -31,7 +31,7 @@ namespace {
 // One label file into `anns` (image-relative, in pixels).
 void read_label_file(const fs::path& file, const ImageSize& size, const std::vector<std::string>& names,
                      std::vector<Annotation>& anns, std::size_t& polygons) {
-  const std::string text = read_file(file);
+  const std::string text = read_text_file(file);
   std::size_t start = 0, line_no = 0;
   std::vector<std::string_view> tokens;
   while (start < text.size()) {

@@ -1,0 +1,23 @@
+// COCO results JSON (detections): read whole, and cut in two halves read on two threads (the
+// path large files take; a small threshold sends every input there).
+#include "fuzz_support.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace ds;
+  const auto file = fuzz::scratch() / "results.json";
+  fuzz::write(file, std::string_view(reinterpret_cast<const char*>(data), size));
+  std::vector<Detection> whole, halves;
+  bool whole_ok = false, halves_ok = false;
+  fuzz::expect_clean([&] {
+    whole = coco::read_results(file, std::size_t(-1));
+    whole_ok = true;
+  });
+  fuzz::expect_clean([&] {
+    halves = coco::read_results(file, 16);
+    halves_ok = true;
+  });
+  // Splitting is an optimisation: it must never change what a file means.
+  if (whole_ok != halves_ok) fuzz::bug("read whole and read in halves disagree on validity");
+  if (whole_ok && whole.size() != halves.size()) fuzz::bug("read whole and read in halves give different counts");
+  return 0;
+}
