@@ -9,7 +9,9 @@ Model config schema (YAML; paths relative to the config file)::
     model:
       weights: model.onnx        # required
     input:
-      size: [640, 640]           # required: the network's input [height, width] (int = square)
+      size: [640, 640]           # the network's input [height, width] (int = square); leave it
+                                 # out for a network with dynamic height and width (the image
+                                 # goes in at its own size; torchvision exports resize inside)
       letterbox: false           # true: keep the aspect ratio and pad with grey 114 (YOLO)
       color: rgb                 # rgb | bgr: channel order the network takes
       mean: [0.0, 0.0, 0.0]      # after /255, per channel in `color` order
@@ -77,11 +79,13 @@ class Inferencer:
         self.nms_iou = float(cfg.get("nms_iou", (int, float), 0.45))
         self.max_detections: int = cfg.get("max_detections", int, 100)
         self.batch_size: int = cfg.get("batch_size", int, 4)
-        size = cfg.get("input.size", (int, list))
-        hw = [size, size] if isinstance(size, int) else size
-        if len(hw) != 2 or not all(isinstance(v, int) and v > 0 for v in hw):
-            raise cfg.error("input.size", "expected [height, width] (positive integers)")
-        self.input_hw = (hw[0], hw[1])
+        size = cfg.get("input.size", (int, list), None)
+        self.input_hw: tuple[int, int] | None = None
+        if size is not None:
+            hw = [size, size] if isinstance(size, int) else size
+            if len(hw) != 2 or not all(isinstance(v, int) and v > 0 for v in hw):
+                raise cfg.error("input.size", "expected [height, width] (positive integers)")
+            self.input_hw = (hw[0], hw[1])
         self.letterbox: bool = cfg.get("input.letterbox", bool, False)
         self.color = cfg.get("input.color", str, "rgb")
         if self.color not in ("rgb", "bgr"):
@@ -107,12 +111,14 @@ class Inferencer:
                               f"not a loadable ONNX model ({' '.join(str(e).split())[:120]})") from e
         self.device = "cuda" if self.session.get_providers()[0].startswith("CUDA") else "cpu"
         self._input_name = self.session.get_inputs()[0].name
+        # torchvision models exported with a list of images take one 3xHxW image, no batch axis
+        self._batched = len(self.session.get_inputs()[0].shape) != 3
         self._output_names = [o.name for o in self.session.get_outputs()]
 
     def _prepare(self, image: np.ndarray) -> tuple[np.ndarray, float, float, float, float]:
         """BGR uint8 -> (1, 3, H, W) float32 network input; scale x/y and padding x/y."""
         h, w = image.shape[:2]
-        th, tw = self.input_hw
+        th, tw = self.input_hw or (h, w)
         x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)
         if self.color == "rgb":
             x = x.flip(0)
@@ -133,7 +139,8 @@ class Inferencer:
             canvas[:, top:top + nh, left:left + nw] = x
             x, px, py = canvas, float(left), float(top)
         x = (x / 255.0 - self._mean) / self._std
-        return x[None].numpy().astype(np.float32), sx, sy, px, py
+        x = x[None] if self._batched else x
+        return x.numpy().astype(np.float32), sx, sy, px, py
 
     def _outputs(self, raw: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         if self.layout == "yolo":
