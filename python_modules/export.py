@@ -14,6 +14,7 @@ import contextlib
 import io
 import logging
 import os
+import shutil
 import sys
 import warnings
 from pathlib import Path
@@ -36,8 +37,12 @@ def _example(inf: pytorch_detect.Inferencer, size: tuple[int, int] | None) -> to
     return torch.rand(3, h, w)
 
 
-def _relative(path: str, folder: Path) -> str:
-    return os.path.relpath(path, folder)
+def _copy_beside(classes: Path, folder: Path) -> str:
+    """The classes file, copied beside the new config so that the pair can move together."""
+    target = folder / classes.name
+    if not target.exists() or not os.path.samefile(classes, target):
+        shutil.copyfile(classes, target)
+    return classes.name
 
 
 def export(config: str, target: str, output: str,
@@ -52,7 +57,7 @@ def export(config: str, target: str, output: str,
     source: dict[str, Any] = yaml.safe_load(Path(config).read_text())
     new: dict[str, Any] = {
         "name": f"{inf.name}-{target}",
-        "classes": _relative(str(inf.classes_path), out.parent),
+        "classes": _copy_beside(inf.classes_path, out.parent),
         "device": source.get("device", "auto"),
         "score_threshold": inf.score_threshold,
         "max_detections": inf.max_detections,

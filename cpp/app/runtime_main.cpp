@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
     if (c.name == "doctor") c.run = ds::cli::run_doctor;
     if (c.name == "view") c.run = ds::cli::run_view;
     if (c.name == "render") c.run = ds::cli::run_render;
+    if (c.name == "export") c.run = ds::cli::run_export;
   }
   return ds::cli::run_main(commands, argc, argv);
 }

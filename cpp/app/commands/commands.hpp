@@ -12,6 +12,7 @@ int run_convert(const ParsedArgs& args);
 int run_check(const ParsedArgs& args);
 int run_view(const ParsedArgs& args);
 int run_render(const ParsedArgs& args);
+int run_export(const ParsedArgs& args);
 
 // Every command, with its help. Commands that need the runtime (Python, OpenCV, a window) have
 // run == nullptr here; detection-studio-runtime fills them in, detection-studio hands them over.
