@@ -10,14 +10,19 @@ Model config schema (YAML; every path is relative to the config file's directory
     classes: shapes.names        # required; one class name per line (line i = label i)
     device: auto                 # auto (cuda if available else cpu) | cpu | cuda | cuda:N
     model:
-      format: state_dict         # state_dict | torchscript (default: state_dict)
+      format: state_dict         # state_dict | torchscript | export | pickle (default:
+                                 # state_dict). export: a torch.export .pt2 file (its program is
+                                 # run one image at a time, the structure it was traced with).
+                                 # pickle: torch.save(model), which runs code when loaded:
+                                 # refused unless the config says `trusted: true`
+      trusted: false             # pickle only: true = I trust this file to run code on load
       architecture: detection_studio.demo_model:build   # state_dict only: "pkg.module:callable"
                                  # or "pkg.module.callable" (e.g.
                                  # torchvision.models.detection.fcos_resnet50_fpn)
       args: {num_classes: 6}     # state_dict only: keyword args for the callable; for builders
                                  # that take them, weights=None / weights_backbone=None are added
                                  # when absent (nothing is ever downloaded)
-      weights: shapes_fcos.pt    # required: the state_dict file or the TorchScript file
+      weights: shapes_fcos.pt    # required: the state_dict, TorchScript, .pt2 or pickle file
     input:                       # optional: only when the model needs it
       size: [320, 320]           # optional resize [height, width] before the model (an int
                                  # means square); boxes are scaled back to the input image
@@ -55,7 +60,7 @@ from .errors import ConfigError
 
 __all__ = ["Inferencer", "load"]
 
-_FORMATS = ("state_dict", "torchscript")
+_FORMATS = ("state_dict", "torchscript", "export", "pickle")
 _MISSING = object()
 
 
@@ -262,6 +267,35 @@ def _load_torchscript(weights: Path, device: torch.device) -> torch.nn.Module:
                           f"not a loadable TorchScript file ({_one_line(e, 100)})") from e
 
 
+def _load_export(weights: Path, device: torch.device) -> torch.nn.Module:
+    try:  # exported torchvision models need torchvision's custom ops registered
+        import torchvision  # noqa: F401
+    except ImportError:
+        pass
+    try:
+        program = torch.export.load(str(weights))
+    except Exception as e:
+        raise ConfigError(str(weights), "model.weights",
+                          f"not a loadable torch.export (.pt2) file ({_one_line(e, 100)})") from e
+    module = program.module()
+    return module.to(device) if device.type != "cpu" else module
+
+
+def _load_pickle(cfg: _Config, weights: Path) -> torch.nn.Module:
+    if cfg.get("model.trusted", bool, cfg.get("trusted", bool, False)) is not True:
+        raise cfg.error("model.format", "pickle files can run arbitrary code when loaded; set "
+                                        "model.trusted: true only for a file you trust")
+    try:
+        obj = torch.load(str(weights), map_location="cpu", weights_only=False)
+    except Exception as e:
+        raise ConfigError(str(weights), "model.weights",
+                          f"not a loadable pickled model ({_one_line(e, 100)})") from e
+    if not isinstance(obj, torch.nn.Module):
+        raise ConfigError(str(weights), "model.weights", f"holds a {type(obj).__name__}, not a "
+                                                         "torch nn.Module (format: pickle)")
+    return obj
+
+
 def _float_list(cfg: _Config, key: str, n: int) -> list[float] | None:
     value = cfg.get(key, list, None)
     if value is None:
@@ -324,8 +358,8 @@ class Inferencer:
         cfg.get("model", dict)
         fmt = cfg.get("model.format", str, "state_dict")
         if fmt not in _FORMATS:
-            raise cfg.error("model.format", f"unknown format {fmt!r} (use state_dict or "
-                                            "torchscript)")
+            raise cfg.error("model.format", f"unknown format {fmt!r} (use "
+                                            f"{', '.join(_FORMATS)})")
         self.format = fmt
         weights = cfg.resolve("model.weights", cfg.get("model.weights", str))
         if not weights.is_file():
@@ -337,9 +371,16 @@ class Inferencer:
         with _quiet():
             if fmt == "torchscript":
                 model = _load_torchscript(weights, torch_device)
+            elif fmt == "export":
+                model = _load_export(weights, torch_device)
+            elif fmt == "pickle":
+                model = _load_pickle(cfg, weights)
             else:
                 model = _build_state_dict_model(cfg, weights)
-            self.model = model.to(torch_device).eval()
+            if fmt == "export":  # an exported program's module has no train/eval modes
+                self.model = model
+            else:
+                self.model = model.to(torch_device).eval()
         self._torch_device = torch_device
 
     def __repr__(self) -> str:
@@ -386,7 +427,10 @@ class Inferencer:
             for start in range(0, len(images), self.batch_size):
                 chunk = images[start : start + self.batch_size]
                 prepared = [self._prepare(img) for img in chunk]
-                out = self.model([x for x, _ in prepared])
+                if self.format == "export":  # traced with one image: run it one at a time
+                    out = [self.model([x])[0] for x, _ in prepared]
+                else:
+                    out = self.model([x for x, _ in prepared])
                 if isinstance(out, tuple):  # scripted torchvision detectors: (losses, dets)
                     out = out[1]
                 for (x, (h, w)), det in zip(prepared, out, strict=True):

@@ -348,3 +348,74 @@ def test_input_section_resizes_and_maps_boxes_back(
     iou = _iou(ref["boxes"][good] * 2.0, det["boxes"][big_good])
     assert (iou.max(axis=1) > 0.8).mean() > 0.8
 
+
+
+# ---- format: pickle and format: export ------------------------------------------------------
+
+
+def test_pickle_is_refused_unless_trusted(
+    tmp_path: Path, sd_model: pytorch_detect.Inferencer,
+    val_images: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> None:
+    torch.save(sd_model.model, tmp_path / "whole.pt")  # a whole pickled model, as DL Streamer takes
+    cfg = _write(tmp_path, format="pickle", weights="whole.pt")
+    err = _expect(cfg, cfg, "model.format", "arbitrary code")
+    assert "trusted: true" in err.problem
+    cfg.write_text(cfg.read_text().replace("  weights: whole.pt\n",
+                                           "  weights: whole.pt\n  trusted: true\n"))
+    m = pytorch_detect.load(str(cfg))
+    images = [v[0] for v in val_images[:2]]
+    for a, b in zip(m.infer(images), sd_model.infer(images), strict=True):
+        assert len(a["boxes"]) > 0
+        np.testing.assert_array_equal(a["labels"], b["labels"])
+        np.testing.assert_allclose(a["boxes"], b["boxes"], atol=1e-4)
+    # A state_dict is still read with weights_only: the pickled model is no state_dict.
+    _expect(_write(tmp_path, weights="whole.pt"), tmp_path / "whole.pt", "model.weights")
+
+
+class _TopKDetector(torch.nn.Module):
+    """A small detector that torch.export can trace whole (top-k instead of NMS: static shapes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 3, 5, padding=2)
+
+    def forward(self, images: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+        out = []
+        for x in images:
+            logits = self.conv(x[None])[0]
+            scores, labels = logits.sigmoid().max(0)
+            w = scores.shape[1]
+            top, idx = scores.flatten().topk(8)
+            ys, xs = (idx // w).float(), (idx % w).float()
+            boxes = torch.stack([xs - 4, ys - 4, xs + 4, ys + 4], dim=1)
+            out.append({"boxes": boxes, "scores": top, "labels": labels.flatten()[idx]})
+        return out
+
+
+def test_export_format_loads_a_pt2_file(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    model = _TopKDetector().eval()
+    example = [torch.rand(3, 60, 80)]
+    torch.export.save(torch.export.export(model, (example,)), tmp_path / "tiny.pt2")
+    (tmp_path / "three.names").write_text("a\nb\nc\n")
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text("classes: three.names\ndevice: cpu\nmodel:\n  format: export\n"
+                   "  weights: tiny.pt2\ninput: {size: [60, 80]}\nscore_threshold: 0.0\n"
+                   "batch_size: 3\n")
+    m = pytorch_detect.load(str(cfg))
+    rng = np.random.default_rng(1)
+    images = [rng.integers(0, 256, (60, 80, 3), dtype=np.uint8) for _ in range(3)]
+    results = m.infer(images)  # a batch of 3 through a program traced with one image
+    for img, det in zip(images, results, strict=True):
+        x = torch.from_numpy(img[:, :, ::-1].copy()).permute(2, 0, 1).float() / 255.0
+        with torch.inference_mode():
+            ref = model([x])[0]
+        assert len(det["boxes"]) == 8
+        np.testing.assert_allclose(det["scores"], ref["scores"].numpy(), atol=1e-6)
+        np.testing.assert_array_equal(det["labels"], ref["labels"].numpy())
+        np.testing.assert_allclose(det["boxes"], ref["boxes"].clamp(0, 80).numpy()
+                                   .clip(None, [80, 60, 80, 60]), atol=1e-4)
+    (tmp_path / "bad.pt2").write_bytes(b"not a zip")
+    cfg.write_text(cfg.read_text().replace("tiny.pt2", "bad.pt2"))
+    _expect(cfg, tmp_path / "bad.pt2", "model.weights", "torch.export")

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
     if (c.name == "view") c.run = ds::cli::run_view;
     if (c.name == "render") c.run = ds::cli::run_render;
     if (c.name == "detect") c.run = ds::cli::run_detect;
+    if (c.name == "export") c.run = ds::cli::run_export;
   }
   // Ctrl-C / SIGTERM end a run at the next batch, with every output closed (exit 130 / 143).
   ds::pipeline::install_interrupt_handlers();

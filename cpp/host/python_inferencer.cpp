@@ -93,15 +93,14 @@ class PythonInferencer final : public Inferencer {
 
 std::unique_ptr<Inferencer> load_inferencer(const std::filesystem::path& model_config,
                                             PythonRuntime& python) {
-  const std::string module = PythonRuntime::qualified_module(model_module(model_config));
+  // detection_studio.loader finds the module (installed name, dotted name or a .py file beside
+  // the config) and calls its load(); its ConfigErrors come back as their own one line.
+  const std::string module = model_module(model_config);
   py::object impl;
   try {
-    const py::module_ m = py::module_::import(module.c_str());
-    impl = m.attr("load")(std::filesystem::absolute(model_config).string());
+    const py::module_ loader = py::module_::import("detection_studio.loader");
+    impl = loader.attr("load")(std::filesystem::absolute(model_config).string(), module);
   } catch (const py::error_already_set& e) {
-    if (e.matches(PyExc_ModuleNotFoundError))
-      throw Error(model_config.string() + ": module: cannot import '" + module + "': " +
-                  py::str(e.value()).cast<std::string>());
     throw Error(python.describe(e, model_config.string()));
   }
   try {

@@ -40,10 +40,6 @@ PythonRuntime::PythonRuntime(bool verbose) : verbose_(verbose) {
   }
 }
 
-std::string PythonRuntime::qualified_module(const std::string& module) {
-  return module.find('.') == std::string::npos ? "detection_studio." + module : module;
-}
-
 std::string PythonRuntime::describe(const py::error_already_set& e,
                                     const std::string& context) const {
   try {

@@ -22,9 +22,6 @@ class PythonRuntime {
   // "<context>: <Type>: <message>". With verbose, the traceback goes to stderr first.
   std::string describe(const pybind11::error_already_set& e, const std::string& context) const;
 
-  // `module:` of a model config -> importable name: bare names are our inferencer modules.
-  static std::string qualified_module(const std::string& module);
-
   // The Python executable whose environment we run in.
   static std::filesystem::path environment_python();
 

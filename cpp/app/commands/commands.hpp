@@ -14,6 +14,7 @@ int run_merge(const ParsedArgs& args);
 int run_view(const ParsedArgs& args);
 int run_render(const ParsedArgs& args);
 int run_detect(const ParsedArgs& args);
+int run_export(const ParsedArgs& args);
 
 // Every command, with its help. Commands that need the runtime (Python, OpenCV, a window) have
 // run == nullptr here; detection-studio-runtime fills them in, detection-studio hands them over.
