@@ -52,7 +52,10 @@ class VirtualDisplay:
     def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
         """An environment whose only display is this one."""
         env = dict(os.environ if base is None else base)
-        for key in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        # opencv-python (an Ultralytics dependency), once imported by a test, points Qt at its own
+        # plugins; Debian's Qt in our executable must use its own.
+        for key in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "QT_QPA_PLATFORM_PLUGIN_PATH",
+                    "QT_QPA_FONTDIR", "QT_PLUGIN_PATH"):
             env.pop(key, None)
         env["DISPLAY"] = self.name
         return env

@@ -1,5 +1,11 @@
 #include "pipeline/models.hpp"
 
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "core/config/run_config.hpp"
 #include "core/util/error.hpp"
 #include "host/python_runtime.hpp"
@@ -12,8 +18,38 @@ ModelHost::ModelHost(bool verbose) : verbose_(verbose) {}
 // Detectors hold Python objects: callers drop them before the host (and so the interpreter).
 ModelHost::~ModelHost() = default;
 
+namespace {
+
+// opencv-python (which Ultralytics imports) points Qt at its own plugins through the process
+// environment; our windows use Debian's Qt, which aborts on those plugins. Whatever a model's
+// Python code sets there is put back.
+class QtEnvironmentKept {
+ public:
+  QtEnvironmentKept() {
+    for (const char* key : kKeys) {
+      const char* v = std::getenv(key);
+      saved_.emplace_back(key, v ? std::optional<std::string>(v) : std::nullopt);
+    }
+  }
+  ~QtEnvironmentKept() {
+    for (const auto& [key, value] : saved_) {
+      if (value) ::setenv(key, value->c_str(), 1);
+      else ::unsetenv(key);
+    }
+  }
+  QtEnvironmentKept(const QtEnvironmentKept&) = delete;
+  QtEnvironmentKept& operator=(const QtEnvironmentKept&) = delete;
+
+ private:
+  static constexpr const char* kKeys[] = {"QT_QPA_PLATFORM_PLUGIN_PATH", "QT_PLUGIN_PATH", "QT_QPA_FONTDIR"};
+  std::vector<std::pair<const char*, std::optional<std::string>>> saved_;
+};
+
+}  // namespace
+
 std::unique_ptr<Detector> ModelHost::load(const fs::path& model_config) {
   check_model_config(model_config);
+  const QtEnvironmentKept kept;
   if (!python_) python_ = std::make_unique<host::PythonRuntime>(verbose_);
   return model_detector(host::load_inferencer(model_config, *python_));
 }
