@@ -50,6 +50,16 @@ std::vector<std::string> cvat_declared_labels(const pugi::xml_node& meta) {
   return out;
 }
 
+void read_cvat_flags(const XmlFile& xml, const pugi::xml_node& box, bool& crowd, bool& difficult, bool& truncated) {
+  for (const pugi::xml_node attr : box.children("attribute")) {
+    const std::string key = attr.attribute("name").value();
+    if (key != "iscrowd" && key != "difficult" && key != "truncated") continue;
+    const auto v = parse_flag(attr.text().get());
+    if (!v) xml.fail(attr, "attribute '" + key + "': expected true or false, got '" + attr.text().get() + "'");
+    (key == "iscrowd" ? crowd : key == "difficult" ? difficult : truncated) = *v;
+  }
+}
+
 std::string xml_text(const pugi::xml_document& doc) {
   std::ostringstream out;
   doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);

@@ -29,6 +29,10 @@ class XmlFile {
 // CVAT formats (for images, for video) declare labels this way.
 std::vector<std::string> cvat_declared_labels(const pugi::xml_node& meta);
 
+// CVAT's <attribute name="iscrowd|difficult|truncated">true|false</attribute> children of a box,
+// into the three flags (others are ignored). Both CVAT formats write flags this way.
+void read_cvat_flags(const XmlFile& xml, const pugi::xml_node& box, bool& crowd, bool& difficult, bool& truncated);
+
 // An XML document as text, indented, with an XML declaration.
 std::string xml_text(const pugi::xml_document& doc);
 

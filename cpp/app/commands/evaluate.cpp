@@ -53,8 +53,12 @@ int run_evaluate(const ParsedArgs& args) {
   // Before the model loads: the outputs can be written, and overwrite none of the inputs.
   check_output_dir(out_dir, {"detections.json", "metrics.json", "journal.jsonl", "shard.json"},
                    {config_path, model, cfg.dataset.file(), fs::path(dataset.source)});
+  EvaluatorOptions eval_options;
+  eval_options.analysis_iou = cfg.analysis_iou;
+  eval_options.score_threshold = cfg.score_threshold;
   std::vector<std::unique_ptr<Evaluator>> evaluators;
-  for (const std::string& name : cfg.metrics) evaluators.push_back(make_evaluator(name, dataset));
+  for (const std::string& name : cfg.metrics) evaluators.push_back(make_evaluator(name, dataset, eval_options));
+  for (const std::string& name : cfg.analyses) evaluators.push_back(make_evaluator(name, dataset, eval_options));
 
   // What the journal is of: a resumed run must be the same run.
   const std::string run = fs::absolute(config_path).lexically_normal().string() + "|" +

@@ -1,6 +1,7 @@
 // `score`: metrics for an existing COCO results file. No model, no torch, no OpenCV.
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <future>
 #include <iostream>
 
@@ -15,6 +16,43 @@
 
 namespace ds::cli {
 namespace {
+
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    names.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return names;
+}
+
+// --analyses thresholds,tide (default: all; none for none).
+std::vector<std::string> analysis_list(const ParsedArgs& args) {
+  const auto known = analysis_names();
+  const std::optional<std::string> list = args.get("--analyses");
+  if (list && *list == "none") return {};
+  if (!list) return {known.begin(), known.end()};
+  const std::vector<std::string> names = split_list(*list);
+  for (const std::string& n : names)
+    if (std::find(known.begin(), known.end(), n) == known.end()) {
+      std::string all;
+      for (const auto k : known) all += (all.empty() ? "" : ", ") + std::string(k);
+      throw UsageError("--analyses: unknown analysis '" + n + "' (known: " + all + ", or none)");
+    }
+  return names;
+}
+
+// A number in [0, 1] (zero_ok) or (0, 1].
+double fraction_arg(const ParsedArgs& args, const std::string& name, bool zero_ok) {
+  const std::string v = *args.get(name);
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  if (end == v.c_str() || *end != '\0' || !(zero_ok ? x >= 0 : x > 0) || !(x <= 1))
+    throw UsageError(name + ": expected a number " + (zero_ok ? "from 0" : "above 0") + " to 1, got '" + v + "'");
+  return x;
+}
 
 // --metric coco,voc: names checked against the registry before any file is read.
 std::vector<std::string> metric_names(const ParsedArgs& args) {
@@ -47,7 +85,12 @@ int run_score(const ParsedArgs& args) {
   if (iou_type == "segm" || iou_type == "keypoints")
     throw UsageError("--iou-type " + iou_type + " is not supported (only bbox)");
   if (iou_type != "bbox") throw UsageError("--iou-type: unknown type '" + iou_type + "' (only bbox)");
-  const std::vector<std::string> metrics_wanted = metric_names(args);
+  std::vector<std::string> metrics_wanted = metric_names(args);
+  for (std::string& a : analysis_list(args)) metrics_wanted.push_back(std::move(a));
+  EvaluatorOptions options;
+  options.threads = static_cast<int>(args.get_int("--threads", 0));
+  if (args.get("--analysis-iou")) options.analysis_iou = fraction_arg(args, "--analysis-iou", false);
+  if (args.get("--score-threshold")) options.score_threshold = fraction_arg(args, "--score-threshold", true);
   if (const auto out = args.get("--output")) {
     // Checked before the (possibly long) evaluation, and never onto an input.
     if (same_file(*out, *dt_path)) throw UsageError("--output " + *out + " is the --dt file; it would be overwritten");
@@ -70,8 +113,6 @@ int run_score(const ParsedArgs& args) {
                  "last annotation with that id\n";
   const auto loaded = std::chrono::steady_clock::now();
 
-  EvaluatorOptions options;
-  options.threads = static_cast<int>(args.get_int("--threads", 0));
   std::vector<Metrics> metrics;
   for (const std::string& name : metrics_wanted)
     metrics.push_back(make_evaluator(name, gt, options)->evaluate_all(dts));

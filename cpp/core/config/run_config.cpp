@@ -27,7 +27,7 @@ ConfigNode load_dataset_spec(const std::filesystem::path& file) {
 
 RunConfig load_run_config(const std::filesystem::path& file) {
   const ConfigNode root = ConfigNode::load(file);
-  RunConfig cfg{file, dataset_spec(root), std::nullopt, {}, {}, {}};
+  RunConfig cfg{file, dataset_spec(root), std::nullopt, {}, {}, {}, 0.5, std::nullopt, {}};
   if (root.has("model")) cfg.model = root.existing_file("model");
   cfg.output = root.has("output") ? root.path("output") : file.parent_path() / "runs" / file.stem();
   cfg.metrics = root.strings_or("metrics", {"coco"});
@@ -37,6 +37,21 @@ RunConfig load_run_config(const std::filesystem::path& file) {
   for (const std::string& m : cfg.metrics)
     if (std::find(known.begin(), known.end(), m) == known.end())
       root.fail("metrics", "unknown metric '" + m + "'");
+  std::vector<std::string> all_analyses;
+  for (const std::string_view a : analysis_names()) all_analyses.emplace_back(a);
+  cfg.analyses = root.strings_or("analyses", all_analyses);
+  for (const std::string& a : cfg.analyses)
+    if (std::find(all_analyses.begin(), all_analyses.end(), a) == all_analyses.end())
+      root.fail("analyses", "unknown analysis '" + a + "'");
+  if (root.has("analysis_iou")) {
+    cfg.analysis_iou = root.number_or("analysis_iou", 0.5);
+    if (!(cfg.analysis_iou > 0 && cfg.analysis_iou <= 1)) root.fail("analysis_iou", "expected a number above 0, at most 1");
+  }
+  if (root.has("score_threshold")) {
+    cfg.score_threshold = root.number_or("score_threshold", 0);
+    if (!(*cfg.score_threshold >= 0 && *cfg.score_threshold <= 1))
+      root.fail("score_threshold", "expected a number from 0 to 1");
+  }
   if (const auto map = root.optional_child("class_map")) {
     if (!map->node().IsMap()) root.fail("class_map", "expected a mapping of model class -> dataset class");
     for (const std::string& k : map->keys()) cfg.class_map[k] = map->string(k);

@@ -4,6 +4,9 @@
 //   model: models/shapes-fcos.yaml                            # a model config
 //   output: ../runs/demo                                      # relative to this file
 //   metrics: [coco]                                           # optional
+//   analyses: [thresholds, confusion, tide, per_image]        # optional; [] for none
+//   analysis_iou: 0.5                                         # optional
+//   score_threshold: 0.3                                      # optional (default: best F1)
 //   class_map: {model name: dataset name}                     # optional
 #include <filesystem>
 #include <map>
@@ -21,6 +24,9 @@ struct RunConfig {
   std::optional<std::filesystem::path> model;
   std::filesystem::path output;
   std::vector<std::string> metrics;
+  std::vector<std::string> analyses;  // run after the metrics (default: all of them)
+  double analysis_iou = 0.5;
+  std::optional<double> score_threshold;  // the cut of confusion and per_image; none: best F1
   std::map<std::string, std::string> class_map;
 };
 

@@ -3,6 +3,7 @@
 // evaluation loop feeds it images and detections and knows nothing about COCO or VOC.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -50,10 +51,17 @@ class Evaluator {
 
 struct EvaluatorOptions {
   int threads = 0;  // 0: one per core
+  // The analyses (thresholds, confusion, per_image): the IoU a detection must reach to count,
+  // and the score cut of the confusion matrix and per-image counts (none: the best-F1 score).
+  double analysis_iou = 0.5;
+  std::optional<double> score_threshold;
+  std::size_t worst_images = 12;  // per_image lists this many images with the most errors
 };
 
 // The metrics a run config or `score --metric` may name; "coco" is the default.
 std::vector<std::string_view> evaluator_names();
+// The analyses among them, which evaluate and score run beside the metrics unless told not to.
+std::vector<std::string_view> analysis_names();
 // Throws ds::Error for an unknown name. `ground_truth` must outlive the evaluator.
 std::unique_ptr<Evaluator> make_evaluator(std::string_view name, const Dataset& ground_truth,
                                           const EvaluatorOptions& options = {});

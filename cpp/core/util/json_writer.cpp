@@ -140,4 +140,24 @@ JsonWriter& JsonWriter::value(std::span<const double> v) {
   return *this;
 }
 
+JsonWriter& JsonWriter::value(std::span<const std::optional<double>> v) {
+  before_value();
+  out_ += '[';
+  stack_.push_back({false, true, true});
+  for (const std::optional<double>& x : v) x ? value(*x) : null();
+  stack_.pop_back();
+  out_ += ']';
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(std::span<const std::int64_t> v) {
+  before_value();
+  out_ += '[';
+  stack_.push_back({false, true, true});
+  for (const std::int64_t x : v) value(x);
+  stack_.pop_back();
+  out_ += ']';
+  return *this;
+}
+
 }  // namespace ds

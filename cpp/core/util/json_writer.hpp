@@ -2,6 +2,7 @@
 // A streaming JSON writer: builds the text directly, no DOM. Doubles are written as the
 // shortest text that reads back to the same value, so a JSON round trip is exact.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,6 +29,8 @@ class JsonWriter {
   JsonWriter& value(bool v);
   JsonWriter& null();
   JsonWriter& value(std::span<const double> v);  // a flat array of numbers on one line
+  JsonWriter& value(std::span<const std::optional<double>> v);  // the same, null for none
+  JsonWriter& value(std::span<const std::int64_t> v);
   JsonWriter& raw(std::string_view json);        // an already rendered JSON value
 
   template <class T>

@@ -69,13 +69,7 @@ void read_image(const XmlFile& xml, const pugi::xml_node& node, const fs::path& 
     if (!id) xml.fail(shape, "class '" + label + "' is not one of the labels in <meta>: " + classes.known());
     a.category_id = *id;
     a.area = a.bbox.w * a.bbox.h;
-    for (const pugi::xml_node attr : shape.children("attribute")) {
-      const std::string key = attr.attribute("name").value();
-      if (key != "iscrowd" && key != "difficult" && key != "truncated") continue;
-      const auto v = formats::parse_flag(attr.text().get());
-      if (!v) xml.fail(attr, "attribute '" + key + "': expected true or false, got '" + attr.text().get() + "'");
-      (key == "iscrowd" ? a.iscrowd : key == "difficult" ? a.difficult : a.truncated) = *v;
-    }
+    formats::read_cvat_flags(xml, shape, a.iscrowd, a.difficult, a.truncated);
     anns.push_back(a);
   }
 }

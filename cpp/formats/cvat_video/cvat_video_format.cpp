@@ -72,13 +72,7 @@ std::optional<Key> read_box(const XmlFile& xml, const pugi::xml_node& box, const
   k.y2 = xml.number_attribute(box, "ybr");
   if (k.x2 < k.x1 || k.y2 < k.y1) xml.fail(box, "box has xbr < xtl or ybr < ytl");
   if (box.attribute("rotation")) k.rotation = xml.number_attribute(box, "rotation");
-  for (const pugi::xml_node attr : box.children("attribute")) {
-    const std::string key = attr.attribute("name").value();
-    if (key != "iscrowd" && key != "difficult" && key != "truncated") continue;
-    const auto v = formats::parse_flag(attr.text().get());
-    if (!v) xml.fail(attr, "attribute '" + key + "': expected true or false, got '" + attr.text().get() + "'");
-    (key == "iscrowd" ? k.crowd : key == "difficult" ? k.difficult : k.truncated) = *v;
-  }
+  formats::read_cvat_flags(xml, box, k.crowd, k.difficult, k.truncated);
   return k;
 }
 

@@ -102,11 +102,11 @@ std::string format_summary(const std::vector<SummaryItem>& items, const Params& 
 CategoryScores category_scores(const EvalResult& r, std::size_t k) {
   const EvalArrays& e = r.arrays;
   const std::size_t m = e.M - 1;
-  const auto mean_precision = [&](std::size_t t0, std::size_t t1) {
+  const auto mean_precision = [&](std::size_t t0, std::size_t t1, std::size_t a = 0) {
     std::vector<double> v;
     for (std::size_t t = t0; t < t1; ++t)
       for (std::size_t rr = 0; rr < e.R; ++rr) {
-        const double x = e.precision[e.pr_index(t, rr, k, 0, m)];
+        const double x = e.precision[e.pr_index(t, rr, k, a, m)];
         if (x > -1) v.push_back(x);
       }
     return v.empty() ? -1.0 : numpy_mean(v);
@@ -119,6 +119,15 @@ CategoryScores category_scores(const EvalResult& r, std::size_t k) {
   };
   s.ap50 = at(0.5);
   s.ap75 = at(0.75);
+  // By area range, where the params have pycocotools' labels (small, medium, large).
+  const auto by_area = [&](std::string_view label) {
+    for (std::size_t a = 0; a < r.params.area_lbl.size() && a < e.A; ++a)
+      if (r.params.area_lbl[a] == label) return mean_precision(0, e.T, a);
+    return -1.0;
+  };
+  s.ap_small = by_area("small");
+  s.ap_medium = by_area("medium");
+  s.ap_large = by_area("large");
   std::vector<double> rec;
   for (std::size_t t = 0; t < e.T; ++t) {
     const double x = e.recall[e.rc_index(t, k, 0, m)];

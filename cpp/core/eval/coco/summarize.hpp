@@ -28,6 +28,7 @@ std::string format_summary(const std::vector<SummaryItem>& items, const Params& 
 // Per category k (position in params.cat_ids), area "all" (index 0), largest maxDets.
 struct CategoryScores {
   double ap = -1, ap50 = -1, ap75 = -1, ar = -1;
+  double ap_small = -1, ap_medium = -1, ap_large = -1;
 };
 CategoryScores category_scores(const EvalResult& result, std::size_t k);
 

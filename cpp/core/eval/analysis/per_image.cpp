@@ -1,0 +1,73 @@
+#include "core/eval/analysis/per_image.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "core/eval/analysis/class_match.hpp"
+#include "core/eval/analysis/thresholds.hpp"
+#include "core/util/json_writer.hpp"
+
+namespace ds::analysis {
+
+std::vector<ImageErrors> per_image_errors(const std::vector<ImageBoxes>& images, double iou, double score_threshold) {
+  std::vector<ImageErrors> out;
+  out.reserve(images.size());
+  for (const ImageBoxes& im : images) {
+    // Matching runs over every detection; higher scores match first, so the detections above
+    // the cut match as they would alone.
+    const ImageMatch m = match_by_class(im, iou);
+    ImageErrors e{im.image->id, im.image->file_name, im.image->frame};
+    std::vector<bool> found(im.gts.size(), false);
+    for (std::size_t d = 0; d < im.dts.size(); ++d) {
+      if (im.dts[d]->score < score_threshold) continue;
+      if (m.dts[d] == Outcome::kTruePositive) {
+        ++e.tp;
+        found[static_cast<std::size_t>(m.gt_of[d])] = true;
+      } else if (m.dts[d] == Outcome::kFalsePositive) {
+        ++e.fp;
+      }
+    }
+    for (std::size_t g = 0; g < im.gts.size(); ++g)
+      if (!im.gts[g]->iscrowd && !found[g]) ++e.fn;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<std::size_t> worst_images(const std::vector<ImageErrors>& errors, std::size_t n) {
+  std::vector<std::size_t> order(errors.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return errors[a].fp + errors[a].fn > errors[b].fp + errors[b].fn;
+  });
+  std::size_t keep = 0;
+  while (keep < order.size() && keep < n && errors[order[keep]].fp + errors[order[keep]].fn > 0) ++keep;
+  order.resize(keep);
+  return order;
+}
+
+Metrics PerImageEvaluator::analyse(const std::vector<ImageBoxes>& images) const {
+  const double cut = options_.score_threshold.value_or(best_f1_score(gt_, images, options_.analysis_iou));
+  const std::vector<ImageErrors> errors = per_image_errors(images, options_.analysis_iou, cut);
+  JsonWriter w(1);
+  w.begin_object().field("iou", options_.analysis_iou).field("score_threshold", cut);
+  w.key("images").begin_array();
+  for (const ImageErrors& e : errors) {
+    w.begin_object().field("image_id", e.image_id).field("file_name", e.file_name);
+    if (e.frame >= 0) w.field("frame", e.frame);
+    w.field("tp", static_cast<std::int64_t>(e.tp))
+        .field("fp", static_cast<std::int64_t>(e.fp))
+        .field("fn", static_cast<std::int64_t>(e.fn))
+        .end_object();
+  }
+  w.end_array();
+  std::vector<std::int64_t> worst;
+  for (const std::size_t i : worst_images(errors, options_.worst_images)) worst.push_back(errors[i].image_id);
+  w.key("worst").value(std::span<const std::int64_t>(worst));
+  w.end_object();
+  Metrics m;
+  m.json_fields.emplace_back("per_image", w.take());
+  return m;
+}
+
+}  // namespace ds::analysis

@@ -1,0 +1,30 @@
+#pragma once
+// True positives, false positives and missed ground truth per image at one score cut (the
+// matching of `thresholds`), and the images with the most errors: where to look first.
+#include <string>
+#include <vector>
+
+#include "core/eval/analysis/analysis_evaluator.hpp"
+
+namespace ds::analysis {
+
+struct ImageErrors {
+  std::int64_t image_id = 0;
+  std::string file_name;
+  std::int64_t frame = -1;
+  std::size_t tp = 0, fp = 0, fn = 0;
+};
+
+std::vector<ImageErrors> per_image_errors(const std::vector<ImageBoxes>& images, double iou, double score_threshold);
+// Positions in `errors` of the `n` images with the most errors (fp + fn; at least one), most first.
+std::vector<std::size_t> worst_images(const std::vector<ImageErrors>& errors, std::size_t n);
+
+class PerImageEvaluator final : public AnalysisEvaluator {
+ public:
+  using AnalysisEvaluator::AnalysisEvaluator;
+
+ private:
+  Metrics analyse(const std::vector<ImageBoxes>& images) const override;
+};
+
+}  // namespace ds::analysis

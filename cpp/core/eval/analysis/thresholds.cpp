@@ -1,0 +1,152 @@
+#include "core/eval/analysis/thresholds.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <unordered_map>
+
+#include "core/eval/analysis/class_match.hpp"
+#include "core/util/json_writer.hpp"
+
+namespace ds::analysis {
+namespace {
+
+struct Scored {
+  double score;
+  bool true_positive;
+};
+
+std::vector<const Category*> categories_by_id(const Dataset& gt) {
+  std::vector<const Category*> cats;
+  for (const Category& c : gt.categories) cats.push_back(&c);
+  std::stable_sort(cats.begin(), cats.end(), [](const Category* a, const Category* b) { return a->id < b->id; });
+  return cats;
+}
+
+double f1_of(double p, double r) { return p + r > 0 ? 2 * p * r / (p + r) : 0; }
+
+void fill_curve(ThresholdCurve& c, std::vector<Scored>& points) {
+  std::stable_sort(points.begin(), points.end(), [](const Scored& a, const Scored& b) { return a.score > b.score; });
+  c.detections = points.size();
+  const double n_gt = static_cast<double>(c.gt);
+  // Raw curve: one point per distinct score (a threshold keeps all detections tied at it).
+  std::size_t tp = 0;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    tp += points[i].true_positive ? 1 : 0;
+    if (i + 1 < points.size() && points[i + 1].score == points[i].score) continue;
+    if (c.gt == 0) continue;
+    const double p = static_cast<double>(tp) / static_cast<double>(i + 1);
+    const double r = static_cast<double>(tp) / n_gt;
+    const double f = f1_of(p, r);
+    if (!c.best || f > c.best->f1) c.best = OperatingPoint{points[i].score, p, r, f};
+  }
+  const std::vector<double> grid = score_grid();
+  std::size_t kept = points.size(), tp_kept = tp;
+  c.precision.assign(grid.size(), std::nullopt);
+  c.recall.assign(grid.size(), std::nullopt);
+  c.f1.assign(grid.size(), std::nullopt);
+  // From the highest cut down would need a forward pass; from the lowest, drop detections.
+  for (std::size_t g = 0; g < grid.size(); ++g) {
+    while (kept > 0 && points[kept - 1].score < grid[g]) {
+      --kept;
+      tp_kept -= points[kept].true_positive ? 1 : 0;
+    }
+    const std::optional<double> p =
+        kept > 0 ? std::optional<double>(static_cast<double>(tp_kept) / static_cast<double>(kept)) : std::nullopt;
+    const std::optional<double> r =
+        c.gt > 0 ? std::optional<double>(static_cast<double>(tp_kept) / n_gt) : std::nullopt;
+    c.precision[g] = p;
+    c.recall[g] = r;
+    if (p && r) c.f1[g] = f1_of(*p, *r);
+  }
+}
+
+void write_curve(JsonWriter& w, const ThresholdCurve& c) {
+  if (c.category_id >= 0) w.field("category_id", c.category_id).field("name", c.name);
+  w.field("gt", static_cast<std::int64_t>(c.gt)).field("detections", static_cast<std::int64_t>(c.detections));
+  w.key("best");
+  if (c.best)
+    w.begin_object()
+        .field("score", c.best->score)
+        .field("precision", c.best->precision)
+        .field("recall", c.best->recall)
+        .field("f1", c.best->f1)
+        .end_object();
+  else
+    w.null();
+  w.key("precision").value(std::span<const std::optional<double>>(c.precision));
+  w.key("recall").value(std::span<const std::optional<double>>(c.recall));
+  w.key("f1").value(std::span<const std::optional<double>>(c.f1));
+}
+
+}  // namespace
+
+std::vector<double> score_grid() {
+  std::vector<double> g(101);
+  for (std::size_t i = 0; i < g.size(); ++i) g[i] = static_cast<double>(i) / 100.0;
+  return g;
+}
+
+Thresholds score_thresholds(const Dataset& gt, const std::vector<ImageBoxes>& images, double iou) {
+  Thresholds t;
+  t.iou = iou;
+  const std::vector<const Category*> cats = categories_by_id(gt);
+  std::unordered_map<std::int64_t, std::size_t> index;
+  for (std::size_t k = 0; k < cats.size(); ++k) index.emplace(cats[k]->id, k);
+  t.classes.resize(cats.size());
+  std::vector<std::vector<Scored>> points(cats.size());
+  std::vector<Scored> all;
+  for (const ImageBoxes& im : images) {
+    const ImageMatch m = match_by_class(im, iou);
+    for (std::size_t d = 0; d < im.dts.size(); ++d) {
+      const auto k = index.find(im.dts[d]->category_id);
+      if (k == index.end() || m.dts[d] == Outcome::kIgnored) continue;
+      const Scored s{im.dts[d]->score, m.dts[d] == Outcome::kTruePositive};
+      points[k->second].push_back(s);
+      all.push_back(s);
+    }
+    for (const Annotation* a : im.gts)
+      if (const auto k = index.find(a->category_id); k != index.end() && !a->iscrowd) ++t.classes[k->second].gt;
+  }
+  for (std::size_t k = 0; k < cats.size(); ++k) {
+    t.classes[k].category_id = cats[k]->id;
+    t.classes[k].name = cats[k]->name;
+    t.overall.gt += t.classes[k].gt;
+    fill_curve(t.classes[k], points[k]);
+  }
+  t.overall.name = "all";
+  fill_curve(t.overall, all);
+  return t;
+}
+
+double best_f1_score(const Dataset& gt, const std::vector<ImageBoxes>& images, double iou) {
+  const Thresholds t = score_thresholds(gt, images, iou);
+  return t.overall.best ? t.overall.best->score : 0.0;
+}
+
+Metrics ThresholdsEvaluator::analyse(const std::vector<ImageBoxes>& images) const {
+  const Thresholds t = score_thresholds(gt_, images, options_.analysis_iou);
+  Metrics m;
+  if (t.overall.best) {
+    char line[200];
+    std::snprintf(line, sizeof line, "\nBest F1 %.3f at score >= %.3f (precision %.3f, recall %.3f; IoU %.2f)\n",
+                  t.overall.best->f1, t.overall.best->score, t.overall.best->precision, t.overall.best->recall, t.iou);
+    m.text = line;
+  }
+  JsonWriter w(1);
+  w.begin_object().field("iou", t.iou);
+  w.key("score_grid").value(std::span<const double>(score_grid()));
+  w.key("overall").begin_object();
+  write_curve(w, t.overall);
+  w.end_object();
+  w.key("classes").begin_array();
+  for (const ThresholdCurve& c : t.classes) {
+    w.begin_object();
+    write_curve(w, c);
+    w.end_object();
+  }
+  w.end_array().end_object();
+  m.json_fields.emplace_back("thresholds", w.take());
+  return m;
+}
+
+}  // namespace ds::analysis

@@ -1,0 +1,315 @@
+#include "core/eval/analysis/tide.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <unordered_map>
+
+#include "core/util/json_writer.hpp"
+
+namespace ds::analysis {
+namespace {
+
+// Everything below follows tidecv 1.0.1 (quantify.py, ap.py, errors/), including the order in
+// which it pushes data points: ties in score keep that order when its AP sorts them.
+
+struct Point {
+  double score;
+  bool positive;
+};
+
+struct ClassAP {
+  std::vector<Point> points;
+  std::int64_t num_gt = 0;
+  bool empty() const { return points.empty() && num_gt == 0; }
+};
+
+// tidecv's APDataObject.get_ap: COCO-style 101-point AP of one class, in AP points.
+double class_ap(const ClassAP& c) {
+  if (c.num_gt == 0) return 0;
+  std::vector<Point> pts = c.points;
+  std::stable_sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.score > b.score; });
+  std::vector<double> precision(pts.size()), recall(pts.size());
+  std::int64_t tp = 0, fp = 0;
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    (pts[i].positive ? tp : fp) += 1;
+    precision[i] = static_cast<double>(tp) / static_cast<double>(tp + fp);
+    recall[i] = static_cast<double>(tp) / static_cast<double>(c.num_gt);
+  }
+  for (std::size_t i = pts.size(); i-- > 1;)
+    if (precision[i] > precision[i - 1]) precision[i - 1] = precision[i];
+  double sum = 0;
+  for (int bar = 0; bar <= 100; ++bar) {
+    const double x = static_cast<double>(bar) / 100.0;
+    const auto idx = static_cast<std::size_t>(std::lower_bound(recall.begin(), recall.end(), x) - recall.begin());
+    if (idx < precision.size()) sum += precision[idx];
+  }
+  return sum / 101.0 * 100.0;
+}
+
+// tidecv's ClassedAPDataObject: classes in the order first touched.
+class ClassedAP {
+ public:
+  ClassAP& at(std::int64_t cls) {
+    const auto [it, fresh] = index_.try_emplace(cls, order_.size());
+    if (fresh) {
+      order_.push_back(cls);
+      objs_.emplace_back();
+    }
+    return objs_[it->second];
+  }
+  const std::vector<std::int64_t>& classes() const { return order_; }
+  const ClassAP& get(std::int64_t cls) const { return objs_[index_.at(cls)]; }
+  double mean_ap() const {
+    double sum = 0;
+    std::size_t n = 0;
+    for (const ClassAP& c : objs_)
+      if (!c.empty()) {
+        sum += class_ap(c);
+        ++n;
+      }
+    return n > 0 ? sum / static_cast<double>(n) : 0.0;  // tidecv divides by zero here
+  }
+
+ private:
+  std::vector<std::int64_t> order_;
+  std::vector<ClassAP> objs_;
+  std::unordered_map<std::int64_t, std::size_t> index_;
+};
+
+enum class Used : std::uint8_t { kNo, kYes, kIgnored };
+
+struct Pred {
+  const Detection* det;
+  std::size_t id;  // tidecv's _id: its position among all detections
+  Used used = Used::kNo;
+};
+
+struct Truth {
+  std::int64_t cls;
+  bool used = false, usable = false;
+  double best_score = -1;
+  std::size_t best_id = SIZE_MAX;
+};
+
+// A data point an error stands for, before or after fixing it.
+struct Fix {
+  enum Kind : std::uint8_t { kNone, kPoint, kRemoveGt } kind = kNone;
+  std::int64_t cls = 0;
+  Point point{};
+};
+
+struct Error {
+  TideError type;
+  Fix original, fixed;
+  // Cls / Loc: the ground truth whose best-scoring error alone is fixed (BestGTMatch).
+  Truth* gt = nullptr;
+  std::size_t pred_id = SIZE_MAX;
+  Point pred_point{};
+  std::int64_t fixed_cls = 0;
+};
+
+class Run {
+ public:
+  Run(const std::vector<ImageBoxes>& images, double fg, double bg) : fg_(fg), bg_(bg) {
+    std::size_t next_id = 0;
+    for (const ImageBoxes& im : images) {
+      evaluate_image(im, next_id);
+      next_id += im.dts.size();
+    }
+    // The fixed versions are known once every error of every image has been seen.
+    for (Error& e : errors_) {
+      if (e.type == TideError::kCls || e.type == TideError::kLoc) {
+        if (e.gt != nullptr && e.gt->best_id == e.pred_id)
+          e.fixed = {Fix::kPoint, e.fixed_cls, {e.pred_point.score, true}};
+      }
+    }
+    ap_ = base_.mean_ap();
+  }
+
+  TideResult result() const {
+    TideResult r;
+    r.ap = ap_;
+    for (std::size_t t = 0; t < r.main.size(); ++t) {
+      const auto type = static_cast<TideError>(t);
+      r.main[t] = std::max(fix([&](const Error& e) { return e.type == type; }, false, false).mean_ap() - ap_, 0.0);
+    }
+    r.false_pos = fix([](const Error&) { return false; }, true, false).mean_ap() - ap_;
+    r.false_neg = fix([](const Error&) { return false; }, false, true).mean_ap() - ap_;
+    for (const Error& e : errors_) ++r.counts[static_cast<std::size_t>(e.type)];
+    return r;
+  }
+
+ private:
+  void add_error(TideError type, const Pred& p, Truth* gt = nullptr, std::int64_t fixed_cls = 0) {
+    Error e{type, {}, {}, nullptr, p.id, {p.det->score, false}, fixed_cls};
+    if (p.used != Used::kIgnored) e.original = {Fix::kPoint, p.det->category_id, {p.det->score, false}};
+    if (gt != nullptr && !gt->used) {
+      e.gt = gt;
+      gt->usable = true;
+      if (gt->best_score < p.det->score) {
+        gt->best_score = p.det->score;
+        gt->best_id = p.id;
+      }
+    }
+    errors_.push_back(e);
+  }
+
+  void evaluate_image(const ImageBoxes& im, std::size_t first_id) {
+    std::vector<std::size_t> gt_of, ignore_of;  // positions in im.gts
+    for (std::size_t g = 0; g < im.gts.size(); ++g) (im.gts[g]->iscrowd ? ignore_of : gt_of).push_back(g);
+    truths_.emplace_back();
+    std::vector<Truth>& truths = truths_.back();
+    for (const std::size_t g : gt_of) {
+      truths.push_back({im.gts[g]->category_id});
+      base_.at(im.gts[g]->category_id).num_gt += 1;
+    }
+    const auto add_false_negatives = [&] {
+      for (Truth& t : truths) {
+        if (t.used) continue;
+        ++false_negatives_[t.cls];
+        if (!t.usable) errors_.push_back({TideError::kMiss, {}, {Fix::kRemoveGt, t.cls, {}}});
+      }
+    };
+    if (im.dts.empty()) {
+      for (const Truth& t : truths) base_.at(t.cls);  // push_false_negative touches the class
+      add_false_negatives();
+      return;
+    }
+    std::vector<Pred> preds;
+    for (std::size_t d = 0; d < im.dts.size(); ++d) preds.push_back({im.dts[d], first_id + d});
+    const std::size_t n_gt = gt_of.size();
+    // iou[p][j] with the j-th ground truth that is not a crowd region
+    const auto iou = [&](std::size_t p, std::size_t j) { return im.iou(p, gt_of[j]); };
+    const auto same = [&](std::size_t p, std::size_t j) { return preds[p].det->category_id == truths[j].cls; };
+
+    if (n_gt > 0) {
+      std::vector<bool> taken(n_gt, false);  // the zeroed columns of tidecv's iou_buffer
+      for (std::size_t p = 0; p < preds.size(); ++p) {
+        std::size_t best = 0;
+        double best_iou = -1;
+        for (std::size_t j = 0; j < n_gt; ++j) {
+          const double v = taken[j] || !same(p, j) ? 0.0 : iou(p, j);
+          if (v > best_iou) {
+            best_iou = v;
+            best = j;
+          }
+        }
+        if (best_iou >= fg_) {
+          preds[p].used = Used::kYes;
+          truths[best].used = true;
+          taken[best] = true;
+        }
+      }
+    }
+    for (const std::size_t g : ignore_of) {
+      const Annotation& region = *im.gts[g];
+      for (std::size_t p = 0; p < preds.size(); ++p)
+        if (preds[p].used == Used::kNo && im.iou(p, g) > fg_ && region.category_id == preds[p].det->category_id)
+          preds[p].used = Used::kIgnored;
+    }
+
+    for (std::size_t p = 0; p < preds.size(); ++p) {
+      const Pred& pred = preds[p];
+      if (pred.used != Used::kIgnored)
+        base_.at(pred.det->category_id).points.push_back({pred.det->score, pred.used == Used::kYes});
+      if (pred.used == Used::kYes) continue;
+      if (n_gt == 0) {
+        add_error(TideError::kBkg, pred);
+        continue;
+      }
+      // argmax over the ground truth of value(j), the first of equal maxima (NumPy's argmax)
+      const auto argmax = [&](auto value) {
+        std::size_t best = 0;
+        double v = value(0);
+        for (std::size_t j = 1; j < n_gt; ++j)
+          if (const double x = value(j); x > v) {
+            v = x;
+            best = j;
+          }
+        return std::pair{best, v};
+      };
+      if (const auto [j, v] = argmax([&](std::size_t j) { return same(p, j) ? iou(p, j) : 0.0; });
+          bg_ <= v && v <= fg_) {
+        add_error(TideError::kLoc, pred, &truths[j], pred.det->category_id);
+        continue;
+      }
+      if (const auto [j, v] = argmax([&](std::size_t j) { return same(p, j) ? 0.0 : iou(p, j); }); v >= fg_) {
+        add_error(TideError::kCls, pred, &truths[j], truths[j].cls);
+        continue;
+      }
+      if (const auto [j, v] = argmax([&](std::size_t j) { return truths[j].used && same(p, j) ? iou(p, j) : 0.0; });
+          v >= fg_) {
+        add_error(TideError::kDupe, pred);
+        continue;
+      }
+      if (const auto [j, v] = argmax([&](std::size_t j) { return iou(p, j); }); v <= bg_) {
+        add_error(TideError::kBkg, pred);
+        continue;
+      }
+      add_error(TideError::kBoth, pred);
+    }
+    add_false_negatives();
+  }
+
+  // tidecv's TIDERun.fix_errors.
+  template <class Condition>
+  ClassedAP fix(Condition condition, bool perfect_scores, bool remove_false_negatives) const {
+    const auto transform = [&](Point p) { return perfect_scores ? Point{p.positive ? 1.0 : 0.0, p.positive} : p; };
+    std::unordered_map<std::int64_t, std::int64_t> gt_pos;
+    for (const std::int64_t cls : base_.classes()) gt_pos[cls] = base_.get(cls).num_gt;
+    ClassedAP out;
+    for (const Error& e : errors_) {
+      const Fix& f = condition(e) ? e.fixed : e.original;
+      if (f.kind == Fix::kRemoveGt) gt_pos[f.cls] -= 1;
+      if (f.kind == Fix::kPoint) out.at(f.cls).points.push_back(transform(f.point));
+    }
+    for (const std::int64_t cls : base_.classes())
+      for (const Point& p : base_.get(cls).points)
+        if (p.positive) out.at(cls).points.push_back(transform(p));
+    for (const std::int64_t cls : base_.classes()) {
+      std::int64_t v = gt_pos[cls];
+      if (remove_false_negatives)
+        if (const auto it = false_negatives_.find(cls); it != false_negatives_.end()) v -= it->second;
+      out.at(cls).num_gt += v;
+    }
+    return out;
+  }
+
+  double fg_, bg_;
+  ClassedAP base_;
+  std::vector<Error> errors_;
+  std::vector<std::vector<Truth>> truths_;  // per image; errors point into these
+  std::unordered_map<std::int64_t, std::int64_t> false_negatives_;
+  double ap_ = 0;
+};
+
+}  // namespace
+
+TideResult tide(const std::vector<ImageBoxes>& images, double foreground, double background) {
+  return Run(images, foreground, background).result();
+}
+
+Metrics TideEvaluator::analyse(const std::vector<ImageBoxes>& images) const {
+  const TideResult r = tide(images);
+  JsonWriter w(1);
+  w.begin_object().key("main").begin_object();
+  for (std::size_t t = 0; t < r.main.size(); ++t) w.field(kTideErrorNames[t], r.main[t]);
+  w.end_object().key("special").begin_object().field("FalsePos", r.false_pos).field("FalseNeg", r.false_neg);
+  w.end_object().field("ap50", r.ap).key("counts").begin_object();
+  for (std::size_t t = 0; t < r.counts.size(); ++t) w.field(kTideErrorNames[t], static_cast<std::int64_t>(r.counts[t]));
+  w.end_object().end_object();
+  Metrics m;
+  m.json_fields.emplace_back("tide", w.take());
+  // The largest errors first: what to fix.
+  std::array<std::size_t, 6> order{0, 1, 2, 3, 4, 5};
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return r.main[a] > r.main[b]; });
+  char line[256];
+  std::snprintf(line, sizeof line, "TIDE errors (dAP at IoU 0.5, AP50 %.2f): %s %.2f, %s %.2f, %s %.2f; FalsePos %.2f, FalseNeg %.2f\n",
+                r.ap, kTideErrorNames[order[0]], r.main[order[0]], kTideErrorNames[order[1]], r.main[order[1]],
+                kTideErrorNames[order[2]], r.main[order[2]], r.false_pos, r.false_neg);
+  m.text = line;
+  return m;
+}
+
+}  // namespace ds::analysis
