@@ -25,31 +25,31 @@ Confusion confusion_matrix(const Dataset& gt, const std::vector<ImageBoxes>& ima
   c.labels.push_back("background");
   const std::size_t K = cats.size();
   c.counts.assign(K + 1, std::vector<std::int64_t>(K + 1, 0));
-  const double floor = std::min(iou, 1 - 1e-10);
 
   std::vector<bool> taken;
   for (const ImageBoxes& im : images) {
     taken.assign(im.gts.size(), false);
     for (std::size_t d = 0; d < im.dts.size(); ++d) {
-      const Detection& det = *im.dts[d];
+      const Detection& det = im.dts[d];
       const auto k = index.find(det.category_id);
       if (det.score < score_threshold || k == index.end()) continue;
       std::int32_t same = -1, any = -1;
-      double best_same = floor, best_any = floor;
+      double best_same = -1, best_any = -1;
       bool in_crowd = false;
       for (std::size_t g = 0; g < im.gts.size(); ++g) {
-        const Annotation& a = *im.gts[g];
+        const Annotation& a = im.gts[g];
         const double v = im.iou(d, g);
         if (a.iscrowd) {
-          in_crowd = in_crowd || (a.category_id == det.category_id && v >= floor);
+          in_crowd = in_crowd || (a.category_id == det.category_id && v >= iou);
           continue;
         }
-        if (taken[g] || !index.contains(a.category_id)) continue;
-        if (a.category_id == det.category_id && v >= best_same) {
+        if (taken[g] || !index.contains(a.category_id) || v < iou) continue;
+        // The highest IoU, the first of equal ones (as the image matching of the viewer).
+        if (a.category_id == det.category_id && v > best_same) {
           best_same = v;
           same = static_cast<std::int32_t>(g);
         }
-        if (v >= best_any) {
+        if (v > best_any) {
           best_any = v;
           any = static_cast<std::int32_t>(g);
         }
@@ -57,13 +57,13 @@ Confusion confusion_matrix(const Dataset& gt, const std::vector<ImageBoxes>& ima
       const std::int32_t g = same >= 0 ? same : any;
       if (g >= 0) {
         taken[static_cast<std::size_t>(g)] = true;
-        ++c.counts[index.at(im.gts[static_cast<std::size_t>(g)]->category_id)][k->second];
+        ++c.counts[index.at(im.gts[static_cast<std::size_t>(g)].category_id)][k->second];
       } else if (!in_crowd) {  // a detection inside a crowd region of its class is not an error
         ++c.counts[K][k->second];
       }
     }
     for (std::size_t g = 0; g < im.gts.size(); ++g) {
-      const Annotation& a = *im.gts[g];
+      const Annotation& a = im.gts[g];
       if (const auto k = index.find(a.category_id); !taken[g] && !a.iscrowd && k != index.end())
         ++c.counts[k->second][K];
     }

@@ -28,15 +28,19 @@ std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int6
     out.emplace_back().image = it->second;
   }
   for (const Annotation& a : gt.annotations)
-    if (const auto s = slot.find(a.image_id); s != slot.end()) out[s->second].gts.push_back(&a);
+    if (const auto s = slot.find(a.image_id); s != slot.end()) out[s->second].gts.push_back(a);
   for (const Detection& d : dts)
-    if (const auto s = slot.find(d.image_id); s != slot.end()) out[s->second].dts.push_back(&d);
+    if (const auto s = slot.find(d.image_id); s != slot.end()) out[s->second].dts.push_back(d);
   for (ImageBoxes& im : out) {
     std::stable_sort(im.dts.begin(), im.dts.end(),
-                     [](const Detection* a, const Detection* b) { return a->score > b->score; });
+                     [](const Detection& a, const Detection& b) { return a.score > b.score; });
     if (im.dts.size() > kMaxDetections) im.dts.resize(kMaxDetections);
-    im.ious.resize(im.dts.size() * im.gts.size());
-    coco::box_iou(im.dts, im.gts, im.ious);
+    std::vector<const Detection*> dts;
+    for (const Detection& d : im.dts) dts.push_back(&d);
+    std::vector<const Annotation*> gts;
+    for (const Annotation& a : im.gts) gts.push_back(&a);
+    im.ious.resize(dts.size() * gts.size());
+    coco::box_iou(dts, gts, im.ious);
   }
   return out;
 }

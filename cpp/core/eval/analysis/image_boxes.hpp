@@ -14,8 +14,8 @@ inline constexpr std::size_t kMaxDetections = 100;
 
 struct ImageBoxes {
   const Image* image = nullptr;
-  std::vector<const Annotation*> gts;  // file order
-  std::vector<const Detection*> dts;   // by descending score, ties in input order; <= kMaxDetections
+  std::vector<Annotation> gts;  // file order
+  std::vector<Detection> dts;   // by descending score, ties in input order; <= kMaxDetections
   std::vector<double> ious;            // dts.size() x gts.size()
 
   double iou(std::size_t d, std::size_t g) const { return ious[d * gts.size() + g]; }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "core/eval/analysis/class_match.hpp"
+#include "core/eval/image_match.hpp"
 #include "core/eval/analysis/thresholds.hpp"
 #include "core/util/json_writer.hpp"
 
@@ -13,23 +13,8 @@ std::vector<ImageErrors> per_image_errors(const std::vector<ImageBoxes>& images,
   std::vector<ImageErrors> out;
   out.reserve(images.size());
   for (const ImageBoxes& im : images) {
-    // Matching runs over every detection; higher scores match first, so the detections above
-    // the cut match as they would alone.
-    const ImageMatch m = match_by_class(im, iou);
-    ImageErrors e{im.image->id, im.image->file_name, im.image->frame};
-    std::vector<bool> found(im.gts.size(), false);
-    for (std::size_t d = 0; d < im.dts.size(); ++d) {
-      if (im.dts[d]->score < score_threshold) continue;
-      if (m.dts[d] == Outcome::kTruePositive) {
-        ++e.tp;
-        found[static_cast<std::size_t>(m.gt_of[d])] = true;
-      } else if (m.dts[d] == Outcome::kFalsePositive) {
-        ++e.fp;
-      }
-    }
-    for (std::size_t g = 0; g < im.gts.size(); ++g)
-      if (!im.gts[g]->iscrowd && !found[g]) ++e.fn;
-    out.push_back(std::move(e));
+    const ImageMatch m = match_image(im.gts, im.dts, {.iou_threshold = iou, .score_threshold = score_threshold});
+    out.push_back({im.image->id, im.image->file_name, im.image->frame, m.true_positives, m.false_positives, m.missed});
   }
   return out;
 }

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <unordered_map>
 
-#include "core/eval/analysis/class_match.hpp"
+#include "core/eval/image_match.hpp"
 #include "core/util/json_writer.hpp"
 
 namespace ds::analysis {
@@ -96,16 +96,17 @@ Thresholds score_thresholds(const Dataset& gt, const std::vector<ImageBoxes>& im
   std::vector<std::vector<Scored>> points(cats.size());
   std::vector<Scored> all;
   for (const ImageBoxes& im : images) {
-    const ImageMatch m = match_by_class(im, iou);
+    // The viewer's and render's matching, so the pictures agree with these numbers.
+    const ImageMatch m = match_image(im.gts, im.dts, {.iou_threshold = iou, .score_threshold = 0});
     for (std::size_t d = 0; d < im.dts.size(); ++d) {
-      const auto k = index.find(im.dts[d]->category_id);
-      if (k == index.end() || m.dts[d] == Outcome::kIgnored) continue;
-      const Scored s{im.dts[d]->score, m.dts[d] == Outcome::kTruePositive};
+      const auto k = index.find(im.dts[d].category_id);
+      if (k == index.end() || m.detections[d] == DetectionOutcome::kCrowd) continue;
+      const Scored s{im.dts[d].score, m.detections[d] == DetectionOutcome::kTruePositive};
       points[k->second].push_back(s);
       all.push_back(s);
     }
-    for (const Annotation* a : im.gts)
-      if (const auto k = index.find(a->category_id); k != index.end() && !a->iscrowd) ++t.classes[k->second].gt;
+    for (const Annotation& a : im.gts)
+      if (const auto k = index.find(a.category_id); k != index.end() && !a.iscrowd) ++t.classes[k->second].gt;
   }
   for (std::size_t k = 0; k < cats.size(); ++k) {
     t.classes[k].category_id = cats[k]->id;

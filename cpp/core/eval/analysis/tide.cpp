@@ -157,12 +157,12 @@ class Run {
 
   void evaluate_image(const ImageBoxes& im, std::size_t first_id) {
     std::vector<std::size_t> gt_of, ignore_of;  // positions in im.gts
-    for (std::size_t g = 0; g < im.gts.size(); ++g) (im.gts[g]->iscrowd ? ignore_of : gt_of).push_back(g);
+    for (std::size_t g = 0; g < im.gts.size(); ++g) (im.gts[g].iscrowd ? ignore_of : gt_of).push_back(g);
     truths_.emplace_back();
     std::vector<Truth>& truths = truths_.back();
     for (const std::size_t g : gt_of) {
-      truths.push_back({im.gts[g]->category_id});
-      base_.at(im.gts[g]->category_id).num_gt += 1;
+      truths.push_back({im.gts[g].category_id});
+      base_.at(im.gts[g].category_id).num_gt += 1;
     }
     const auto add_false_negatives = [&] {
       for (Truth& t : truths) {
@@ -177,7 +177,7 @@ class Run {
       return;
     }
     std::vector<Pred> preds;
-    for (std::size_t d = 0; d < im.dts.size(); ++d) preds.push_back({im.dts[d], first_id + d});
+    for (std::size_t d = 0; d < im.dts.size(); ++d) preds.push_back({&im.dts[d], first_id + d});
     const std::size_t n_gt = gt_of.size();
     // iou[p][j] with the j-th ground truth that is not a crowd region
     const auto iou = [&](std::size_t p, std::size_t j) { return im.iou(p, gt_of[j]); };
@@ -203,7 +203,7 @@ class Run {
       }
     }
     for (const std::size_t g : ignore_of) {
-      const Annotation& region = *im.gts[g];
+      const Annotation& region = im.gts[g];
       for (std::size_t p = 0; p < preds.size(); ++p)
         if (preds[p].used == Used::kNo && im.iou(p, g) > fg_ && region.category_id == preds[p].det->category_id)
           preds[p].used = Used::kIgnored;
