@@ -50,8 +50,12 @@ class QtEnvironmentKept {
 std::unique_ptr<Detector> ModelHost::load(const fs::path& model_config) {
   check_model_config(model_config);
   const QtEnvironmentKept kept;
+  return model_detector(host::load_inferencer(model_config, python()));
+}
+
+host::PythonRuntime& ModelHost::python() {
   if (!python_) python_ = std::make_unique<host::PythonRuntime>(verbose_);
-  return model_detector(host::load_inferencer(model_config, *python_));
+  return *python_;
 }
 
 Models ModelHost::lazy(const std::vector<fs::path>& model_configs) {

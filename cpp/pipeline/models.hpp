@@ -25,6 +25,8 @@ class ModelHost {
   std::unique_ptr<Detector> load(const std::filesystem::path& model_config);
   // Loaders for Models: each model config is loaded when it is first switched to.
   Models lazy(const std::vector<std::filesystem::path>& model_configs);
+  // The interpreter models run in (started if no model has been loaded yet).
+  host::PythonRuntime& python();
 
  private:
   bool verbose_;

@@ -150,7 +150,8 @@ int run_main(std::span<const Command> commands, int argc, char** argv,
       std::cout << usage(*command);
       return 0;
     }
-    if (!command->run) {
+    const bool to_runtime = !command->runtime_option.empty() && args.has(command->runtime_option) && delegate;
+    if (!command->run || to_runtime) {
       if (!delegate) throw Error(std::string(command->name) + " is not available in this build");
       return delegate(argc, argv);
     }

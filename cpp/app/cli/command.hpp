@@ -42,6 +42,9 @@ struct Command {
   std::vector<Option> options;
   // nullptr: the command runs in detection-studio-runtime (see app/CMakeLists.txt).
   int (*run)(const ParsedArgs&) = nullptr;
+  // An option that sends a command the light front runs itself to the runtime instead
+  // (score --report: the report needs Python and OpenCV).
+  std::string_view runtime_option = {};
 };
 
 // A mistake in the command line itself: printed with the command's usage, exit code 2.

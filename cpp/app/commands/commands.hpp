@@ -15,6 +15,9 @@ int run_view(const ParsedArgs& args);
 int run_render(const ParsedArgs& args);
 int run_detect(const ParsedArgs& args);
 int run_export(const ParsedArgs& args);
+int run_report(const ParsedArgs& args);
+// score, then its report (the runtime's score: the light front sends score --report here).
+int run_score_report(const ParsedArgs& args);
 
 // Every command, with its help. Commands that need the runtime (Python, OpenCV, a window) have
 // run == nullptr here; detection-studio-runtime fills them in, detection-studio hands them over.

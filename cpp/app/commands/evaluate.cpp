@@ -20,6 +20,9 @@
 #include "pipeline/sinks/evaluation.hpp"
 #include "pipeline/sinks/journal.hpp"
 #include "pipeline/sources/image_files.hpp"
+#include "pipeline/report/gallery.hpp"
+#include "pipeline/report/html_report.hpp"
+#include "core/eval/analysis/per_image.hpp"
 
 namespace fs = std::filesystem;
 
@@ -51,7 +54,7 @@ int run_evaluate(const ParsedArgs& args) {
                                       : dataset.images.size();
   if (total == 0) throw Error(cfg.dataset.file().string() + ": the dataset has no images");
   // Before the model loads: the outputs can be written, and overwrite none of the inputs.
-  check_output_dir(out_dir, {"detections.json", "metrics.json", "journal.jsonl", "shard.json"},
+  check_output_dir(out_dir, {"detections.json", "metrics.json", "gallery.json", "report.html", "journal.jsonl", "shard.json"},
                    {config_path, model, cfg.dataset.file(), fs::path(dataset.source)});
   EvaluatorOptions eval_options;
   eval_options.analysis_iou = cfg.analysis_iou;
@@ -157,10 +160,18 @@ int run_evaluate(const ParsedArgs& args) {
   for (const std::string& c : mapping.uncovered_categories) class_mapping.value(c);
   class_mapping.end_array().field("dropped_detections", static_cast<std::int64_t>(scoring.dropped())).end_object();
   facts.emplace_back("class_mapping", class_mapping.take());
-  // Both files appear together; the journal goes once they are there.
+  facts.emplace_back("versions", pipeline::versions_json(host.python()));
+  // The report's pictures: the images with the most errors, drawn as render draws them.
+  const analysis::WorstImages worst =
+      analysis::find_worst_images(dataset, scoring.image_ids(), scoring.detections(), eval_options);
+  const std::string gallery = pipeline::gallery_json(
+      dataset, scoring.detections(), worst.image_ids,
+      {.score_threshold = worst.score_threshold, .iou = eval_options.analysis_iou, .model = model_name});
+  // The files appear together; the journal goes once they are there.
   journal.remove();
   publish_files(out_dir, {{"detections.json", coco::results_json(scoring.detections())},
-                          {"metrics.json", metrics_document(facts, metrics)}});
+                          {"metrics.json", metrics_document(facts, metrics)},
+                          {"gallery.json", gallery}});
 
   std::cout << "model " << model_name << " on " << scoring.images() << " images (" << dataset.source << "), "
             << scoring.detections().size() << " detections, "
@@ -173,8 +184,9 @@ int run_evaluate(const ParsedArgs& args) {
   }
   std::cout << "\n";
   for (const Metrics& m : metrics) std::cout << m.text;
-  std::cout << "\nwrote " << (out_dir / "detections.json").string() << " and "
-            << (out_dir / "metrics.json").string() << "\n";
+  pipeline::write_html_report(host.python(), {out_dir / "metrics.json"}, out_dir / "report.html");
+  std::cout << "\nwrote " << (out_dir / "detections.json").string() << ", " << (out_dir / "metrics.json").string()
+            << " and " << (out_dir / "report.html").string() << "\n";
   return 0;
 }
 

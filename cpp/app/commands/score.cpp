@@ -85,6 +85,8 @@ int run_score(const ParsedArgs& args) {
   if (iou_type == "segm" || iou_type == "keypoints")
     throw UsageError("--iou-type " + iou_type + " is not supported (only bbox)");
   if (iou_type != "bbox") throw UsageError("--iou-type: unknown type '" + iou_type + "' (only bbox)");
+  if (args.has("--report") && !args.get("--output"))
+    throw UsageError("--report needs --output METRICS.json: report.html goes beside it");
   std::vector<std::string> metrics_wanted = metric_names(args);
   for (std::string& a : analysis_list(args)) metrics_wanted.push_back(std::move(a));
   EvaluatorOptions options;

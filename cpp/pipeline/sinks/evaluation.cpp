@@ -16,7 +16,7 @@ Control EvaluationSink::consume(const Result& r) {
 void EvaluationSink::add(const Image& image, std::span<const Detection> dets) {
   for (const auto& e : evaluators_) e->process(image, dets);
   all_.insert(all_.end(), dets.begin(), dets.end());
-  ++images_;
+  image_ids_.push_back(image.id);
 }
 
 std::vector<Metrics> EvaluationSink::evaluate() {

@@ -23,7 +23,8 @@ class EvaluationSink final : public Sink {
   void add(const Image& image, std::span<const Detection> detections);
   std::vector<Metrics> evaluate();
   const std::vector<Detection>& detections() const { return all_; }
-  std::size_t images() const { return images_; }
+  std::size_t images() const { return image_ids_.size(); }
+  const std::vector<std::int64_t>& image_ids() const { return image_ids_; }  // scored, in order
   std::size_t dropped() const { return dropped_; }  // detections of classes with no category
   // Dataset images skipped as unreadable (not scored).
   std::vector<std::int64_t>& skipped_ids() { return skipped_ids_; }
@@ -33,7 +34,8 @@ class EvaluationSink final : public Sink {
   ClassMapping mapping_;
   std::vector<Detection> all_;
   std::vector<std::int64_t> skipped_ids_;
-  std::size_t images_ = 0, dropped_ = 0;
+  std::vector<std::int64_t> image_ids_;
+  std::size_t dropped_ = 0;
 };
 
 }  // namespace ds::pipeline

@@ -31,6 +31,16 @@ std::vector<std::size_t> worst_images(const std::vector<ImageErrors>& errors, st
   return order;
 }
 
+WorstImages find_worst_images(const Dataset& gt, std::span<const std::int64_t> image_ids,
+                              std::span<const Detection> detections, const EvaluatorOptions& options) {
+  const std::vector<ImageBoxes> images = image_boxes(gt, image_ids, detections);
+  WorstImages w;
+  w.score_threshold = options.score_threshold.value_or(best_f1_score(gt, images, options.analysis_iou));
+  const std::vector<ImageErrors> errors = per_image_errors(images, options.analysis_iou, w.score_threshold);
+  for (const std::size_t i : worst_images(errors, options.worst_images)) w.image_ids.push_back(errors[i].image_id);
+  return w;
+}
+
 Metrics PerImageEvaluator::analyse(const std::vector<ImageBoxes>& images) const {
   const double cut = options_.score_threshold.value_or(best_f1_score(gt_, images, options_.analysis_iou));
   const std::vector<ImageErrors> errors = per_image_errors(images, options_.analysis_iou, cut);

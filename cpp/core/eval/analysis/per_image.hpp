@@ -19,6 +19,15 @@ std::vector<ImageErrors> per_image_errors(const std::vector<ImageBoxes>& images,
 // Positions in `errors` of the `n` images with the most errors (fp + fn; at least one), most first.
 std::vector<std::size_t> worst_images(const std::vector<ImageErrors>& errors, std::size_t n);
 
+// The images a report shows first, at the cut per_image uses (options.score_threshold, else the
+// best-F1 score).
+struct WorstImages {
+  double score_threshold = 0;
+  std::vector<std::int64_t> image_ids;
+};
+WorstImages find_worst_images(const Dataset& gt, std::span<const std::int64_t> image_ids,
+                              std::span<const Detection> detections, const EvaluatorOptions& options);
+
 class PerImageEvaluator final : public AnalysisEvaluator {
  public:
   using AnalysisEvaluator::AnalysisEvaluator;

@@ -1,0 +1,61 @@
+// `report`: report.html from saved runs; and `score --report`, which the light front sends here.
+#include <iostream>
+
+#include "app/commands/commands.hpp"
+#include "core/eval/analysis/per_image.hpp"
+#include "core/eval/coco/results.hpp"
+#include "core/util/error.hpp"
+#include "core/util/files.hpp"
+#include "formats/coco/coco_json.hpp"
+#include "pipeline/report/gallery.hpp"
+#include "pipeline/report/html_report.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ds::cli {
+
+int run_report(const ParsedArgs& args) {
+  std::vector<fs::path> runs;
+  for (const std::string& p : args.positional) {
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec)) throw Error(p + ": not found (give the metrics.json of a run)");
+    runs.emplace_back(p);
+  }
+  const fs::path out = args.get("--output") ? fs::path(*args.get("--output")) : runs.front().parent_path() / "report.html";
+  for (const fs::path& r : runs)
+    if (same_file(out, r)) throw UsageError("--output " + out.string() + " is one of the runs; it would be overwritten");
+  host::PythonRuntime python(args.verbose());
+  pipeline::write_html_report(python, runs, out);
+  std::cout << "wrote " << out.string() << "\n";
+  return 0;
+}
+
+int run_score_report(const ParsedArgs& args) {
+  if (const int rc = run_score(args); rc != 0 || !args.has("--report")) return rc;
+  const fs::path metrics = *args.get("--output");
+  Dataset gt = coco::read_instances(*args.get("--gt"), {});
+  const std::vector<Detection> dts = coco::read_results(*args.get("--dt"));
+  std::string gallery = "[]\n";
+  if (const auto images = args.get("--images")) {
+    gt.image_dir = *images;
+    EvaluatorOptions options;
+    if (args.get("--analysis-iou")) options.analysis_iou = args.get_double("--analysis-iou", 0.5);
+    if (args.get("--score-threshold")) options.score_threshold = args.get_double("--score-threshold", 0);
+    std::vector<std::int64_t> ids;
+    for (const Image& im : gt.images) ids.push_back(im.id);
+    const analysis::WorstImages worst = analysis::find_worst_images(gt, ids, dts, options);
+    gallery = pipeline::gallery_json(gt, dts, worst.image_ids,
+                                     {.score_threshold = worst.score_threshold, .iou = options.analysis_iou,
+                                      .model = fs::path(*args.get("--dt")).filename().string()});
+  } else {
+    std::cerr << "note: no --images: the report has no gallery of pictures\n";
+  }
+  write_file_atomic(pipeline::gallery_path(metrics), gallery);
+  const fs::path out = metrics.parent_path() / "report.html";
+  host::PythonRuntime python(args.verbose());
+  pipeline::write_html_report(python, {metrics}, out);
+  std::cout << "wrote " << out.string() << "\n";
+  return 0;
+}
+
+}  // namespace ds::cli
