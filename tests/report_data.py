@@ -77,13 +77,15 @@ def make_run(n_classes: int = 5, seed: int = 0, quality: float = 1.0, model: str
     gts = [int(g) for g in data_rng.integers(20, 160, n_classes)]
     for c, name in enumerate(names):
         n_gt = gts[c]
-        skill = float(np.clip(rng.normal(0.75, 0.1) * quality, 0.2, 0.97))
-        n_tp = int(round(n_gt * skill))
-        n_fp = int(rng.integers(5, 40) / quality)
-        scores = np.concatenate([rng.beta(2 + 4 * skill, 2, n_tp), rng.beta(1.5, 4, n_fp)])
+        skill = float(np.clip(rng.normal(0.8, 0.07) * quality, 0.2, 0.97))
+        n_tp = round(n_gt * skill)
+        n_fp = int(rng.integers(10, 50) / quality)
+        tp_scores = rng.beta(2 + 5 * skill, 1.6, n_tp)
+        scores = np.concatenate([tp_scores, rng.beta(2.0, 3.2, n_fp)])
         is_tp = np.concatenate([np.ones(n_tp, bool), np.zeros(n_fp, bool)])
-        iou = np.concatenate([np.clip(rng.normal(0.55 + 0.3 * skill, 0.1, n_tp), 0.5, 0.99),
-                              np.zeros(n_fp)])
+        # better-scored true positives sit better on their objects
+        tp_iou = 0.55 + 0.42 * tp_scores * skill + rng.normal(0, 0.08, n_tp)
+        iou = np.concatenate([np.clip(tp_iou, 0.5, 0.98), np.zeros(n_fp)])
         order = np.argsort(-scores, kind="stable")
         scores, is_tp, iou = scores[order], is_tp[order], iou[order]
         curves = np.array([_interpolated(is_tp & (iou >= t), n_gt) for t in IOUS])
@@ -97,7 +99,7 @@ def make_run(n_classes: int = 5, seed: int = 0, quality: float = 1.0, model: str
             "APs": -1.0 if c == 2 else float(np.clip(ap - 0.15, 0, 1)),
             "APm": float(np.clip(ap + rng.normal(0, 0.03), 0, 1)),
             "APl": float(np.clip(ap + 0.08, 0, 1)), "AR": ar,
-            "gt": n_gt, "detections": int(len(scores)),
+            "gt": n_gt, "detections": len(scores),
         })
         pr_classes.append({"category_id": cid, "name": name,
                            "precision_iou50": curves[0].tolist(),
@@ -105,7 +107,7 @@ def make_run(n_classes: int = 5, seed: int = 0, quality: float = 1.0, model: str
                            "precision_mean": curves.mean(axis=0).tolist()})
         th = _thresholds(scores, is_tp, n_gt)
         th_classes.append({"category_id": cid, "name": name, "gt": n_gt,
-                           "detections": int(len(scores)), **th})
+                           "detections": len(scores), **th})
         all_scores.append(scores)
         all_tp.append(is_tp)
         total_gt += n_gt

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from . import document
 from .schema import ReportInputError, check_comparison, check_gallery, check_run
 
 __all__ = ["ReportInputError", "build_report", "write_report"]
@@ -30,11 +29,13 @@ def build_report(runs: list[dict[str, Any]], galleries: list[list[dict[str, Any]
         for i, gallery in enumerate(galleries):
             if gallery is not None:
                 check_gallery(gallery, f"galleries[{i}]")
-    if len(runs) == 1:
-        gallery = galleries[0] if galleries else None
-        return document.single_run(runs[0], gallery)
-    if comparison is not None:
+    if len(runs) > 1 and comparison is not None:
         check_comparison(comparison, len(runs), "comparison")
+    # matplotlib is imported only now: bad input is reported without that second's wait
+    from . import document
+
+    if len(runs) == 1:
+        return document.single_run(runs[0], galleries[0] if galleries else None)
     return document.comparison(runs, comparison)
 
 

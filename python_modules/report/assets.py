@@ -17,6 +17,7 @@ h2 { font-size: 17px; margin: 0 0 8px; padding-bottom: 4px; border-bottom: 1px s
 h3 { font-size: 14px; margin: 16px 0 6px; }
 p.note, p.absent { color: var(--muted); margin: 4px 0 8px; }
 p.absent { font-style: italic; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; margin: 4px 0 10px; }
 th, td { padding: 3px 9px; border-bottom: 1px solid var(--line); text-align: right;
          white-space: nowrap; }

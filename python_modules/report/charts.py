@@ -41,8 +41,8 @@ _STYLE = {
     "path.simplify": True,
 }
 
-_PROLOG = re.compile(r"^\s*<\?xml[^>]*\?>\s*(<!DOCTYPE[^>]*>\s*)?", re.S)
-_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
+_PROLOG = re.compile(r"^\s*<\?xml[^>]*\?>\s*(<!DOCTYPE[^>]*>\s*)?", re.DOTALL)
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 
 
 def to_svg(fig: Figure, salt: str) -> str:
@@ -59,6 +59,23 @@ def _figure(width: float, height: float) -> Figure:
         return Figure(figsize=(width, height), layout="constrained")
 
 
+# Small multiples: panels of a fixed size with fixed margins (inches). Constrained layout would
+# do the same and costs a second draw of every panel.
+_LEFT, _RIGHT, _TOP, _BOTTOM, _HGAP, _WGAP = 0.5, 0.15, 0.42, 0.42, 0.45, 0.18
+
+
+def _multiples(n: int, max_cols: int, size: tuple[float, float]) -> tuple[Figure, np.ndarray]:
+    rows, cols = _grid(n, max_cols)
+    pw, ph = size
+    width = _LEFT + _RIGHT + cols * pw + (cols - 1) * _WGAP
+    height = _TOP + _BOTTOM + rows * ph + (rows - 1) * _HGAP
+    fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(left=_LEFT / width, right=1 - _RIGHT / width, top=1 - _TOP / height,
+                        bottom=_BOTTOM / height, wspace=_WGAP / pw, hspace=_HGAP / ph)
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
+    return fig, axes
+
+
 def _clean(values: Sequence[float | None]) -> np.ndarray:
     """Floats with "no data" (None, negative) as NaN, so lines break there."""
     a = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
@@ -66,7 +83,7 @@ def _clean(values: Sequence[float | None]) -> np.ndarray:
     return a
 
 
-def _grid(n: int, max_cols: int = 4) -> tuple[int, int]:
+def _grid(n: int, max_cols: int = 5) -> tuple[int, int]:
     cols = max(1, min(max_cols, n))
     return math.ceil(n / cols), cols
 
@@ -83,8 +100,7 @@ def pr_curves(recall: Sequence[float], panels: Sequence[PrPanel], salt: str) -> 
     """Precision against recall, one small panel per class, IoU 0.5 / 0.75 / mean 0.5:0.95."""
     with matplotlib.rc_context(_STYLE):
         rows, cols = _grid(len(panels))
-        fig = _figure(2.35 * cols + 0.3, 2.05 * rows + 0.45)
-        axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
+        fig, axes = _multiples(len(panels), 5, (2.0, 1.6))
         r = np.asarray(recall, dtype=float)
         lines = (("IoU 0.50", "precision_iou50", PALETTE[0], "-"),
                  ("IoU 0.75", "precision_iou75", PALETTE[1], "-"),
@@ -106,7 +122,8 @@ def pr_curves(recall: Sequence[float], panels: Sequence[PrPanel], salt: str) -> 
                 ax.set_xlabel("recall")
                 ax.tick_params(labelbottom=True)
         handles, labels = axes.flat[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside upper center", ncols=3, frameon=False)
+        fig.legend(handles, labels, loc="upper center", ncols=3, frameon=False,
+                   bbox_to_anchor=(0.5, 1.0))
         return to_svg(fig, salt)
 
 
@@ -121,12 +138,11 @@ class ThresholdPanel:
 
 
 def thresholds(grid: Sequence[float], panels: Sequence[ThresholdPanel], salt: str,
-               max_cols: int = 4, panel_size: tuple[float, float] = (2.35, 2.05)) -> str:
+               max_cols: int = 5, panel_size: tuple[float, float] = (2.0, 1.6)) -> str:
     """Precision, recall and F1 against the score threshold; the best F1 marked."""
     with matplotlib.rc_context(_STYLE):
         rows, cols = _grid(len(panels), max_cols)
-        fig = _figure(panel_size[0] * cols + 0.3, panel_size[1] * rows + 0.45)
-        axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
+        fig, axes = _multiples(len(panels), max_cols, panel_size)
         x = np.asarray(grid, dtype=float)
         for idx, ax in enumerate(axes.flat):
             if idx >= len(panels):
@@ -143,8 +159,7 @@ def thresholds(grid: Sequence[float], panels: Sequence[ThresholdPanel], salt: st
                 ha = "left" if p.best_score < 0.6 else "right"
                 dx = 0.03 if ha == "left" else -0.03
                 ax.annotate(f"F1 {p.best_f1:.3f} @ {p.best_score:.2f}",
-                            (p.best_score + dx, min(p.best_f1 + 0.06, 1.0)), ha=ha,
-                            fontsize=7.5)
+                            (p.best_score + dx, 0.06), ha=ha, fontsize=7.5)
             _unit_axes(ax)
             ax.set_title(p.title, loc="left")
             if idx % cols == 0:
@@ -153,7 +168,8 @@ def thresholds(grid: Sequence[float], panels: Sequence[ThresholdPanel], salt: st
                 ax.set_xlabel("score threshold")
                 ax.tick_params(labelbottom=True)
         handles, labels = axes.flat[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside upper center", ncols=4, frameon=False)
+        fig.legend(handles, labels, loc="upper center", ncols=4, frameon=False,
+                   bbox_to_anchor=(0.5, 1.0))
         return to_svg(fig, salt)
 
 
@@ -190,7 +206,7 @@ def confusion(labels: Sequence[str], counts: Sequence[Sequence[float]],
                     ax.text(j, i, f"{int(c)}", ha="center", va="center", fontsize=size,
                             color=colour)
         bar = fig.colorbar(image, ax=ax, shrink=0.8)
-        bar.set_label("fraction of the ground-truth row")
+        bar.set_label("share of the row")
         return to_svg(fig, salt)
 
 

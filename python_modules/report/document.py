@@ -6,8 +6,6 @@ only its own part of metrics.json and, when that part is absent, says so in one 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import html
 import math
 import os
@@ -16,7 +14,7 @@ from typing import Any
 
 from . import charts
 from .assets import CSS, JS
-from .schema import COCO_NAMES, ReportInputError
+from .schema import COCO_NAMES, picture_type
 
 Run = dict[str, Any]
 
@@ -105,8 +103,8 @@ def table(headers: Sequence[str], rows: Iterable[str], sortable: bool = True,
     cls = ' class="sortable"' if sortable else ""
     ident = f' id="{esc(table_id)}"' if table_id else ""
     body = "\n".join(rows)
-    return (f"<table{cls}{ident}><thead><tr>{heads}</tr></thead>\n<tbody>\n{body}\n"
-            f"</tbody></table>")
+    return (f'<div class="scroll"><table{cls}{ident}><thead><tr>{heads}</tr></thead>\n'
+            f"<tbody>\n{body}\n</tbody></table></div>")
 
 
 def section(ident: str, title: str, body: str) -> str:
@@ -337,11 +335,11 @@ def threshold_section(run: Run) -> str:
     overall = th.get("overall")
     if isinstance(overall, dict) and all(k in overall for k in ("precision", "recall", "f1")):
         best = overall.get("best") or {}
-        panel = charts.ThresholdPanel("all classes", overall["precision"], overall["recall"],
+        panel = charts.ThresholdPanel("", overall["precision"], overall["recall"],
                                       overall["f1"], _num(best.get("score")),
                                       _num(best.get("f1")))
         svg = charts.thresholds(grid, [panel], "threshold-overall", max_cols=1,
-                                panel_size=(5.4, 3.2))
+                                panel_size=(5.0, 2.8))
         if best:
             caption = (f"Best F1 {fmt(best.get('f1'))} at score ≥ {fmt(best.get('score'), 2)}: "
                        f"precision {fmt(best.get('precision'))}, "
@@ -428,19 +426,7 @@ def tide_section(run: Run) -> str:
     return section("tide", title, "\n".join(body))
 
 
-def _mime(data: str, key: str) -> str:
-    try:
-        head = base64.b64decode(data[:64] + "=" * (-len(data[:64]) % 4), validate=True)[:8]
-    except (binascii.Error, ValueError) as e:
-        raise ReportInputError(key, f"not base64 ({e})") from None
-    if head.startswith(b"\xff\xd8"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG"):
-        return "image/png"
-    raise ReportInputError(key, "not a JPEG or PNG picture")
-
-
-def gallery_section(run: Run, gallery: Sequence[dict[str, Any]] | None, key: str) -> str:
+def gallery_section(run: Run, gallery: Sequence[dict[str, Any]] | None) -> str:
     title = "Worst images"
     per_image = run.get("per_image") if isinstance(run.get("per_image"), dict) else None
     where = ""
@@ -449,9 +435,9 @@ def gallery_section(run: Run, gallery: Sequence[dict[str, Any]] | None, key: str
                  f"{fmt(per_image.get('score_threshold'), 2)}")
     if gallery:
         items = []
-        for i, g in enumerate(gallery):
+        for g in gallery:
             data = "".join(g["jpeg_base64"].split())
-            mime = _mime(data, f"{key}[{i}].jpeg_base64")
+            mime = picture_type(data)
             name = g.get("file_name", str(g.get("image_id", "")))
             counts = (f'<span class="tp">TP {fmt_int(g.get("tp"))}</span> · '
                       f'<span class="fp">FP {fmt_int(g.get("fp"))}</span> · '
@@ -544,8 +530,7 @@ SINGLE_SECTIONS: tuple[tuple[str, str], ...] = (
     ("gallery", "Worst images"), ("facts", "Run facts"))
 
 
-def single_run(run: Run, gallery: Sequence[dict[str, Any]] | None = None,
-               gallery_key: str = "galleries[0]") -> str:
+def single_run(run: Run, gallery: Sequence[dict[str, Any]] | None = None) -> str:
     builders: dict[str, Callable[[], str]] = {
         "summary": lambda: summary_section(run),
         "per-class": lambda: per_class_section(run),
@@ -553,7 +538,7 @@ def single_run(run: Run, gallery: Sequence[dict[str, Any]] | None = None,
         "thresholds": lambda: threshold_section(run),
         "confusion": lambda: confusion_section(run),
         "tide": lambda: tide_section(run),
-        "gallery": lambda: gallery_section(run, gallery, gallery_key),
+        "gallery": lambda: gallery_section(run, gallery),
         "facts": lambda: facts_section(run),
     }
     sections = [(ident, name, builders[ident]()) for ident, name in SINGLE_SECTIONS]

@@ -7,6 +7,8 @@ string``), so a report is never built from data it misreads.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -212,6 +214,25 @@ def check_run(run: Any, key: str = "") -> None:
 
 def check_gallery(gallery: Any, key: str = "") -> None:
     GALLERY.check(gallery, key)
+    for i, entry in enumerate(gallery):
+        where = f"{key}[{i}].jpeg_base64"
+        data = "".join(entry["jpeg_base64"].split())
+        try:
+            base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError) as e:
+            raise ReportInputError(where, f"not base64 ({e})") from None
+        if picture_type(data) is None:
+            raise ReportInputError(where, "not a JPEG or PNG picture")
+
+
+def picture_type(data: str) -> str | None:
+    """The MIME type of a base64 picture from its first bytes: JPEG, PNG, or None."""
+    head = base64.b64decode(data[:16] + "=" * (-len(data[:16]) % 4))
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG"):
+        return "image/png"
+    return None
 
 
 def check_comparison(comparison: Any, runs: int, key: str = "") -> None:
