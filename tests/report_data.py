@@ -67,10 +67,9 @@ def make_run(n_classes: int = 5, seed: int = 0, quality: float = 1.0, model: str
     """One run's metrics.json with every field filled."""
     rng = np.random.default_rng(seed)
     data_rng = np.random.default_rng(1234)  # the dataset is the same whatever the model
-    names = (CLASS_NAMES * 4)[:n_classes]
-    if n_classes > len(CLASS_NAMES):
-        names = [f"{n} {i // len(CLASS_NAMES)}" if i >= len(CLASS_NAMES) else n
-                 for i, n in enumerate(names)]
+    names = [CLASS_NAMES[i % len(CLASS_NAMES)] + (f" {i // len(CLASS_NAMES)}"
+                                                  if i >= len(CLASS_NAMES) else "")
+             for i in range(n_classes)]
     per_class, pr_classes, th_classes = [], [], []
     all_scores, all_tp = [], []
     total_gt = total_dets = 0

@@ -64,10 +64,13 @@ class Outline(HTMLParser):
         self.absent: dict[str, int] = {}
         self.urls: list[str] = []
         self.tags: list[str] = []
+        self.ids: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         self.tags.append(tag)
+        if a.get("id"):
+            self.ids.append(str(a["id"]))
         for name in ("src", "href", "xlink:href", "action", "data", "poster"):
             if a.get(name):
                 self.urls.append(str(a[name]))
@@ -102,6 +105,10 @@ def test_self_contained(reports: dict[str, Path]) -> None:
         assert "link" not in o.tags and "iframe" not in o.tags
         assert not re.search(r"@import|url\(\s*['\"]?(?:https?:)?//", text, re.IGNORECASE)
         assert "<script src" not in text and "<?xml" not in text and "<!DOCTYPE svg" not in text
+        # ids are unique in the page (each chart's prefixed), and every reference finds one
+        assert len(o.ids) == len(set(o.ids)) > 50, [i for i in o.ids if o.ids.count(i) > 1][:5]
+        for ref in re.findall(r'href="#([^"]+)"|url\(#([^)]+)\)', text):
+            assert (ref[0] or ref[1]) in o.ids, ref
         # text stays text in the charts (svg.fonttype none): no glyph paths
         assert "<text" in text and 'id="DejaVuSans' not in text
 
@@ -429,3 +436,26 @@ def test_sorting_in_chromium(browser: Any, reports: dict[str, Path],
     assert column(page, "per-class-table", 0) == sorted(names)
     assert problems == []
     page.close()
+
+
+def test_names_are_text_not_markup() -> None:
+    run = make_run(3, seed=6, model="<b>model</b>")
+    names = ['a<b & "c"', "$5 note", "_under"]
+    for i, name in enumerate(names):
+        for part in (run["per_class"], run["pr_curves"]["classes"], run["thresholds"]["classes"]):
+            part[i]["name"] = name
+        run["confusion"]["labels"][i] = name
+    text = build_report([run])
+    assert "<b>model</b>" not in text and "&lt;b&gt;model&lt;/b&gt;" in text
+    assert 'a<b' not in text and "a&lt;b &amp; &quot;c&quot;" in text
+    assert text.count("$5 note") >= 4  # table, PR and threshold panels, confusion: not TeX
+    assert outline(text).charts == SINGLE_CHARTS
+
+
+def test_comparison_over_two_datasets(runs: list[dict[str, Any]]) -> None:
+    other = {**runs[1], "dataset": "datasets/other (val)"}
+    text = build_report([runs[0], other, runs[2]])
+    o = outline(text)
+    assert o.charts == {"pr-overlay": ["pr-overlay", "pr-overlay"]}  # one chart per dataset
+    assert 'id="winners-table"' in text and 'id="winners-table-2"' in text
+    assert "Only one run (retinanet_resnet50) on this dataset." in text

@@ -24,6 +24,7 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F
 
 _STYLE = {
     "svg.fonttype": "none",
+    "text.parse_math": False,  # class names are names: "$5 note" is not TeX
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica", "sans-serif"],
     "font.size": 8.5,
@@ -43,6 +44,9 @@ _STYLE = {
 
 _PROLOG = re.compile(r"^\s*<\?xml[^>]*\?>\s*(<!DOCTYPE[^>]*>\s*)?", re.DOTALL)
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
+_ID = re.compile(r'(\sid=)"([^"]+)"')
+_HREF = re.compile(r'(\s(?:xlink:)?href=)"#([^"]+)"')
+_URL = re.compile(r"url\(#([^)]+)\)")
 
 
 def to_svg(fig: Figure, salt: str) -> str:
@@ -51,6 +55,12 @@ def to_svg(fig: Figure, salt: str) -> str:
     with matplotlib.rc_context({"svg.hashsalt": f"ds-report-{salt}", "svg.fonttype": "none"}):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = _METADATA.sub("", _PROLOG.sub("", buf.getvalue(), count=1), count=1)
+    # Every id (matplotlib's "figure_1", "axes_1", ... repeat in each chart) and every
+    # reference to one gets the chart's prefix: ids stay unique in the page.
+    prefix = f"{salt}-"
+    svg = _ID.sub(lambda m: f'{m.group(1)}"{prefix}{m.group(2)}"', svg)
+    svg = _HREF.sub(lambda m: f'{m.group(1)}"#{prefix}{m.group(2)}"', svg)
+    svg = _URL.sub(lambda m: f"url(#{prefix}{m.group(1)})", svg)
     return svg.strip()
 
 
@@ -256,8 +266,10 @@ def overlay(series: Sequence[Series], xlabel: str, ylabel: str, salt: str,
         ax = fig.subplots()
         for i, s in enumerate(series):
             style = "-" if i < len(PALETTE) else "--"
+            # a label starting with "_" would be left out of the legend
+            label = " " + s.label if s.label.startswith("_") else s.label
             ax.plot(np.asarray(s.x, dtype=float), _clean(s.y), color=PALETTE[i % len(PALETTE)],
-                    linestyle=style, label=s.label)
+                    linestyle=style, label=label)
         _unit_axes(ax)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)

@@ -628,7 +628,7 @@ def winners_section(runs: Sequence[Run], labels: Sequence[str]) -> str:
     title = "Per-class winners"
     body = []
     groups = _groups(runs)
-    for dataset, members in groups:
+    for g, (dataset, members) in enumerate(groups):
         if len(groups) > 1:
             body.append(f"<h3>{esc(dataset or 'dataset not named')}</h3>")
         per_run = [{str(c.get("name", c.get("category_id"))): c
@@ -662,7 +662,8 @@ def winners_section(runs: Sequence[Run], labels: Sequence[str]) -> str:
         headers = ["class", "GT", *(f"AP {labels[i]}" for i in members), "winner", "margin"]
         tally = ", ".join(f"{esc(labels[i])} {w}" for i, w in zip(members, wins))
         body.append(note(f"COCO AP per class; the highest is marked. Classes won: {tally}."))
-        body.append(table(headers, rows, table_id="winners-table"))
+        body.append(table(headers, rows,
+                          table_id="winners-table" + (f"-{g + 1}" if g else "")))
     return section("winners", title, "\n".join(body))
 
 
