@@ -1,0 +1,284 @@
+"""Type checks for the parts of metrics.json (and gallery.json, comparison) the report reads.
+
+Every key may be absent: a section without its data says so. A key that is present with the
+wrong type is an error that names the key (``per_class[2].AP: expected a number, got a
+string``), so a report is never built from data it misreads.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ReportInputError(ValueError):
+    """A run, gallery or comparison has a key of the wrong type.
+
+    ``key`` is the path of the key (``thresholds.classes[0].f1[3]``); ``source`` names the file
+    or argument it came from when known (the message then starts with it).
+    """
+
+    def __init__(self, key: str, problem: str, source: str = "") -> None:
+        self.key = key
+        self.problem = problem
+        self.source = source
+        prefix = f"{source}: " if source else ""
+        super().__init__(f"{prefix}{key or 'top level'}: {problem}")
+
+    def with_source(self, source: str) -> ReportInputError:
+        return ReportInputError(self.key, self.problem, source)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+class Spec:
+    def check(self, value: Any, key: str) -> None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Num(Spec):
+    """A number; null is accepted as "no data" unless ``nullable`` is False."""
+
+    nullable: bool = True
+    integer: bool = False
+
+    def check(self, value: Any, key: str) -> None:
+        if value is None and self.nullable:
+            return
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if ok and self.integer and isinstance(value, float) and not value.is_integer():
+            ok = False
+        if not ok:
+            want = "an integer" if self.integer else "a number"
+            raise ReportInputError(key, f"expected {want}, got {_kind(value)}")
+
+
+@dataclass(frozen=True)
+class Str(Spec):
+    def check(self, value: Any, key: str) -> None:
+        if not isinstance(value, str):
+            raise ReportInputError(key, f"expected a string, got {_kind(value)}")
+
+
+@dataclass(frozen=True)
+class Scalar(Spec):
+    """A string or a number (version maps)."""
+
+    def check(self, value: Any, key: str) -> None:
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise ReportInputError(key, f"expected a string, got {_kind(value)}")
+
+
+@dataclass(frozen=True)
+class ListOf(Spec):
+    item: Spec
+    length: int | None = None
+    nullable: bool = False
+
+    def check(self, value: Any, key: str) -> None:
+        if value is None and self.nullable:
+            return
+        if not isinstance(value, list):
+            raise ReportInputError(key, f"expected a list, got {_kind(value)}")
+        if self.length is not None and len(value) != self.length:
+            raise ReportInputError(key, f"expected {self.length} entries, got {len(value)}")
+        for i, v in enumerate(value):
+            self.item.check(v, f"{key}[{i}]")
+
+
+@dataclass(frozen=True)
+class MapOf(Spec):
+    value: Spec
+
+    def check(self, value: Any, key: str) -> None:
+        if not isinstance(value, dict):
+            raise ReportInputError(key, f"expected an object, got {_kind(value)}")
+        for k, v in value.items():
+            self.value.check(v, f"{key}.{k}")
+
+
+@dataclass(frozen=True)
+class Obj(Spec):
+    """An object whose listed keys, when present, have the given types (others are ignored)."""
+
+    fields: Mapping[str, Spec] = field(default_factory=dict)
+    nullable: bool = False
+    required: tuple[str, ...] = ()
+
+    def check(self, value: Any, key: str) -> None:
+        if value is None and self.nullable:
+            return
+        if not isinstance(value, dict):
+            raise ReportInputError(key, f"expected an object, got {_kind(value)}")
+        for name in self.required:
+            if name not in value:
+                raise ReportInputError(_join(key, name), "missing")
+        for name, spec in self.fields.items():
+            if name in value:
+                spec.check(value[name], _join(key, name))
+
+
+def _join(key: str, name: str) -> str:
+    return f"{key}.{name}" if key else name
+
+
+NUM = Num()
+INT = Num(integer=True)
+STR = Str()
+CURVE = ListOf(NUM)
+MATRIX = ListOf(ListOf(NUM))
+BEST = Obj({"score": NUM, "precision": NUM, "recall": NUM, "f1": NUM}, nullable=True)
+
+COCO_NAMES = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm",
+              "ARl")
+
+_CLASS_CURVES = Obj({
+    "category_id": INT, "name": STR, "gt": INT, "detections": INT, "best": BEST,
+    "precision": CURVE, "recall": CURVE, "f1": CURVE,
+})
+
+RUN = Obj({
+    "config": STR, "model": STR, "model_config": STR, "dataset": STR,
+    "images": INT, "detections": INT,
+    "timings": MapOf(NUM),
+    "versions": MapOf(Scalar()),
+    "skipped_images": ListOf(STR),
+    "coco_stats": ListOf(NUM, length=12),
+    **{name: NUM for name in COCO_NAMES},
+    "per_class": ListOf(Obj({
+        "category_id": INT, "name": STR, "AR": NUM, "gt": INT, "detections": INT,
+        **{name: NUM for name in ("AP", "AP50", "AP75", "APs", "APm", "APl")},
+    })),
+    "pr_curves": Obj({
+        "recall_thresholds": CURVE,
+        "classes": ListOf(Obj({
+            "category_id": INT, "name": STR,
+            "precision_iou50": CURVE, "precision_iou75": CURVE, "precision_mean": CURVE,
+        })),
+    }),
+    "thresholds": Obj({
+        "iou": NUM, "score_grid": CURVE,
+        "overall": Obj({"best": BEST, "precision": CURVE, "recall": CURVE, "f1": CURVE}),
+        "classes": ListOf(_CLASS_CURVES),
+    }),
+    "confusion": Obj({
+        "iou": NUM, "score_threshold": NUM, "labels": ListOf(STR),
+        "counts": MATRIX, "normalized": ListOf(ListOf(NUM, nullable=True)),
+    }),
+    "tide": Obj({
+        "main": MapOf(NUM), "special": MapOf(NUM), "ap50": NUM, "counts": MapOf(NUM),
+    }),
+    "per_image": Obj({
+        "iou": NUM, "score_threshold": NUM,
+        "images": ListOf(Obj({"image_id": INT, "file_name": STR, "tp": INT, "fp": INT,
+                              "fn": INT})),
+        "worst": ListOf(INT),
+    }),
+    "voc": Obj({"mAP": NUM, "iou_threshold": NUM, "interpolation": STR}),
+    "voc07": Obj({"mAP": NUM, "iou_threshold": NUM, "interpolation": STR}),
+})
+
+GALLERY = ListOf(Obj({
+    "image_id": INT, "file_name": STR, "tp": INT, "fp": INT, "fn": INT, "jpeg_base64": STR,
+}, required=("jpeg_base64",)))
+
+COMPARISON = Obj({
+    "baseline": INT, "metric": STR, "bootstrap_samples": INT,
+    "differences": ListOf(Obj({"run": INT, "mean": NUM, "ci_low": NUM, "ci_high": NUM},
+                              required=("run",))),
+})
+
+
+def check_run(run: Any, key: str = "") -> None:
+    RUN.check(run, key)
+    _check_shapes(run, key)
+
+
+def check_gallery(gallery: Any, key: str = "") -> None:
+    GALLERY.check(gallery, key)
+    for i, entry in enumerate(gallery):
+        where = f"{key}[{i}].jpeg_base64"
+        data = "".join(entry["jpeg_base64"].split())
+        try:
+            base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError) as e:
+            raise ReportInputError(where, f"not base64 ({e})") from None
+        if picture_type(data) is None:
+            raise ReportInputError(where, "not a JPEG or PNG picture")
+
+
+def picture_type(data: str) -> str | None:
+    """The MIME type of a base64 picture from its first bytes: JPEG, PNG, or None."""
+    head = base64.b64decode(data[:16] + "=" * (-len(data[:16]) % 4))
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG"):
+        return "image/png"
+    return None
+
+
+def check_comparison(comparison: Any, runs: int, key: str = "") -> None:
+    COMPARISON.check(comparison, key)
+    base = comparison.get("baseline", 0)
+    if not 0 <= base < runs:
+        raise ReportInputError(_join(key, "baseline"), f"no run {base} (there are {runs})")
+    for i, d in enumerate(comparison.get("differences", [])):
+        if not 0 <= d["run"] < runs:
+            raise ReportInputError(_join(key, f"differences[{i}].run"),
+                                   f"no run {d['run']} (there are {runs})")
+
+
+def _check_shapes(run: dict[str, Any], key: str) -> None:
+    """Lengths that must agree for the charts to be drawn."""
+    pr = run.get("pr_curves")
+    if pr and "recall_thresholds" in pr:
+        n = len(pr["recall_thresholds"])
+        for i, c in enumerate(pr.get("classes", [])):
+            for name in ("precision_iou50", "precision_iou75", "precision_mean"):
+                if name in c and len(c[name]) != n:
+                    raise ReportInputError(
+                        _join(key, f"pr_curves.classes[{i}].{name}"),
+                        f"expected {n} entries (as recall_thresholds), got {len(c[name])}")
+    th = run.get("thresholds")
+    if th and "score_grid" in th:
+        n = len(th["score_grid"])
+        parts = [("thresholds.overall", th.get("overall") or {})]
+        parts += [(f"thresholds.classes[{i}]", c) for i, c in enumerate(th.get("classes", []))]
+        for where, part in parts:
+            for name in ("precision", "recall", "f1"):
+                if name in part and len(part[name]) != n:
+                    raise ReportInputError(
+                        _join(key, f"{where}.{name}"),
+                        f"expected {n} entries (as score_grid), got {len(part[name])}")
+    conf = run.get("confusion")
+    if conf and "counts" in conf:
+        k = len(conf.get("labels", conf["counts"]))
+        for name in ("counts", "normalized"):
+            m = conf.get(name)
+            if m is None:
+                continue
+            if len(m) != k:
+                raise ReportInputError(_join(key, f"confusion.{name}"),
+                                       f"expected {k} rows (one per label), got {len(m)}")
+            for r, row in enumerate(m):
+                if row is not None and len(row) != k:
+                    raise ReportInputError(_join(key, f"confusion.{name}[{r}]"),
+                                           f"expected {k} columns, got {len(row)}")
