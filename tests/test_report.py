@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import COCO_FIXTURE
 from detection_studio.report import ReportInputError, build_report, write_report
 from report_data import make_gallery, make_run
 
@@ -292,6 +293,27 @@ def test_cli_rebuilds_reports(tmp_path: Path, runs: list[dict[str, Any]]) -> Non
     assert outline((tmp_path / "cmp.html").read_text()).charts == COMPARISON_CHARTS
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "cmp.html", "comparison.json",
                                                           "report.html"]
+
+
+def test_cli_on_what_score_writes(tmp_path: Path) -> None:
+    """The report of a real `detection-studio score` run (COCO + VOC, no model, no analyses)."""
+    fixture = COCO_FIXTURE
+    metrics = tmp_path / "metrics.json"
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "detection-studio"), "score",
+         "--gt", fixture / "instances_val2014_100.json",
+         "--dt", fixture / "instances_val2014_fakebbox100_results.json",
+         "--output", metrics, "--metric", "coco,voc"],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    done = report_cli(metrics, "--output", tmp_path / "report.html")
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert outline(text).charts == {"pr-curves": ["pr-curves"]}
+    scored = json.loads(metrics.read_text())
+    assert f'data-v="{scored["coco_stats"][0]!r}"' in text
+    assert "instances_val2014_fakebbox100_results.json" in text  # the run's name
+    assert "No timings in this run" in text and "No threshold analysis in this run" in text
 
 
 def _bad_inputs(tmp: Path, run: dict[str, Any]) -> list[tuple[list[Path], str]]:
