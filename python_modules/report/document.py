@@ -152,6 +152,10 @@ def coco_stats(run: Run) -> list[float | None] | None:
     return None
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _class_key(c: dict[str, Any]) -> object:
     return c.get("category_id", c.get("name"))
 
@@ -281,9 +285,11 @@ def per_class_section(run: Run) -> str:
         return (r["thresholds"] or {}).get("best") or {}
 
     # (header, value of a row, digits; None: an integer count)
+    def coco(key: str) -> Callable[[dict[str, Any]], Any]:
+        return lambda r: (r["coco"] or {}).get(key)
+
     columns: list[tuple[str, Callable[[dict[str, Any]], Any], int | None]] = [
-        (header, lambda r, k=key: (r["coco"] or {}).get(k), 3)
-        for key, header in PER_CLASS_METRICS]
+        (header, coco(key), 3) for key, header in PER_CLASS_METRICS]
     columns += [("best-F1 score", lambda r: best(r).get("score"), 2),
                 ("P there", lambda r: best(r).get("precision"), 3),
                 ("R there", lambda r: best(r).get("recall"), 3),
@@ -482,7 +488,7 @@ TIME_KEYS = (("decode_seconds", "decode"), ("model_seconds", "model"),
 
 
 def speed(run: Run) -> dict[str, float | None]:
-    t = run.get("timings") if isinstance(run.get("timings"), dict) else {}
+    t = _dict(run.get("timings"))
     frames = _real(t.get("frames")) or _real(run.get("images"))
     wall = _real(t.get("wall_seconds"))
     fps = _real(t.get("frames_per_second"))
@@ -723,7 +729,7 @@ def comparison_facts_section(runs: Sequence[Run], labels: Sequence[str]) -> str:
     rows = []
     for run, label in zip(runs, labels):
         s = speed(run)
-        t = run.get("timings") if isinstance(run.get("timings"), dict) else {}
+        t = _dict(run.get("timings"))
         cells = [td_text(label), td_int(run.get("images")), td_int(run.get("detections")),
                  td(s["images_per_second"], 1), td(s["ms_per_image"], 1),
                  td(s["model_ms_per_image"], 1)]
