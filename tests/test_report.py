@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import COCO_FIXTURE
 from detection_studio.report import ReportInputError, build_report, write_report
 from report_data import make_gallery, make_run
 
@@ -189,14 +190,14 @@ def test_atomic_write(tmp_path: Path, runs: list[dict[str, Any]],
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
 
 
-def test_large_class_count_is_capped() -> None:
-    run = make_run(26, seed=5)
-    o = outline(text := build_report([run]))
-    assert o.charts == SINGLE_CHARTS
-    assert "24 classes with the most ground truth (of 26)" in text
-    assert "Counts are not written in the cells (27 labels)" in text
+def test_large_class_count_is_capped(score_report: tuple[Path, dict[str, Any]]) -> None:
+    path, scored = score_report  # COCO's 80 classes
+    text = path.read_text(encoding="utf-8")
+    assert "24 classes with the most ground truth (of 80)" in text
+    if "confusion" in scored:
+        assert "Counts are not written in the cells (81 labels)" in text
     per_class = text[text.index('id="per-class-table"'):]
-    assert per_class[:per_class.index("</table>")].count("<tr>") == 27  # the table has all
+    assert per_class[:per_class.index("</table>")].count("<tr>") == 81  # the table has all
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,6 +295,42 @@ def test_cli_rebuilds_reports(tmp_path: Path, runs: list[dict[str, Any]]) -> Non
                                                           "report.html"]
 
 
+@pytest.fixture(scope="module")
+def score_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The report of a real `detection-studio score` run (COCO + VOC, no model) and its
+    metrics, rebuilt by the command line."""
+    tmp_path = tmp_path_factory.mktemp("score")
+    fixture = COCO_FIXTURE
+    metrics = tmp_path / "metrics.json"
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "detection-studio"), "score",
+         "--gt", fixture / "instances_val2014_100.json",
+         "--dt", fixture / "instances_val2014_fakebbox100_results.json",
+         "--output", metrics, "--metric", "coco,voc"],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    done = report_cli(metrics, "--output", tmp_path / "report.html")
+    assert done.returncode == 0, done.stderr
+    return tmp_path / "report.html", json.loads(metrics.read_text())
+
+
+def score_charts(scored: dict[str, Any]) -> dict[str, list[str]]:
+    """The charts of what score wrote (the analyses too, when this build writes them)."""
+    return {section: charts for section, charts in SINGLE_CHARTS.items()
+            if {"pr-curves": "pr_curves"}.get(section, section) in scored}
+
+
+def test_cli_on_what_score_writes(score_report: tuple[Path, dict[str, Any]]) -> None:
+    path, scored = score_report
+    text = path.read_text(encoding="utf-8")
+    expected = score_charts(scored)
+    assert "pr-curves" in expected
+    assert outline(text).charts == expected
+    assert f'data-v="{scored["coco_stats"][0]!r}"' in text
+    assert "instances_val2014_fakebbox100_results.json" in text  # the run's name
+    assert "No timings in this run" in text  # score runs no model
+
+
 def _bad_inputs(tmp: Path, run: dict[str, Any]) -> list[tuple[list[Path], str]]:
     tmp.mkdir()
     missing = tmp / "nowhere" / "metrics.json"
@@ -369,9 +406,12 @@ def open_page(browser: Any, path: Path) -> tuple[Any, list[str]]:
     return page, problems
 
 
-def test_renders_in_chromium(browser: Any, reports: dict[str, Path]) -> None:
-    for name, expected in (("single", SINGLE_CHARTS), ("comparison", COMPARISON_CHARTS)):
-        page, problems = open_page(browser, reports[name])
+def test_renders_in_chromium(browser: Any, reports: dict[str, Path],
+                             score_report: tuple[Path, dict[str, Any]]) -> None:
+    paths = {**reports, "score": score_report[0]}
+    for name, expected in (("single", SINGLE_CHARTS), ("comparison", COMPARISON_CHARTS),
+                           ("score", score_charts(score_report[1]))):
+        page, problems = open_page(browser, paths[name])
         charts = page.eval_on_selector_all(
             "figure.chart", """figs => figs.map(f => {
                 const s = f.querySelector('svg'); const r = s ? s.getBoundingClientRect() : null;
@@ -393,7 +433,7 @@ def test_renders_in_chromium(browser: Any, reports: dict[str, Path]) -> None:
         if name == "single" and os.environ.get("DS_REPORT_SCREENSHOT"):
             from PIL import Image
 
-            shot = reports[name].parent / "report.png"
+            shot = paths[name].parent / "report.png"
             page.screenshot(path=str(shot), full_page=True)
             with Image.open(shot) as im:  # 128 colours: a third of the size, looks the same
                 im.convert("RGB").quantize(128, dither=Image.Dither.NONE).save(

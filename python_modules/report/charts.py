@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -22,7 +23,7 @@ from matplotlib.figure import Figure
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
            "#000000")
 
-_STYLE = {
+_STYLE: dict[Any, Any] = {
     "svg.fonttype": "none",
     "text.parse_math": False,  # class names are names: "$5 note" is not TeX
     "font.family": "sans-serif",
@@ -247,7 +248,7 @@ def _bars(ax: Axes, values: dict[str, float], order: Sequence[str], title: str,
     ax.grid(axis="y", visible=False)
     top = max([*data, 0.0])
     ax.set_xlim(0, top * 1.25 if top > 0 else 1.0)
-    for yi, v in zip(y, data):
+    for yi, v in enumerate(data):
         ax.text(v + (top * 0.02 if top > 0 else 0.02), yi, f"{v:.2f}", va="center", fontsize=7.5)
 
 

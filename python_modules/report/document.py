@@ -125,7 +125,7 @@ def figure(chart: str, svg: str, caption: str = "") -> str:
 
 
 def run_label(run: Run, index: int) -> str:
-    for key in ("model", "model_config", "config"):
+    for key in ("model", "model_config", "config", "results"):
         value = run.get(key)
         if isinstance(value, str) and value:
             return os.path.basename(value) if key != "model" else value
@@ -150,6 +150,10 @@ def coco_stats(run: Run) -> list[float | None] | None:
     if any(name in run for name in COCO_NAMES):
         return [_real(run.get(name)) for name in COCO_NAMES]
     return None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _class_key(c: dict[str, Any]) -> object:
@@ -249,7 +253,8 @@ def summary_section(run: Run) -> str:
     parts.append('<div class="cards">' + "".join(
         f'<div class="card"><div class="v">{esc(v)}</div><div class="k">{esc(k)}</div></div>'
         for v, k in cards) + "</div>")
-    facts = [("model", run.get("model")), ("dataset", run.get("dataset"))]
+    facts = [("model", run.get("model")), ("dataset", run.get("dataset")),
+             ("ground truth", run.get("ground_truth")), ("results", run.get("results"))]
     parts.append(_facts(facts))
     if stats is None:
         parts.append(absent("No COCO metrics in this run (no coco_stats: e.g. a VOC-only run)."))
@@ -276,22 +281,36 @@ def per_class_section(run: Run) -> str:
     if not rows:
         return section("per-class", "Per class",
                        absent("No per-class results in this run (no per_class or thresholds)."))
+    def best(r: dict[str, Any]) -> dict[str, Any]:
+        return (r["thresholds"] or {}).get("best") or {}
+
+    # (header, value of a row, digits; None: an integer count)
+    def coco(key: str) -> Callable[[dict[str, Any]], Any]:
+        return lambda r: (r["coco"] or {}).get(key)
+
+    columns: list[tuple[str, Callable[[dict[str, Any]], Any], int | None]] = [
+        (header, coco(key), 3) for key, header in PER_CLASS_METRICS]
+    columns += [("best-F1 score", lambda r: best(r).get("score"), 2),
+                ("P there", lambda r: best(r).get("precision"), 3),
+                ("R there", lambda r: best(r).get("recall"), 3),
+                ("F1", lambda r: best(r).get("f1"), 3),
+                ("GT", lambda r: r["gt"], None), ("detections", lambda r: r["detections"], None)]
+    shown = [c for c in columns if any(_real(c[1](r)) is not None for r in rows)]
     lines = []
     for r in rows:
-        coco = r["coco"] or {}
-        best = (r["thresholds"] or {}).get("best") or {}
         cells = [td_text(r["name"])]
-        cells += [td(coco.get(key)) for key, _ in PER_CLASS_METRICS]
-        cells += [td(best.get("score"), 2), td(best.get("precision")), td(best.get("recall")),
-                  td(best.get("f1"))]
-        cells += [td_int(r["gt"]), td_int(r["detections"])]
+        cells += [td_int(get(r)) if digits is None else td(get(r), digits)
+                  for _, get, digits in shown]
         lines.append("<tr>" + "".join(cells) + "</tr>")
-    headers = ["class", *(h for _, h in PER_CLASS_METRICS), "best-F1 score", "P there",
-               "R there", "F1", "GT", "detections"]
     iou = (run.get("thresholds") or {}).get("iou", 0.5)
-    body = [note(f"Click a column to sort. Best-F1 threshold, P and R at IoU {fmt(iou, 2)}; "
-                 "– : no data."),
-            table(headers, lines, table_id="per-class-table")]
+    left_out = [header for header, _, _ in columns if all(header != h for h, _, _ in shown)]
+    text = "Click a column to sort; – : no data."
+    if run.get("thresholds"):
+        text += f" Best-F1 threshold, P and R at IoU {fmt(iou, 2)}."
+    if left_out:
+        text += " No data in this run for: " + ", ".join(left_out) + "."
+    body = [note(esc(text)),
+            table(["class", *(h for h, _, _ in shown)], lines, table_id="per-class-table")]
     if not run.get("per_class"):
         body.insert(0, absent("No COCO per-class metrics in this run; thresholds only."))
     return section("per-class", "Per class", "\n".join(body))
@@ -469,7 +488,7 @@ TIME_KEYS = (("decode_seconds", "decode"), ("model_seconds", "model"),
 
 
 def speed(run: Run) -> dict[str, float | None]:
-    t = run.get("timings") if isinstance(run.get("timings"), dict) else {}
+    t = _dict(run.get("timings"))
     frames = _real(t.get("frames")) or _real(run.get("images"))
     wall = _real(t.get("wall_seconds"))
     fps = _real(t.get("frames_per_second"))
@@ -489,6 +508,7 @@ def facts_section(run: Run) -> str:
     body = []
     facts = [("model", run.get("model")), ("model config", run.get("model_config")),
              ("run config", run.get("config")), ("dataset", run.get("dataset")),
+             ("ground truth", run.get("ground_truth")), ("results", run.get("results")),
              ("images", fmt_int(run.get("images")) if "images" in run else None),
              ("detections", fmt_int(run.get("detections")) if "detections" in run else None)]
     body.append(_facts(facts) or absent("No run facts (model, dataset) in this run."))
@@ -543,7 +563,7 @@ def single_run(run: Run, gallery: Sequence[dict[str, Any]] | None = None) -> str
     }
     sections = [(ident, name, builders[ident]()) for ident, name in SINGLE_SECTIONS]
     label = run_label(run, 0)
-    dataset = run.get("dataset")
+    dataset = run.get("dataset") or run.get("ground_truth")
     title = f"Detection Studio report: {label}"
     subtitle = esc(f"{label} on {dataset}" if dataset else label)
     return page(title, subtitle, sections)
@@ -709,7 +729,7 @@ def comparison_facts_section(runs: Sequence[Run], labels: Sequence[str]) -> str:
     rows = []
     for run, label in zip(runs, labels):
         s = speed(run)
-        t = run.get("timings") if isinstance(run.get("timings"), dict) else {}
+        t = _dict(run.get("timings"))
         cells = [td_text(label), td_int(run.get("images")), td_int(run.get("detections")),
                  td(s["images_per_second"], 1), td(s["ms_per_image"], 1),
                  td(s["model_ms_per_image"], 1)]

@@ -157,6 +157,7 @@ _CLASS_CURVES = Obj({
 
 RUN = Obj({
     "config": STR, "model": STR, "model_config": STR, "dataset": STR,
+    "ground_truth": STR, "results": STR,
     "images": INT, "detections": INT,
     "timings": MapOf(NUM),
     "versions": MapOf(Scalar()),
