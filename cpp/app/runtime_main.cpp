@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
     if (c.name == "detect") c.run = ds::cli::run_detect;
     if (c.name == "export") c.run = ds::cli::run_export;
     if (c.name == "report") c.run = ds::cli::run_report;
+    if (c.name == "compare") c.run = ds::cli::run_compare;
     if (c.name == "score") c.run = ds::cli::run_score_report;
   }
   // Ctrl-C / SIGTERM end a run at the next batch, with every output closed (exit 130 / 143).

@@ -698,9 +698,12 @@ def differences_section(runs: Sequence[Run], labels: Sequence[str],
         return section("differences", title, absent("No differences in the comparison."))
     rows = []
     points = []
+    bases = sorted({d.get("baseline", base) for d in diffs})
     for d in diffs:
         i = d["run"]
-        mean = _num(d.get("mean"))
+        against = d.get("baseline", base)
+        # The difference on the images themselves when given; the bootstrap mean otherwise.
+        shown = _num(d.get("observed", d.get("mean")))
         low, high = _num(d.get("ci_low")), _num(d.get("ci_high"))
         if low is not None and low > 0:
             verdict = "better"
@@ -708,20 +711,25 @@ def differences_section(runs: Sequence[Run], labels: Sequence[str],
             verdict = "worse"
         else:
             verdict = "no clear difference"
-        rows.append(f"<tr>{td_text(labels[i])}{td(mean, 4, signed=True)}"
+        rows.append(f"<tr>{td_text(labels[i])}{td_text(labels[against])}{td(shown, 4, signed=True)}"
                     f"{td(low, 4, signed=True)}{td(high, 4, signed=True)}{td_text(verdict)}</tr>")
-        if mean is not None:
-            points.append(charts.Difference(labels[i], mean, low, high))
+        if shown is not None:
+            label = labels[i] if len(bases) == 1 else f"{labels[i]} vs {labels[against]}"
+            points.append(charts.Difference(label, shown, low, high))
     how = (f"paired bootstrap over images, {samples} samples" if samples else
            "paired bootstrap over images")
-    body = [note(f"{esc(metric)} of each run minus the baseline's ({esc(labels[base])}), with "
+    against_what = (f"the baseline's ({esc(labels[bases[0]])})" if len(bases) == 1 else
+                    "its baseline's (the first model on the same dataset)")
+    body = [note(f"{esc(metric)} of each run minus {against_what}, with "
                  f"the 95% confidence interval ({esc(how)}). An interval that excludes 0 is a "
                  "difference the images support.")]
     if points:
-        svg = charts.differences(points, str(metric), labels[base], "ap-differences")
+        svg = charts.differences(points, str(metric),
+                                 labels[bases[0]] if len(bases) == 1 else "the baseline",
+                                 "ap-differences")
         body.append(figure("ap-differences", svg))
-    body.append(table(["model", f"{metric} difference", "CI low", "CI high", "verdict"], rows,
-                      table_id="differences-table"))
+    body.append(table(["model", "against", f"{metric} difference", "CI low", "CI high",
+                       "verdict"], rows, table_id="differences-table"))
     return section("differences", title, "\n".join(body))
 
 

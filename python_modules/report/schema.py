@@ -203,7 +203,8 @@ GALLERY = ListOf(Obj({
 
 COMPARISON = Obj({
     "baseline": INT, "metric": STR, "bootstrap_samples": INT,
-    "differences": ListOf(Obj({"run": INT, "mean": NUM, "ci_low": NUM, "ci_high": NUM},
+    "differences": ListOf(Obj({"run": INT, "baseline": INT, "observed": NUM, "mean": NUM,
+                               "ci_low": NUM, "ci_high": NUM, "samples": INT},
                               required=("run",))),
 })
 
@@ -242,9 +243,10 @@ def check_comparison(comparison: Any, runs: int, key: str = "") -> None:
     if not 0 <= base < runs:
         raise ReportInputError(_join(key, "baseline"), f"no run {base} (there are {runs})")
     for i, d in enumerate(comparison.get("differences", [])):
-        if not 0 <= d["run"] < runs:
-            raise ReportInputError(_join(key, f"differences[{i}].run"),
-                                   f"no run {d['run']} (there are {runs})")
+        for name in ("run", "baseline"):
+            if name in d and not 0 <= d[name] < runs:
+                raise ReportInputError(_join(key, f"differences[{i}].{name}"),
+                                       f"no run {d[name]} (there are {runs})")
 
 
 def _check_shapes(run: dict[str, Any], key: str) -> None:

@@ -16,6 +16,7 @@ int run_render(const ParsedArgs& args);
 int run_detect(const ParsedArgs& args);
 int run_export(const ParsedArgs& args);
 int run_report(const ParsedArgs& args);
+int run_compare(const ParsedArgs& args);
 // score, then its report (the runtime's score: the light front sends score --report here).
 int run_score_report(const ParsedArgs& args);
 

@@ -5,6 +5,7 @@
 #include "app/cli/interrupted.hpp"
 #include "app/cli/progress.hpp"
 #include "app/cli/report.hpp"
+#include "app/commands/scored_run.hpp"
 #include "app/commands/commands.hpp"
 #include "core/config/run_config.hpp"
 #include "core/util/error.hpp"
@@ -20,9 +21,7 @@
 #include "pipeline/sinks/evaluation.hpp"
 #include "pipeline/sinks/journal.hpp"
 #include "pipeline/sources/image_files.hpp"
-#include "pipeline/report/gallery.hpp"
 #include "pipeline/report/html_report.hpp"
-#include "core/eval/analysis/per_image.hpp"
 
 namespace fs = std::filesystem;
 
@@ -136,42 +135,10 @@ int run_evaluate(const ParsedArgs& args) {
     return 0;
   }
 
-  const std::vector<Metrics> metrics = scoring.evaluate();
-  JsonFields facts = {
-      {"config", json_string(fs::absolute(config_path).lexically_normal().string())},
-      {"model", json_string(model_name)},
-      {"model_config", json_string(fs::absolute(model).lexically_normal().string())},
-      {"dataset", json_string(dataset.source)},
-      {"images", std::to_string(scoring.images())},
-      {"resumed_from", std::to_string(start)},
-      {"detections", std::to_string(scoring.detections().size())},
-      {"inference_seconds", format_double(stats.model_seconds)},
-      {"timings", pipeline::timings_json(stats)},
-  };
-  JsonWriter skipped;
-  skipped.begin_array();
-  for (const std::string& s : stats.skipped) skipped.value(s);
-  skipped.end_array();
-  facts.emplace_back("skipped_images", skipped.take());
-  JsonWriter class_mapping;
-  class_mapping.begin_object().key("unmapped_model_classes").begin_array();
-  for (const std::string& c : mapping.unmapped_model_classes) class_mapping.value(c);
-  class_mapping.end_array().key("categories_without_model_class").begin_array();
-  for (const std::string& c : mapping.uncovered_categories) class_mapping.value(c);
-  class_mapping.end_array().field("dropped_detections", static_cast<std::int64_t>(scoring.dropped())).end_object();
-  facts.emplace_back("class_mapping", class_mapping.take());
-  facts.emplace_back("versions", pipeline::versions_json(host.python()));
-  // The report's pictures: the images with the most errors, drawn as render draws them.
-  const analysis::WorstImages worst =
-      analysis::find_worst_images(dataset, scoring.image_ids(), scoring.detections(), eval_options);
-  const std::string gallery = pipeline::gallery_json(
-      dataset, scoring.detections(), worst.image_ids,
-      {.score_threshold = worst.score_threshold, .iou = eval_options.analysis_iou, .model = model_name});
-  // The files appear together; the journal goes once they are there.
-  journal.remove();
-  publish_files(out_dir, {{"detections.json", coco::results_json(scoring.detections())},
-                          {"metrics.json", metrics_document(facts, metrics)},
-                          {"gallery.json", gallery}});
+  const Scores scores = score_run(scoring);
+  publish_scored_run(out_dir, {config_path, model, model_name, dataset, scoring, mapping, stats, eval_options, start},
+                     scores, host);
+  journal.remove();  // once the results are there
 
   std::cout << "model " << model_name << " on " << scoring.images() << " images (" << dataset.source << "), "
             << scoring.detections().size() << " detections, "
@@ -183,7 +150,7 @@ int run_evaluate(const ParsedArgs& args) {
     for (std::size_t i = 0; i < stats.skipped.size() && i < 10; ++i) std::cout << "  " << stats.skipped[i] << "\n";
   }
   std::cout << "\n";
-  for (const Metrics& m : metrics) std::cout << m.text;
+  for (const Metrics& m : scores.metrics) std::cout << m.text;
   pipeline::write_html_report(host.python(), {out_dir / "metrics.json"}, out_dir / "report.html");
   std::cout << "\nwrote " << (out_dir / "detections.json").string() << ", " << (out_dir / "metrics.json").string()
             << " and " << (out_dir / "report.html").string() << "\n";

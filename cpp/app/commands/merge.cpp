@@ -54,7 +54,11 @@ int run_merge(const ParsedArgs& args) {
     throw Error(config_path.string() + ": the dataset has " + std::to_string(dataset.images.size()) +
                 " images, the shards ran " + std::to_string(head.total) + " (was it changed?)");
   std::vector<std::unique_ptr<Evaluator>> evaluators;
-  for (const std::string& name : cfg.metrics) evaluators.push_back(make_evaluator(name, dataset));
+  EvaluatorOptions options;
+  options.analysis_iou = cfg.analysis_iou;
+  options.score_threshold = cfg.score_threshold;
+  for (const std::string& name : cfg.metrics) evaluators.push_back(make_evaluator(name, dataset, options));
+  for (const std::string& name : cfg.analyses) evaluators.push_back(make_evaluator(name, dataset, options));
 
   // In the run's order, as one machine would have scored them.
   std::unordered_map<std::int64_t, std::size_t> position;
@@ -102,7 +106,7 @@ int run_merge(const ParsedArgs& args) {
   std::cout << "merged " << shards.size() << " shards: " << images << " images, " << all.size() << " detections\n\n";
   for (const Metrics& m : metrics) std::cout << m.text;
   std::cout << "\nwrote " << (out_dir / "detections.json").string() << " and " << (out_dir / "metrics.json").string()
-            << "\n";
+            << " (detection-studio report " << (out_dir / "metrics.json").string() << " draws its report)\n";
   return 0;
 }
 

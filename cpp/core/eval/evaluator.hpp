@@ -18,6 +18,8 @@ struct Metrics {
   std::string text;  // for people: tables printed at the end of a run
   // Fields of metrics.json: key and its already rendered JSON value.
   std::vector<std::pair<std::string, std::string>> json_fields;
+  // The headline numbers by name (AP, AP50, ..., best_f1_score), for tables across runs.
+  std::vector<std::pair<std::string, double>> numbers;
 };
 
 // What process() hands an evaluator that scores everything at the end: the images seen (only

@@ -132,6 +132,7 @@ Metrics ThresholdsEvaluator::analyse(const std::vector<ImageBoxes>& images) cons
     std::snprintf(line, sizeof line, "\nBest F1 %.3f at score >= %.3f (precision %.3f, recall %.3f; IoU %.2f)\n",
                   t.overall.best->f1, t.overall.best->score, t.overall.best->precision, t.overall.best->recall, t.iou);
     m.text = line;
+    m.numbers = {{"best_f1", t.overall.best->f1}, {"best_f1_score", t.overall.best->score}};
   }
   JsonWriter w(1);
   w.begin_object().field("iou", t.iou);

@@ -51,6 +51,7 @@ Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const Det
     JsonWriter v;
     v.value(it.value);
     m.json_fields.emplace_back(it.name, v.take());
+    m.numbers.emplace_back(it.name, it.value);
   }
 
   if (!r.params.use_cats) return m;

@@ -1,0 +1,63 @@
+#include "app/commands/scored_run.hpp"
+
+#include <chrono>
+
+#include "core/eval/analysis/per_image.hpp"
+#include "core/util/json_writer.hpp"
+#include "core/util/publish.hpp"
+#include "core/util/text.hpp"
+#include "formats/coco/coco_json.hpp"
+#include "pipeline/report/gallery.hpp"
+#include "pipeline/report/html_report.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ds::cli {
+
+Scores score_run(pipeline::EvaluationSink& scoring) {
+  const auto start = std::chrono::steady_clock::now();
+  Scores s{scoring.evaluate()};
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return s;
+}
+
+void publish_scored_run(const fs::path& out_dir, const ScoredRun& run, const Scores& scores,
+                        pipeline::ModelHost& host) {
+  const pipeline::EvaluationSink& scoring = run.scoring;
+  JsonFields facts = {
+      {"config", json_string(fs::absolute(run.config).lexically_normal().string())},
+      {"model", json_string(run.model_name)},
+      {"model_config", json_string(fs::absolute(run.model_config).lexically_normal().string())},
+      {"dataset", json_string(run.dataset.source)},
+      {"images", std::to_string(scoring.images())},
+      {"resumed_from", std::to_string(run.resumed_from)},
+      {"detections", std::to_string(scoring.detections().size())},
+      {"inference_seconds", format_double(run.stats.model_seconds)},
+      {"evaluation_seconds", format_double(scores.seconds)},
+      {"timings", pipeline::timings_json(run.stats)},
+  };
+  JsonWriter skipped;
+  skipped.begin_array();
+  for (const std::string& s : run.stats.skipped) skipped.value(s);
+  skipped.end_array();
+  facts.emplace_back("skipped_images", skipped.take());
+  JsonWriter class_mapping;
+  class_mapping.begin_object().key("unmapped_model_classes").begin_array();
+  for (const std::string& c : run.mapping.unmapped_model_classes) class_mapping.value(c);
+  class_mapping.end_array().key("categories_without_model_class").begin_array();
+  for (const std::string& c : run.mapping.uncovered_categories) class_mapping.value(c);
+  class_mapping.end_array().field("dropped_detections", static_cast<std::int64_t>(scoring.dropped())).end_object();
+  facts.emplace_back("class_mapping", class_mapping.take());
+  facts.emplace_back("versions", pipeline::versions_json(host.python()));
+  // The report's pictures: the images with the most errors, drawn as render draws them.
+  const analysis::WorstImages worst =
+      analysis::find_worst_images(run.dataset, scoring.image_ids(), scoring.detections(), run.options);
+  const std::string gallery = pipeline::gallery_json(
+      run.dataset, scoring.detections(), worst.image_ids,
+      {.score_threshold = worst.score_threshold, .iou = run.options.analysis_iou, .model = run.model_name});
+  publish_files(out_dir, {{"detections.json", coco::results_json(scoring.detections())},
+                          {"metrics.json", metrics_document(facts, scores.metrics)},
+                          {"gallery.json", gallery}});
+}
+
+}  // namespace ds::cli
