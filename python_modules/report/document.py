@@ -526,6 +526,9 @@ def facts_section(run: Run) -> str:
         stages += [(k[: -len("_seconds")].replace("_", " "), v) for k, v in timings.items()
                    if k.endswith("_seconds") and k not in known]
         rows += [(f"time in {label} (s)", fmt(v, 2)) for label, v in stages]
+        if "evaluation_seconds" in run:  # after the run: the metrics and analyses themselves
+            rows.append(("time computing metrics and analyses (s)",
+                         fmt(_real(run.get("evaluation_seconds")), 2)))
         body.append("<h3>Speed</h3>")
         body.append(table(["", "value"], (f"<tr>{td_text(k)}<td>{esc(v)}</td></tr>"
                                           for k, v in rows), sortable=False))

@@ -221,6 +221,9 @@ int run_compare(const ParsedArgs& args) {
                      analysis::paired_bootstrap_ap(datasets[rows[r].dataset_index], rows[base].image_ids,
                                                    rows[base].detections, rows[r].detections,
                                                    static_cast<std::size_t>(samples))});
+    // The difference itself is the metrics' own (pycocotools'), not the resampling's estimate.
+    const auto ap = [](const Row& row) { const auto it = row.numbers.find("AP"); return it == row.numbers.end() ? -1.0 : it->second; };
+    if (ap(rows[r]) >= 0 && ap(rows[base]) >= 0) diffs.back().d.observed = ap(rows[r]) - ap(rows[base]);
   }
   const std::string comparison = comparison_json(diffs, static_cast<std::size_t>(samples));
   publish_files(out_dir, {{"comparison.csv", comparison_csv(rows)},

@@ -2,6 +2,8 @@
 
 #include <opencv2/core/version.hpp>
 
+#include <tuple>
+
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 #include "core/util/json_writer.hpp"
@@ -26,13 +28,25 @@ void write_html_report(host::PythonRuntime& python, const std::vector<fs::path>&
   py::gil_scoped_acquire gil;
   try {
     const py::module_ json = py::module_::import("json");
+    const py::module_ schema = py::module_::import("detection_studio.report.schema");
     py::list py_runs, py_galleries;
     for (std::size_t i = 0; i < runs.size(); ++i) {
-      try {
-        py_runs.append(json.attr("loads")(runs[i]));
-        py_galleries.append(json.attr("loads")(galleries[i]));
-      } catch (const py::error_already_set& e) {
-        throw Error(metrics_files[i].string() + ": not JSON (" + std::string(py::str(e.value())) + ")");
+      // Each file checked on its own, so that a message names the file it is about.
+      for (const auto& [text, file, check] : {std::tuple{&runs[i], metrics_files[i], "check_run"},
+                                              std::tuple{&galleries[i], gallery_path(metrics_files[i]), "check_gallery"}}) {
+        py::object value;
+        try {
+          value = json.attr("loads")(*text);
+        } catch (const py::error_already_set& e) {
+          throw Error(file.string() + ": not JSON (" + std::string(py::str(e.value())) + ")");
+        }
+        try {
+          schema.attr(check)(value);
+        } catch (const py::error_already_set& e) {
+          if (!e.matches(schema.attr("ReportInputError"))) throw;
+          throw Error(file.string() + ": " + std::string(py::str(e.value())));
+        }
+        (std::string_view(check) == "check_run" ? py_runs : py_galleries).append(value);
       }
     }
     const py::object comparison = comparison_json ? json.attr("loads")(*comparison_json) : py::none();
