@@ -139,7 +139,13 @@ def main() -> None:
 
     py = [sys.executable, str(HERE / "coco_eval_tools.py")]
     tools = [
+        # The COCO metrics alone, as the peers compute them...
         Tool("detection-studio score", version("detection-studio"),
+             [str(BIN / "detection-studio"), "score", "--gt", "{gt}", "--dt", "{dt}",
+              "--output", "{out}", "--analyses", "none"], "coco_stats", args.rounds),
+        # ...and what score does by default: the analyses too (thresholds, confusion, TIDE,
+        # per image), which the peers leave to other tools.
+        Tool("detection-studio score + analyses", version("detection-studio"),
              [str(BIN / "detection-studio"), "score", "--gt", "{gt}", "--dt", "{dt}",
               "--output", "{out}"], "coco_stats", args.rounds),
         Tool("hotcoco", version("hotcoco"), [*py, "hotcoco", "{gt}", "{dt}", "{out}"], None,

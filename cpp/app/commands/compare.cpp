@@ -185,7 +185,7 @@ int run_compare(const ParsedArgs& args) {
       const ClassMapping mapping = detector.map_to(dataset.categories, cfg.class_map);
       std::vector<std::unique_ptr<Evaluator>> evaluators;
       for (const std::string& name : cfg.metrics) evaluators.push_back(make_evaluator(name, dataset, options));
-      for (const std::string& name : cfg.analyses) evaluators.push_back(make_evaluator(name, dataset, options));
+      if (!cfg.analyses.empty()) evaluators.push_back(make_analyses(dataset, cfg.analyses, options));
       pipeline::EvaluationSink scoring(std::move(evaluators), mapping);
       const auto source = pipeline::dataset_source(dataset, total);
       Progress progress(detector.name() + " on " + dataset_dirs[d], total);

@@ -60,7 +60,7 @@ int run_evaluate(const ParsedArgs& args) {
   eval_options.score_threshold = cfg.score_threshold;
   std::vector<std::unique_ptr<Evaluator>> evaluators;
   for (const std::string& name : cfg.metrics) evaluators.push_back(make_evaluator(name, dataset, eval_options));
-  for (const std::string& name : cfg.analyses) evaluators.push_back(make_evaluator(name, dataset, eval_options));
+  if (!cfg.analyses.empty()) evaluators.push_back(make_analyses(dataset, cfg.analyses, eval_options));
 
   // What the journal is of: a resumed run must be the same run.
   const std::string run = fs::absolute(config_path).lexically_normal().string() + "|" +

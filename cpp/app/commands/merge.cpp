@@ -58,7 +58,7 @@ int run_merge(const ParsedArgs& args) {
   options.analysis_iou = cfg.analysis_iou;
   options.score_threshold = cfg.score_threshold;
   for (const std::string& name : cfg.metrics) evaluators.push_back(make_evaluator(name, dataset, options));
-  for (const std::string& name : cfg.analyses) evaluators.push_back(make_evaluator(name, dataset, options));
+  if (!cfg.analyses.empty()) evaluators.push_back(make_analyses(dataset, cfg.analyses, options));
 
   // In the run's order, as one machine would have scored them.
   std::unordered_map<std::int64_t, std::size_t> position;

@@ -87,8 +87,8 @@ int run_score(const ParsedArgs& args) {
   if (iou_type != "bbox") throw UsageError("--iou-type: unknown type '" + iou_type + "' (only bbox)");
   if (args.has("--report") && !args.get("--output"))
     throw UsageError("--report needs --output METRICS.json: report.html goes beside it");
-  std::vector<std::string> metrics_wanted = metric_names(args);
-  for (std::string& a : analysis_list(args)) metrics_wanted.push_back(std::move(a));
+  const std::vector<std::string> metrics_wanted = metric_names(args);
+  const std::vector<std::string> analyses_wanted = analysis_list(args);
   EvaluatorOptions options;
   options.threads = static_cast<int>(args.get_int("--threads", 0));
   if (args.get("--analysis-iou")) options.analysis_iou = fraction_arg(args, "--analysis-iou", false);
@@ -116,8 +116,16 @@ int run_score(const ParsedArgs& args) {
   const auto loaded = std::chrono::steady_clock::now();
 
   std::vector<Metrics> metrics;
-  for (const std::string& name : metrics_wanted)
-    metrics.push_back(make_evaluator(name, gt, options)->evaluate_all(dts));
+  {
+    // Side by side: the evaluators only read the ground truth and the detections.
+    std::vector<std::unique_ptr<Evaluator>> evaluators;
+    for (const std::string& name : metrics_wanted) evaluators.push_back(make_evaluator(name, gt, options));
+    if (!analyses_wanted.empty()) evaluators.push_back(make_analyses(gt, analyses_wanted, options));
+    std::vector<std::future<Metrics>> running;
+    for (const auto& e : evaluators)
+      running.push_back(std::async(std::launch::async, [&e, &dts] { return e->evaluate_all(dts); }));
+    for (auto& r : running) metrics.push_back(r.get());
+  }
   const auto done = std::chrono::steady_clock::now();
 
   if (!args.has("--quiet"))

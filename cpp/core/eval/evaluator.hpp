@@ -62,10 +62,14 @@ struct EvaluatorOptions {
 
 // The metrics a run config or `score --metric` may name; "coco" is the default.
 std::vector<std::string_view> evaluator_names();
-// The analyses among them, which evaluate and score run beside the metrics unless told not to.
+// The analyses (thresholds, confusion, tide, per_image): evaluate and score run them beside
+// the metrics unless told not to, as one evaluator (core/eval/analysis/analyses.cpp).
 std::vector<std::string_view> analysis_names();
 // Throws ds::Error for an unknown name. `ground_truth` must outlive the evaluator.
 std::unique_ptr<Evaluator> make_evaluator(std::string_view name, const Dataset& ground_truth,
                                           const EvaluatorOptions& options = {});
+// The analyses `names` (a subset of analysis_names()) as one evaluator. Throws for an unknown name.
+std::unique_ptr<Evaluator> make_analyses(const Dataset& ground_truth, std::span<const std::string> names,
+                                         const EvaluatorOptions& options = {});
 
 }  // namespace ds

@@ -1,8 +1,4 @@
 // The one place metrics are registered: add a line here for a new evaluator.
-#include "core/eval/analysis/confusion.hpp"
-#include "core/eval/analysis/per_image.hpp"
-#include "core/eval/analysis/thresholds.hpp"
-#include "core/eval/analysis/tide.hpp"
 #include "core/eval/coco/coco_evaluator.hpp"
 #include "core/eval/evaluator.hpp"
 #include "core/eval/voc/voc_evaluator.hpp"
@@ -14,13 +10,7 @@ namespace {
 struct Entry {
   std::string_view name;
   std::unique_ptr<Evaluator> (*make)(const Dataset&, const EvaluatorOptions&);
-  bool analysis = false;
 };
-
-template <class T>
-std::unique_ptr<Evaluator> make(const Dataset& gt, const EvaluatorOptions& o) {
-  return std::make_unique<T>(gt, o);
-}
 
 constexpr Entry kEvaluators[] = {
     {"coco", [](const Dataset& gt, const EvaluatorOptions& o) -> std::unique_ptr<Evaluator> {
@@ -32,10 +22,6 @@ constexpr Entry kEvaluators[] = {
     {"voc07", [](const Dataset& gt, const EvaluatorOptions&) -> std::unique_ptr<Evaluator> {
        return std::make_unique<voc::VocEvaluator>(gt, voc::Interpolation::kElevenPoint);
      }},
-    {"thresholds", make<analysis::ThresholdsEvaluator>, true},
-    {"confusion", make<analysis::ConfusionEvaluator>, true},
-    {"tide", make<analysis::TideEvaluator>, true},
-    {"per_image", make<analysis::PerImageEvaluator>, true},
 };
 
 }  // namespace
@@ -43,13 +29,6 @@ constexpr Entry kEvaluators[] = {
 std::vector<std::string_view> evaluator_names() {
   std::vector<std::string_view> out;
   for (const Entry& e : kEvaluators) out.push_back(e.name);
-  return out;
-}
-
-std::vector<std::string_view> analysis_names() {
-  std::vector<std::string_view> out;
-  for (const Entry& e : kEvaluators)
-    if (e.analysis) out.push_back(e.name);
   return out;
 }
 

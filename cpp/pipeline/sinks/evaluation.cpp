@@ -1,5 +1,7 @@
 #include "pipeline/sinks/evaluation.hpp"
 
+#include <future>
+
 #include "core/util/error.hpp"
 
 namespace ds::pipeline {
@@ -20,8 +22,11 @@ void EvaluationSink::add(const Image& image, std::span<const Detection> dets) {
 }
 
 std::vector<Metrics> EvaluationSink::evaluate() {
+  // Side by side: each evaluator has its own copy of what it was given.
+  std::vector<std::future<Metrics>> running;
+  for (const auto& e : evaluators_) running.push_back(std::async(std::launch::async, [&e] { return e->evaluate(); }));
   std::vector<Metrics> out;
-  for (const auto& e : evaluators_) out.push_back(e->evaluate());
+  for (auto& r : running) out.push_back(r.get());
   return out;
 }
 

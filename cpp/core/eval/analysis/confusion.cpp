@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "core/eval/analysis/thresholds.hpp"
+#include "core/eval/analysis/analyses.hpp"
 #include "core/util/json_writer.hpp"
 
 namespace ds::analysis {
@@ -71,9 +71,8 @@ Confusion confusion_matrix(const Dataset& gt, const std::vector<ImageBoxes>& ima
   return c;
 }
 
-Metrics ConfusionEvaluator::analyse(const std::vector<ImageBoxes>& images) const {
-  const double cut = options_.score_threshold.value_or(best_f1_score(gt_, images, options_.analysis_iou));
-  const Confusion c = confusion_matrix(gt_, images, options_.analysis_iou, cut);
+Metrics confusion_analysis(const AnalysisContext& context) {
+  const Confusion c = confusion_matrix(context.gt, context.images, context.options.analysis_iou, context.score_cut);
   JsonWriter w(1);
   w.begin_object().field("iou", c.iou).field("score_threshold", c.score_threshold);
   w.key("labels").begin_array();

@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/eval/analysis/analysis_evaluator.hpp"
+#include "core/eval/analysis/image_boxes.hpp"
+#include "core/eval/evaluator.hpp"
 
 namespace ds::analysis {
 
@@ -22,12 +23,7 @@ struct Confusion {
 Confusion confusion_matrix(const Dataset& gt, const std::vector<ImageBoxes>& images, double iou,
                            double score_threshold);
 
-class ConfusionEvaluator final : public AnalysisEvaluator {
- public:
-  using AnalysisEvaluator::AnalysisEvaluator;
-
- private:
-  Metrics analyse(const std::vector<ImageBoxes>& images) const override;
-};
+struct AnalysisContext;
+Metrics confusion_analysis(const AnalysisContext& context);
 
 }  // namespace ds::analysis

@@ -4,7 +4,7 @@
 #include <numeric>
 
 #include "core/eval/image_match.hpp"
-#include "core/eval/analysis/thresholds.hpp"
+#include "core/eval/analysis/analyses.hpp"
 #include "core/util/json_writer.hpp"
 
 namespace ds::analysis {
@@ -35,17 +35,18 @@ WorstImages find_worst_images(const Dataset& gt, std::span<const std::int64_t> i
                               std::span<const Detection> detections, const EvaluatorOptions& options) {
   const std::vector<ImageBoxes> images = image_boxes(gt, image_ids, detections);
   WorstImages w;
-  w.score_threshold = options.score_threshold.value_or(best_f1_score(gt, images, options.analysis_iou));
+  w.score_threshold = options.score_threshold.value_or(best_f1_score(score_thresholds(gt, images, options.analysis_iou)));
   const std::vector<ImageErrors> errors = per_image_errors(images, options.analysis_iou, w.score_threshold);
   for (const std::size_t i : worst_images(errors, options.worst_images)) w.image_ids.push_back(errors[i].image_id);
   return w;
 }
 
-Metrics PerImageEvaluator::analyse(const std::vector<ImageBoxes>& images) const {
-  const double cut = options_.score_threshold.value_or(best_f1_score(gt_, images, options_.analysis_iou));
-  const std::vector<ImageErrors> errors = per_image_errors(images, options_.analysis_iou, cut);
+Metrics per_image_analysis(const AnalysisContext& context) {
+  const EvaluatorOptions& options = context.options;
+  const double cut = context.score_cut;
+  const std::vector<ImageErrors> errors = per_image_errors(context.images, options.analysis_iou, cut);
   JsonWriter w(1);
-  w.begin_object().field("iou", options_.analysis_iou).field("score_threshold", cut);
+  w.begin_object().field("iou", options.analysis_iou).field("score_threshold", cut);
   w.key("images").begin_array();
   for (const ImageErrors& e : errors) {
     w.begin_object().field("image_id", e.image_id).field("file_name", e.file_name);
@@ -57,7 +58,7 @@ Metrics PerImageEvaluator::analyse(const std::vector<ImageBoxes>& images) const 
   }
   w.end_array();
   std::vector<std::int64_t> worst;
-  for (const std::size_t i : worst_images(errors, options_.worst_images)) worst.push_back(errors[i].image_id);
+  for (const std::size_t i : worst_images(errors, options.worst_images)) worst.push_back(errors[i].image_id);
   w.key("worst").value(std::span<const std::int64_t>(worst));
   w.end_object();
   Metrics m;

@@ -4,7 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "core/eval/analysis/analysis_evaluator.hpp"
+#include "core/eval/analysis/image_boxes.hpp"
+#include "core/eval/evaluator.hpp"
 
 namespace ds::analysis {
 
@@ -28,12 +29,7 @@ struct WorstImages {
 WorstImages find_worst_images(const Dataset& gt, std::span<const std::int64_t> image_ids,
                               std::span<const Detection> detections, const EvaluatorOptions& options);
 
-class PerImageEvaluator final : public AnalysisEvaluator {
- public:
-  using AnalysisEvaluator::AnalysisEvaluator;
-
- private:
-  Metrics analyse(const std::vector<ImageBoxes>& images) const override;
-};
+struct AnalysisContext;
+Metrics per_image_analysis(const AnalysisContext& context);
 
 }  // namespace ds::analysis

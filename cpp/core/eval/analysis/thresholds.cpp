@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "core/eval/analysis/analyses.hpp"
 #include "core/eval/image_match.hpp"
 #include "core/util/json_writer.hpp"
 
@@ -119,13 +120,10 @@ Thresholds score_thresholds(const Dataset& gt, const std::vector<ImageBoxes>& im
   return t;
 }
 
-double best_f1_score(const Dataset& gt, const std::vector<ImageBoxes>& images, double iou) {
-  const Thresholds t = score_thresholds(gt, images, iou);
-  return t.overall.best ? t.overall.best->score : 0.0;
-}
+double best_f1_score(const Thresholds& t) { return t.overall.best ? t.overall.best->score : 0.0; }
 
-Metrics ThresholdsEvaluator::analyse(const std::vector<ImageBoxes>& images) const {
-  const Thresholds t = score_thresholds(gt_, images, options_.analysis_iou);
+Metrics thresholds_analysis(const AnalysisContext& context) {
+  const Thresholds& t = context.thresholds;
   Metrics m;
   if (t.overall.best) {
     char line[200];

@@ -5,7 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "core/eval/analysis/analysis_evaluator.hpp"
+#include "core/eval/analysis/image_boxes.hpp"
+#include "core/eval/evaluator.hpp"
 
 namespace ds::analysis {
 
@@ -34,14 +35,9 @@ std::vector<double> score_grid();
 
 Thresholds score_thresholds(const Dataset& gt, const std::vector<ImageBoxes>& images, double iou);
 // The overall best-F1 score, 0 when there is none: the default cut of the other analyses.
-double best_f1_score(const Dataset& gt, const std::vector<ImageBoxes>& images, double iou);
+double best_f1_score(const Thresholds& thresholds);
 
-class ThresholdsEvaluator final : public AnalysisEvaluator {
- public:
-  using AnalysisEvaluator::AnalysisEvaluator;
-
- private:
-  Metrics analyse(const std::vector<ImageBoxes>& images) const override;
-};
+struct AnalysisContext;
+Metrics thresholds_analysis(const AnalysisContext& context);
 
 }  // namespace ds::analysis

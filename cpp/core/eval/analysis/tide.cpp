@@ -5,6 +5,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "core/eval/analysis/analyses.hpp"
 #include "core/util/json_writer.hpp"
 
 namespace ds::analysis {
@@ -290,8 +291,8 @@ TideResult tide(const std::vector<ImageBoxes>& images, double foreground, double
   return Run(images, foreground, background).result();
 }
 
-Metrics TideEvaluator::analyse(const std::vector<ImageBoxes>& images) const {
-  const TideResult r = tide(images);
+Metrics tide_analysis(const AnalysisContext& context) {
+  const TideResult r = tide(context.images);
   JsonWriter w(1);
   w.begin_object().key("main").begin_object();
   for (std::size_t t = 0; t < r.main.size(); ++t) w.field(kTideErrorNames[t], r.main[t]);

@@ -5,7 +5,8 @@
 #include <array>
 #include <cstddef>
 
-#include "core/eval/analysis/analysis_evaluator.hpp"
+#include "core/eval/analysis/image_boxes.hpp"
+#include "core/eval/evaluator.hpp"
 
 namespace ds::analysis {
 
@@ -23,12 +24,7 @@ struct TideResult {
 // t_f: a detection is right at IoU >= foreground; t_b: below background it hit nothing.
 TideResult tide(const std::vector<ImageBoxes>& images, double foreground = 0.5, double background = 0.1);
 
-class TideEvaluator final : public AnalysisEvaluator {
- public:
-  using AnalysisEvaluator::AnalysisEvaluator;
-
- private:
-  Metrics analyse(const std::vector<ImageBoxes>& images) const override;
-};
+struct AnalysisContext;
+Metrics tide_analysis(const AnalysisContext& context);
 
 }  // namespace ds::analysis

@@ -1,0 +1,80 @@
+#include "core/eval/analysis/analyses.hpp"
+
+#include <algorithm>
+
+#include "core/eval/analysis/confusion.hpp"
+#include "core/eval/analysis/per_image.hpp"
+#include "core/eval/analysis/tide.hpp"
+#include "core/util/error.hpp"
+
+namespace ds {
+namespace analysis {
+namespace {
+
+struct Entry {
+  std::string_view name;
+  Metrics (*run)(const AnalysisContext&);
+};
+
+// The one place analyses are registered, in the order they appear in metrics.json.
+constexpr Entry kAnalyses[] = {
+    {"thresholds", thresholds_analysis},
+    {"confusion", confusion_analysis},
+    {"tide", tide_analysis},
+    {"per_image", per_image_analysis},
+};
+
+class AnalysesEvaluator final : public Evaluator {
+ public:
+  AnalysesEvaluator(const Dataset& gt, std::vector<const Entry*> wanted, const EvaluatorOptions& options)
+      : gt_(gt), wanted_(std::move(wanted)), options_(options) {}
+  void reset() override { seen_.clear(); }
+  void process(const Image& image, std::span<const Detection> detections) override { seen_.add(image, detections); }
+  Metrics evaluate() override { return analyse(image_boxes(gt_, seen_.image_ids, seen_.detections)); }
+  Metrics evaluate_all(std::span<const Detection> detections) override {
+    return analyse(image_boxes(gt_, all_image_ids(gt_), detections));
+  }
+
+ private:
+  Metrics analyse(const std::vector<ImageBoxes>& images) const {
+    const Thresholds thresholds = score_thresholds(gt_, images, options_.analysis_iou);
+    const AnalysisContext context{gt_, images, options_, thresholds,
+                                  options_.score_threshold.value_or(best_f1_score(thresholds))};
+    Metrics all;
+    for (const Entry* e : wanted_) {
+      Metrics m = e->run(context);
+      all.text += m.text;
+      for (auto& f : m.json_fields) all.json_fields.push_back(std::move(f));
+      for (auto& n : m.numbers) all.numbers.push_back(std::move(n));
+    }
+    return all;
+  }
+
+  const Dataset& gt_;
+  const std::vector<const Entry*> wanted_;
+  const EvaluatorOptions options_;
+  ProcessedImages seen_;
+};
+
+}  // namespace
+}  // namespace analysis
+
+std::vector<std::string_view> analysis_names() {
+  std::vector<std::string_view> out;
+  for (const analysis::Entry& e : analysis::kAnalyses) out.push_back(e.name);
+  return out;
+}
+
+std::unique_ptr<Evaluator> make_analyses(const Dataset& ground_truth, std::span<const std::string> names,
+                                         const EvaluatorOptions& options) {
+  std::vector<const analysis::Entry*> wanted;
+  for (const analysis::Entry& e : analysis::kAnalyses)
+    if (std::find(names.begin(), names.end(), e.name) != names.end()) wanted.push_back(&e);
+  for (const std::string& n : names)
+    if (std::none_of(std::begin(analysis::kAnalyses), std::end(analysis::kAnalyses),
+                     [&](const analysis::Entry& e) { return e.name == n; }))
+      throw Error("unknown analysis '" + n + "'");
+  return std::make_unique<analysis::AnalysesEvaluator>(ground_truth, std::move(wanted), options);
+}
+
+}  // namespace ds

@@ -1,0 +1,21 @@
+#pragma once
+// The analyses (score thresholds, confusion, TIDE, per image) run as one evaluator: it keeps
+// the detections the loop hands it once, groups them by image once, and each analysis reads
+// that. A new analysis is a file with one function and a line in analyses.cpp.
+#include <optional>
+
+#include "core/eval/analysis/image_boxes.hpp"
+#include "core/eval/analysis/thresholds.hpp"
+#include "core/eval/evaluator.hpp"
+
+namespace ds::analysis {
+
+struct AnalysisContext {
+  const Dataset& gt;
+  const std::vector<ImageBoxes>& images;
+  const EvaluatorOptions& options;
+  const Thresholds& thresholds;  // at options.analysis_iou
+  double score_cut;              // options.score_threshold, else the overall best-F1 score
+};
+
+}  // namespace ds::analysis
