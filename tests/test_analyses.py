@@ -397,3 +397,25 @@ def test_terminal_lines(demo: tuple[Case, Path, dict]) -> None:
     quiet = run_ds("score", "--gt", folder / "gt.json", "--dt", folder / "dt.json",
                    "--analyses", "none")
     assert "Best F1" not in quiet.stdout and "TIDE" not in quiet.stdout
+
+
+def test_detections_of_unknown_categories_are_left_out_alike(tmp_path: Path) -> None:
+    # A category the ground truth does not have: not a false positive anywhere but in TIDE,
+    # which (as tidecv) calls it background.
+    gt = {"images": [{"id": 1, "file_name": "a.jpg", "width": 100, "height": 100}],
+          "categories": [{"id": 1, "name": "cat"}],
+          "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10],
+                           "area": 100, "iscrowd": 0, "segmentation": polygon([0, 0, 10, 10])}]}
+    dt = [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.9},
+          {"image_id": 1, "category_id": 99, "bbox": [50, 50, 10, 10], "score": 0.8}]
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    (tmp_path / "dt.json").write_text(json.dumps(dt))
+    # A bare relative --output in the working folder, too.
+    done = run_ds("score", "--gt", "gt.json", "--dt", "dt.json", "--output", "m.json", "--quiet",
+                  "--score-threshold", "0.5", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    m = json.loads((tmp_path / "m.json").read_text())
+    assert [(i["tp"], i["fp"], i["fn"]) for i in m["per_image"]["images"]] == [(1, 0, 0)]
+    assert m["confusion"]["counts"] == [[1, 0], [0, 0]]
+    assert m["thresholds"]["overall"]["detections"] == 1
+    assert m["tide"]["counts"]["Bkg"] == 1

@@ -103,8 +103,11 @@ void write_file_atomic(const fs::path& path, std::string_view content) {
   if (path.empty()) throw Error("cannot write to an empty file name");
   if (fs::is_directory(path, ec) || !path.has_filename())
     throw Error(path.string() + ": is a folder; give a file name to write");
-  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  if (ec) throw Error(path.parent_path().string() + ": cannot create directory: " + ec.message());
+  if (path.has_parent_path()) {
+    ec.clear();  // is_directory's "no such file" is not a failure here
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) throw Error(path.parent_path().string() + ": cannot create directory: " + ec.message());
+  }
   std::random_device rd;
   const fs::path tmp = path.string() + ".tmp" + std::to_string(rd());
   {

@@ -5,6 +5,7 @@
 
 #include <iostream>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/util/json_writer.hpp"
 #include "pipeline/ground_truth.hpp"
@@ -36,8 +37,10 @@ std::string gallery_json(const Dataset& dataset, std::span<const Detection> dete
   for (const Image& im : dataset.images) images.emplace(im.id, &im);
   std::unordered_map<std::int64_t, std::vector<Detection>> dets;
   for (const std::int64_t id : image_ids) dets.try_emplace(id);
+  std::unordered_set<std::int64_t> known;  // per_image's counts leave other categories out
+  for (const Category& c : dataset.categories) known.insert(c.id);
   for (const Detection& d : detections)
-    if (const auto it = dets.find(d.image_id); it != dets.end()) it->second.push_back(d);
+    if (const auto it = dets.find(d.image_id); it != dets.end() && known.contains(d.category_id)) it->second.push_back(d);
   const GroundTruth truth(dataset);
 
   JsonWriter w(1);

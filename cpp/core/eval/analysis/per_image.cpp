@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <unordered_set>
 
 #include "core/eval/image_match.hpp"
 #include "core/eval/analysis/analyses.hpp"
@@ -9,11 +10,18 @@
 
 namespace ds::analysis {
 
-std::vector<ImageErrors> per_image_errors(const std::vector<ImageBoxes>& images, double iou, double score_threshold) {
+std::vector<ImageErrors> per_image_errors(const Dataset& gt, const std::vector<ImageBoxes>& images, double iou,
+                                          double score_threshold) {
+  std::unordered_set<std::int64_t> known;
+  for (const Category& c : gt.categories) known.insert(c.id);
   std::vector<ImageErrors> out;
   out.reserve(images.size());
+  std::vector<Detection> dts;
   for (const ImageBoxes& im : images) {
-    const ImageMatch m = match_image(im.gts, im.dts, {.iou_threshold = iou, .score_threshold = score_threshold});
+    dts.clear();
+    for (const Detection& d : im.dts)
+      if (known.contains(d.category_id)) dts.push_back(d);
+    const ImageMatch m = match_image(im.gts, dts, {.iou_threshold = iou, .score_threshold = score_threshold});
     out.push_back({im.image->id, im.image->file_name, im.image->frame, m.true_positives, m.false_positives, m.missed});
   }
   return out;
@@ -36,7 +44,7 @@ WorstImages find_worst_images(const Dataset& gt, std::span<const std::int64_t> i
   const std::vector<ImageBoxes> images = image_boxes(gt, image_ids, detections);
   WorstImages w;
   w.score_threshold = options.score_threshold.value_or(best_f1_score(score_thresholds(gt, images, options.analysis_iou)));
-  const std::vector<ImageErrors> errors = per_image_errors(images, options.analysis_iou, w.score_threshold);
+  const std::vector<ImageErrors> errors = per_image_errors(gt, images, options.analysis_iou, w.score_threshold);
   for (const std::size_t i : worst_images(errors, options.worst_images)) w.image_ids.push_back(errors[i].image_id);
   return w;
 }
@@ -44,7 +52,7 @@ WorstImages find_worst_images(const Dataset& gt, std::span<const std::int64_t> i
 Metrics per_image_analysis(const AnalysisContext& context) {
   const EvaluatorOptions& options = context.options;
   const double cut = context.score_cut;
-  const std::vector<ImageErrors> errors = per_image_errors(context.images, options.analysis_iou, cut);
+  const std::vector<ImageErrors> errors = per_image_errors(context.gt, context.images, options.analysis_iou, cut);
   JsonWriter w(1);
   w.begin_object().field("iou", options.analysis_iou).field("score_threshold", cut);
   w.key("images").begin_array();

@@ -16,7 +16,10 @@ struct ImageErrors {
   std::size_t tp = 0, fp = 0, fn = 0;
 };
 
-std::vector<ImageErrors> per_image_errors(const std::vector<ImageBoxes>& images, double iou, double score_threshold);
+// Detections of a category the dataset does not have are left out (as thresholds and the
+// confusion matrix leave them out).
+std::vector<ImageErrors> per_image_errors(const Dataset& gt, const std::vector<ImageBoxes>& images, double iou,
+                                          double score_threshold);
 // Positions in `errors` of the `n` images with the most errors (fp + fn; at least one), most first.
 std::vector<std::size_t> worst_images(const std::vector<ImageErrors>& errors, std::size_t n);
 
