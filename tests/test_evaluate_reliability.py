@@ -49,7 +49,9 @@ def uninterrupted(small: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     out = tmp_path_factory.mktemp("whole")
     result = run_ds("evaluate", small / "run.yaml", "--output", out, "--batch-size", "2")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["detections.json", "metrics.json"]  # journal gone
+    # The journal is gone once the results are there.
+    assert sorted(p.name for p in out.iterdir()) == ["detections.json", "gallery.json", "metrics.json",
+                                                     "report.html"]
     return out
 
 
@@ -163,8 +165,8 @@ def test_outputs_appear_together_and_other_files_stay(small: Path, tmp_path: Pat
     (tmp_path / "metrics.json").write_text('{"old": true}')
     result = run_ds("evaluate", small / "run.yaml", "--output", tmp_path, "--limit", "2")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["detections.json", "metrics.json",
-                                                          "notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["detections.json", "gallery.json",
+                                                          "metrics.json", "notes.txt", "report.html"]
     assert json.loads((tmp_path / "metrics.json").read_text())["images"] == 2
     assert not list(tmp_path.parent.glob(f".{tmp_path.name}.partial-*"))
 
