@@ -110,7 +110,7 @@ $(STAMPS)/venv: | $(STAMPS)/deps
 
 install: $(STAMPS)/install
 $(STAMPS)/install: $(STAMPS)/venv $(SOURCES)
-	$(PY) -m pip install -q --disable-pip-version-check --no-build-isolation '.[test,models]'
+	$(PY) -m pip install -q --disable-pip-version-check --no-build-isolation '.[test,models,cluster]'
 	@touch $@
 
 data: datasets/shapes/annotations/instances_val.json

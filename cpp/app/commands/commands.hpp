@@ -2,6 +2,7 @@
 // Every command's entry point. The table that names them is in main.cpp (light front) and
 // runtime_main.cpp (commands that need Python, OpenCV or a window).
 #include "app/cli/command.hpp"
+#include "app/cli/report.hpp"
 
 namespace ds::cli {
 
@@ -11,6 +12,10 @@ int run_doctor(const ParsedArgs& args);
 int run_convert(const ParsedArgs& args);
 int run_check(const ParsedArgs& args);
 int run_merge(const ParsedArgs& args);
+// The shards in `dirs` (evaluate --shard i/N) scored together into out_dir's detections.json and
+// metrics.json (run_facts added to its facts); prints the metrics, and "wrote ..." without a newline.
+void merge_shards(const std::filesystem::path& config_path, const std::vector<std::filesystem::path>& dirs,
+                  const std::filesystem::path& out_dir, const JsonFields& run_facts);
 int run_view(const ParsedArgs& args);
 int run_render(const ParsedArgs& args);
 int run_detect(const ParsedArgs& args);

@@ -5,6 +5,7 @@
 #include "app/cli/interrupted.hpp"
 #include "app/cli/progress.hpp"
 #include "app/cli/report.hpp"
+#include "app/commands/evaluate_ray.hpp"
 #include "app/commands/scored_run.hpp"
 #include "app/commands/commands.hpp"
 #include "core/config/run_config.hpp"
@@ -55,6 +56,11 @@ int run_evaluate(const ParsedArgs& args) {
   // Before the model loads: the outputs can be written, and overwrite none of the inputs.
   check_output_dir(out_dir, {"detections.json", "metrics.json", "gallery.json", "report.html", "journal.jsonl", "shard.json"},
                    {config_path, model, cfg.dataset.file(), fs::path(dataset.source)});
+  if (const auto engine = args.get("--engine"); engine && *engine != "local") {
+    if (*engine != "ray") throw UsageError("--engine: unknown engine '" + *engine + "' (local or ray)");
+    if (shard || resume) throw UsageError("--engine ray runs the shards itself: leave out --shard and --resume");
+    return run_evaluate_on_ray(args, {config_path, model, out_dir, total, batch});
+  }
   EvaluatorOptions eval_options;
   eval_options.analysis_iou = cfg.analysis_iou;
   eval_options.score_threshold = cfg.score_threshold;

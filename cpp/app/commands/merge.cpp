@@ -21,15 +21,19 @@ namespace ds::cli {
 
 int run_merge(const ParsedArgs& args) {
   const fs::path config_path = args.positional.at(0);
-  const RunConfig cfg = load_run_config(config_path);
-  const fs::path out_dir = args.get("--output") ? fs::path(*args.get("--output")) : cfg.output;
+  const fs::path out_dir = args.get("--output") ? fs::path(*args.get("--output")) : load_run_config(config_path).output;
+  const std::vector<fs::path> dirs(args.positional.begin() + 1, args.positional.end());
+  merge_shards(config_path, dirs, out_dir, {});
+  std::cout << " (detection-studio report " << (out_dir / "metrics.json").string() << " draws its report)\n";
+  return 0;
+}
 
+void merge_shards(const fs::path& config_path, const std::vector<fs::path>& dirs, const fs::path& out_dir,
+                  const JsonFields& run_facts) {
+  const RunConfig cfg = load_run_config(config_path);
   // Every shard once, all of the same run, covering the run's images without gaps.
   std::vector<std::pair<ShardInfo, fs::path>> shards;
-  for (std::size_t k = 1; k < args.positional.size(); ++k) {
-    const fs::path dir = args.positional[k];
-    shards.emplace_back(read_shard(dir / "shard.json"), dir);
-  }
+  for (const fs::path& dir : dirs) shards.emplace_back(read_shard(dir / "shard.json"), dir);
   std::sort(shards.begin(), shards.end(), [](const auto& a, const auto& b) { return a.first.first < b.first.first; });
   const ShardInfo& head = shards.front().first;
   std::size_t covered = 0;
@@ -96,18 +100,17 @@ int run_merge(const ParsedArgs& args) {
   skipped_json.begin_array();
   for (const std::string& s : skipped) skipped_json.value(s);
   skipped_json.end_array();
-  const JsonFields facts = {{"config", json_string(fs::absolute(config_path).lexically_normal().string())},
-                            {"dataset", json_string(dataset.source)},
-                            {"shards", std::to_string(shards.size())},
-                            {"images", std::to_string(images)},
-                            {"detections", std::to_string(all.size())},
-                            {"skipped_images", skipped_json.take()}};
+  JsonFields facts = {{"config", json_string(fs::absolute(config_path).lexically_normal().string())},
+                      {"dataset", json_string(dataset.source)},
+                      {"shards", std::to_string(shards.size())},
+                      {"images", std::to_string(images)},
+                      {"detections", std::to_string(all.size())},
+                      {"skipped_images", skipped_json.take()}};
+  facts.insert(facts.end(), run_facts.begin(), run_facts.end());
   publish_files(out_dir, {{"detections.json", coco::results_json(all)}, {"metrics.json", metrics_document(facts, metrics)}});
   std::cout << "merged " << shards.size() << " shards: " << images << " images, " << all.size() << " detections\n\n";
   for (const Metrics& m : metrics) std::cout << m.text;
-  std::cout << "\nwrote " << (out_dir / "detections.json").string() << " and " << (out_dir / "metrics.json").string()
-            << " (detection-studio report " << (out_dir / "metrics.json").string() << " draws its report)\n";
-  return 0;
+  std::cout << "\nwrote " << (out_dir / "detections.json").string() << " and " << (out_dir / "metrics.json").string();
 }
 
 }  // namespace ds::cli
