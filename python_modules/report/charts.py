@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import matplotlib
 import numpy as np
@@ -94,6 +94,9 @@ def _clean(values: Sequence[float | None]) -> np.ndarray:
     return a
 
 
+P = TypeVar("P")
+
+
 def _grid(n: int, max_cols: int = 5) -> tuple[int, int]:
     cols = max(1, min(max_cols, n))
     return math.ceil(n / cols), cols
@@ -107,35 +110,46 @@ class PrPanel:
     precision_mean: Sequence[float | None] | None
 
 
+def _panels(panels: Sequence[P], draw: Callable[[Axes, P], None], title: Callable[[P], str],
+            xlabel: str, ylabel: str, legend_cols: int, salt: str, max_cols: int = 5,
+            panel_size: tuple[float, float] = (2.0, 1.6)) -> str:
+    """Small multiples on unit axes: `draw` fills one panel; labels on the outer panels only,
+    one legend (the first panel's) above them all."""
+    rows, cols = _grid(len(panels), max_cols)
+    fig, axes = _multiples(len(panels), max_cols, panel_size)
+    for idx, ax in enumerate(axes.flat):
+        if idx >= len(panels):
+            ax.set_visible(False)
+            continue
+        draw(ax, panels[idx])
+        _unit_axes(ax)
+        ax.set_title(title(panels[idx]), loc="left")
+        if idx % cols == 0:
+            ax.set_ylabel(ylabel)
+        if idx >= (rows - 1) * cols or idx + cols >= len(panels):
+            ax.set_xlabel(xlabel)
+            ax.tick_params(labelbottom=True)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncols=legend_cols, frameon=False,
+               bbox_to_anchor=(0.5, 1.0))
+    return to_svg(fig, salt)
+
+
 def pr_curves(recall: Sequence[float], panels: Sequence[PrPanel], salt: str) -> str:
     """Precision against recall, one small panel per class, IoU 0.5 / 0.75 / mean 0.5:0.95."""
+    r = np.asarray(recall, dtype=float)
+    lines = (("IoU 0.50", "precision_iou50", PALETTE[0], "-"),
+             ("IoU 0.75", "precision_iou75", PALETTE[1], "-"),
+             ("mean IoU 0.50:0.95", "precision_mean", PALETTE[2], "--"))
+
+    def draw(ax: Axes, p: PrPanel) -> None:
+        for label, attr, colour, style in lines:
+            values = getattr(p, attr)
+            if values is not None:
+                ax.plot(r, _clean(values), color=colour, linestyle=style, label=label)
+
     with matplotlib.rc_context(_STYLE):
-        rows, cols = _grid(len(panels))
-        fig, axes = _multiples(len(panels), 5, (2.0, 1.6))
-        r = np.asarray(recall, dtype=float)
-        lines = (("IoU 0.50", "precision_iou50", PALETTE[0], "-"),
-                 ("IoU 0.75", "precision_iou75", PALETTE[1], "-"),
-                 ("mean IoU 0.50:0.95", "precision_mean", PALETTE[2], "--"))
-        for idx, ax in enumerate(axes.flat):
-            if idx >= len(panels):
-                ax.set_visible(False)
-                continue
-            p = panels[idx]
-            for label, attr, colour, style in lines:
-                values = getattr(p, attr)
-                if values is not None:
-                    ax.plot(r, _clean(values), color=colour, linestyle=style, label=label)
-            _unit_axes(ax)
-            ax.set_title(p.title, loc="left")
-            if idx % cols == 0:
-                ax.set_ylabel("precision")
-            if idx >= (rows - 1) * cols or idx + cols >= len(panels):
-                ax.set_xlabel("recall")
-                ax.tick_params(labelbottom=True)
-        handles, labels = axes.flat[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="upper center", ncols=3, frameon=False,
-                   bbox_to_anchor=(0.5, 1.0))
-        return to_svg(fig, salt)
+        return _panels(panels, draw, lambda p: p.title, "recall", "precision", 3, salt)
 
 
 @dataclass(frozen=True)
@@ -151,37 +165,24 @@ class ThresholdPanel:
 def thresholds(grid: Sequence[float], panels: Sequence[ThresholdPanel], salt: str,
                max_cols: int = 5, panel_size: tuple[float, float] = (2.0, 1.6)) -> str:
     """Precision, recall and F1 against the score threshold; the best F1 marked."""
+    x = np.asarray(grid, dtype=float)
+
+    def draw(ax: Axes, p: ThresholdPanel) -> None:
+        ax.plot(x, _clean(p.precision), color=PALETTE[0], label="precision")
+        ax.plot(x, _clean(p.recall), color=PALETTE[1], label="recall")
+        ax.plot(x, _clean(p.f1), color=PALETTE[2], label="F1", linewidth=1.8)
+        if p.best_score is not None and p.best_f1 is not None:
+            ax.axvline(p.best_score, color="#888888", linewidth=0.8, linestyle=":")
+            ax.plot([p.best_score], [p.best_f1], marker="o", color=PALETTE[2],
+                    markersize=5, label="best F1", linestyle="none")
+            ha = "left" if p.best_score < 0.6 else "right"
+            dx = 0.03 if ha == "left" else -0.03
+            ax.annotate(f"F1 {p.best_f1:.3f} @ {p.best_score:.2f}",
+                        (p.best_score + dx, 0.06), ha=ha, fontsize=7.5)
+
     with matplotlib.rc_context(_STYLE):
-        rows, cols = _grid(len(panels), max_cols)
-        fig, axes = _multiples(len(panels), max_cols, panel_size)
-        x = np.asarray(grid, dtype=float)
-        for idx, ax in enumerate(axes.flat):
-            if idx >= len(panels):
-                ax.set_visible(False)
-                continue
-            p = panels[idx]
-            ax.plot(x, _clean(p.precision), color=PALETTE[0], label="precision")
-            ax.plot(x, _clean(p.recall), color=PALETTE[1], label="recall")
-            ax.plot(x, _clean(p.f1), color=PALETTE[2], label="F1", linewidth=1.8)
-            if p.best_score is not None and p.best_f1 is not None:
-                ax.axvline(p.best_score, color="#888888", linewidth=0.8, linestyle=":")
-                ax.plot([p.best_score], [p.best_f1], marker="o", color=PALETTE[2],
-                        markersize=5, label="best F1", linestyle="none")
-                ha = "left" if p.best_score < 0.6 else "right"
-                dx = 0.03 if ha == "left" else -0.03
-                ax.annotate(f"F1 {p.best_f1:.3f} @ {p.best_score:.2f}",
-                            (p.best_score + dx, 0.06), ha=ha, fontsize=7.5)
-            _unit_axes(ax)
-            ax.set_title(p.title, loc="left")
-            if idx % cols == 0:
-                ax.set_ylabel("value")
-            if idx >= (rows - 1) * cols or idx + cols >= len(panels):
-                ax.set_xlabel("score threshold")
-                ax.tick_params(labelbottom=True)
-        handles, labels = axes.flat[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="upper center", ncols=4, frameon=False,
-                   bbox_to_anchor=(0.5, 1.0))
-        return to_svg(fig, salt)
+        return _panels(panels, draw, lambda p: p.title, "score threshold", "value", 4, salt,
+                       max_cols, panel_size)
 
 
 def confusion(labels: Sequence[str], counts: Sequence[Sequence[float]],

@@ -17,33 +17,6 @@
 namespace ds::cli {
 namespace {
 
-std::vector<std::string> split_list(const std::string& list) {
-  std::vector<std::string> names;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    const std::size_t comma = std::min(list.find(',', start), list.size());
-    names.push_back(list.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return names;
-}
-
-// --analyses thresholds,tide (default: all; none for none).
-std::vector<std::string> analysis_list(const ParsedArgs& args) {
-  const auto known = analysis_names();
-  const std::optional<std::string> list = args.get("--analyses");
-  if (list && *list == "none") return {};
-  if (!list) return {known.begin(), known.end()};
-  const std::vector<std::string> names = split_list(*list);
-  for (const std::string& n : names)
-    if (std::find(known.begin(), known.end(), n) == known.end()) {
-      std::string all;
-      for (const auto k : known) all += (all.empty() ? "" : ", ") + std::string(k);
-      throw UsageError("--analyses: unknown analysis '" + n + "' (known: " + all + ", or none)");
-    }
-  return names;
-}
-
 // A number in [0, 1] (zero_ok) or (0, 1].
 double fraction_arg(const ParsedArgs& args, const std::string& name, bool zero_ok) {
   const std::string v = *args.get(name);
@@ -54,24 +27,37 @@ double fraction_arg(const ParsedArgs& args, const std::string& name, bool zero_o
   return x;
 }
 
-// --metric coco,voc: names checked against the registry before any file is read.
-std::vector<std::string> metric_names(const ParsedArgs& args) {
+// "a,b,c": each name one of `known`, else a usage error naming the option and the known names.
+std::vector<std::string> checked_list(const std::string& list, std::span<const std::string_view> known,
+                                      const std::string& option, const std::string& what) {
   std::vector<std::string> names;
-  const std::string list = args.get("--metric").value_or("coco");
   std::size_t start = 0;
   while (start <= list.size()) {
     const std::size_t comma = std::min(list.find(',', start), list.size());
     names.push_back(list.substr(start, comma - start));
     start = comma + 1;
   }
-  const auto known = evaluator_names();
   for (const std::string& n : names)
     if (std::find(known.begin(), known.end(), n) == known.end()) {
       std::string all;
       for (const auto k : known) all += (all.empty() ? "" : ", ") + std::string(k);
-      throw UsageError("--metric: unknown metric '" + n + "' (known: " + all + ")");
+      throw UsageError(option + ": unknown " + what + " '" + n + "' (known: " + all + ")");
     }
   return names;
+}
+
+// --analyses thresholds,tide (default: all; none for none).
+std::vector<std::string> analysis_list(const ParsedArgs& args) {
+  const auto known = analysis_names();
+  const std::optional<std::string> list = args.get("--analyses");
+  if (list && *list == "none") return {};
+  if (!list) return {known.begin(), known.end()};
+  return checked_list(*list, known, "--analyses", "analysis");
+}
+
+// --metric coco,voc: names checked against the registry before any file is read.
+std::vector<std::string> metric_names(const ParsedArgs& args) {
+  return checked_list(args.get("--metric").value_or("coco"), evaluator_names(), "--metric", "metric");
 }
 
 }  // namespace
