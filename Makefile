@@ -111,9 +111,13 @@ $(STAMPS)/venv: | $(STAMPS)/deps
 install: $(STAMPS)/install
 $(STAMPS)/install: $(STAMPS)/venv $(SOURCES)
 	$(PY) -m pip install -q --disable-pip-version-check --no-build-isolation '.[test,models,cluster]'
+	# facenet-pytorch (mtcnn_detect) pins torch 2.2 and numpy < 2; its MTCNN runs on ours.
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps facenet-pytorch==2.6.0
 	@touch $@
 
-data: datasets/shapes/annotations/instances_val.json
+data: datasets/shapes/annotations/instances_val.json datasets/faces/annotations/instances.json
+datasets/faces/annotations/instances.json: datasets/make_faces.py | $(STAMPS)/install
+	$(PY) datasets/make_faces.py --output datasets/faces
 datasets/shapes/annotations/instances_val.json: datasets/make_shapes.py | $(STAMPS)/venv
 	$(PY) datasets/make_shapes.py --output datasets/shapes --splits val
 

@@ -50,8 +50,8 @@ def _ray() -> Any:
     try:
         import ray
     except ImportError as e:
-        raise ConfigError("--engine ray needs Ray: pip install 'ray==2.60.0' "
-                          f"(or make install, which installs it) ({e})") from None
+        raise ConfigError("--engine ray", "ray", "not installed: pip install 'ray==2.60.0' "
+                          f"(make install installs it) ({e})") from None
     return ray
 
 
@@ -171,8 +171,8 @@ def run_shards(runtime: str, arguments: list[str], count: int, out_dir: str, gpu
                 try:
                     shard, detections = ray.get(ref)
                 except ray.exceptions.RayError as e:
-                    raise ConfigError(f"ray: shard {index}/{count} failed after its retries: "
-                                      f"{_cause(e)}") from None
+                    raise ConfigError("ray", f"shard {index}/{count}",
+                                      f"failed after its retries: {_cause(e)}") from None
                 folder = Path(out_dir) / str(index)
                 folder.mkdir(parents=True, exist_ok=True)
                 (folder / "detections.json").write_text(detections)
