@@ -306,6 +306,16 @@ def _float_list(cfg: _Config, key: str, n: int) -> list[float] | None:
     return [float(v) for v in value]
 
 
+def _transform_max_size(model: Any) -> int | None:
+    """torchvision detectors (and the demo model) resize in ``model.transform``: the longer side
+    is at most its ``max_size``."""
+    try:
+        size = model.transform.max_size
+    except (AttributeError, RuntimeError):  # no such transform (or a scripted model hides it)
+        return None
+    return size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else None
+
+
 class Inferencer:
     """A loaded detection model; create it with :func:`load`."""
 
@@ -382,6 +392,10 @@ class Inferencer:
             else:
                 self.model = model.to(torch_device).eval()
         self._torch_device = torch_device
+        # The longer side every image is resized to, when known: the host may then decode huge
+        # images smaller (their boxes are scaled back), which bounds memory.
+        self.max_input_side: int | None = (max(self.input_size) if self.input_size is not None
+                                           else _transform_max_size(self.model))
 
     def __repr__(self) -> str:
         return (f"Inferencer(name={self.name!r}, format={self.format!r}, device={self.device!r}, "

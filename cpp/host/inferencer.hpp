@@ -29,6 +29,9 @@ class Inferencer {
   virtual const std::string& name() const = 0;
   virtual const std::vector<std::string>& class_names() const = 0;
   virtual int batch_size() const = 0;
+  // The longer side the model resizes every image to (0: unknown, or it takes them as they
+  // are): huge images may then be decoded smaller (DecodeOptions::keep_side).
+  virtual int max_input_side() const { return 0; }
   // images: 8-bit BGR (OpenCV's order). One result list per image.
   virtual std::vector<std::vector<RawDetection>> infer(std::span<const cv::Mat> images) = 0;
 };

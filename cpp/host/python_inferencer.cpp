@@ -35,11 +35,15 @@ class PythonInferencer final : public Inferencer {
     class_names_ = impl_.attr("class_names").cast<std::vector<std::string>>();
     batch_size_ = py::hasattr(impl_, "batch_size") ? impl_.attr("batch_size").cast<int>() : 1;
     if (batch_size_ < 1) batch_size_ = 1;
+    // Optional: inferencers that resize declare it (an int attribute, or None).
+    if (py::hasattr(impl_, "max_input_side") && !impl_.attr("max_input_side").is_none())
+      max_input_side_ = std::max(0, impl_.attr("max_input_side").cast<int>());
   }
 
   const std::string& name() const override { return name_; }
   const std::vector<std::string>& class_names() const override { return class_names_; }
   int batch_size() const override { return batch_size_; }
+  int max_input_side() const override { return max_input_side_; }
 
   std::vector<std::vector<RawDetection>> infer(std::span<const cv::Mat> images) override {
     try {
@@ -86,6 +90,7 @@ class PythonInferencer final : public Inferencer {
   py::object impl_;
   std::string name_;
   std::vector<std::string> class_names_;
+  int max_input_side_ = 0;
   int batch_size_ = 1;
 };
 

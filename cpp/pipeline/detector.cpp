@@ -22,6 +22,7 @@ class ModelDetector final : public Detector {
   const std::string& name() const override { return inferencer_->name(); }
   const std::vector<std::string>& class_names() const override { return inferencer_->class_names(); }
   std::size_t batch_size() const override { return static_cast<std::size_t>(std::max(1, inferencer_->batch_size())); }
+  int max_input_side() const override { return inferencer_->max_input_side(); }
   std::vector<std::vector<host::RawDetection>> detect(std::span<const Frame* const> frames) override {
     images_.clear();
     for (const Frame* f : frames) images_.push_back(f->pixels);

@@ -22,6 +22,8 @@ class Detector {
   virtual const std::string& name() const = 0;
   virtual const std::vector<std::string>& class_names() const = 0;
   virtual std::size_t batch_size() const = 0;
+  // The longer side the model resizes images to (0: none known); see DecodeOptions::keep_side.
+  virtual int max_input_side() const { return 0; }
   // One list per frame, boxes in the frame's pixels.
   virtual std::vector<std::vector<host::RawDetection>> detect(std::span<const Frame* const> frames) = 0;
   // How its labels map onto a dataset's categories (by name, through class_map:).

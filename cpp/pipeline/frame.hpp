@@ -20,6 +20,9 @@ struct Frame {
   std::string name;        // the image's file name, or "frame <index>"
   const Image* image = nullptr;  // the dataset image this frame is, for dataset sources
   cv::Mat pixels;          // 8-bit BGR; empty when `error` is set
+  // When the pixels are a reduced decode of a huge image (DecodeOptions::keep_side), the stored
+  // image's size: the model's boxes are scaled back to it. Empty otherwise.
+  cv::Size stored;
   std::string error;       // why it could not be decoded ("file: what is wrong")
   std::chrono::steady_clock::time_point captured;  // when the source produced it (latency)
 };

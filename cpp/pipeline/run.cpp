@@ -62,6 +62,18 @@ Stats run(Source& source, Models& models, std::span<Sink* const> sinks, const Ru
     t0 = Clock::now();
     for (auto& r : results)
       std::erase_if(r, [&](const host::RawDetection& d) { return d.score < options.score_threshold; });
+    // A reduced decode: boxes back in the stored image's pixels.
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const Frame& f = batch[i];
+      if (f.stored.empty() || f.pixels.empty()) continue;
+      ++stats.reduced_decodes;
+      const float sx = static_cast<float>(f.stored.width) / static_cast<float>(f.pixels.cols);
+      const float sy = static_cast<float>(f.stored.height) / static_cast<float>(f.pixels.rows);
+      for (host::RawDetection& d : results[i]) {
+        d.x1 *= sx, d.x2 *= sx;
+        d.y1 *= sy, d.y2 *= sy;
+      }
+    }
     stats.postprocess_seconds += seconds_since(t0);
     bool next_model = false;
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -151,7 +163,8 @@ std::string timings_json(const Stats& s) {
       .field("steady_frames_per_second",
              s.steady_seconds > 0 ? static_cast<double>(s.steady_frames) / s.steady_seconds : 0.0)
       .field("model_ms_per_frame", s.frames > 0 ? 1000.0 * s.model_seconds / static_cast<double>(s.frames) : 0.0)
-      .field("dropped_frames", static_cast<std::int64_t>(s.dropped));
+      .field("dropped_frames", static_cast<std::int64_t>(s.dropped))
+      .field("reduced_decodes", static_cast<std::int64_t>(s.reduced_decodes));
   if (!s.latency_ms.empty())
     w.field("latency_ms_p50", percentile(s.latency_ms, 0.5)).field("latency_ms_p95", percentile(s.latency_ms, 0.95));
   w.end_object();

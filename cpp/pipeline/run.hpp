@@ -24,6 +24,7 @@ struct Stats {
   std::size_t frames = 0;                 // frames that went through the model
   std::vector<std::string> skipped;       // frames skipped as unreadable (--skip-bad), one line each
   std::size_t dropped = 0;                // live frames the model was too slow for
+  std::size_t reduced_decodes = 0;        // huge images decoded at 1/2..1/8 (DecodeOptions::keep_side)
   double decode_seconds = 0;              // on the source's threads (overlaps the rest)
   double model_seconds = 0;
   double postprocess_seconds = 0;

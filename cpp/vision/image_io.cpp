@@ -2,8 +2,12 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include <algorithm>
+#include <optional>
+
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
+#include "core/util/image_header.hpp"
 
 namespace fs = std::filesystem;
 
@@ -26,7 +30,9 @@ std::string truncation(std::string_view bytes) {
 
 }  // namespace
 
-cv::Mat read_image(const fs::path& path) {
+cv::Mat read_image(const fs::path& path) { return read_image_for_model(path, 0, nullptr); }
+
+cv::Mat read_image_for_model(const fs::path& path, int keep_side, cv::Size* stored) {
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   if (ec || !fs::exists(status)) throw Error(path.string() + ": image not found");
@@ -35,16 +41,29 @@ cv::Mat read_image(const fs::path& path) {
   const std::string bytes = read_file(path);
   if (bytes.empty()) throw Error(path.string() + ": empty file (0 bytes), not an image");
   if (const std::string problem = truncation(bytes); !problem.empty()) throw Error(path.string() + ": " + problem);
+  int reduced = cv::IMREAD_COLOR;
+  std::string why;
+  const std::optional<ImageSize> size = keep_side > 0 ? image_size_from_bytes(bytes, why) : std::nullopt;
+  if (size) {
+    const int longer = std::max(size->width, size->height);
+    for (const auto& [factor, flag] : {std::pair{8, cv::IMREAD_REDUCED_COLOR_8}, std::pair{4, cv::IMREAD_REDUCED_COLOR_4},
+                                       std::pair{2, cv::IMREAD_REDUCED_COLOR_2}})
+      if (longer / factor >= keep_side) {
+        reduced = flag;
+        break;
+      }
+  }
   cv::Mat image;
   try {
     // IMREAD_COLOR gives 8-bit BGR whatever is stored: grey is repeated in three channels, alpha
     // is dropped, 16-bit samples are scaled to 8 bits.
     image = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
-                         cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+                         reduced | cv::IMREAD_IGNORE_ORIENTATION);
   } catch (const cv::Exception& e) {
     throw Error(path.string() + ": cannot decode image: " + e.msg);
   }
   if (image.empty()) throw Error(path.string() + ": cannot decode image (not an image, or corrupt)");
+  if (stored) *stored = reduced == cv::IMREAD_COLOR ? image.size() : cv::Size(size->width, size->height);
   return image;
 }
 

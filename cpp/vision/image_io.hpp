@@ -11,4 +11,10 @@ namespace ds::vision {
 // Throws ds::Error naming the file when it is missing or cannot be decoded.
 cv::Mat read_image(const std::filesystem::path& path);
 
+// The same, but an image whose longer side is more than twice `keep_side` is decoded at 1/2,
+// 1/4 or 1/8 of its size (the smallest that keeps the longer side at least `keep_side`): for a
+// model that resizes to that anyway, memory stays bounded. JPEGs are decoded at that size
+// directly (libjpeg's scaling); `stored`, when given, receives the stored size.
+cv::Mat read_image_for_model(const std::filesystem::path& path, int keep_side, cv::Size* stored);
+
 }  // namespace ds::vision

@@ -187,7 +187,7 @@ int run_compare(const ParsedArgs& args) {
       for (const std::string& name : cfg.metrics) evaluators.push_back(make_evaluator(name, dataset, options));
       if (!cfg.analyses.empty()) evaluators.push_back(make_analyses(dataset, cfg.analyses, options));
       pipeline::EvaluationSink scoring(std::move(evaluators), mapping);
-      const auto source = pipeline::dataset_source(dataset, total);
+      const auto source = pipeline::dataset_source(dataset, total, 0, {.keep_side = detector.max_input_side()});
       Progress progress(detector.name() + " on " + dataset_dirs[d], total);
       pipeline::Sink* sinks[] = {&scoring};
       const pipeline::Stats stats = pipeline::run(*source, loaded, sinks,

@@ -115,7 +115,7 @@ int run_evaluate(const ParsedArgs& args) {
               << " from the journal)\n";
   }
   pipeline::JournalSink journal(journal_path, run_identity, mapping, replay.has_value());
-  const auto source = pipeline::dataset_source(dataset, end, start);
+  const auto source = pipeline::dataset_source(dataset, end, start, {.keep_side = detector.max_input_side()});
   Progress progress("evaluating " + model_name, end - first);
   progress.update(start - first);
   pipeline::Sink* sinks[] = {&scoring, &journal};

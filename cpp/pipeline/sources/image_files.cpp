@@ -46,7 +46,8 @@ class ImageFilesSource final : public Source {
  public:
   ImageFilesSource(std::vector<ImageEntry> entries, std::string description, const DecodeOptions& options)
       : entries_(std::move(entries)), description_(std::move(description)),
-        capacity_(std::max<std::size_t>(1, options.capacity)) {
+        capacity_(std::max<std::size_t>(1, options.capacity)),
+        keep_side_(options.keep_side) {
     bool video = false;
     for (const ImageEntry& e : entries_) video = video || (e.image && e.image->frame >= 0);
     // Video frames decode in order on one thread; stills in parallel.
@@ -101,7 +102,9 @@ class ImageFilesSource final : public Source {
           f.name += std::to_string(e.image->frame);
           f.pixels = video.read(e.path, e.image->frame);
         } else {
-          f.pixels = vision::read_image(e.path);
+          cv::Size stored;
+          f.pixels = vision::read_image_for_model(e.path, keep_side_, &stored);
+          if (stored != f.pixels.size()) f.stored = stored;
         }
       } catch (const std::exception& ex) {
         f.error = ex.what();
@@ -124,6 +127,7 @@ class ImageFilesSource final : public Source {
   std::map<std::size_t, Frame> ready_;
   std::size_t claimed_ = 0, consumed_ = 0;
   double decode_seconds_ = 0;
+  int keep_side_ = 0;
   std::vector<std::jthread> workers_;  // last: they stop before the state they use goes
 };
 

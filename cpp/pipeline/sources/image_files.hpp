@@ -19,6 +19,9 @@ struct ImageEntry {
 struct DecodeOptions {
   std::size_t threads = 2;   // decoder threads
   std::size_t capacity = 8;  // frames decoded ahead of the consumer
+  // > 0: still images with a longer side of twice this or more are decoded reduced (1/2, 1/4,
+  // 1/8), keeping it at least this: the side the model resizes to anyway (Detector::max_input_side).
+  int keep_side = 0;
 };
 
 std::unique_ptr<Source> image_files_source(std::vector<ImageEntry> entries, std::string description,
