@@ -86,6 +86,8 @@ class Inferencer:
             if len(hw) != 2 or not all(isinstance(v, int) and v > 0 for v in hw):
                 raise cfg.error("input.size", "expected [height, width] (positive integers)")
             self.input_hw = (hw[0], hw[1])
+        # The network's fixed input: huge images may be decoded smaller (None: dynamic size).
+        self.max_input_side = max(self.input_hw) if self.input_hw else None
         self.letterbox: bool = cfg.get("input.letterbox", bool, False)
         self.color = cfg.get("input.color", str, "rgb")
         if self.color not in ("rgb", "bgr"):

@@ -90,6 +90,8 @@ class Inferencer:
                 raise ConfigError(str(path), "classes", f"{len(self.class_names)} names, but the "
                                   f"checkpoint has {len(checkpoint_names)} classes")
         self.imgsz = self._imgsz(cfg)
+        # Ultralytics letterboxes every image to imgsz: huge ones may be decoded smaller.
+        self.max_input_side = self.imgsz if isinstance(self.imgsz, int) else max(self.imgsz)
 
     def _imgsz(self, cfg: _Config) -> int | list[int]:
         size = cfg.get("input.size", (int, list), None)
