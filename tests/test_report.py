@@ -2,7 +2,7 @@
 command line's one-line errors, sections without data, and in headless Chromium (Debian's
 /usr/bin/chromium through Playwright): no console errors, charts of nonzero size, sorting.
 
-DS_REPORT_SCREENSHOT=docs/report.png makes the browser test save the full single-run report
+DS_REPORT_SCREENSHOT=FILE makes the browser test save the full single-run report
 there (the screenshot in the docs)."""
 
 from __future__ import annotations
