@@ -3,7 +3,7 @@ command line's one-line errors, sections without data, and in headless Chromium 
 /usr/bin/chromium through Playwright): no console errors, charts of nonzero size, sorting.
 
 DS_REPORT_SCREENSHOT=FILE makes the browser test save the full single-run report
-there (the screenshot in the docs)."""
+there (a screenshot of the synthetic report)."""
 
 from __future__ import annotations
 
