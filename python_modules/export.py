@@ -23,7 +23,7 @@ from typing import Any
 import torch
 import yaml
 
-from . import pytorch_detect
+from . import exported_body, pytorch_detect
 from .errors import ConfigError
 
 __all__ = ["export", "main"]
@@ -75,6 +75,14 @@ def export(config: str, target: str, output: str,
                 torch.jit.script(model).save(str(out))
                 new |= {"module": "pytorch_detect",
                         "model": {"format": "torchscript", "weights": out.name}}
+            elif target == "export" and exported_body.is_one_stage(model) and "model" in source \
+                    and "architecture" in (source["model"] or {}):
+                # The network alone; the architecture's own code pre- and postprocesses.
+                torch.export.save(exported_body.export_body(model, example), str(out))
+                new |= {"module": "pytorch_detect",
+                        "model": {"format": "export", "weights": out.name,
+                                  "architecture": source["model"]["architecture"],
+                                  "args": source["model"].get("args", {})}}
             elif target == "export":
                 program = torch.export.export(model, ([example],), strict=False)
                 torch.export.save(program, str(out))

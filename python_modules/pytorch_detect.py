@@ -202,6 +202,12 @@ def _import_callable(cfg: _Config, spec: str) -> Callable[..., Any]:
 
 
 def _build_state_dict_model(cfg: _Config, weights: Path) -> torch.nn.Module:
+    model = _build_architecture(cfg)
+    return _load_state_dict(model, weights)
+
+
+def _build_architecture(cfg: _Config) -> torch.nn.Module:
+    """``model.architecture(**model.args)``, randomly initialised (never pretrained)."""
     builder = _import_callable(cfg, cfg.get("model.architecture", str))
     kwargs = dict(cfg.get("model.args", dict, {}))
     try:
@@ -219,7 +225,10 @@ def _build_state_dict_model(cfg: _Config, weights: Path) -> torch.nn.Module:
     if not isinstance(model, torch.nn.Module):
         raise cfg.error("model.architecture", f"returned {type(model).__name__}, not a torch "
                                               "nn.Module")
+    return model
 
+
+def _load_state_dict(model: torch.nn.Module, weights: Path) -> torch.nn.Module:
     wkey = "model.weights"
     try:
         obj = torch.load(str(weights), map_location="cpu", weights_only=True)
@@ -383,6 +392,12 @@ class Inferencer:
                 model = _load_torchscript(weights, torch_device)
             elif fmt == "export":
                 model = _load_export(weights, torch_device)
+                if cfg.get("model.architecture", str, None) is not None:
+                    # A one-stage detector's body (exported_body): the architecture's own code
+                    # does the pre- and postprocessing around it.
+                    from .exported_body import with_exported_body
+
+                    model = with_exported_body(_build_architecture(cfg).to(torch_device), model)
             elif fmt == "pickle":
                 model = _load_pickle(cfg, weights)
             else:
