@@ -419,3 +419,24 @@ def test_empty_dataset_fails_check(tmp_path):
     proc = run_ds("check", root / "dataset.yaml")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "no images" in proc.stdout
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_records_after_an_early_closing_bracket_are_an_error(tmp_path, large):
+    """Found by fuzzing: a ']' (or '}') too early ended the list and the records after it were
+    silently dropped by the whole-file reader but read by the two-halves one."""
+    coco_dataset(tmp_path)
+    record = json.dumps({"image_id": 1, "category_id": 1, "bbox": [1, 1, 10, 10], "score": 0.5})
+    n = 60000 if large else 3  # over 4 MiB: the two-halves reader
+    dt = tmp_path / "dt.json"
+    dt.write_text("[" + record + "], " + ",\n ".join([record] * n) + "]")
+    proc = run_ds("score", "--gt", tmp_path / "annotations.json", "--dt", dt)
+    assert proc.returncode == 1, proc.stderr
+    assert "unexpected content after the list of detections" in error_line(proc)
+    gt = json.loads((tmp_path / "annotations.json").read_text())
+    bad_gt = tmp_path / "bad_gt.json"
+    bad_gt.write_text(json.dumps(gt) + ' {"images": []}')
+    good = tmp_path / "good.json"
+    good.write_text("[" + record + "]")
+    proc = run_ds("score", "--gt", bad_gt, "--dt", good)
+    assert proc.returncode == 1 and "bad_gt.json" in error_line(proc)

@@ -29,6 +29,8 @@ class JsonSource {
   JsonSource& operator=(const JsonSource&) = delete;
 
   simdjson::ondemand::document& document() { return doc_; }
+  // Whether the document has been read to its end (nothing follows the top-level value).
+  bool at_end() { return doc_.current_location().error() == simdjson::OUT_OF_BOUNDS; }
   const std::filesystem::path& path() const { return path_; }
   std::size_t document_size() const { return text_.size(); }
 

@@ -180,6 +180,7 @@ Dataset read_source(JsonSource& src, bool skip_bad) {
     }
   }
   if (!has_images) throw Error(out.source + ": missing 'images' (not a COCO instances file?)");
+  if (!src.at_end()) src.fail("unexpected content after the top-level object (a '}' too early?)");
   return out;
 }
 

@@ -50,6 +50,8 @@ void read_records(JsonSource& src, std::vector<Detection>& out) {
     out.push_back(det);
     ++index;
   }
+  // Nothing may follow the list: a ']' too early would otherwise drop every record after it.
+  if (!src.at_end()) src.fail("unexpected content after the list of detections (a ']' too early?)");
 }
 
 bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }

@@ -106,6 +106,7 @@ File parse(const fs::path& path) {
     }
   }
   if (!has_shapes || !has_path) src.fail("not a LabelMe file (no 'shapes' or 'imagePath')");
+  if (!src.at_end()) src.fail("unexpected content after the top-level object (a '}' too early?)");
   return out;
 }
 
