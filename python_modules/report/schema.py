@@ -249,28 +249,28 @@ def check_comparison(comparison: Any, runs: int, key: str = "") -> None:
                                        f"no run {d[name]} (there are {runs})")
 
 
+def _same_lengths(parts: list[tuple[str, Any]], names: tuple[str, ...], n: int, axis: str,
+                  key: str) -> None:
+    """Each curve `names` of each part has the `n` entries of its `axis`."""
+    for where, part in parts:
+        for name in names:
+            if name in part and len(part[name]) != n:
+                raise ReportInputError(_join(key, f"{where}.{name}"),
+                                       f"expected {n} entries (as {axis}), got {len(part[name])}")
+
+
 def _check_shapes(run: dict[str, Any], key: str) -> None:
     """Lengths that must agree for the charts to be drawn."""
     pr = run.get("pr_curves")
     if pr and "recall_thresholds" in pr:
-        n = len(pr["recall_thresholds"])
-        for i, c in enumerate(pr.get("classes", [])):
-            for name in ("precision_iou50", "precision_iou75", "precision_mean"):
-                if name in c and len(c[name]) != n:
-                    raise ReportInputError(
-                        _join(key, f"pr_curves.classes[{i}].{name}"),
-                        f"expected {n} entries (as recall_thresholds), got {len(c[name])}")
+        parts = [(f"pr_curves.classes[{i}]", c) for i, c in enumerate(pr.get("classes", []))]
+        _same_lengths(parts, ("precision_iou50", "precision_iou75", "precision_mean"),
+                      len(pr["recall_thresholds"]), "recall_thresholds", key)
     th = run.get("thresholds")
     if th and "score_grid" in th:
-        n = len(th["score_grid"])
         parts = [("thresholds.overall", th.get("overall") or {})]
         parts += [(f"thresholds.classes[{i}]", c) for i, c in enumerate(th.get("classes", []))]
-        for where, part in parts:
-            for name in ("precision", "recall", "f1"):
-                if name in part and len(part[name]) != n:
-                    raise ReportInputError(
-                        _join(key, f"{where}.{name}"),
-                        f"expected {n} entries (as score_grid), got {len(part[name])}")
+        _same_lengths(parts, ("precision", "recall", "f1"), len(th["score_grid"]), "score_grid", key)
     conf = run.get("confusion")
     if conf and "counts" in conf:
         k = len(conf.get("labels", conf["counts"]))
