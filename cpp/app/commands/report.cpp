@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "app/commands/commands.hpp"
+#include "core/eval/analysis/image_boxes.hpp"
 #include "core/eval/analysis/per_image.hpp"
 #include "core/eval/coco/results.hpp"
 #include "core/util/error.hpp"
@@ -33,17 +34,16 @@ int run_report(const ParsedArgs& args) {
 int run_score_report(const ParsedArgs& args) {
   if (const int rc = run_score(args); rc != 0 || !args.has("--report")) return rc;
   const fs::path metrics = *args.get("--output");
-  Dataset gt = coco::read_instances(*args.get("--gt"), {});
-  const std::vector<Detection> dts = coco::read_results(*args.get("--dt"));
   std::string gallery = "[]\n";
   if (const auto images = args.get("--images")) {
+    // Read again: run_score is the light front's, and keeps nothing.
+    Dataset gt = coco::read_instances(*args.get("--gt"), {});
+    const std::vector<Detection> dts = coco::read_results(*args.get("--dt"));
     gt.image_dir = *images;
     EvaluatorOptions options;
     if (args.get("--analysis-iou")) options.analysis_iou = args.get_double("--analysis-iou", 0.5);
     if (args.get("--score-threshold")) options.score_threshold = args.get_double("--score-threshold", 0);
-    std::vector<std::int64_t> ids;
-    for (const Image& im : gt.images) ids.push_back(im.id);
-    const analysis::WorstImages worst = analysis::find_worst_images(gt, ids, dts, options);
+    const analysis::WorstImages worst = analysis::find_worst_images(gt, analysis::all_image_ids(gt), dts, options);
     gallery = pipeline::gallery_json(gt, dts, worst.image_ids,
                                      {.score_threshold = worst.score_threshold, .iou = options.analysis_iou,
                                       .model = fs::path(*args.get("--dt")).filename().string()});
