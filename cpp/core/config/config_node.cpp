@@ -52,7 +52,16 @@ bool ConfigNode::has(std::string_view key) const {
 
 std::vector<std::string> ConfigNode::keys() const {
   std::vector<std::string> out;
-  for (const auto& kv : node_) out.push_back(kv.first.as<std::string>());
+  for (const auto& kv : node_) {
+    // YAML allows a list or a map as a key ("? [a, b]: x"); no config key is one.
+    if (!kv.first.IsScalar()) {
+      const YAML::Mark mark = kv.first.Mark();
+      throw Error(file_.string() + (mark.is_null() ? "" : ":" + std::to_string(mark.line + 1)) + ": " +
+                  (key_path_.empty() ? std::string("top level") : key_path_) +
+                  ": a key that is a list or a map (keys must be plain names)");
+    }
+    out.push_back(kv.first.Scalar());
+  }
   return out;
 }
 
