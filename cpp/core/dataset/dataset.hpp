@@ -3,8 +3,13 @@
 // or a results file gives. Boxes use COCO's convention: top-left corner, width, height, pixels.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace ds::mask {
+struct Segmentation;  // core/mask/segmentation.hpp
+}
 
 namespace ds {
 
@@ -40,6 +45,8 @@ struct Annotation {
   // The object's track in annotated video (MOT's id column, CVAT's <track id>); -1: none.
   // Only the video formats write it; the others ignore it.
   std::int64_t track_id = -1;
+  // COCO's polygons or RLE; null when the file has none or the reader was not asked for masks.
+  std::shared_ptr<const mask::Segmentation> segmentation;
 };
 
 struct Dataset {
@@ -60,6 +67,10 @@ struct Detection {
   std::int64_t category_id = 0;
   Box bbox;
   double score = 0;
+  // The detection's mask (null: none, or not read). Results with masks and no boxes get
+  // mask_area set and their box from the mask, as pycocotools' loadRes does.
+  std::shared_ptr<const mask::Segmentation> segmentation;
+  double mask_area = -1;  // >= 0: the area segm evaluation uses (else the box's w * h)
 };
 
 }  // namespace ds

@@ -62,6 +62,9 @@ struct EvaluatorOptions {
 
 // The metrics a run config or `score --metric` may name; "coco" is the default.
 std::vector<std::string_view> evaluator_names();
+// Whether the metric scores masks (coco_segm): the ground truth and results must then be read
+// with their segmentations.
+bool evaluator_reads_masks(std::string_view name);
 // The analyses (thresholds, confusion, tide, per_image): evaluate and score run them beside
 // the metrics unless told not to, as one evaluator (core/eval/analysis/analyses.cpp).
 std::vector<std::string_view> analysis_names();

@@ -10,12 +10,18 @@ namespace {
 struct Entry {
   std::string_view name;
   std::unique_ptr<Evaluator> (*make)(const Dataset&, const EvaluatorOptions&);
+  bool masks = false;  // scores Annotation/Detection::segmentation (readers must keep them)
 };
 
 constexpr Entry kEvaluators[] = {
     {"coco", [](const Dataset& gt, const EvaluatorOptions& o) -> std::unique_ptr<Evaluator> {
        return std::make_unique<coco::CocoEvaluator>(gt, o);
      }},
+    {"coco_segm", [](const Dataset& gt, const EvaluatorOptions& o) -> std::unique_ptr<Evaluator> {
+       coco::Params p = coco::Params::defaults();
+       p.iou_type = coco::IouType::kSegm;
+       return std::make_unique<coco::CocoEvaluator>(gt, o, std::move(p));
+     }, true},
     {"voc", [](const Dataset& gt, const EvaluatorOptions&) -> std::unique_ptr<Evaluator> {
        return std::make_unique<voc::VocEvaluator>(gt, voc::Interpolation::kAllPoint);
      }},
@@ -30,6 +36,12 @@ std::vector<std::string_view> evaluator_names() {
   std::vector<std::string_view> out;
   for (const Entry& e : kEvaluators) out.push_back(e.name);
   return out;
+}
+
+bool evaluator_reads_masks(std::string_view name) {
+  for (const Entry& e : kEvaluators)
+    if (e.name == name) return e.masks;
+  return false;
 }
 
 std::unique_ptr<Evaluator> make_evaluator(std::string_view name, const Dataset& ground_truth,

@@ -16,6 +16,10 @@ Dataset read_instances(const std::filesystem::path& annotations,
 // and noted in Dataset::skipped (syntax and type errors still stop the read).
 Dataset read_instances_file(const std::filesystem::path& annotations,
                             const std::filesystem::path& image_dir, bool skip_bad);
+// With `masks`, each annotation's 'segmentation' is read and checked too (Annotation::
+// segmentation); without, it is skipped (box metrics do not need it and it is most of the file).
+Dataset read_instances_file(const std::filesystem::path& annotations,
+                            const std::filesystem::path& image_dir, bool skip_bad, bool masks);
 
 // The same from JSON text in memory; `label` names it in messages.
 Dataset read_instances_text(std::string_view json, const std::string& label);
@@ -25,6 +29,11 @@ Dataset read_instances_text(std::string_view json, const std::string& label);
 inline constexpr std::size_t kSplitResultsAbove = 4u << 20;
 std::vector<Detection> read_results(const std::filesystem::path& results,
                                     std::size_t split_above = kSplitResultsAbove);
+// The same with each record's 'segmentation' (an RLE, or polygons) read into
+// Detection::segmentation, as pycocotools' loadRes takes it: when the first record has a
+// 'bbox', every record needs one and the box gives the area; when it has none, every record
+// needs a 'segmentation', the box comes from the mask and the area is the mask's.
+std::vector<Detection> read_mask_results(const std::filesystem::path& results);
 
 std::string instances_json(const Dataset& dataset);
 std::string results_json(std::span<const Detection> detections);

@@ -4,6 +4,7 @@
 #include "core/util/error.hpp"
 #include "core/util/json_source.hpp"
 #include "formats/coco/coco_json.hpp"
+#include "formats/coco/read_segmentation.hpp"
 
 namespace ds::coco {
 namespace {
@@ -92,7 +93,8 @@ void read_categories(JsonSource& src, JsonValue categories, Dataset& out, BadRec
   }
 }
 
-void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out, BadRecord& bad) {
+void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out, BadRecord& bad,
+                      bool masks) {
   std::size_t index = 0;
   for (auto element : src.get_array(annotations, [] { return std::string("'annotations'"); })) {
     Annotation ann;
@@ -129,6 +131,8 @@ void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out, BadR
         ann.difficult = src.get_flag(field.value(), fctx);
       } else if (key == "truncated") {
         ann.truncated = src.get_flag(field.value(), fctx);
+      } else if (masks && key == "segmentation") {
+        ann.segmentation = read_segmentation(src, field.value(), fctx);
       }
     }
     const char* missing = !(seen & kId)         ? "id"
@@ -159,7 +163,7 @@ void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out, BadR
   }
 }
 
-Dataset read_source(JsonSource& src, bool skip_bad) {
+Dataset read_source(JsonSource& src, bool skip_bad, bool masks) {
   Dataset out;
   BadRecord bad(src, out, skip_bad);
   out.source = src.path().string();
@@ -174,7 +178,7 @@ Dataset read_source(JsonSource& src, bool skip_bad) {
       read_images(src, field.value(), out, bad);
       has_images = true;
     } else if (key == "annotations") {
-      read_annotations(src, field.value(), out, bad);
+      read_annotations(src, field.value(), out, bad, masks);
     } else if (key == "categories") {
       read_categories(src, field.value(), out, bad);
     }
@@ -193,15 +197,20 @@ Dataset read_instances(const std::filesystem::path& annotations,
 
 Dataset read_instances_file(const std::filesystem::path& annotations,
                             const std::filesystem::path& image_dir, bool skip_bad) {
+  return read_instances_file(annotations, image_dir, skip_bad, false);
+}
+
+Dataset read_instances_file(const std::filesystem::path& annotations,
+                            const std::filesystem::path& image_dir, bool skip_bad, bool masks) {
   JsonSource src(annotations);
-  Dataset out = read_source(src, skip_bad);
+  Dataset out = read_source(src, skip_bad, masks);
   out.image_dir = image_dir;
   return out;
 }
 
 Dataset read_instances_text(std::string_view json, const std::string& label) {
   JsonSource src(json, label);
-  return read_source(src, false);
+  return read_source(src, false, false);
 }
 
 }  // namespace ds::coco

@@ -5,13 +5,17 @@
 
 #include "core/util/error.hpp"
 #include "core/util/json_source.hpp"
+#include "core/mask/segmentation.hpp"
 #include "formats/coco/coco_json.hpp"
+#include "formats/coco/read_segmentation.hpp"
 
 namespace ds::coco {
 namespace {
 
-// Appends the records of `src`'s top-level array to `out`.
-void read_records(JsonSource& src, std::vector<Detection>& out) {
+// Appends the records of `src`'s top-level array to `out`. With `has_box` (mask results), each
+// record's 'segmentation' is read too, 'bbox' may be missing, and has_box says which had one.
+void read_records(JsonSource& src, std::vector<Detection>& out,
+                  std::vector<std::uint8_t>* has_box = nullptr) {
   simdjson::ondemand::array records;
   if (const auto code = src.document().get_array().get(records); code != simdjson::SUCCESS)
     src.fail(code, "top level", "an array of detections");
@@ -41,11 +45,14 @@ void read_records(JsonSource& src, std::vector<Detection>& out) {
       } else if (key == "score") {
         det.score = src.get_finite(field.value(), named("score"));
         seen |= kScore;
+      } else if (has_box && key == "segmentation") {
+        det.segmentation = read_segmentation(src, field.value(), named("segmentation"));
       }
     }
     if (!(seen & kImage)) src.fail(ctx() + ": missing 'image_id'");
     if (!(seen & kCategory)) src.fail(ctx() + ": missing 'category_id'");
-    if (!(seen & kBox)) src.fail(ctx() + ": missing 'bbox' (only box results are supported)");
+    if (has_box) has_box->push_back((seen & kBox) != 0);
+    else if (!(seen & kBox)) src.fail(ctx() + ": missing 'bbox' (results without boxes are read for --iou-type segm only)");
     if (!(seen & kScore)) src.fail(ctx() + ": missing 'score'");
     out.push_back(det);
     ++index;
@@ -116,6 +123,41 @@ std::optional<std::vector<Detection>> read_halves(simdjson::padded_string& text,
 }
 
 }  // namespace
+
+std::vector<Detection> read_mask_results(const std::filesystem::path& results) {
+  JsonSource src(results);
+  std::vector<Detection> out;
+  std::vector<std::uint8_t> has_box;
+  read_records(src, out, &has_box);
+  const std::string file = results.string();
+  const auto where = [&](std::size_t n) { return file + ": detection [" + std::to_string(n) + "]: "; };
+  // pycocotools' loadRes decides from the first record how to read all of them.
+  const bool boxes = !has_box.empty() && has_box[0];
+  for (std::size_t n = 0; n < out.size(); ++n) {
+    Detection& d = out[n];
+    if (boxes) {
+      if (!has_box[n]) throw Error(where(n) + "missing 'bbox' (the first detection has one, so every one needs it)");
+      if (!d.segmentation) {
+        // As loadRes does: a box without a mask is scored as the box's polygon.
+        auto s = std::make_shared<mask::Segmentation>();
+        const double x1 = d.bbox.x, y1 = d.bbox.y, x2 = d.bbox.x + d.bbox.w, y2 = d.bbox.y + d.bbox.h;
+        s->polygons.push_back({x1, y1, x1, y2, x2, y2, x2, y1});
+        d.segmentation = std::move(s);
+      }
+      continue;
+    }
+    if (!d.segmentation)
+      throw Error(where(n) + "missing 'segmentation' (the first detection has no 'bbox', so every one needs a mask)");
+    if (!d.segmentation->rle)
+      throw Error(where(n) + "'segmentation': polygons need a 'bbox' beside them (pycocotools reads masks without boxes only as RLE)");
+    d.mask_area = mask::area(*d.segmentation->rle);
+    if (!has_box[n]) {
+      const auto b = mask::to_bbox(*d.segmentation->rle);
+      d.bbox = {b[0], b[1], b[2], b[3]};
+    }
+  }
+  return out;
+}
 
 std::vector<Detection> read_results(const std::filesystem::path& results,
                                     std::size_t split_above) {

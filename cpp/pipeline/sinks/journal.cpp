@@ -143,7 +143,7 @@ JournalReplay read_journal(const fs::path& path, const std::string& run) {
           for (auto x : (*it).get_array()) v.push_back(x.get_double());
           std::vector<Detection> dets;
           for (std::size_t i = 0; i + 5 < v.size(); i += 6)
-            dets.push_back({id, static_cast<std::int64_t>(v[i]), {v[i + 1], v[i + 2], v[i + 3], v[i + 4]}, v[i + 5]});
+            dets.push_back({.image_id = id, .category_id = static_cast<std::int64_t>(v[i]), .bbox = {v[i + 1], v[i + 2], v[i + 3], v[i + 4]}, .score = v[i + 5]});
           replay.images.emplace_back(id, std::move(dets));
         }
         for (auto entry : doc["skipped"].get_array()) {

@@ -42,16 +42,19 @@ std::string per_class_table(const EvalResult& r, const std::vector<std::string>&
 Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const Detection> dts) {
   const std::vector<SummaryItem> items = summarize(r);
   Metrics m;
-  m.text = format_summary(items, r.params);
+  // Mask metrics sit beside box metrics in one metrics.json: their keys say segm_.
+  const bool segm = r.params.iou_type == IouType::kSegm;
+  const std::string key = segm ? "segm_" : "";
+  m.text = (segm ? std::string("\nMasks (iouType=segm):\n") : std::string()) + format_summary(items, r.params);
 
   JsonWriter stats;
   stats.value(std::span<const double>(stats_of(items)));
-  m.json_fields.emplace_back("coco_stats", stats.take());
+  m.json_fields.emplace_back(key + "coco_stats", stats.take());
   for (const SummaryItem& it : items) {
     JsonWriter v;
     v.value(it.value);
-    m.json_fields.emplace_back(it.name, v.take());
-    m.numbers.emplace_back(it.name, it.value);
+    m.json_fields.emplace_back(key + it.name, v.take());
+    m.numbers.emplace_back(key + it.name, it.value);
   }
 
   if (!r.params.use_cats) return m;
@@ -109,8 +112,8 @@ Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const Det
   }
   per_class.end_array();
   curves.end_array().end_object();
-  m.json_fields.emplace_back("per_class", per_class.take());
-  m.json_fields.emplace_back("pr_curves", curves.take());
+  m.json_fields.emplace_back(key + "per_class", per_class.take());
+  m.json_fields.emplace_back(key + "pr_curves", curves.take());
   return m;
 }
 

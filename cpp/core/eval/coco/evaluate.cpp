@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
 #include "core/dataset/id_index.hpp"
 #include "core/eval/coco/iou.hpp"
+#include "core/eval/coco/masks.hpp"
+#include "core/mask/iou.hpp"
 #include "core/util/error.hpp"
 
 namespace ds::coco {
@@ -22,14 +25,16 @@ struct Grouped {
   std::vector<T> items;                   // grouped by k, then i; input order within a group
   std::vector<std::uint32_t> cat_begin;   // K + 1 offsets into items
   std::vector<std::uint32_t> image;       // image position of items[n]
+  std::vector<std::uint32_t> source;      // items[n]'s index in the input (when asked for)
 };
 
 // `key(record, emit)` calls emit(k, i, sub) once per group the record belongs to (usually once,
 // not at all to drop it). With use_cats off, `sub` orders an image's records by their category's
 // position in catIds, as pycocotools concatenates them (a category listed twice, twice).
+// With `base`, Grouped::source gives each item's index in the array at `base`.
 template <class T, class At, class KeyFn>
 Grouped<T> group(std::size_t n_records, At at, std::size_t n_cats, std::size_t n_images,
-                 KeyFn key) {
+                 KeyFn key, const T* base = nullptr) {
   struct Keyed {
     std::uint32_t k, i, sub;
     const T* rec;
@@ -66,6 +71,7 @@ Grouped<T> group(std::size_t n_records, At at, std::size_t n_cats, std::size_t n
   for (const Keyed& e : keyed) {
     g.items.push_back(*e.rec);
     g.image.push_back(e.i);
+    if (base) g.source.push_back(static_cast<std::uint32_t>(e.rec - base));
     ++g.cat_begin[e.k + 1];
   }
   for (std::size_t k = 0; k < n_cats; ++k) g.cat_begin[k + 1] += g.cat_begin[k];
@@ -114,6 +120,9 @@ struct Worker {
   std::vector<const Detection*> dts;
   std::vector<const Annotation*> gts;
   std::vector<double> ious;
+  std::vector<const mask::Rle*> dt_masks, gt_masks;
+  std::vector<std::uint8_t> crowd;
+  std::vector<double> dt_areas;
 };
 
 // By descending score, ties in input order (pycocotools' mergesort of -score). An image has a
@@ -127,9 +136,10 @@ void sort_by_score(std::vector<const Detection*>& dts) {
   }
 }
 
+// segm: the masks IoU is computed on (null for bbox).
 void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
                        const Grouped<Detection>& dts, const Params& p, EvalArrays& out,
-                       Worker& w) {
+                       Worker& w, const RecordMasks* masks) {
   const std::size_t A = p.area_rng.size(), T = p.iou_thrs.size();
   const auto max_det = static_cast<std::size_t>(std::max(p.max_dets.back(), 0));
   w.cm.reset(A);
@@ -161,7 +171,25 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
     group.dts = w.dts;
     const std::size_t n_gt = group.gts.size(), n_dt = group.dts.size();
     w.ious.resize(n_gt * n_dt);
-    box_iou(group.dts, group.gts, w.ious);
+    if (masks) {
+      w.dt_masks.clear();
+      w.dt_areas.clear();
+      for (const Detection* d : group.dts) {
+        const std::uint32_t n = dts.source[static_cast<std::size_t>(d - dts.items.data())];
+        w.dt_masks.push_back(&masks->dt[n]);
+        w.dt_areas.push_back(masks->dt_area[n]);
+      }
+      w.gt_masks.clear();
+      w.crowd.clear();
+      for (std::size_t n = g0; n < gi; ++n) {
+        w.gt_masks.push_back(&masks->gt[gts.source[n]]);
+        w.crowd.push_back(gts.items[n].iscrowd);
+      }
+      mask::iou(w.dt_masks, w.gt_masks, w.crowd, w.ious);
+      group.dt_areas = w.dt_areas;
+    } else {
+      box_iou(group.dts, group.gts, w.ious);
+    }
     group.ious = w.ious;
 
     for (std::size_t d = 0; d < n_dt; ++d) {
@@ -236,13 +264,21 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
   };
   const auto gt_key = [&](const Annotation& a, auto emit) { key_of(a.image_id, a.category_id, emit); };
   const std::vector<const Annotation*> reordered = duplicate_id_order(gt, images, cats, p.use_cats);
+  const bool segm = p.iou_type == IouType::kSegm;
+  const Annotation* gt_base = segm ? gt.annotations.data() : nullptr;
   const auto gts = reordered.empty()
       ? group<Annotation>(gt.annotations.size(), [&](std::size_t n) -> const Annotation& { return gt.annotations[n]; },
-                          K, I, gt_key)
+                          K, I, gt_key, gt_base)
       : group<Annotation>(reordered.size(), [&](std::size_t n) -> const Annotation& { return *reordered[n]; },
-                          K, I, gt_key);
+                          K, I, gt_key, gt_base);
   const auto dets = group<Detection>(dts.size(), [&](std::size_t n) -> const Detection& { return dts[n]; }, K, I,
-                                     [&](const Detection& d, auto emit) { key_of(d.image_id, d.category_id, emit); });
+                                     [&](const Detection& d, auto emit) { key_of(d.image_id, d.category_id, emit); },
+                                     segm ? dts.data() : nullptr);
+  std::optional<RecordMasks> masks;
+  if (segm)
+    masks = record_masks(gt, dts, [&](std::int64_t image_id, std::int64_t category_id) {
+      return images.contains(image_id) && cats.contains(category_id);
+    }, threads);
 
   result.arrays = EvalArrays(p.iou_thrs.size(), p.rec_thrs.size(), K, p.area_rng.size(),
                              p.max_dets.size());
@@ -253,7 +289,7 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
   const auto run = [&] {
     Worker w;
     for (std::size_t k = next++; k < K; k = next++)
-      evaluate_category(k, gts, dets, p, result.arrays, w);
+      evaluate_category(k, gts, dets, p, result.arrays, w, masks ? &*masks : nullptr);
   };
   if (n_threads <= 1) {
     run();

@@ -52,7 +52,9 @@ std::size_t match_image(const ImageGroup& group, std::array<double, 2> area_rng,
         matched = group.gts[gm]->id != 0;
         s.gt_matched[gm] = 1;
       }
-      if (!matched && outside(group.dts[d]->bbox.w * group.dts[d]->bbox.h)) ignored = true;
+      const double dt_area = group.dt_areas.empty() ? group.dts[d]->bbox.w * group.dts[d]->bbox.h
+                                                    : group.dt_areas[d];
+      if (!matched && outside(dt_area)) ignored = true;
       status[d * stride + t] = ignored ? DtStatus::kIgnored
                              : matched ? DtStatus::kTruePositive
                                        : DtStatus::kFalsePositive;

@@ -17,6 +17,9 @@ struct ImageGroup {
   std::span<const Annotation* const> gts;  // in file order
   std::span<const Detection* const> dts;   // by descending score (stable), at most maxDets[-1]
   std::span<const double> ious;            // dts.size() x gts.size(), gts in file order
+  // The detections' areas for the area ranges (segm: the mask's or the box's, as loadRes
+  // chose); empty: each box's w * h.
+  std::span<const double> dt_areas;
 };
 
 struct MatchScratch {

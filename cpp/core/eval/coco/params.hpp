@@ -8,7 +8,11 @@
 
 namespace ds::coco {
 
+// What is compared: boxes, or masks (each record's segmentation, pycocotools' 'segm').
+enum class IouType { kBbox, kSegm };
+
 struct Params {
+  IouType iou_type = IouType::kBbox;
   // Unset: every image / category of the ground truth. Set but empty: none (as in pycocotools,
   // where an empty list evaluates nothing).
   std::optional<std::vector<std::int64_t>> img_ids;

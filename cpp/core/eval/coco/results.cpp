@@ -41,7 +41,11 @@ std::vector<Detection> detections_from_columns(std::span<const std::int64_t> ima
     for (int c = 0; c < 4; ++c)
       if (!std::isfinite(b[c])) throw Error(where("bbox") + "not a finite number");
     if (b[2] < 0 || b[3] < 0) throw Error(where("bbox") + "negative width or height");
-    out[i] = {image_ids[i], category_ids[i], {b[0], b[1], b[2], b[3]}, scores[i]};
+    Detection& d = out[i];
+    d.image_id = image_ids[i];
+    d.category_id = category_ids[i];
+    d.bbox = {b[0], b[1], b[2], b[3]};
+    d.score = scores[i];
   }
   return out;
 }

@@ -1,0 +1,73 @@
+#include "core/eval/coco/masks.hpp"
+
+#include <algorithm>
+#include <future>
+#include <thread>
+#include <unordered_map>
+
+#include "core/mask/segmentation.hpp"
+#include "core/util/error.hpp"
+
+namespace ds::coco {
+namespace {
+
+// fn(n) for n in [0, count) on `threads` threads; the first exception is rethrown here.
+void parallel_for(std::size_t count, int threads, const std::function<void(std::size_t)>& fn) {
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t n_threads = std::clamp<std::size_t>(threads > 0 ? static_cast<std::size_t>(threads) : hw, 1, 64);
+  std::vector<std::future<void>> running;
+  for (std::size_t t = 0; t < n_threads; ++t)
+    running.push_back(std::async(std::launch::async, [&, t] {
+      for (std::size_t n = t; n < count; n += n_threads) fn(n);
+    }));
+  for (auto& r : running) r.get();
+}
+
+}  // namespace
+
+RecordMasks record_masks(const Dataset& gt, std::span<const Detection> dts,
+                         const std::function<bool(std::int64_t, std::int64_t)>& wanted, int threads) {
+  std::unordered_map<std::int64_t, const Image*> images;
+  images.reserve(gt.images.size());
+  for (const Image& im : gt.images) images[im.id] = &im;  // the last image with an id, as a dict
+  const auto image_of = [&](std::int64_t id) -> const Image& {
+    const auto it = images.find(id);
+    if (it == images.end()) throw Error("image " + std::to_string(id) + " is not in the ground truth");
+    return *it->second;
+  };
+  const auto size_of = [](const Image& im) {
+    return std::pair{static_cast<std::uint32_t>(std::max(im.height, 0)), static_cast<std::uint32_t>(std::max(im.width, 0))};
+  };
+  RecordMasks out;
+  out.gt.resize(gt.annotations.size());
+  out.dt.resize(dts.size());
+  out.dt_area.resize(dts.size());
+  parallel_for(gt.annotations.size(), threads, [&](std::size_t n) {
+    const Annotation& a = gt.annotations[n];
+    if (!wanted(a.image_id, a.category_id)) return;
+    const std::string who = (gt.source.empty() ? "" : gt.source + ": ") + "annotation id " + std::to_string(a.id);
+    if (!a.segmentation) throw Error(who + ": no 'segmentation' (segm evaluation needs a mask for every object)");
+    try {
+      const auto [h, w] = size_of(image_of(a.image_id));
+      out.gt[n] = mask::to_rle(*a.segmentation, h, w);
+    } catch (const Error& e) {
+      throw Error(who + ": 'segmentation': " + e.what());
+    }
+  });
+  parallel_for(dts.size(), threads, [&](std::size_t n) {
+    const Detection& d = dts[n];
+    out.dt_area[n] = d.mask_area >= 0 ? d.mask_area : d.bbox.w * d.bbox.h;
+    if (!wanted(d.image_id, d.category_id)) return;
+    const std::string who = "detection [" + std::to_string(n) + "]";
+    if (!d.segmentation) throw Error(who + ": no 'segmentation' (segm evaluation needs a mask for every detection)");
+    try {
+      const auto [h, w] = size_of(image_of(d.image_id));
+      out.dt[n] = mask::to_rle(*d.segmentation, h, w);
+    } catch (const Error& e) {
+      throw Error(who + ": 'segmentation': " + e.what());
+    }
+  });
+  return out;
+}
+
+}  // namespace ds::coco

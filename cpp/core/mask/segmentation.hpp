@@ -1,0 +1,24 @@
+#pragma once
+// An object's 'segmentation' as a COCO file gives it, and pycocotools' annToRLE over it.
+#include <optional>
+#include <vector>
+
+#include "core/mask/rle.hpp"
+
+namespace ds::mask {
+
+struct Segmentation {
+  // Polygons (x0, y0, x1, y1, ...): the parts of one object, their union is the mask.
+  std::vector<std::vector<double>> polygons;
+  // Or an RLE with its own size.
+  std::optional<Rle> rle;
+  bool rle_compressed = true;  // how the file wrote it, to write it back the same way
+};
+
+// The mask on an h x w image, as pycocotools' COCO.annToRLE makes it: polygons rasterised and
+// merged (and, as frPyObjects decides from the first polygon, polygons of exactly 4 numbers are
+// read as [x, y, w, h] boxes); an RLE as it is, with its own size. No polygons at all: an empty
+// mask (pycocotools fails on that). Throws ds::Error for polygons it cannot read.
+Rle to_rle(const Segmentation& s, std::uint32_t h, std::uint32_t w);
+
+}  // namespace ds::mask
