@@ -126,7 +126,7 @@ def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
     ([det(), {"image_id": 42, "category_id": 1, "bbox": [1, 2, 3, 4]}],
      "detection [1]: missing 'score'"),
     ([{"image_id": 42, "category_id": 1, "score": 0.5, "segmentation": []}],
-     "detection [0]: missing 'bbox' (only box results are supported)"),
+     "detection [0]: missing 'bbox' (results without boxes are read for --iou-type segm only)"),
     ([det(score="high")], "detection [0]: 'score': expected a number"),
     ([det(image_id="42")], "detection [0]: 'image_id': expected an integer"),
     ([det(bbox=[1, 2, 3])], "detection [0]: 'bbox': expected 4 numbers, got 3"),
@@ -177,8 +177,9 @@ def test_missing_file() -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--iou-type", "segm"], "--iou-type segm is not supported (only bbox)"),
-    (["--metric", "map"], "--metric: unknown metric 'map' (known: coco, voc, voc07)"),
+    (["--iou-type", "keypoints"], "--iou-type keypoints is not supported (bbox, segm)"),
+    (["--iou-type", "segm", "--metric", "voc"], "--iou-type segm scores COCO masks (the metric coco_segm): leave out --metric, or give --metric coco_segm alone"),
+    (["--metric", "map"], "--metric: unknown metric 'map' (known: coco, coco_segm, voc, voc07)"),
 ])
 def test_usage_errors(args: list[str], message: str) -> None:
     done = score("--gt", GT_FILE, "--dt", DT_FILE, *args)

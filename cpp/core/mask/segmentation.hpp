@@ -16,9 +16,8 @@ struct Segmentation {
 };
 
 // The mask on an h x w image, as pycocotools' COCO.annToRLE makes it: polygons rasterised and
-// merged (and, as frPyObjects decides from the first polygon, polygons of exactly 4 numbers are
-// read as [x, y, w, h] boxes); an RLE as it is, with its own size. No polygons at all: an empty
-// mask (pycocotools fails on that). Throws ds::Error for polygons it cannot read.
+// merged; an RLE as it is, with its own size. No polygons at all: an empty mask (pycocotools
+// fails on that). Throws ds::Error for polygons it cannot read (a first part under 3 points).
 Rle to_rle(const Segmentation& s, std::uint32_t h, std::uint32_t w);
 
 }  // namespace ds::mask
