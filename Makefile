@@ -19,7 +19,7 @@ SOURCES := $(shell find cpp python_modules cmake tests/cpp -type f -not -name "*
   CMakeLists.txt pyproject.toml
 
 # Sanitizer builds (tests/fuzz/CMakeLists.txt), each in its own folder, none needing the venv.
-FUZZ_TARGETS := coco_instances coco_results voc_xml cvat_xml yolo_text openimages_csv labelme_json \
+FUZZ_TARGETS := coco_instances coco_results coco_masks voc_xml cvat_xml yolo_text openimages_csv labelme_json \
   yaml_config image_header
 FUZZ_SECONDS ?= 20
 FUZZ_APT_PACKAGES := clang-16 libfuzzer-16-dev libclang-rt-16-dev
@@ -82,6 +82,7 @@ $(STAMPS)/fuzz-deps:
 bench: install
 	$(PY) -m pip install -q --disable-pip-version-check hotcoco==1.3.0 faster-coco-eval==1.8.0
 	$(PY) bench/bench_coco_eval.py
+	$(PY) bench/bench_coco_eval.py --iou-type segm
 
 lint: install
 	$(VENV)/bin/ruff check python_modules tests datasets bench

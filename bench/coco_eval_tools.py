@@ -1,6 +1,6 @@
 """One evaluation, whole process, as each peer library's users run it: load the ground truth
 and the results file, evaluate, accumulate, summarize. Writes the 12 stats as JSON (exact
-doubles) to the path given. Run as: python coco_eval_tools.py TOOL GT.json RESULTS.json STATS.json"""
+doubles) to the path given. Run as: python coco_eval_tools.py TOOL GT.json RESULTS.json STATS.json [bbox|segm]"""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 
 def main() -> None:
     tool, gt_file, dt_file, out = sys.argv[1:5]
+    iou_type = sys.argv[5] if len(sys.argv) > 5 else "bbox"
     if tool == "pycocotools":
         from pycocotools.coco import COCO
         from pycocotools.cocoeval import COCOeval
@@ -24,7 +25,7 @@ def main() -> None:
         raise SystemExit(f"unknown tool {tool}")
     gt = COCO(gt_file)
     dt = gt.loadRes(dt_file)
-    ev = COCOeval(gt, dt, "bbox")
+    ev = COCOeval(gt, dt, iou_type)
     ev.evaluate()
     ev.accumulate()
     ev.summarize()

@@ -20,7 +20,7 @@ int to_int(double v) {
 
 constexpr double kScale = 5;
 constexpr double kMaxCoordinate = 1e7;
-constexpr std::size_t kMaxBoundaryPoints = std::size_t{1} << 28;
+constexpr std::size_t kMaxBoundaryPoints = std::size_t{1} << 26;  // 512 MB of points
 
 }  // namespace
 
