@@ -201,7 +201,9 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
     const std::span<DtStatus> status(w.cm.status.data() + first, n_dt * A * T);
     for (std::size_t a = 0; a < A; ++a)
       w.cm.counted_gt[a] += match_image(group, p.area_rng[a], p.iou_thrs,
-                                        status.subspan(a * T), A * T, w.match);
+                                        // No detections: nothing is written (and a
+                                        // subspan past an empty span's end is undefined).
+                                        n_dt ? status.subspan(a * T) : status, A * T, w.match);
   }
   accumulate_category(w.cm, p, k, out, w.acc);
 }
