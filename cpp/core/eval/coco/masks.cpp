@@ -38,6 +38,17 @@ RecordMasks record_masks(const Dataset& gt, std::span<const Detection> dts,
   const auto size_of = [](const Image& im) {
     return std::pair{static_cast<std::uint32_t>(std::max(im.height, 0)), static_cast<std::uint32_t>(std::max(im.width, 0))};
   };
+  // One record's mask on its image; `who()` names the record, built only for an error.
+  const auto mask_of = [&](const std::shared_ptr<const mask::Segmentation>& seg, std::int64_t image_id,
+                           const auto& who, const char* what) {
+    if (!seg) throw Error(who() + ": no 'segmentation' (segm evaluation needs a mask for every " + what + ")");
+    try {
+      const auto [h, w] = size_of(image_of(image_id));
+      return mask::to_rle(*seg, h, w);
+    } catch (const Error& e) {
+      throw Error(who() + ": 'segmentation': " + e.what());
+    }
+  };
   RecordMasks out;
   out.gt.resize(gt.annotations.size());
   out.dt.resize(dts.size());
@@ -45,27 +56,15 @@ RecordMasks record_masks(const Dataset& gt, std::span<const Detection> dts,
   parallel_for(gt.annotations.size(), threads, [&](std::size_t n) {
     const Annotation& a = gt.annotations[n];
     if (!wanted(a.image_id, a.category_id)) return;
-    const std::string who = (gt.source.empty() ? "" : gt.source + ": ") + "annotation id " + std::to_string(a.id);
-    if (!a.segmentation) throw Error(who + ": no 'segmentation' (segm evaluation needs a mask for every object)");
-    try {
-      const auto [h, w] = size_of(image_of(a.image_id));
-      out.gt[n] = mask::to_rle(*a.segmentation, h, w);
-    } catch (const Error& e) {
-      throw Error(who + ": 'segmentation': " + e.what());
-    }
+    const auto who = [&] { return (gt.source.empty() ? "" : gt.source + ": ") + "annotation id " + std::to_string(a.id); };
+    out.gt[n] = mask_of(a.segmentation, a.image_id, who, "object");
   });
   parallel_for(dts.size(), threads, [&](std::size_t n) {
     const Detection& d = dts[n];
     out.dt_area[n] = d.mask_area >= 0 ? d.mask_area : d.bbox.w * d.bbox.h;
     if (!wanted(d.image_id, d.category_id)) return;
-    const std::string who = "detection [" + std::to_string(n) + "]";
-    if (!d.segmentation) throw Error(who + ": no 'segmentation' (segm evaluation needs a mask for every detection)");
-    try {
-      const auto [h, w] = size_of(image_of(d.image_id));
-      out.dt[n] = mask::to_rle(*d.segmentation, h, w);
-    } catch (const Error& e) {
-      throw Error(who + ": 'segmentation': " + e.what());
-    }
+    const auto who = [&] { return "detection [" + std::to_string(n) + "]"; };
+    out.dt[n] = mask_of(d.segmentation, d.image_id, who, "detection");
   });
   return out;
 }
