@@ -12,6 +12,7 @@
 
 #include "core/classes/class_map.hpp"
 #include "core/dataset/dataset.hpp"
+#include "core/mask/segmentation.hpp"
 
 namespace ds::host {
 
@@ -21,6 +22,8 @@ struct RawDetection {
   float x1 = 0, y1 = 0, x2 = 0, y2 = 0;  // absolute pixels, xyxy
   float score = 0;
   std::int64_t label = 0;  // index into class_names()
+  // An instance mask (RLE at the image's size) when the model gives one, e.g. Mask R-CNN.
+  std::shared_ptr<const mask::Segmentation> mask;
 };
 
 class Inferencer {
