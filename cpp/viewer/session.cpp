@@ -70,7 +70,7 @@ Session::Session(const SessionOptions& options) : verbose_(options.verbose), ski
     model_module(m);
   }
 
-  dataset_ = load_dataset(cfg.dataset);
+  dataset_ = load_dataset(cfg.dataset, {.masks = true});  // drawn when the dataset has them
   for (const Image& im : dataset_.images) {
     if (options.limit > 0 && images_.size() >= options.limit) break;
     images_.push_back(&im);

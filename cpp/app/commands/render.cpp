@@ -35,7 +35,7 @@ int run_render(const ParsedArgs& args) {
     else throw Error(options.config.string() + ": model: missing (give --model MODEL.yaml or --results DETECTIONS.json)");
     pipeline::check_model_config(*model);
   }
-  const Dataset dataset = load_dataset(cfg.dataset);
+  const Dataset dataset = load_dataset(cfg.dataset, {.masks = true});  // drawn when the dataset has them
   const auto source = pipeline::dataset_source(dataset, options.limit);
   if (source->size() == 0) throw Error(cfg.dataset.file().string() + ": the dataset has no images");
 

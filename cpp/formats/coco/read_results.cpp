@@ -136,14 +136,8 @@ std::vector<Detection> read_mask_results(const std::filesystem::path& results) {
   for (std::size_t n = 0; n < out.size(); ++n) {
     Detection& d = out[n];
     if (boxes) {
+      // A box without a mask is scored as the box's polygon (coco::record_masks), as loadRes does.
       if (!has_box[n]) throw Error(where(n) + "missing 'bbox' (the first detection has one, so every one needs it)");
-      if (!d.segmentation) {
-        // As loadRes does: a box without a mask is scored as the box's polygon.
-        auto s = std::make_shared<mask::Segmentation>();
-        const double x1 = d.bbox.x, y1 = d.bbox.y, x2 = d.bbox.x + d.bbox.w, y2 = d.bbox.y + d.bbox.h;
-        s->polygons.push_back({x1, y1, x1, y2, x2, y2, x2, y1});
-        d.segmentation = std::move(s);
-      }
       continue;
     }
     if (!d.segmentation)
