@@ -7,13 +7,16 @@ pixels."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 import pytest
-from conftest import REPO, error_line, run_ds
+from conftest import BIN, REPO, error_line, run_ds
 from mask_cases import pycocotools_segm
 
 IMAGES = 3
@@ -52,20 +55,27 @@ def masked_run(shapes_val: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return root
 
 
+@pytest.fixture(scope="module")
+def whole(masked_run: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
+    done = run_ds("evaluate", masked_run / "run.yaml", "--batch-size", "1")
+    assert done.returncode == 0, done.stderr
+    return done, masked_run / "out"
+
+
 def python_masks(root: Path) -> list[dict[str, np.ndarray]]:
     from detection_studio import pytorch_detect
 
     model = pytorch_detect.load(str(root / "maskrcnn.yaml"))
     gt = json.loads((root / "gt.json").read_text())
-    return model.infer([cv2.imread(str(root / "images" / im["file_name"])) for im in gt["images"]])
+    # One image per call, as the runs below (--batch-size 1): batching moves scores in the 6th digit.
+    return [model.infer([cv2.imread(str(root / "images" / im["file_name"]))])[0] for im in gt["images"]]
 
 
-def test_evaluate_writes_the_models_masks_and_scores_them_as_pycocotools(masked_run: Path) -> None:
+def test_evaluate_writes_the_models_masks_and_scores_them_as_pycocotools(
+        masked_run: Path, whole: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     from pycocotools import mask as mask_utils
 
-    done = run_ds("evaluate", masked_run / "run.yaml")
-    assert done.returncode == 0, done.stderr
-    out = masked_run / "out"
+    done, out = whole
     dets = json.loads((out / "detections.json").read_text())
     gt = json.loads((masked_run / "gt.json").read_text())
     want = python_masks(masked_run)
@@ -105,3 +115,66 @@ def test_box_models_under_segm_are_scored_by_their_boxes(masked_run: Path, tmp_p
     assert dets and all("segmentation" not in d for d in dets)
     oracle = pycocotools_segm(json.loads((masked_run / "gt.json").read_text()), dets)
     assert json.loads((tmp_path / "metrics.json").read_text())["segm_coco_stats"] == [float(v) for v in oracle.stats]
+
+
+def test_kill_9_then_resume_keeps_the_masks(masked_run: Path, whole: tuple[subprocess.CompletedProcess[str], Path],
+                                            tmp_path: Path) -> None:
+    journal = tmp_path / "journal.jsonl"
+    args = [str(BIN / "detection-studio"), "evaluate", str(masked_run / "run.yaml"), "--output", str(tmp_path),
+            "--batch-size", "1"]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    # The header and one image's batch, with its masks, then kill.
+    while (not journal.exists() or journal.read_bytes().count(b"\n") < 2) and process.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert b"[240,320,\"" in journal.read_bytes()  # masks as [h, w, counts]
+    resumed = run_ds(*args[1:], "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming after" in resumed.stderr
+    assert (tmp_path / "detections.json").read_bytes() == (whole[1] / "detections.json").read_bytes()
+    want = json.loads((whole[1] / "metrics.json").read_text())
+    assert json.loads((tmp_path / "metrics.json").read_text())["segm_coco_stats"] == want["segm_coco_stats"]
+
+
+def test_shards_merged_keep_the_masks(masked_run: Path, whole: tuple[subprocess.CompletedProcess[str], Path],
+                                      tmp_path: Path) -> None:
+    dirs = [tmp_path / f"shard{i}" for i in range(2)]
+    for i, d in enumerate(dirs):
+        done = run_ds("evaluate", masked_run / "run.yaml", "--output", d, "--batch-size", "1", "--shard", f"{i}/2")
+        assert done.returncode == 0, done.stderr
+    merged = run_ds("merge", masked_run / "run.yaml", *dirs, "--output", tmp_path / "merged")
+    assert merged.returncode == 0, merged.stderr
+    assert (tmp_path / "merged" / "detections.json").read_bytes() == (whole[1] / "detections.json").read_bytes()
+    want = json.loads((whole[1] / "metrics.json").read_text())
+    got = json.loads((tmp_path / "merged" / "metrics.json").read_text())
+    assert got["segm_coco_stats"] == want["segm_coco_stats"] and got["coco_stats"] == want["coco_stats"]
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("iou_type: keypoints", "iou_type: unknown type 'keypoints' (bbox, segm; keypoints are not supported)"),
+    ("iou_type: [bbox, mask]", "iou_type: unknown type 'mask' (bbox, segm)"),
+    ("iou_type: []", "iou_type: empty list: give bbox, segm or [bbox, segm]"),
+    ("metrics: [voc]\niou_type: segm", "iou_type: applies to the coco metric, which 'metrics' leaves out"),
+])
+def test_bad_iou_type_is_one_line(masked_run: Path, tmp_path: Path, line: str, message: str) -> None:
+    run = tmp_path / "run.yaml"
+    text = (masked_run / "run.yaml").read_text().replace("iou_type: [bbox, segm]\n", "")
+    run.write_text(text.replace("gt.json", str(masked_run / "gt.json")).replace("images\nmodel", f"{masked_run}/images\nmodel")
+                   .replace("maskrcnn.yaml", str(masked_run / "maskrcnn.yaml")) + line + "\n")
+    done = run_ds("evaluate", run)
+    assert done.returncode == 1
+    assert message in error_line(done) and "run.yaml" in error_line(done)
+
+
+def test_segm_alone_scores_masks_only(masked_run: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run.yaml"
+    run.write_text((masked_run / "run.yaml").read_text().replace("[bbox, segm]", "segm")
+                   .replace("gt.json", str(masked_run / "gt.json")).replace("images\nmodel", f"{masked_run}/images\nmodel")
+                   .replace("maskrcnn.yaml", str(masked_run / "maskrcnn.yaml")))
+    done = run_ds("evaluate", run, "--limit", "1", "--output", tmp_path / "o")
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads((tmp_path / "o" / "metrics.json").read_text())
+    assert "segm_coco_stats" in metrics and "coco_stats" not in metrics

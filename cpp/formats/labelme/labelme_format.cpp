@@ -206,7 +206,7 @@ Dataset LabelMeFormat::read(const ConfigNode& spec, const ReadOptions& options) 
     formats::append_image(out, std::move(image), std::move(anns));
   }
   for (const auto& [type, info] : other_shapes)
-    out.warnings.push_back(std::to_string(info.first) + " '" + type + "' shape(s) not read (only rectangles are boxes); first: " + info.second);
+    out.warnings.push_back(std::to_string(info.first) + " '" + type + "' shape(s) not read (only rectangles and polygons are objects); first: " + info.second);
   classes.finish(out);
   return out;
 }
