@@ -35,6 +35,8 @@ struct SessionOptions {
   std::size_t limit = 0;                         // 0: every image
   bool verbose = false;
   bool skip_bad = false;  // browsing passes over images that cannot be decoded
+  // TP/FP/FN by mask IoU; unset: when the run config scores masks and not boxes (iou_type: segm).
+  std::optional<bool> mask_iou;
 };
 
 // What the user toggles.
@@ -42,6 +44,7 @@ struct ViewState {
   double score_threshold = 0.5;
   bool show_truth = true;
   bool show_detections = true;
+  bool show_masks = true;
   bool show_help = false;
 };
 
@@ -111,6 +114,7 @@ class Session {
 
   bool saved_ = false;  // the one "model" is a results file
   bool skip_bad_ = false;
+  bool mask_iou_ = false;
 
   // Declared before the models: detectors (Python objects) must go before the interpreter.
   std::unique_ptr<pipeline::ModelHost> host_;

@@ -29,6 +29,10 @@ bool RunConfig::reads_masks() const {
   return std::any_of(metrics.begin(), metrics.end(), [](const std::string& m) { return evaluator_reads_masks(m); });
 }
 
+bool RunConfig::scores_masks_only() const {
+  return reads_masks() && std::find(metrics.begin(), metrics.end(), "coco") == metrics.end();
+}
+
 RunConfig load_run_config(const std::filesystem::path& file) {
   const ConfigNode root = ConfigNode::load(file);
   RunConfig cfg{file, dataset_spec(root), std::nullopt, {}, {}, {}, 0.5, std::nullopt, {}};

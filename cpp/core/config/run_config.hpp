@@ -31,6 +31,8 @@ struct RunConfig {
   std::map<std::string, std::string> class_map;
   // A metric scores masks: the dataset must be read with them (ReadOptions::masks).
   bool reads_masks() const;
+  // It scores masks and not boxes (iou_type: segm): the viewer then matches by masks too.
+  bool scores_masks_only() const;
 };
 
 RunConfig load_run_config(const std::filesystem::path& file);
