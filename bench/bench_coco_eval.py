@@ -158,6 +158,8 @@ def main() -> None:
             Tool("hotcoco", version("hotcoco"), [*py, "hotcoco", *peers], None, args.rounds),
             Tool("faster-coco-eval", version("faster-coco-eval"), [*py, "faster-coco-eval", *peers], None,
                  args.rounds),
+            Tool("detection_studio.coco (Python API)", version("detection-studio"),
+                 [*py, "detection_studio.coco", *peers], None, args.rounds),
             Tool("pycocotools", version("pycocotools"), [*py, "pycocotools", *peers], None, args.slow_rounds),
         ]
     else:

@@ -21,6 +21,25 @@ int to_int(double v) {
 constexpr double kScale = 5;
 constexpr double kMaxCoordinate = 1e7;
 constexpr std::size_t kMaxBoundaryPoints = std::size_t{1} << 26;  // 512 MB of points
+constexpr std::size_t kKeptScratch = std::size_t{1} << 20;         // points kept between calls
+
+// Scratch space reused by a thread's calls: rasterising was mostly allocation otherwise. A huge
+// polygon's buffers are let go afterwards.
+struct Scratch {
+  std::vector<int> x, y, u, v;
+  std::vector<std::uint32_t> a;
+  void trim() {
+    if (u.capacity() > kKeptScratch) {
+      std::vector<int>().swap(u);
+      std::vector<int>().swap(v);
+      std::vector<std::uint32_t>().swap(a);
+    }
+    if (x.capacity() > kKeptScratch) {
+      std::vector<int>().swap(x);
+      std::vector<int>().swap(y);
+    }
+  }
+};
 
 }  // namespace
 
@@ -32,8 +51,12 @@ Rle from_polygon(std::span<const double> xy, std::uint32_t h, std::uint32_t w) {
     if (!std::isfinite(xy[j]) || std::fabs(xy[j]) > kMaxCoordinate)
       throw Error("polygon coordinate " + std::to_string(j) + " is not a number within +-1e7");
   if (k == 0) throw Error("polygon without vertices");
+  thread_local Scratch scratch;
+  scratch.trim();
+  auto& [x, y, u, v, a] = scratch;
   // Vertices upsampled by 5 and rounded half up (maskApi's (int)(5 * v + .5)).
-  std::vector<int> x(k + 1), y(k + 1);
+  x.resize(k + 1);
+  y.resize(k + 1);
   for (std::size_t j = 0; j < k; ++j) {
     x[j] = to_int(kScale * xy[2 * j] + .5);
     y[j] = to_int(kScale * xy[2 * j + 1] + .5);
@@ -46,7 +69,8 @@ Rle from_polygon(std::span<const double> xy, std::uint32_t h, std::uint32_t w) {
   if (n > kMaxBoundaryPoints) throw Error("polygon too large to rasterise");
 
   // Every point of the boundary on the fine grid, edge by edge, walked along the longer axis.
-  std::vector<int> u, v;
+  u.clear();
+  v.clear();
   u.reserve(n);
   v.reserve(n);
   for (std::size_t j = 0; j < k; ++j) {
@@ -75,7 +99,7 @@ Rle from_polygon(std::span<const double> xy, std::uint32_t h, std::uint32_t w) {
 
   // Where the boundary crosses a column of pixel centres: the first pixel inside, downsampled.
   const double w_last = static_cast<double>(static_cast<std::size_t>(w) - 1);  // size_t, as in C
-  std::vector<std::uint32_t> a;
+  a.clear();
   a.reserve(u.size() + 1);
   for (std::size_t j = 1; j < u.size(); ++j) {
     if (u[j] == u[j - 1]) continue;

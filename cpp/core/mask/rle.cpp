@@ -67,10 +67,15 @@ std::array<double, 4> to_bbox(const Rle& r) {
   const std::size_t m = r.counts.size() / 2 * 2;
   if (m == 0 || h == 0) return {0, 0, 0, 0};
   std::uint32_t xs = w, ys = h, xe = 0, ye = 0, cc = 0, xp = 0;
+  // t / h by a multiplication (a division per run was most of the time), corrected to be exact.
+  const double inverse = 1.0 / h;
   for (std::size_t j = 0; j < m; ++j) {
     cc += r.counts[j];
     const std::uint32_t t = cc - static_cast<std::uint32_t>(j % 2);
-    const std::uint32_t y = t % h, x = (t - y) / h;
+    std::uint64_t q = static_cast<std::uint64_t>(static_cast<double>(t) * inverse);
+    if (q * h > t) --q;
+    else if ((q + 1) * h <= t) ++q;
+    const auto x = static_cast<std::uint32_t>(q), y = t - x * h;
     if (j % 2 == 0) {
       xp = x;
     } else if (xp < x) {  // the run wraps into a new column: it spans the full height

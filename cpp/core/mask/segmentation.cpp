@@ -13,17 +13,18 @@ Rle to_rle(const Segmentation& s, std::uint32_t h, std::uint32_t w) {
   parts.reserve(s.polygons.size());
   for (std::size_t n = 0; n < s.polygons.size(); ++n) {
     const std::vector<double>& p = s.polygons[n];
-    const std::string which = "polygon " + std::to_string(n) + ": ";
+    const auto which = [n] { return "polygon " + std::to_string(n) + ": "; };  // for errors only
     // pycocotools 2.0.11 fails when the first part has fewer than 6 numbers (with 4 it tries to
     // read boxes and raises); a later short part it rasterises as a line or a point, as here.
-    if (n == 0 && p.size() < 6) throw Error(which + std::to_string(p.size()) + " numbers; a polygon needs at least 3 points");
-    if (p.size() < 2) throw Error(which + "no vertices");
+    if (n == 0 && p.size() < 6) throw Error(which() + std::to_string(p.size()) + " numbers; a polygon needs at least 3 points");
+    if (p.size() < 2) throw Error(which() + "no vertices");
     try {
       parts.push_back(from_polygon(p, h, w));
     } catch (const Error& e) {
-      throw Error(which + e.what());
+      throw Error(which() + e.what());
     }
   }
+  if (parts.size() == 1) return std::move(parts.front());  // merge would copy it
   return merge(parts);
 }
 

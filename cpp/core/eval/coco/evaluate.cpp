@@ -176,13 +176,13 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
       w.dt_areas.clear();
       for (const Detection* d : group.dts) {
         const std::uint32_t n = dts.source[static_cast<std::size_t>(d - dts.items.data())];
-        w.dt_masks.push_back(&masks->dt[n]);
+        w.dt_masks.push_back(masks->dt[n]);
         w.dt_areas.push_back(masks->dt_area[n]);
       }
       w.gt_masks.clear();
       w.crowd.clear();
       for (std::size_t n = g0; n < gi; ++n) {
-        w.gt_masks.push_back(&masks->gt[gts.source[n]]);
+        w.gt_masks.push_back(masks->gt[gts.source[n]]);
         w.crowd.push_back(gts.items[n].iscrowd);
       }
       mask::iou(w.dt_masks, w.gt_masks, w.crowd, w.ious);

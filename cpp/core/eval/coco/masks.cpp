@@ -38,26 +38,31 @@ RecordMasks record_masks(const Dataset& gt, std::span<const Detection> dts,
   const auto size_of = [](const Image& im) {
     return std::pair{static_cast<std::uint32_t>(std::max(im.height, 0)), static_cast<std::uint32_t>(std::max(im.width, 0))};
   };
-  // One record's mask on its image; `who()` names the record, built only for an error.
+  // One record's mask on its image: its own RLE as it is (annToRLE returns it unchanged), else
+  // made into `made`. `who()` names the record, built only for an error.
   const auto mask_of = [&](const std::shared_ptr<const mask::Segmentation>& seg, std::int64_t image_id,
-                           const auto& who, const char* what) {
+                           const auto& who, const char* what, mask::Rle& made) -> const mask::Rle* {
     if (!seg) throw Error(who() + ": no 'segmentation' (segm evaluation needs a mask for every " + what + ")");
+    if (seg->rle) return &*seg->rle;
     try {
       const auto [h, w] = size_of(image_of(image_id));
-      return mask::to_rle(*seg, h, w);
+      made = mask::to_rle(*seg, h, w);
+      return &made;
     } catch (const Error& e) {
       throw Error(who() + ": 'segmentation': " + e.what());
     }
   };
   RecordMasks out;
   out.gt.resize(gt.annotations.size());
+  out.gt_made.resize(gt.annotations.size());
   out.dt.resize(dts.size());
+  out.dt_made.resize(dts.size());
   out.dt_area.resize(dts.size());
   parallel_for(gt.annotations.size(), threads, [&](std::size_t n) {
     const Annotation& a = gt.annotations[n];
     if (!wanted(a.image_id, a.category_id)) return;
     const auto who = [&] { return (gt.source.empty() ? "" : gt.source + ": ") + "annotation id " + std::to_string(a.id); };
-    out.gt[n] = mask_of(a.segmentation, a.image_id, who, "object");
+    out.gt[n] = mask_of(a.segmentation, a.image_id, who, "object", out.gt_made[n]);
   });
   parallel_for(dts.size(), threads, [&](std::size_t n) {
     const Detection& d = dts[n];
@@ -65,7 +70,7 @@ RecordMasks record_masks(const Dataset& gt, std::span<const Detection> dts,
     if (!wanted(d.image_id, d.category_id)) return;
     const auto who = [&] { return "detection [" + std::to_string(n) + "]"; };
     if (d.segmentation) {
-      out.dt[n] = mask_of(d.segmentation, d.image_id, who, "detection");
+      out.dt[n] = mask_of(d.segmentation, d.image_id, who, "detection", out.dt_made[n]);
     } else {
       // A model without masks: its box as the mask, as pycocotools' loadRes scores a result
       // that has a 'bbox' and no 'segmentation' (the file evaluate writes then reads the same).
@@ -73,7 +78,8 @@ RecordMasks record_masks(const Dataset& gt, std::span<const Detection> dts,
       mask::Segmentation box;
       box.polygons.push_back({x1, y1, x1, y2, x2, y2, x2, y1});
       const auto [h, w] = size_of(image_of(d.image_id));
-      out.dt[n] = mask::to_rle(box, h, w);
+      out.dt_made[n] = mask::to_rle(box, h, w);
+      out.dt[n] = &out.dt_made[n];
     }
   });
   return out;

@@ -11,8 +11,10 @@
 namespace ds::coco {
 
 struct RecordMasks {
-  std::vector<mask::Rle> gt;      // by index in Dataset::annotations (empty when not evaluated)
-  std::vector<mask::Rle> dt;      // by index in the detections
+  // By index in Dataset::annotations and in the detections (null when not evaluated): the
+  // record's own RLE, or the one made from its polygons (kept in the *_made vectors).
+  std::vector<const mask::Rle*> gt, dt;
+  std::vector<mask::Rle> gt_made, dt_made;
   std::vector<double> dt_area;    // the area the area ranges test (mask's or box's, as loadRes)
 };
 
