@@ -307,22 +307,31 @@ void draw_boxes(cv::Mat& canvas, const cv::Rect& area, double scale, const Frame
   draw_tags(canvas, tags, area);
 }
 
+cv::Mat scaled_image(const cv::Mat& image, double scale) {
+  if (scale == 1.0) return image;
+  cv::Mat scaled;
+  cv::resize(image, scaled, {}, scale, scale, scale > 1 ? cv::INTER_NEAREST : cv::INTER_AREA);
+  return scaled;
+}
+
 }  // namespace
 
 cv::Mat draw_frame(const cv::Mat& image, const FrameContent& c) {
   const double scale = display_scale(image.cols, image.rows);
-  cv::Mat scaled;
-  if (scale == 1.0) {
-    scaled = image;
-  } else {
-    cv::resize(image, scaled, {}, scale, scale, scale > 1 ? cv::INTER_NEAREST : cv::INTER_AREA);
-  }
+  const cv::Mat scaled = scaled_image(image, scale);
   const int width = std::max(scaled.cols, kMinWidth);
   cv::Mat canvas(scaled.rows + kFooterHeight, width, CV_8UC3, kFooterColor);
   scaled.copyTo(canvas(cv::Rect(0, 0, scaled.cols, scaled.rows)));
   draw_boxes(canvas, cv::Rect(0, 0, scaled.cols, scaled.rows), scale, c);
   if (c.show_help) draw_help(canvas, scaled.rows);
   draw_footer(canvas, scaled.rows, c);
+  return canvas;
+}
+
+cv::Mat draw_picture(const cv::Mat& image, const FrameContent& c, double scale) {
+  cv::Mat canvas = scaled_image(image, scale).clone();
+  draw_boxes(canvas, cv::Rect(0, 0, canvas.cols, canvas.rows), scale, c);
+  if (c.show_help) draw_help(canvas, canvas.rows);
   return canvas;
 }
 

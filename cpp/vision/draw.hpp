@@ -61,6 +61,10 @@ std::span<const std::pair<std::string_view, std::string_view>> key_help();
 // readable, big ones shrunk to fit a screen), with the boxes, labels, status line and legend.
 cv::Mat draw_frame(const cv::Mat& image, const FrameContent& content);
 
+// The picture of draw_frame without the footer, at a given scale: what the desktop viewer zooms
+// into (it shows the status and legend in its own panels).
+cv::Mat draw_picture(const cv::Mat& image, const FrameContent& content, double scale);
+
 // The boxes and labels drawn over a copy of the image at its own size (no footer): the frames of
 // an annotated video.
 cv::Mat draw_overlay(const cv::Mat& image, const FrameContent& content);
