@@ -214,6 +214,31 @@ MainWindow::MainWindow(Session& session, const QtViewerOptions& options)
   refresh_rows();
   sync_controls();
   redraw();
+  // Where the controls are, for scripts that drive the window with a mouse (the tests do).
+  if (qEnvironmentVariableIsSet("DETECTION_STUDIO_VIEW_LAYOUT")) QTimer::singleShot(300, this, [this] { log_layout(); });
+}
+
+void MainWindow::log_layout() {
+  const auto put = [this](const std::string& name, QWidget* w, QRect r) {
+    const QPoint p = w->mapTo(this, r.topLeft());
+    std::cout << "view: widget " << name << " " << p.x() << "," << p.y() << "," << r.width() << "," << r.height()
+              << std::endl;
+  };
+  const auto whole = [&](const std::string& name, QWidget* w) { put(name, w, w->rect()); };
+  whole("table", table_);
+  whole("search", search_);
+  whole("outcome", outcome_);
+  whole("score", score_);
+  whole("iou", iou_);
+  whole("truth", truth_box_);
+  whole("detections", detections_box_);
+  whole("crowd", crowd_box_);
+  whole("model", model_a_);
+  whole("compare", model_b_);
+  whole("picture", view_a_->viewport());
+  if (view_b_->isVisible()) whole("picture2", view_b_->viewport());
+  for (int r = 0; r < classes_->count(); ++r)
+    put("class:" + classes_->item(r)->text().toStdString(), classes_->viewport(), classes_->visualItemRect(classes_->item(r)));
 }
 
 MainWindow::~MainWindow() {
@@ -260,6 +285,7 @@ QWidget* MainWindow::build_panel() {
   iou_->setRange(0.05, 0.95);
   iou_->setSingleStep(0.05);
   iou_->setDecimals(2);
+  iou_->setKeyboardTracking(false);  // typed values apply on Enter, not at each digit
   form->addRow("IoU >=", iou_);
   layout->addWidget(thresholds);
   connect(score_, &QSlider::valueChanged, this, [this](int v) {
@@ -720,6 +746,7 @@ void MainWindow::set_compare(std::optional<std::size_t> k) {
     auto* splitter = static_cast<QSplitter*>(centralWidget());
     const int half = splitter->width() / 2;
     splitter->setSizes({half, half});
+    if (qEnvironmentVariableIsSet("DETECTION_STUDIO_VIEW_LAYOUT")) QTimer::singleShot(300, this, [this] { log_layout(); });
   } else {
     source_b_.reset();
     view_b_->hide();

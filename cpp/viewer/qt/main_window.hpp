@@ -75,6 +75,7 @@ class MainWindow final : public QMainWindow {
   void set_compare(std::optional<std::size_t> k);
   void clicked(Side& side, double x, double y);
   void log_view();
+  void log_layout();
   void sync_controls();
   void open_file(const QString& kind, const QString& path);
   void remember(const QString& kind, const QString& path);
