@@ -334,7 +334,8 @@ def display() -> Iterator[xvfb.VirtualDisplay]:
 LOG = re.compile(r"view: image (?P<index>\d+)/(?P<count>\d+) (?P<file>\S+) model=(?P<model>\S+) "
                  r"threshold=(?P<threshold>[\d.]+) tp=(?P<tp>\d+) fp=(?P<fp>\d+) fn=(?P<fn>\d+) "
                  r"truth=(?P<truth>on|off) detections=(?P<detections>on|off) help=(?P<help>on|off) "
-                 r"infer_ms=(?P<infer_ms>\S+) status=(?P<status>\w+)")
+                 r"infer_ms=(?P<infer_ms>\S+) status=(?P<status>\w+)"
+                 r"(?: \w+=\S+)*")  # the Qt application adds fields (iou=, crowd=, listed=, compare=)
 
 
 def log(line: str) -> dict[str, str]:
