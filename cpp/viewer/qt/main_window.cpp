@@ -590,7 +590,8 @@ void MainWindow::draw_side(Side& side, std::size_t source, bool& pending, std::s
   vision::FrameContent content;
   content.truth = side.shown.truth;
   content.detections = side.shown.detections;
-  content.match = &side.shown.match;
+  // Not run yet: the truth in its neutral style, not as "missed" by detections not there yet.
+  content.match = known ? &side.shown.match : nullptr;
   content.category_name = [this](std::int64_t id) { return session_.ground_truth().category_name(id); };
   content.show_truth = state_.show_truth;
   content.show_detections = state_.show_detections && known;
@@ -611,8 +612,8 @@ void MainWindow::redraw(bool log) {
   bool pending = false;
   std::string problem;
   draw_side(*a_, source_a_, pending, problem);
+  bool pending_b = false;
   if (source_b_) {
-    bool pending_b = false;
     std::string problem_b;
     draw_side(*b_, *source_b_, pending_b, problem_b);
     view_b_->follow(*view_a_);
@@ -638,8 +639,8 @@ void MainWindow::redraw(bool log) {
   status_->setText(QString::fromStdString(status));
 
   // Logged once the frame is complete: a frame still waiting for the model is logged when it comes.
-  pending_log_ = pending;
-  if (!log || pending) return;
+  pending_log_ = pending || pending_b;
+  if (!log || pending_log_) return;
   const auto on = [](bool b) { return b ? "on" : "off"; };
   std::cout << "view: image " << current_ + 1 << "/" << session_.size() << " " << im.file_name << " model=" << source
             << " threshold=" << fixed(state_.score_threshold, 2) << " tp=" << m.true_positives
@@ -707,7 +708,7 @@ void MainWindow::prefetch() {
 }
 
 void MainWindow::on_ready(std::size_t source, std::size_t image) {
-  if (image == current_ && (source == source_a_ || source == source_b_)) redraw(pending_log_ || source == source_a_);
+  if (image == current_ && (source == source_a_ || source == source_b_)) redraw(pending_log_);
   // Rows in batches: a model on small images finishes many per second.
   if (source == source_a_ && !rows_scheduled_) {
     rows_scheduled_ = true;
