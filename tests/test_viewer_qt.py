@@ -11,29 +11,22 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+import test_viewer as tv
 import xvfb
-from conftest import BIN
+from conftest import BIN, run_ds
 from PIL import Image
-from test_viewer import (  # noqa: F401  (fixtures, used by name)
-    CROWD,
-    DETECTIONS,
-    FP,
-    MISSED,
-    TP,
-    TRUTH,
-    TRUTH_BOXES,
-    counts,
-    display,
-    random_models,
-    scene,
-)
+from test_viewer import DETECTIONS, FP, MISSED, TP, TRUTH, TRUTH_BOXES, counts
+
+# test_viewer.py's fixtures: the same scene, display and models.
+scene = tv.scene
+display = tv.display
+random_models = tv.random_models
 
 FIELDS = re.compile(r"(\w+)=(\S+)")
 
@@ -170,7 +163,7 @@ def test_qt_view_browses_filters_zooms_and_describes_boxes(
         assert "ground truth: square;id 2;missed" in info and "area 4800 (medium)" in info, info
 
         # Wheel: zoom about the mouse; dragging pans; 1 is 1:1, f fits.
-        zoom, ox, oy = app.view()
+        zoom = app.view()[0]
         app.click(*app.at_image(160, 120), button=4)
         zoomed = wait_view(app, r"view: zoom=")
         assert float(zoomed["zoom"]) == pytest.approx(zoom * 1.25, rel=1e-3)
@@ -325,13 +318,10 @@ def test_qt_view_side_by_side_and_background_models(
 
 def test_qt_view_without_a_display_says_so(scene: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    result = subprocess.run([str(BIN / "detection-studio"), "view", str(scene / "run.yaml"), "--results",
-                             str(scene / "detections.json"), "--ui", "qt"], env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = run_ds("view", scene / "run.yaml", "--results", scene / "detections.json", "--ui", "qt", env=env)
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "no display" in result.stderr
-    bad = subprocess.run([str(BIN / "detection-studio"), "view", str(scene / "run.yaml"), "--ui", "gtk"],
-                         env=env, capture_output=True, text=True, timeout=120)
+    bad = run_ds("view", scene / "run.yaml", "--ui", "gtk", env=env)
     assert bad.returncode == 2 and "--ui must be qt or highgui" in bad.stderr
 
 

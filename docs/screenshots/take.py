@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
-import xvfb  # noqa: E402
+import xvfb
 
 OUT = ROOT / "docs" / "screenshots"
 
