@@ -29,6 +29,7 @@ display = tv.display
 random_models = tv.random_models
 
 FIELDS = re.compile(r"(\w+)=(\S+)")
+OVERLAY = (204, 121, 167)  # a second model overlaid (RGB)
 
 
 class App(xvfb.Viewer):
@@ -305,6 +306,14 @@ def test_qt_view_side_by_side_and_background_models(
         left, right = region("picture"), region("picture2")
         assert colour_pixels(left, TP) + colour_pixels(left, FP) > 0
         assert left.shape == right.shape and np.array_equal(left, right)
+
+        # Overlaid instead: the second model's boxes, thin and reddish purple, over the first's.
+        app.click_widget("overlay", dx=10)
+        assert fields(app.next_line(r"view: image 1/3 "))["overlay"] == "on"
+        shot = app.screen(until=lambda s: colour_pixels(np.asarray(s), OVERLAY) > 0)
+        assert colour_pixels(region("picture"), TP) + colour_pixels(region("picture"), FP) > 0
+        assert fields(app.press("o"))["overlay"] == "off"
+        app.screen(until=lambda s: colour_pixels(np.asarray(s), OVERLAY) == 0)
 
         # m switches the main picture's model; back again, from the cache.
         assert fields(app.press("m"))["model"] == "random-b"

@@ -47,6 +47,7 @@ const Style kTruthStyle{colors::kTruth, 2, Dash::kDashed};
 const Style kMissedStyle{colors::kMissed, 3, Dash::kDashed};
 const Style kCrowdStyle{colors::kCrowd, 2, Dash::kDotted};
 const Style kDetectionStyle{colors::kDetection, 2, Dash::kSolid};
+const Style kOverlayStyle{colors::kOverlay, 1, Dash::kSolid};
 
 // Box edges and legend samples are horizontal or vertical: dashes are filled rectangles, so
 // every dash is exactly `on` pixels long and carries exactly the style's colour (no caps, no
@@ -301,9 +302,22 @@ void draw_boxes(cv::Mat& canvas, const cv::Rect& area, double scale, const Frame
                                   true, style.color});
     }
   }
-  // Most important first: detections by descending score, then missed objects.
+  std::vector<Tag> overlay_tags;
+  if (c.show_detections) {
+    for (std::size_t d = 0; d < c.overlay.size(); ++d) {
+      const DetectionOutcome o = c.overlay_match ? c.overlay_match->detections[d] : DetectionOutcome::kFalsePositive;
+      if (o == DetectionOutcome::kBelowThreshold || o == DetectionOutcome::kCrowd) continue;
+      const cv::Rect r = to_canvas(c.overlay[d].bbox, scale);
+      styled_rect(canvas, r, kOverlayStyle);
+      overlay_tags.push_back({c.overlay_label + " " + name(c.overlay[d].category_id) + " " +
+                                  score_text(c.overlay[d].score) + (o == DetectionOutcome::kTruePositive ? " TP" : " FP"),
+                              r, false, kOverlayStyle.color});
+    }
+  }
+  // Most important first: detections by descending score, then missed objects, then the overlay.
   std::vector<Tag> tags(detection_tags.rbegin(), detection_tags.rend());
   tags.insert(tags.end(), truth_tags.begin(), truth_tags.end());
+  tags.insert(tags.end(), overlay_tags.begin(), overlay_tags.end());
   draw_tags(canvas, tags, area);
 }
 

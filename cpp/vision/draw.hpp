@@ -28,6 +28,7 @@ inline const cv::Scalar kTruth{233, 180, 86};         // sky blue
 inline const cv::Scalar kMissed{66, 228, 240};        // yellow
 inline const cv::Scalar kCrowd{160, 160, 160};        // grey
 inline const cv::Scalar kDetection{0, 159, 230};      // orange: footage has no truth to judge by
+inline const cv::Scalar kOverlay{167, 121, 204};       // reddish purple: a second model overlaid
 }  // namespace colors
 
 // What the status line says.
@@ -51,6 +52,11 @@ struct FrameContent {
   bool show_detections = true;
   bool show_help = false;
   bool has_truth = true;  // false for footage: detections are drawn neutral, the legend counts them
+  // A second model's detections over the first's (the desktop viewer's overlay): thin, in one
+  // colour of their own, the outcome in the label ("B circle 0.80 FP"). Empty: none.
+  std::span<const Detection> overlay;
+  const ImageMatch* overlay_match = nullptr;
+  std::string overlay_label = "B";
   FrameStatus status;
 };
 

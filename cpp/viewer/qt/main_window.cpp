@@ -90,6 +90,7 @@ Key key_for(int qt_key, const QString& text) {
     case 's': return Key::kScreenshot;
     case 'h': case '?': return Key::kHelp;
     case 'q': return Key::kQuit;
+    case 'o': return Key::kToggleOverlay;
     case 'f': return Key::kFit;
     case '1': return Key::kOneToOne;
     case '+': case '=': return Key::kZoomIn;
@@ -105,6 +106,7 @@ struct MainWindow::Side {
   cv::Mat canvas;  // what `s` saves
   std::optional<double> inference_ms;
   std::optional<Picked> picked;
+  bool known = false;
 };
 
 MainWindow::MainWindow(Session& session, const QtViewerOptions& options)
@@ -235,6 +237,7 @@ void MainWindow::log_layout() {
   whole("crowd", crowd_box_);
   whole("model", model_a_);
   whole("compare", model_b_);
+  whole("overlay", overlay_box_);
   whole("picture", view_a_->viewport());
   if (view_b_->isVisible()) whole("picture2", view_b_->viewport());
   for (int r = 0; r < classes_->count(); ++r)
@@ -262,7 +265,13 @@ QWidget* MainWindow::build_panel() {
   model_a_->setEnabled(session_.source_count() > 1);
   model_b_->setEnabled(session_.source_count() > 1);
   sources_form->addRow("model", model_a_);
-  sources_form->addRow("side by side", model_b_);
+  sources_form->addRow("second model", model_b_);
+  overlay_box_ = new QCheckBox("overlaid, not side by side (o)", sources);
+  overlay_box_->setEnabled(session_.source_count() > 1);
+  sources_form->addRow(overlay_box_);
+  connect(overlay_box_, &QCheckBox::toggled, this, [this](bool on) {
+    if (!syncing_ && on != overlay_) act(Key::kToggleOverlay);
+  });
   layout->addWidget(sources);
   connect(model_a_, qOverload<int>(&QComboBox::activated), this,
           [this](int i) { select_source(static_cast<std::size_t>(i)); });
@@ -452,6 +461,12 @@ void MainWindow::act(Key key) {
     }
     case Key::kHelp: state_.show_help = !state_.show_help; redraw(); break;
     case Key::kQuit: close(); break;
+    case Key::kToggleOverlay:
+      overlay_ = !overlay_;
+      view_b_->setVisible(source_b_ && !overlay_);
+      sync_controls();
+      redraw();
+      break;
     case Key::kFit: view_a_->fit(); break;
     case Key::kOneToOne: view_a_->one_to_one(); break;
     case Key::kZoomIn: view_a_->zoom_by(1.25); break;
@@ -501,6 +516,7 @@ void MainWindow::sync_controls() {
   truth_box_->setChecked(state_.show_truth);
   detections_box_->setChecked(state_.show_detections);
   crowd_box_->setChecked(show_.show_crowd);
+  overlay_box_->setChecked(overlay_);
   outcome_->setCurrentIndex(static_cast<int>(proxy_->filter().outcome));
   for (int r = 0; r < classes_->count(); ++r) {
     const std::int64_t id = classes_->item(r)->data(Qt::UserRole).toLongLong();
@@ -567,13 +583,7 @@ void MainWindow::step_error(int direction) {
             << state_.score_threshold << std::endl;
 }
 
-void MainWindow::draw_side(Side& side, std::size_t source, bool& pending, std::string& problem) {
-  cv::Mat image;
-  try {
-    image = session_.pixels(current_);
-  } catch (const Error& e) {
-    problem = e.what();
-  }
+bool MainWindow::compute_side(Side& side, std::size_t source, bool& pending, std::string& problem) {
   ImageDetections dets;
   bool known = false;
   {
@@ -582,11 +592,23 @@ void MainWindow::draw_side(Side& side, std::size_t source, bool& pending, std::s
     if (problem.empty()) problem = session_.problem(source);
     if (!known && problem.empty() && session_.usable(source)) pending = true;
   }
+  side.shown = shown_boxes(session_.truth(current_), dets.detections, show_);
+  side.inference_ms = dets.inference_ms;
+  side.known = known;
+  return known;
+}
+
+void MainWindow::draw_side(Side& side, std::size_t source, bool& pending, std::string& problem, const Side* overlay) {
+  cv::Mat image;
+  try {
+    image = session_.pixels(current_);
+  } catch (const Error& e) {
+    problem = e.what();
+  }
+  const bool known = compute_side(side, source, pending, problem);
   const Image& im = session_.image(current_);
   if (image.empty())
     image = cv::Mat(im.height > 0 ? im.height : 480, im.width > 0 ? im.width : 640, CV_8UC3, cv::Scalar(90, 90, 90));
-  side.shown = shown_boxes(session_.truth(current_), dets.detections, show_);
-  side.inference_ms = dets.inference_ms;
   vision::FrameContent content;
   content.truth = side.shown.truth;
   content.detections = side.shown.detections;
@@ -596,6 +618,11 @@ void MainWindow::draw_side(Side& side, std::size_t source, bool& pending, std::s
   content.show_truth = state_.show_truth;
   content.show_detections = state_.show_detections && known;
   content.show_help = state_.show_help;
+  if (overlay && overlay->known) {
+    content.overlay = overlay->shown.detections;
+    content.overlay_match = &overlay->shown.match;
+    content.overlay_label = "B";
+  }
   const double scale = vision::display_scale(image.cols, image.rows);
   side.canvas = vision::draw_picture(image, content, scale);
   side.view->set_picture(to_qimage(side.canvas), scale);
@@ -611,12 +638,17 @@ void MainWindow::draw_side(Side& side, std::size_t source, bool& pending, std::s
 void MainWindow::redraw(bool log) {
   bool pending = false;
   std::string problem;
-  draw_side(*a_, source_a_, pending, problem);
   bool pending_b = false;
-  if (source_b_) {
-    std::string problem_b;
-    draw_side(*b_, *source_b_, pending_b, problem_b);
-    view_b_->follow(*view_a_);
+  std::string problem_b;
+  if (source_b_ && overlay_) {
+    compute_side(*b_, *source_b_, pending_b, problem_b);
+    draw_side(*a_, source_a_, pending, problem, b_.get());
+  } else {
+    draw_side(*a_, source_a_, pending, problem, nullptr);
+    if (source_b_) {
+      draw_side(*b_, *source_b_, pending_b, problem_b, nullptr);
+      view_b_->follow(*view_a_);
+    }
   }
   prefetch();
 
@@ -636,6 +668,12 @@ void MainWindow::redraw(bool log) {
     status += "   TP " + std::to_string(m.true_positives) + "  FP " + std::to_string(m.false_positives) + "  FN " +
               std::to_string(m.missed);
   }
+  if (source_b_ && b_->known) {
+    const ImageMatch& mb = b_->shown.match;
+    status += "   |   " + session_.source_name(*source_b_) + (overlay_ ? " (B, overlaid)" : "") + ": TP " +
+              std::to_string(mb.true_positives) + "  FP " + std::to_string(mb.false_positives) + "  FN " +
+              std::to_string(mb.missed);
+  }
   status_->setText(QString::fromStdString(status));
 
   // Logged once the frame is complete: a frame still waiting for the model is logged when it comes.
@@ -649,7 +687,8 @@ void MainWindow::redraw(bool log) {
             << " infer_ms=" << (a_->inference_ms ? fixed(*a_->inference_ms, 1) : "-")
             << " status=" << (problem.empty() ? "ok" : "error") << " iou=" << fixed(show_.iou_threshold, 2)
             << " crowd=" << on(show_.show_crowd) << " listed=" << proxy_->rowCount() << "/" << session_.size()
-            << " compare=" << (source_b_ ? session_.source_name(*source_b_) : "-") << std::endl;
+            << " compare=" << (source_b_ ? session_.source_name(*source_b_) : "-")
+            << " overlay=" << on(overlay_) << std::endl;
 }
 
 void MainWindow::refresh_rows() {
@@ -743,7 +782,7 @@ void MainWindow::set_compare(std::optional<std::size_t> k) {
       session_.select_model(keep);
     }
     source_b_ = k;
-    view_b_->show();
+    view_b_->setVisible(!overlay_);
     auto* splitter = static_cast<QSplitter*>(centralWidget());
     const int half = splitter->width() / 2;
     splitter->setSizes({half, half});

@@ -30,7 +30,7 @@ class PictureView;
 enum class Key {
   kNone, kNext, kPrevious, kNextError, kPreviousError, kToggleTruth, kToggleDetections, kToggleCrowd,
   kThresholdDown, kThresholdUp, kNextModel, kReloadModel, kScreenshot, kHelp, kQuit, kFit, kOneToOne,
-  kZoomIn, kZoomOut,
+  kZoomIn, kZoomOut, kToggleOverlay,
 };
 Key key_for(int qt_key, const QString& text);
 
@@ -66,7 +66,9 @@ class MainWindow final : public QMainWindow {
   void step(int direction);
   void step_error(int direction);
   void redraw(bool log = true);
-  void draw_side(Side& side, std::size_t source, bool& pending, std::string& problem);
+  // Side's boxes for a source; false while its model has not run on the image yet.
+  bool compute_side(Side& side, std::size_t source, bool& pending, std::string& problem);
+  void draw_side(Side& side, std::size_t source, bool& pending, std::string& problem, const Side* overlay);
   void refresh_rows();
   void refresh_metrics();
   void prefetch();
@@ -89,6 +91,7 @@ class MainWindow final : public QMainWindow {
   std::size_t current_ = 0;
   std::size_t source_a_ = 0;
   std::optional<std::size_t> source_b_;
+  bool overlay_ = false;  // the second model drawn over the first, in one picture
   bool pending_log_ = false;  // the current frame waits for its detections: log when they come
   SubsetMetrics metrics_;
   std::string last_metrics_;
@@ -110,6 +113,7 @@ class MainWindow final : public QMainWindow {
   QCheckBox* crowd_box_ = nullptr;
   QComboBox* model_a_ = nullptr;
   QComboBox* model_b_ = nullptr;
+  QCheckBox* overlay_box_ = nullptr;
   QLabel* metrics_label_ = nullptr;
   QLabel* info_ = nullptr;
   QLabel* status_ = nullptr;
