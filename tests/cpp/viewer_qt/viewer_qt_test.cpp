@@ -4,6 +4,8 @@
 // alarm, a weak false alarm (0.3) and a miss; image 1 a hit; image 2 a miss and a detection
 // inside a crowd region.
 #include <QHeaderView>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QTableView>
 #include <QWheelEvent>
 #include <QtTest>
@@ -57,6 +59,9 @@ class ViewerQtTest : public QObject {
       {"image_id": 2, "category_id": 1, "bbox": [102, 48, 100, 100], "score": 0.95},
       {"image_id": 3, "category_id": 1, "bbox": [200, 120, 30, 30], "score": 0.7}])");
     write(root_ / "run.yaml", "dataset:\n  format: coco\n  annotations: gt.json\n  images: images\noutput: out\n");
+    // Settings (recent files) in a test location, never the user's.
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings("detection-studio", "viewer").clear();
     SessionOptions o;
     o.config = root_ / "run.yaml";
     o.results = root_ / "detections.json";
@@ -191,6 +196,14 @@ class ViewerQtTest : public QObject {
     QVERIFY2(window_->box_info().contains("id 2"), qPrintable(window_->box_info()));
     QTest::mouseClick(view->viewport(), Qt::LeftButton, Qt::NoModifier, origin + QPoint(300, 230));
     QCOMPARE(window_->box_info(), QString("no box here"));
+  }
+
+  void recent_files_are_remembered() {
+    // What was opened is at the top of the File menu's Recent list, newest first.
+    const QStringList recent = QSettings("detection-studio", "viewer").value("recent").toStringList();
+    QCOMPARE(recent.size(), 2);
+    QCOMPARE(recent[0], "results\t" + QString::fromStdString(fs::absolute(root_ / "detections.json").string()));
+    QCOMPARE(recent[1], "run config\t" + QString::fromStdString(fs::absolute(root_ / "run.yaml").string()));
   }
 
   void key_map() {
