@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -339,3 +340,41 @@ def _tools() -> Iterator[None]:
     if not xvfb.tools_available():
         pytest.fail("Xvfb and xdotool are needed (make deps installs them)")
     yield
+
+
+def test_qt_view_opens_a_results_file_from_the_menu(scene: Path, display: xvfb.VirtualDisplay,
+                                                    app_home: Path, tmp_path: Path) -> None:
+    # Another results file: only the hit on image 1 (index 1) and nothing on image 0.
+    other = tmp_path / "other.json"
+    other.write_text('[{"image_id": 2, "category_id": 1, "bbox": [102, 48, 100, 100], "score": 0.95}]')
+    app = App([scene / "run.yaml", "--results", scene / "detections.json"], display, app_home)
+    try:
+        app.next_line()
+        _ = app.window
+        # File > Open results... (by the menus' letters), then the file dialog's name field.
+        app.display.xdotool("key", "alt+f")
+        app.display.xdotool("key", "r")
+        app.display.xdotool("search", "--sync", "--name", "Open results")
+        app.display.xdotool("type", str(other))
+        app.display.xdotool("key", "Return")
+        app.next_line(rf"view: opening results {re.escape(str(other))}")
+        assert app.wait_exit() == 0, app.stderr
+        # The new window prints on the same output (inherited): it shows the other file.
+        line = fields(app.next_line(r"view: image 1/3 "))
+        assert (line["model"], line["tp"], line["fp"], line["fn"]) == ("other.json", "0", "0", "2")
+        recent = (app_home / "detection-studio" / "viewer.conf").read_text()
+        assert str(other) in recent and str(scene / "run.yaml") in recent
+        # Close the new window as a person would.
+        window = app.display.xdotool("search", "--sync", "--name", "other.json").split()[0]
+        app.display.xdotool("windowfocus", "--sync", window)
+        app.display.xdotool("key", "q")
+        # It quits: the output closes when its last writer (the new process) is gone.
+        while (line := app.lines.get(timeout=xvfb.WAIT_SECONDS)) is not None:
+            app.history.append(line)
+    finally:
+        app.kill()
+        # A new window left behind by a failure is closed too (it is not our child to kill).
+        found = subprocess.run(["xdotool", "search", "--name", "other.json"], env=display.env(),
+                               capture_output=True, text=True, check=False)
+        for window in found.stdout.split():
+            xvfb.send_close_request(display.name, int(window))

@@ -366,10 +366,10 @@ void MainWindow::build_menus() {
     const QString path = QFileDialog::getOpenFileName(this, "Open " + kind, QDir::currentPath(), filter);
     if (!path.isEmpty()) open_file(kind, path);
   };
-  file->addAction("Open run config...", this, [open] { open("run config", "YAML (*.yaml *.yml)"); });
-  file->addAction("Open dataset...", this, [open] { open("dataset", "Dataset config (*.yaml *.yml)"); });
-  file->addAction("Open results...", this, [open] { open("results", "COCO results (*.json)"); });
-  recent_ = file->addMenu("Recent");
+  file->addAction("Open run &config...", this, [open] { open("run config", "YAML (*.yaml *.yml)"); });
+  file->addAction("Open &dataset...", this, [open] { open("dataset", "Dataset config (*.yaml *.yml)"); });
+  file->addAction("Open &results...", this, [open] { open("results", "COCO results (*.json)"); });
+  recent_ = file->addMenu("Rece&nt");
   rebuild_recent();
   file->addSeparator();
   file->addAction("Save picture\ts", this, [this] { act(Key::kScreenshot); });
@@ -383,7 +383,10 @@ void MainWindow::build_menus() {
 }
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
-  if (event->type() != QEvent::KeyPress || !isActiveWindow()) return QMainWindow::eventFilter(watched, event);
+  // Keys go to menus and dialogs while they are open (a menu's letters are its own).
+  if (event->type() != QEvent::KeyPress || !isActiveWindow() || QApplication::activePopupWidget() ||
+      QApplication::activeModalWidget())
+    return QMainWindow::eventFilter(watched, event);
   auto* key = static_cast<QKeyEvent*>(event);
   if (typing(QApplication::focusWidget())) {
     if (key->key() != Qt::Key_Escape) return false;
