@@ -711,7 +711,9 @@ void MainWindow::refresh_rows() {
   list_->set_rows(std::move(rows));
   syncing_ = false;
   proxy_->invalidate();
-  table_->resizeColumnsToContents();
+  // Once: measuring every row again each time the model thread reports would cost on big datasets.
+  if (!columns_sized_) table_->resizeColumnsToContents();
+  columns_sized_ = true;
   sync_controls();
   refresh_metrics();
 }

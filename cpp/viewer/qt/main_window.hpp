@@ -120,6 +120,7 @@ class MainWindow final : public QMainWindow {
   QMenu* recent_ = nullptr;
   bool syncing_ = false;         // controls being set from the state: their signals are ours
   bool rows_scheduled_ = false;  // a refresh of the list is already on its way
+  bool columns_sized_ = false;
 
   // Last: its thread stops before anything above goes.
   std::unique_ptr<ModelWorker> worker_;
