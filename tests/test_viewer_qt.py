@@ -43,23 +43,24 @@ class App(xvfb.Viewer):
                          extra_env={"DETECTION_STUDIO_VIEW_LAYOUT": "1", "XDG_CONFIG_HOME": str(home)})
         self.widgets: dict[str, tuple[int, int, int, int]] = {}
 
-    def widget_lines(self) -> None:
-        """Reads layout lines until the last one of a batch (the class list comes last)."""
-        while True:
-            line = self.next_line(r"view: widget ")
+    def widget_lines(self, since: int = 0) -> None:
+        """The controls' places printed after history line `since` (waits for a whole batch:
+        the class list comes last). Lines read while waiting for others are looked at too."""
+        def take(line: str) -> bool:
             _, _, name, box = line.split(" ")
             self.widgets[name] = tuple(int(v) for v in box.split(","))  # type: ignore[assignment]
-            if name == "class:square":
-                return
+            return name == "class:square"
+
+        done = False
+        for line in self.history[since:]:
+            if line.startswith("view: widget "):
+                done = take(line) or done
+        while not done:
+            done = take(self.next_line(r"view: widget "))
 
     def layout(self) -> None:
         """The first layout (it may have come before the line waited for)."""
-        for line in self.history:
-            if line.startswith("view: widget "):
-                _, _, name, box = line.split(" ")
-                self.widgets[name] = tuple(int(v) for v in box.split(","))  # type: ignore[assignment]
-        if "class:square" not in self.widgets:
-            self.widget_lines()
+        self.widget_lines()
 
     def view(self) -> tuple[float, int, int]:
         """The last zoom and origin printed (window coordinates of image pixel 0, 0)."""
@@ -289,11 +290,12 @@ def test_qt_view_side_by_side_and_background_models(
         app.layout()
 
         # The second model beside the first: the same weights, so the same picture, in step.
+        mark = len(app.history)
         app.click_widget("compare")
         app.display.xdotool("key", "Down", "Down", "Return")
         line = fields(app.next_line(r"view: image 1/3 .* compare=random-b"))
         assert line["status"] == "ok"
-        app.widget_lines()  # laid out again with the second picture
+        app.widget_lines(since=mark)  # laid out again with the second picture
         app.press("1", expect=r"view: zoom=1\.000 ")
         app.click(*app.at_image(100, 100), button=4)
         app.next_line(r"view: zoom=1\.250 ")
