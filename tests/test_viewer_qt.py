@@ -344,39 +344,49 @@ def _tools() -> Iterator[None]:
     yield
 
 
-def test_qt_view_opens_a_results_file_from_the_menu(scene: Path, display: xvfb.VirtualDisplay,
-                                                    app_home: Path, tmp_path: Path) -> None:
-    # Another results file: only the hit on image 1 (index 1) and nothing on image 0.
-    other = tmp_path / "other.json"
-    other.write_text('[{"image_id": 2, "category_id": 1, "bbox": [102, 48, 100, 100], "score": 0.95}]')
+@pytest.mark.parametrize("kind", ["results", "dataset"])
+def test_qt_view_opens_a_file_from_the_menu(scene: Path, display: xvfb.VirtualDisplay,
+                                            app_home: Path, tmp_path: Path, kind: str) -> None:
+    if kind == "results":
+        # Another results file: only the hit on image 1 (index 1) and nothing on image 0.
+        other = tmp_path / "other.json"
+        other.write_text('[{"image_id": 2, "category_id": 1, "bbox": [102, 48, 100, 100], "score": 0.95}]')
+        expected = ("other.json", "0", "0", "2")
+    else:
+        # A dataset config naming the same dataset (its paths relative to it): the detections stay.
+        other = tmp_path / "other.yaml"
+        other.write_text(f"format: coco\nannotations: {scene / 'gt.json'}\nimages: {scene / 'images'}\n")
+        tp, fp, missed = counts(0)
+        expected = ("detections.json", str(tp), str(fp), str(missed))
     app = App([scene / "run.yaml", "--results", scene / "detections.json"], display, app_home)
     try:
         app.next_line()
         _ = app.window
-        # File > Open results... (by the menus' letters), then the file dialog's name field.
+        # File > Open results... / Open dataset... (by the menus' letters), then the file
+        # dialog's name field.
         app.display.xdotool("key", "alt+f")
-        app.display.xdotool("key", "r")
-        app.display.xdotool("search", "--sync", "--name", "Open results")
+        app.display.xdotool("key", kind[0])
+        app.display.xdotool("search", "--sync", "--name", f"Open {kind}")
         app.display.xdotool("type", str(other))
         app.display.xdotool("key", "Return")
-        app.next_line(rf"view: opening results {re.escape(str(other))}")
+        app.next_line(rf"view: opening {kind} {re.escape(str(other))}")
         assert app.wait_exit() == 0, app.stderr
-        # The new window prints on the same output (inherited): it shows the other file.
+        # The new window prints on the same output (inherited).
         line = fields(app.next_line(r"view: image 1/3 "))
-        assert (line["model"], line["tp"], line["fp"], line["fn"]) == ("other.json", "0", "0", "2")
+        assert (line["model"], line["tp"], line["fp"], line["fn"]) == expected
         recent = (app_home / "detection-studio" / "viewer.conf").read_text()
         assert str(other) in recent and str(scene / "run.yaml") in recent
         # Close the new window as a person would.
-        window = app.display.xdotool("search", "--sync", "--name", "other.json").split()[0]
+        window = app.display.xdotool("search", "--sync", "--name", f"Detection Studio - 000.png - {expected[0]}").split()[0]
         app.display.xdotool("windowfocus", "--sync", window)
         app.display.xdotool("key", "q")
         # It quits: the output closes when its last writer (the new process) is gone.
-        while (line := app.lines.get(timeout=xvfb.WAIT_SECONDS)) is not None:
-            app.history.append(line)
+        while (rest := app.lines.get(timeout=xvfb.WAIT_SECONDS)) is not None:
+            app.history.append(rest)
     finally:
         app.kill()
         # A new window left behind by a failure is closed too (it is not our child to kill).
-        found = subprocess.run(["xdotool", "search", "--name", "other.json"], env=display.env(),
+        found = subprocess.run(["xdotool", "search", "--name", "Detection Studio"], env=display.env(),
                                capture_output=True, text=True, check=False)
         for window in found.stdout.split():
             xvfb.send_close_request(display.name, int(window))
