@@ -88,7 +88,8 @@ lint: install
 	$(VENV)/bin/ruff check python_modules tests datasets bench
 
 deps: $(STAMPS)/deps
-$(STAMPS)/deps:
+# Re-checked when this file changes (a package added here reaches machines set up before).
+$(STAMPS)/deps: Makefile
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
