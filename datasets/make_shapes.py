@@ -8,8 +8,9 @@ Each image is ``WIDTH x HEIGHT`` (320x240) with a textured, noisy background, a 
 lines, and 3-10 filled shapes of six classes whose sizes span the COCO ranges (small: mask area
 < 32², medium, large: > 96²). Shapes may overlap; an annotation whose visible part is under
 ``MIN_VISIBLE`` of its full mask is dropped. Some images hold a crowd region: a cluster of tiny
-shapes covered by a single ``iscrowd=1`` box. ``area`` is the visible mask area in pixels and
-``bbox`` the tight box of the visible mask (like COCO).
+shapes covered by a single ``iscrowd=1`` box. ``area`` is the visible mask area in pixels,
+``bbox`` the tight box of the visible mask and ``segmentation`` that mask as a compressed COCO
+RLE (like COCO; occluded shapes are no longer polygons).
 
 Usage::
 
@@ -234,6 +235,28 @@ class _Canvas:
         self.full_area[inst] = int(inside.sum())
 
 
+def _rle(mask: np.ndarray) -> dict[str, Any]:
+    """A binary mask as COCO's compressed RLE, the bytes pycocotools' maskUtils.encode gives."""
+    flat = mask.T.reshape(-1).astype(np.uint8)  # column-major
+    change = np.flatnonzero(np.diff(flat)) + 1
+    bounds = np.concatenate([[0], change, [flat.size]])
+    counts = np.diff(bounds).tolist()
+    if flat.size and flat[0] == 1:
+        counts = [0, *counts]  # runs start with the 0s
+    out = []
+    for i, c in enumerate(counts):
+        x = c - counts[i - 2] if i > 2 else c  # deltas from the 3rd run on, as maskApi.c
+        more = True
+        while more:
+            ch = x & 0x1F
+            x >>= 5
+            more = (x != -1) if ch & 0x10 else (x != 0)
+            if more:
+                ch |= 0x20
+            out.append(chr(ch + 48))
+    return {"size": [int(mask.shape[0]), int(mask.shape[1])], "counts": "".join(out)}
+
+
 def _box_overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     """Intersection over the smaller box's area (boxes are x0, y0, x1, y1)."""
     iw = min(a[2], b[2]) - max(a[0], b[0])
@@ -330,7 +353,7 @@ def _make_image(seed: int, split: str, index: int) -> tuple[bytes, list[dict[str
         vis = canvas.ids == -1
         if vis.sum() > 0:
             anns.append({"category_id": crowd[0] + 1, "bbox": box_of(vis),
-                         "area": float(vis.sum()), "iscrowd": 1})
+                         "area": float(vis.sum()), "segmentation": _rle(vis), "iscrowd": 1})
     for k, (cls, _) in enumerate(objects):
         inst = k + 1
         full = canvas.full_area.get(inst, 0)
@@ -339,7 +362,7 @@ def _make_image(seed: int, split: str, index: int) -> tuple[bytes, list[dict[str
         if full == 0 or visible < MIN_VISIBLE * full:
             continue
         anns.append({"category_id": cls + 1, "bbox": box_of(vis), "area": float(visible),
-                     "iscrowd": 0})
+                     "segmentation": _rle(vis), "iscrowd": 0})
 
     buf = io.BytesIO()
     img.save(buf, format="JPEG", quality=JPEG_QUALITY)

@@ -1,4 +1,4 @@
-"""pycocotools' ``COCO`` and ``COCOeval`` for boxes, computed by Detection Studio's C++ core.
+"""pycocotools' ``COCO`` and ``COCOeval`` for boxes and masks, computed by Detection Studio's C++ core.
 
 Switching is one import::
 
@@ -7,8 +7,8 @@ Switching is one import::
 The numbers (``stats``, ``eval['precision' | 'recall' | 'scores']``) are pycocotools' to the
 last bit. Differences, all deliberate:
 
-- ``iouType`` defaults to ``'bbox'`` and is the only one: ``'segm'`` and ``'keypoints'`` raise
-  ``NotImplementedError``.
+- ``iouType`` is ``'bbox'`` (the default) or ``'segm'`` (polygons and RLE, with maskApi.c's
+  semantics); ``'keypoints'`` raises ``NotImplementedError``.
 - ``evaluate()`` runs evaluate and accumulate together in C++; ``accumulate()`` only exposes the
   arrays. Per-image results (``evalImgs``, ``ious``) are not kept.
 - Bad results (missing keys, NaN or infinite numbers, negative sizes, unknown image ids, an empty
@@ -59,9 +59,12 @@ class COCO:
         self._dataset: dict[str, Any] | None = None
         self._index: dict[str, Any] | None = None
         self._core: _core.Dataset | None = None
-        # Set for results made by loadRes: the detections as C++ holds them, and how to build
-        # their dicts when asked.
+        self._core_masks: _core.Dataset | None = None  # the same read with segmentations (segm)
+        # Set for results made by loadRes: the detections as C++ holds them (boxes; with masks,
+        # read when segm asks), and how to build their dicts when asked.
         self._detections: _core.Detections | None = None
+        self._mask_detections: _core.Detections | None = None
+        self._make_mask_detections: Any = None
         self._results_source = ""
         self._make_dataset: Any = None
         if self._file is not None:
@@ -92,17 +95,21 @@ class COCO:
         self._dataset = value
         self._make_dataset = None
         self._index = None
+        self._forget_core()
+
+    def _forget_core(self) -> None:
         self._core = None
+        self._core_masks = None
         self._detections = None
+        self._mask_detections = None
+        self._make_mask_detections = None
 
     def createIndex(self) -> None:
         """Rebuild the index (after ``dataset`` was changed in place)."""
         print("creating index...")
         self._index = None
         if self._dataset is not None:  # the dicts may have changed: C++ reads them again
-            self._core = None
-            if self._detections is not None:
-                self._detections = None
+            self._forget_core()
         print("index created!")
 
     def _built_index(self) -> dict[str, Any]:
@@ -230,16 +237,32 @@ class COCO:
         res = COCO()
         res._dataset = None
         gt = self._core_dataset()
+        masks: Any = None  # how to read the masks, when segm asks for them
         if isinstance(resFile, (str, Path)):
             source = str(resFile)
-            dets = _core.read_results(source)
+            try:
+                dets = _core.read_results(source)
+                masks = lambda: _core.read_mask_results(source)
+            except _core.Error as box_error:
+                # Results without boxes are masks (loadRes takes the box from each mask).
+                try:
+                    dets = masks = _core.read_mask_results(source)
+                except _core.Error:
+                    raise box_error from None
             records: Any = source
         elif isinstance(resFile, np.ndarray):
             source = "results array"
             dets, records = _detections_from_array(resFile), resFile
+            masks = dets  # boxes only: segm scores each box as its polygon, as loadRes does
         elif isinstance(resFile, list):
             source = "results"
-            dets, records = _detections_from_dicts(resFile), resFile
+            records = resFile
+            if records and isinstance(records[0], dict) and "bbox" not in records[0] \
+                    and "segmentation" in records[0]:
+                dets = masks = _mask_detections_from_dicts(records)
+            else:
+                dets = _detections_from_dicts(records)
+                masks = lambda: _mask_detections_from_dicts(records)
         else:
             raise TypeError(f"results: expected a file path, a list of dicts or an N x 7 array, "
                             f"got {type(resFile).__name__}")
@@ -247,15 +270,19 @@ class COCO:
             raise ValueError(f"{source}: no detections (the results are empty)")
         _core.check_result_images(gt, dets, source)
         res._detections = dets
+        if callable(masks):
+            res._make_mask_detections = masks
+        else:
+            res._mask_detections = masks
         res._results_source = source
-        res._make_dataset = lambda: self._results_dataset(records)
+        res._make_dataset = lambda: self._results_dataset(records, dets)
         print(f"DONE (t={time.time() - tic:0.2f}s)")
         print("creating index...")
         print("index created!")
         return res
 
-    def _results_dataset(self, records: Any) -> dict[str, Any]:
-        """What pycocotools' loadRes makes of box results (built only when asked for)."""
+    def _results_dataset(self, records: Any, dets: _core.Detections) -> dict[str, Any]:
+        """What pycocotools' loadRes makes of the results (built only when asked for)."""
         if isinstance(records, str):
             with open(records) as f:
                 anns = json.load(f)
@@ -263,11 +290,18 @@ class COCO:
             anns = self.loadNumpyAnnotations(records)
         else:
             anns = [dict(a) for a in records]
+        boxes = bool(anns) and "bbox" in anns[0]  # loadRes decides from the first record
         for n, ann in enumerate(anns):
-            x, y, w, h = ann["bbox"]
-            if "segmentation" not in ann:
-                ann["segmentation"] = [[x, y, x, y + h, x + w, y + h, x + w, y]]
-            ann["area"] = w * h
+            if boxes:
+                x, y, w, h = ann["bbox"]
+                if "segmentation" not in ann:
+                    ann["segmentation"] = [[x, y, x, y + h, x + w, y + h, x + w, y]]
+                ann["area"] = w * h
+            else:  # masks: their area, and their box where the record has none
+                d = dets[n]
+                ann["area"] = d.mask_area
+                if "bbox" not in ann:
+                    ann["bbox"] = [d.bbox.x, d.bbox.y, d.bbox.w, d.bbox.h]
             ann["id"] = n + 1
             ann["iscrowd"] = 0
         return {"images": list(self.dataset["images"]),
@@ -284,7 +318,15 @@ class COCO:
 
     # -- for COCOeval -----------------------------------------------------------------------
 
-    def _core_dataset(self) -> _core.Dataset:
+    def _core_dataset(self, masks: bool = False) -> _core.Dataset:
+        if masks:
+            if self._core_masks is None:
+                if self._dataset is None and self._file is not None:
+                    self._core_masks = _core.read_coco(self._file, masks=True)
+                else:
+                    self._core_masks = _core.read_coco_text(
+                        json.dumps(self.dataset, default=_json_value), self._file or "dataset", masks=True)
+            return self._core_masks
         if self._core is None:
             label = self._file or "dataset"
             self._core = _core.read_coco_text(json.dumps(self.dataset), label)
@@ -295,6 +337,34 @@ class COCO:
             self._detections = _detections_from_dicts(self.dataset.get("annotations", []))
             self._results_source = "results"
         return self._detections
+
+    def _core_mask_detections(self) -> _core.Detections:
+        if self._mask_detections is None:
+            if self._make_mask_detections is not None:
+                self._mask_detections = self._make_mask_detections()
+            else:
+                self._mask_detections = _mask_detections_from_dicts(self.dataset.get("annotations", []))
+        return self._mask_detections
+
+
+def _json_value(obj: Any) -> Any:
+    """What json cannot write itself: pycocotools' RLE counts (bytes) and numpy values."""
+    if isinstance(obj, bytes):
+        return obj.decode("ascii")
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    raise TypeError(f"{type(obj).__name__} is not a JSON value")
+
+
+def _mask_detections_from_dicts(records: list[Record]) -> _core.Detections:
+    """Results with their masks (RLE or polygons), read by the core as loadRes reads them."""
+    try:
+        text = json.dumps(records, default=_json_value, allow_nan=True)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"results: cannot read the masks: {e}") from None
+    return _core.read_mask_results_text(text, "results")
 
 
 def _detections_from_array(data: npt.NDArray[Any]) -> _core.Detections:
@@ -334,8 +404,11 @@ def _explain_bad_record(records: list[Record]) -> None:
         where = f"results: detection [{n}]"
         if not isinstance(r, dict):
             raise TypeError(f"{where}: expected a dict, got {type(r).__name__}")
-        if "bbox" not in r and ("segmentation" in r or "keypoints" in r):
-            raise NotImplementedError(f"{where}: only box results ('bbox') are supported")
+        if "bbox" not in r and "keypoints" in r:
+            raise NotImplementedError(f"{where}: keypoint results are not supported")
+        if "bbox" not in r and n > 0:
+            raise ValueError(f"{where}: missing 'bbox' (the first detection has one, so every one "
+                             f"needs it)")
         for key in ("image_id", "category_id", "bbox", "score"):
             if key not in r:
                 raise ValueError(f"{where}: missing '{key}'")
@@ -357,7 +430,7 @@ def _is_number(v: object) -> bool:
 
 
 class Params:
-    """pycocotools' evaluation parameters for boxes, with its names and defaults."""
+    """pycocotools' evaluation parameters (bbox or segm), with its names and defaults."""
 
     def __init__(self, iouType: str = "bbox") -> None:
         self.imgIds: list[Any] = []
@@ -376,6 +449,9 @@ class Params:
 
     def _to_core(self) -> _core.Params:
         p = _core.Params()
+        if self.iouType not in ("bbox", "segm"):
+            raise NotImplementedError(f"iouType '{self.iouType}' is not supported (bbox, segm)")
+        p.iou_type = _core.IouType.segm if self.iouType == "segm" else _core.IouType.bbox
         p.img_ids = [_integer(i, "imgIds") for i in self.imgIds]
         p.cat_ids = [_integer(c, "catIds") for c in self.catIds]
         p.iou_thrs = np.asarray(self.iouThrs, dtype=np.float64).ravel().tolist()
@@ -399,14 +475,15 @@ def _integer(v: Any, name: str) -> int:
 
 
 class COCOeval:
-    """pycocotools' COCOeval for boxes: evaluate(), accumulate(), summarize(), stats, eval."""
+    """pycocotools' COCOeval for boxes and masks: evaluate(), accumulate(), summarize(), stats,
+    eval."""
 
     def __init__(self, cocoGt: COCO | None = None, cocoDt: COCO | None = None,
                  iouType: str = "bbox") -> None:
-        if iouType != "bbox":
+        if iouType not in ("bbox", "segm"):
             raise NotImplementedError(
                 f"iouType '{iouType}' is not supported: detection_studio.coco evaluates boxes "
-                f"only (iouType='bbox'); use pycocotools for segm and keypoints")
+                f"('bbox') and masks ('segm'); use pycocotools for keypoints")
         for name, obj in (("cocoGt", cocoGt), ("cocoDt", cocoDt)):
             if obj is not None and not isinstance(obj, COCO):
                 raise TypeError(f"{name}: expected a detection_studio.coco.COCO (results from its "
@@ -435,8 +512,10 @@ class COCOeval:
         print("Running per image evaluation...")
         p = self.params
         print(f"Evaluate annotation type *{p.iouType}*")
-        result = _core.evaluate(self.cocoGt._core_dataset(), self.cocoDt._core_detections(),
-                                p._to_core())
+        params = p._to_core()
+        segm = p.iouType == "segm"
+        dets = self.cocoDt._core_mask_detections() if segm else self.cocoDt._core_detections()
+        result = _core.evaluate(self.cocoGt._core_dataset(masks=segm), dets, params)
         # pycocotools leaves these normalised in params.
         p.imgIds = list(result.params.img_ids)
         if p.useCats:

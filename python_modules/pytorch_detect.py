@@ -30,12 +30,16 @@ Model config schema (YAML; every path is relative to the config file's directory
       std: [1.0, 1.0, 1.0]
     score_threshold: 0.05        # detections below are dropped (default 0.05)
     max_detections: 100          # at most this many per image, best first (default 100)
+    mask_threshold: 0.5          # models with masks (Mask R-CNN): a pixel is inside when its
+                                 # probability is above this (default 0.5, as torchvision's
+                                 # reference evaluation); masks go to the host as N x H x W bytes
     batch_size: 4                # hint for the host: images per infer() call (default 4)
     threads: 0                   # torch.set_num_threads(threads) when > 0 (default 0)
 
 The model must follow torchvision's detection API: in eval mode it takes a list of 3xHxW float32
 RGB tensors in [0, 1] and returns one ``{"boxes" (xyxy), "scores", "labels"}`` dict per image
-(a TorchScript detector returning ``(losses, detections)`` is also accepted).
+(a TorchScript detector returning ``(losses, detections)`` is also accepted). A ``"masks"`` entry
+(N x 1 x H x W probabilities, as Mask R-CNN gives) is thresholded and returned too.
 
 Every problem in a config raises :class:`detection_studio.errors.ConfigError`, whose one-line
 message is ``"<file>: <key>: <problem>"``, naming the file that is wrong.
@@ -354,6 +358,9 @@ class Inferencer:
         self.batch_size = cfg.get("batch_size", int, 4)
         if self.batch_size < 1:
             raise cfg.error("batch_size", "expected an integer >= 1")
+        self.mask_threshold = float(cfg.get("mask_threshold", (int, float), 0.5))
+        if not 0.0 <= self.mask_threshold < 1.0 or math.isnan(self.mask_threshold):
+            raise cfg.error("mask_threshold", "expected a number in [0, 1)")
         threads = cfg.get("threads", int, 0)
         if threads < 0:
             raise cfg.error("threads", "expected an integer >= 0")
@@ -447,7 +454,8 @@ class Inferencer:
 
         Each dict holds ``boxes`` (float32 Nx4, xyxy pixels of the input image), ``scores``
         (float32 N, descending, >= score_threshold) and ``labels`` (int64 N, indices into
-        ``class_names``), with N <= max_detections.
+        ``class_names``), with N <= max_detections; for models with masks also ``masks``
+        (uint8 NxHxW at the input image's size, 1 inside).
         """
         if len(images) == 0:
             return []
@@ -486,11 +494,26 @@ class Inferencer:
             raise ConfigError(str(self.classes_path), "classes",
                               f"the model output label {int(bad[0])}, but the file has "
                               f"{len(self.class_names)} names")
-        return {
+        out = {
             "boxes": np.ascontiguousarray(boxes.cpu().numpy(), dtype=np.float32),
             "scores": np.ascontiguousarray(scores.cpu().numpy(), dtype=np.float32),
             "labels": np.ascontiguousarray(labels.cpu().numpy(), dtype=np.int64),
         }
+        if "masks" in det:
+            out["masks"] = self._masks(det["masks"], keep, order, h, w)
+        return out
+
+    def _masks(self, masks: torch.Tensor, keep: torch.Tensor, order: torch.Tensor,
+               h: int, w: int) -> np.ndarray:
+        """Mask probabilities (N x 1 x mh x mw) of the kept detections as N x h x w bytes."""
+        m = masks.detach().float().reshape(-1, 1, *masks.shape[-2:])[keep][order]
+        if m.shape[0] == 0:
+            return np.zeros((0, h, w), dtype=np.uint8)
+        if m.shape[-2:] != (h, w):
+            # Resized input: probabilities back at the image's size before thresholding.
+            m = torch.nn.functional.interpolate(m, size=(h, w), mode="bilinear",
+                                                align_corners=False)
+        return np.ascontiguousarray((m[:, 0] > self.mask_threshold).to(torch.uint8).cpu().numpy())
 
 
 def load(config_path: str) -> Inferencer:

@@ -160,11 +160,14 @@ def test_empty_id_lists_evaluate_nothing() -> None:
         assert (ours["stats"] == -1).all()
 
 
-def test_segm_and_keypoints_are_refused() -> None:
+def test_keypoints_are_refused() -> None:
     gt = ds_coco.COCO(str(GT_FILE))
-    for iou_type in ("segm", "keypoints"):
-        with pytest.raises(NotImplementedError, match="only .*bbox"):
-            ds_coco.COCOeval(gt, gt, iou_type)
+    with pytest.raises(NotImplementedError, match="keypoints"):
+        ds_coco.COCOeval(gt, gt, "keypoints")
+    ev = ds_coco.COCOeval(gt, gt, "segm")
+    ev.params.iouType = "keypoints"  # changed afterwards, as pycocotools allows
+    with pytest.raises(NotImplementedError, match="iouType 'keypoints' is not supported"):
+        ev.evaluate()
 
 
 def test_pycocotools_objects_are_refused_clearly() -> None:

@@ -261,6 +261,7 @@ def test_qt_view_keeps_the_highgui_keys(scene: Path, display: xvfb.VirtualDispla
         assert "only one detection source" in app.press("m", expect=r"view: only one")
         assert "no model to reload" in app.press("r", expect=r"view: no model")
         assert fields(app.press("c"))["crowd"] == "off"
+        assert fields(app.press("k"))["masks"] == "off"
         app.press("Escape", expect=None)
         assert app.wait_exit() == 0, app.stderr
     finally:

@@ -68,7 +68,8 @@ PYBIND11_MODULE(_core, m) {
   py::class_<Detection>(m, "Detection")
       .def(py::init<>())
       .def_readwrite("image_id", &Detection::image_id).def_readwrite("category_id", &Detection::category_id)
-      .def_readwrite("bbox", &Detection::bbox).def_readwrite("score", &Detection::score);
+      .def_readwrite("bbox", &Detection::bbox).def_readwrite("score", &Detection::score)
+      .def_readonly("mask_area", &Detection::mask_area);
 
   py::class_<Dataset>(m, "Dataset")
       .def(py::init<>())
@@ -79,14 +80,21 @@ PYBIND11_MODULE(_core, m) {
       .def_readwrite("source", &Dataset::source);
 
   py::class_<std::vector<Detection>>(m, "Detections")
-      .def("__len__", [](const std::vector<Detection>& v) { return v.size(); });
+      .def("__len__", [](const std::vector<Detection>& v) { return v.size(); })
+      .def("__getitem__", [](const std::vector<Detection>& v, std::size_t i) { return v.at(i); });
 
-  m.def("read_coco", &coco::read_instances, py::arg("annotations"), py::arg("image_dir") = std::filesystem::path(),
-        py::call_guard<py::gil_scoped_release>(), "Read a COCO instances JSON file.");
+  m.def("read_coco",
+        [](const std::filesystem::path& p, const std::filesystem::path& dir, bool masks) { return coco::read_instances_file(p, dir, false, masks); },
+        py::arg("annotations"), py::arg("image_dir") = std::filesystem::path(), py::arg("masks") = false,
+        py::call_guard<py::gil_scoped_release>(), "Read a COCO instances JSON file (with masks: segmentations too).");
   m.def("read_results", [](const std::filesystem::path& p) { return coco::read_results(p); }, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
         "Read a COCO results JSON file (a list of detections).");
-  m.def("read_coco_text", &coco::read_instances_text, py::arg("json"), py::arg("label"),
-        py::call_guard<py::gil_scoped_release>(), "Read COCO instances JSON text.");
+  m.def("read_coco_text", &coco::read_instances_text, py::arg("json"), py::arg("label"), py::arg("masks") = false,
+        py::call_guard<py::gil_scoped_release>(), "Read COCO instances JSON text (with masks: segmentations too).");
+  m.def("read_mask_results", [](const std::filesystem::path& p) { return coco::read_mask_results(p); }, py::arg("path"),
+        py::call_guard<py::gil_scoped_release>(), "Read a COCO results file with its masks, as loadRes does.");
+  m.def("read_mask_results_text", &coco::read_mask_results_text, py::arg("json"), py::arg("label"),
+        py::call_guard<py::gil_scoped_release>(), "Read COCO results JSON text with its masks.");
   m.def("detections_from_columns",
         [](const Column<std::int64_t>& image_ids, const Column<std::int64_t>& category_ids,
            const Column<double>& boxes, const Column<double>& scores, const std::string& source) {
@@ -97,8 +105,10 @@ PYBIND11_MODULE(_core, m) {
         py::arg("source"), "Detections from NumPy columns (N, N, N x 4 boxes xywh, N).");
   m.def("write_results", [](const std::vector<Detection>& d) { return coco::results_json(d); });
 
+  py::enum_<coco::IouType>(m, "IouType").value("bbox", coco::IouType::kBbox).value("segm", coco::IouType::kSegm);
   py::class_<coco::Params>(m, "Params")
       .def(py::init(&coco::Params::defaults))
+      .def_readwrite("iou_type", &coco::Params::iou_type)
       .def_readwrite("img_ids", &coco::Params::img_ids)
       .def_readwrite("cat_ids", &coco::Params::cat_ids)
       .def_readwrite("iou_thrs", &coco::Params::iou_thrs)
@@ -132,7 +142,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("evaluate",
         [](const Dataset& gt, const Detections& d, const coco::Params& p, int threads) { return coco::evaluate(gt, d, p, threads); },
         py::arg("gt"), py::arg("detections"), py::arg("params"), py::arg("threads") = 0,
-        py::call_guard<py::gil_scoped_release>(), "COCO bbox evaluate + accumulate.");
+        py::call_guard<py::gil_scoped_release>(), "COCO bbox or segm evaluate + accumulate.");
   m.def("summarize", [](const coco::EvalResult& r) {
           const auto items = coco::summarize(r);
           return py::make_tuple(coco::stats_of(items), coco::format_summary(items, r.params));

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <set>
 
+#include "core/mask/rle.hpp"
+#include "core/mask/segmentation.hpp"
 #include "core/util/error.hpp"
 #include "core/util/text.hpp"
 
@@ -138,6 +140,31 @@ std::optional<bool> parse_flag(std::string_view s) {
   if (v == "1" || v == "true" || v == "yes") return true;
   if (v == "0" || v == "false" || v == "no" || v == "-1" || v.empty()) return false;
   return std::nullopt;
+}
+
+void set_outline(Annotation& a, std::vector<std::vector<double>> polygons, const ImageSize& size, bool keep_mask) {
+  for (const auto& part : polygons)
+    if (part.size() < 6) throw Error("a polygon needs at least 3 points, got " + std::to_string(part.size() / 2));
+  auto s = std::make_shared<mask::Segmentation>();
+  s->polygons = std::move(polygons);
+  a.area = mask::area(mask::to_rle(*s, static_cast<std::uint32_t>(size.height), static_cast<std::uint32_t>(size.width)));
+  if (keep_mask) a.segmentation = std::move(s);
+}
+
+Box polygon_bounds(const std::vector<std::vector<double>>& polygons) {
+  double x1 = HUGE_VAL, y1 = HUGE_VAL, x2 = -HUGE_VAL, y2 = -HUGE_VAL;
+  for (const auto& part : polygons)
+    for (std::size_t k = 0; k + 1 < part.size(); k += 2) {
+      x1 = std::min(x1, part[k]), x2 = std::max(x2, part[k]);
+      y1 = std::min(y1, part[k + 1]), y2 = std::max(y2, part[k + 1]);
+    }
+  if (x1 > x2) return {};
+  return {x1, y1, x2 - x1, y2 - y1};
+}
+
+const std::vector<std::vector<double>>* outline_of(const Annotation& a) {
+  if (!a.segmentation || a.segmentation->rle || a.segmentation->polygons.empty()) return nullptr;
+  return &a.segmentation->polygons;
 }
 
 ImageSize image_size(const Dataset& dataset, const Image& image) {

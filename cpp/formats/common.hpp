@@ -53,6 +53,16 @@ std::string classes_yaml(const std::vector<Category>& categories);
 // A YAML double-quoted scalar.
 std::string yaml_quote(std::string_view s);
 
+// An object outlined by polygons in pixels (x0, y0, x1, y1, ...), as LabelMe, CVAT and YOLO-seg
+// store them. Sets its area to the rasterised mask's, as COCO's own annotations have it, and,
+// with `keep_mask`, its segmentation; the box is the caller's. Throws ds::Error (no location:
+// callers add it) for a part under 3 points.
+void set_outline(Annotation& a, std::vector<std::vector<double>> polygons, const ImageSize& size, bool keep_mask);
+// The points' bounds as a box.
+Box polygon_bounds(const std::vector<std::vector<double>>& polygons);
+// The polygons an annotation is written as: its segmentation's, when it is polygons (not RLE).
+const std::vector<std::vector<double>>* outline_of(const Annotation& a);
+
 // Numbers in text (XML, CSV, label files); nullopt when `s` is not exactly a number.
 std::optional<double> parse_number(std::string_view s);
 std::optional<std::int64_t> parse_integer(std::string_view s);

@@ -13,6 +13,9 @@ namespace ds {
 
 struct ReadOptions {
   bool skip_bad = false;  // skip malformed records/files (counted in Dataset warnings) instead of failing
+  // Read instance masks (polygons, RLE) into Annotation::segmentation. Off by default: box
+  // metrics do not need them, and in COCO files they are most of the bytes.
+  bool masks = false;
 };
 
 struct WriteOptions {
@@ -38,6 +41,8 @@ class DatasetFormat {
   virtual std::string_view name() const = 0;
   virtual std::string_view summary() const = 0;  // one line for --help and errors
   virtual FormatKeeps keeps() const = 0;
+  // Whether write() keeps this mask (else the annotation is written as its box alone).
+  virtual bool writes_mask(const mask::Segmentation&) const { return false; }
   // `spec` is the dataset mapping (`format:` plus this format's paths).
   virtual Dataset read(const ConfigNode& spec, const ReadOptions& options) const = 0;
   // Writes `dataset` under `dir` in this format, including `dir/dataset.yaml`.

@@ -54,7 +54,7 @@ class PythonInferencer final : public Inferencer {
         throw Error(config_.string() + ": model returned " + std::to_string(results.size()) +
                     " results for " + std::to_string(images.size()) + " images");
       std::vector<std::vector<RawDetection>> out(images.size());
-      for (std::size_t i = 0; i < images.size(); ++i) out[i] = convert(results[i]);
+      for (std::size_t i = 0; i < images.size(); ++i) out[i] = convert(results[i], images[i]);
       return out;
     } catch (const py::error_already_set& e) {
       throw Error(python_.describe(e, config_.string() + ": inference"));
@@ -64,7 +64,7 @@ class PythonInferencer final : public Inferencer {
   }
 
  private:
-  std::vector<RawDetection> convert(py::handle result) const {
+  std::vector<RawDetection> convert(py::handle result, const cv::Mat& image) const {
     using floats = py::array_t<float, py::array::c_style | py::array::forcecast>;
     using ints = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
     const floats boxes = floats::ensure(result["boxes"]);
@@ -82,7 +82,31 @@ class PythonInferencer final : public Inferencer {
         throw Error(config_.string() + ": model returned label " + std::to_string(out[i].label) +
                     ", outside its " + std::to_string(class_names_.size()) + " class names");
     }
+    // Optional: a mapping's "masks" (any mapping: modules need not return a plain dict).
+    const py::object masks = py::hasattr(result, "get") ? result.attr("get")("masks", py::none()) : py::object(py::none());
+    if (!masks.is_none()) add_masks(masks, image, out);
     return out;
+  }
+
+  // "masks": N x H x W bytes at the image's size, non-zero inside; kept as COCO RLE.
+  void add_masks(py::handle masks_object, const cv::Mat& image, std::vector<RawDetection>& out) const {
+    using bytes = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>;
+    const bytes masks = bytes::ensure(masks_object);
+    if (!masks) throw Error(config_.string() + ": inference result 'masks' is not a numeric array");
+    const auto h = static_cast<std::size_t>(image.rows), w = static_cast<std::size_t>(image.cols);
+    if (masks.ndim() != 3 || static_cast<std::size_t>(masks.shape(0)) != out.size() ||
+        static_cast<std::size_t>(masks.shape(1)) != h || static_cast<std::size_t>(masks.shape(2)) != w)
+      throw Error(config_.string() + ": inference result 'masks' must be " + std::to_string(out.size()) + " x " +
+                  std::to_string(h) + " x " + std::to_string(w) + " (one mask per box, at the image's size)");
+    std::vector<std::uint8_t> column_major(h * w);
+    for (std::size_t n = 0; n < out.size(); ++n) {
+      const std::uint8_t* m = masks.data() + n * h * w;
+      for (std::size_t x = 0; x < w; ++x)
+        for (std::size_t y = 0; y < h; ++y) column_major[x * h + y] = m[y * w + x];
+      auto s = std::make_shared<mask::Segmentation>();
+      s->rle = mask::encode(column_major, static_cast<std::uint32_t>(h), static_cast<std::uint32_t>(w));
+      out[n].mask = std::move(s);
+    }
   }
 
   std::filesystem::path config_;

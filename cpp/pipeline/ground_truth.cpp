@@ -21,6 +21,14 @@ std::string GroundTruth::category_name(std::int64_t id) const {
   return it == names_.end() ? "category " + std::to_string(id) : it->second;
 }
 
+MatchOptions frame_match(const Image& image, double score_threshold, bool masks) {
+  MatchOptions o{.iou_threshold = kMatchIou, .score_threshold = score_threshold};
+  if (masks)
+    o.masks = MatchOptions::MaskImage{static_cast<std::uint32_t>(std::max(image.height, 0)),
+                                      static_cast<std::uint32_t>(std::max(image.width, 0))};
+  return o;
+}
+
 vision::FrameContent dataset_content(const GroundTruth& truth, std::int64_t image_id,
                                      std::span<const Detection> detections, const ImageMatch& match) {
   vision::FrameContent c;

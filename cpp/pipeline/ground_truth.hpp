@@ -17,6 +17,9 @@ namespace ds::pipeline {
 // Detections count as found at this overlap (COCO's AP50 criterion).
 inline constexpr double kMatchIou = 0.5;
 
+// How a dataset frame's TP/FP/FN are decided: by box IoU, or with `masks` by mask IoU on the image.
+MatchOptions frame_match(const Image& image, double score_threshold, bool masks);
+
 class GroundTruth {
  public:
   explicit GroundTruth(const Dataset& dataset);

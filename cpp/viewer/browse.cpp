@@ -36,7 +36,8 @@ Shown shown_boxes(std::span<const Annotation> truth, std::span<const Detection> 
   for (std::size_t k = 0; k < detections.size(); ++k)
     if (wanted(options, detections[k].category_id)) d.push_back(detections[k]), di.push_back(k);
   const ImageMatch m =
-      match_image(t, d, {.iou_threshold = options.iou_threshold, .score_threshold = options.score_threshold});
+      match_image(t, d, {.iou_threshold = options.iou_threshold, .score_threshold = options.score_threshold,
+                         .masks = options.masks});
 
   Shown s;
   if (options.show_crowd) {

@@ -24,6 +24,8 @@ struct ShowOptions {
   // Only these categories (empty optional: every category). An empty set shows nothing.
   std::optional<std::set<std::int64_t>> classes;
   bool show_crowd = true;  // crowd regions and the detections they absorb
+  // Set: matching by mask IoU on an image of this size (pipeline::frame_match decides).
+  std::optional<MatchOptions::MaskImage> masks;
 };
 
 // One image's boxes as shown: the class filter applied before matching (matching is per class,

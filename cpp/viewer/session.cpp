@@ -70,7 +70,8 @@ Session::Session(const SessionOptions& options) : verbose_(options.verbose), ski
     model_module(m);
   }
 
-  dataset_ = load_dataset(cfg.dataset);
+  dataset_ = load_dataset(cfg.dataset, {.masks = true});  // drawn when the dataset has them
+  mask_iou_ = options.mask_iou.value_or(cfg.scores_masks_only());
   for (const Image& im : dataset_.images) {
     if (options.limit > 0 && images_.size() >= options.limit) break;
     images_.push_back(&im);
@@ -247,7 +248,7 @@ void Session::fail(std::size_t k, std::string problem) {
 
 ImageMatch Session::match(std::size_t i, double score_threshold) {
   return match_image(truth_->of(images_[i]->id), detections(i).detections,
-                     {.iou_threshold = kMatchIou, .score_threshold = score_threshold});
+                     pipeline::frame_match(*images_[i], score_threshold, mask_iou_));
 }
 
 Frame Session::frame(std::size_t i, const ViewState& state, const std::string& log_prefix) {
@@ -268,16 +269,17 @@ Frame Session::frame(std::size_t i, const ViewState& state, const std::string& l
     image = cv::Mat(im.height > 0 ? im.height : 480, im.width > 0 ? im.width : 640, CV_8UC3, cv::Scalar(90, 90, 90));
   }
   f.match = match_image(truth_->of(images_[i]->id), dets->detections,
-                        {.iou_threshold = kMatchIou, .score_threshold = state.score_threshold});
+                        pipeline::frame_match(*images_[i], state.score_threshold, mask_iou_));
 
   vision::FrameContent content = pipeline::dataset_content(*truth_, images_[i]->id, dets->detections, f.match);
   content.show_truth = state.show_truth;
   content.show_detections = state.show_detections;
+  content.show_masks = state.show_masks;
   content.show_help = state.show_help;
   std::string source = source_name();
   if (models_.size() > 1) source += " [" + std::to_string(current_ + 1) + "/" + std::to_string(models_.size()) + "]";
   content.status = {i, images_.size(), images_[i]->file_name, source, dets->inference_ms, state.score_threshold,
-                    kMatchIou, message};
+                    kMatchIou, message, mask_iou_};
   f.canvas = vision::draw_frame(image, content);
 
   const auto on = [](bool b) { return b ? "on" : "off"; };
@@ -285,7 +287,7 @@ Frame Session::frame(std::size_t i, const ViewState& state, const std::string& l
           images_[i]->file_name + " model=" + source_name() + " threshold=" + fixed(state.score_threshold, 2) +
           " tp=" + std::to_string(f.match.true_positives) + " fp=" + std::to_string(f.match.false_positives) +
           " fn=" + std::to_string(f.match.missed) + " truth=" + on(state.show_truth) +
-          " detections=" + on(state.show_detections) + " help=" + on(state.show_help) +
+          " detections=" + on(state.show_detections) + " masks=" + on(state.show_masks) + " help=" + on(state.show_help) +
           " infer_ms=" + (dets->inference_ms ? fixed(*dets->inference_ms, 1) : "-") +
           " status=" + (message.empty() ? "ok" : "error");
   return f;

@@ -35,6 +35,8 @@ struct SessionOptions {
   std::size_t limit = 0;                         // 0: every image
   bool verbose = false;
   bool skip_bad = false;  // browsing passes over images that cannot be decoded
+  // TP/FP/FN by mask IoU; unset: when the run config scores masks and not boxes (iou_type: segm).
+  std::optional<bool> mask_iou;
 };
 
 // What the user toggles.
@@ -42,6 +44,7 @@ struct ViewState {
   double score_threshold = 0.5;
   bool show_truth = true;
   bool show_detections = true;
+  bool show_masks = true;
   bool show_help = false;
 };
 
@@ -109,6 +112,8 @@ class Session {
   std::span<const Annotation> truth(std::size_t i) const;
   const pipeline::GroundTruth& ground_truth() const { return *truth_; }
   bool saved() const { return saved_; }
+  // TP/FP/FN by mask IoU (--iou-type segm, or a run config scoring masks alone).
+  bool mask_iou() const { return mask_iou_; }
   ImageMatch match(std::size_t i, double score_threshold);
 
   // Whether image i decodes (the reason is in `why` when it does not).
@@ -133,6 +138,7 @@ class Session {
 
   bool saved_ = false;  // the one "model" is a results file
   bool skip_bad_ = false;
+  bool mask_iou_ = false;
 
   // Declared before the models: detectors (Python objects) must go before the interpreter.
   std::unique_ptr<pipeline::ModelHost> host_;

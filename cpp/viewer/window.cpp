@@ -16,7 +16,7 @@ namespace {
 constexpr const char* kWindow = "Detection Studio";
 
 enum class Action {
-  kNone, kNext, kPrevious, kNextError, kPreviousError, kToggleTruth, kToggleDetections,
+  kNone, kNext, kPrevious, kNextError, kPreviousError, kToggleTruth, kToggleDetections, kToggleMasks,
   kThresholdDown, kThresholdUp, kNextModel, kReloadModel, kScreenshot, kHelp, kQuit,
 };
 
@@ -36,6 +36,7 @@ Action action_for(int key) {
     case 'E': return Action::kPreviousError;
     case 'g': return Action::kToggleTruth;
     case 'd': return Action::kToggleDetections;
+    case 'k': return Action::kToggleMasks;
     case '[': return Action::kThresholdDown;
     case ']': return Action::kThresholdUp;
     case 'm': return Action::kNextModel;
@@ -124,6 +125,7 @@ int run_window(Session& session, ViewState state) {
       }
       case Action::kToggleTruth: state.show_truth = !state.show_truth; break;
       case Action::kToggleDetections: state.show_detections = !state.show_detections; break;
+      case Action::kToggleMasks: state.show_masks = !state.show_masks; break;
       case Action::kThresholdDown: state.score_threshold = step(state.score_threshold, -0.05); break;
       case Action::kThresholdUp: state.score_threshold = step(state.score_threshold, 0.05); break;
       case Action::kNextModel:

@@ -11,6 +11,8 @@
 #include <span>
 #include <vector>
 
+#include "core/mask/rle.hpp"
+#include "core/mask/segmentation.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 #include "core/util/text.hpp"
@@ -167,7 +169,8 @@ std::string status_line(const FrameStatus& s) {
     out += buf;
   }
   char buf[64];
-  std::snprintf(buf, sizeof buf, "   score >= %.2f   IoU %g", s.score_threshold, s.iou_threshold);
+  std::snprintf(buf, sizeof buf, "   score >= %.2f   %sIoU %g", s.score_threshold, s.mask_iou ? "mask " : "",
+                s.iou_threshold);
   return out + buf;
 }
 
@@ -226,12 +229,13 @@ void draw_help(cv::Mat& canvas, int image_height) {
 }  // namespace
 
 std::span<const std::pair<std::string_view, std::string_view>> key_help() {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kKeys{{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kKeys{{
       {"n  Right  Space", "next image"},
       {"p  Left", "previous image"},
       {"e  /  E", "next / previous image with errors"},
       {"g", "show or hide ground truth"},
       {"d", "show or hide detections"},
+      {"k", "show or hide masks"},
       {"[  ]", "score threshold down / up"},
       {"m", "switch to the next model"},
       {"r", "reload the model's config"},
@@ -255,6 +259,75 @@ double display_scale(int width, int height) {
 }
 
 namespace {
+
+// A record's mask on the image (h x w, 0/1), or empty when it has none.
+cv::Mat mask_pixels(const mask::Segmentation* s, cv::Size image) {
+  if (!s || image.area() <= 0) return {};
+  try {
+    const mask::Rle rle = mask::to_rle(*s, static_cast<std::uint32_t>(image.height), static_cast<std::uint32_t>(image.width));
+    if (rle.h != static_cast<std::uint32_t>(image.height) || rle.w != static_cast<std::uint32_t>(image.width)) return {};
+    const std::vector<std::uint8_t> column_major = mask::decode(rle);
+    // Column-major h x w is row-major w x h: transpose it back.
+    const cv::Mat transposed(image.width, image.height, CV_8U, const_cast<std::uint8_t*>(column_major.data()));
+    return transposed.t();
+  } catch (const Error&) {
+    return {};  // a mask that cannot be drawn is left out; its box still is
+  }
+}
+
+// The mask at canvas scale inside `area`, limited to where it has pixels (`where` on canvas).
+cv::Mat canvas_mask(const cv::Mat& pixels, const cv::Rect& area, cv::Rect& where) {
+  cv::Mat resized;
+  cv::resize(pixels, resized, area.size(), 0, 0, cv::INTER_NEAREST);
+  where = cv::boundingRect(resized);
+  return resized(where);
+}
+
+void fill_mask(cv::Mat& canvas, const cv::Rect& area, const cv::Mat& pixels, const cv::Scalar& color) {
+  cv::Rect where;
+  const cv::Mat m = canvas_mask(pixels, area, where);
+  if (where.empty()) return;
+  cv::Mat roi = canvas(where + area.tl());
+  cv::Mat blended;
+  cv::addWeighted(roi, 0.55, cv::Mat(roi.size(), roi.type(), color), 0.45, 0, blended);
+  blended.copyTo(roi, m);
+}
+
+void outline_mask(cv::Mat& canvas, const cv::Rect& area, const cv::Mat& pixels, const cv::Scalar& color) {
+  cv::Rect where;
+  const cv::Mat m = canvas_mask(pixels, area, where);
+  if (where.empty()) return;
+  std::vector<std::vector<cv::Point>> contours;
+  cv::findContours(m.clone(), contours, cv::RETR_LIST, cv::CHAIN_APPROX_SIMPLE, where.tl() + area.tl());
+  cv::drawContours(canvas, contours, -1, color, 1, cv::LINE_AA);
+}
+
+// Masks of `c` under its boxes: the image is `image` pixels, shown in `area`.
+void draw_masks(cv::Mat& canvas, const cv::Rect& area, cv::Size image, const FrameContent& c) {
+  const ImageMatch* m = c.match;
+  if (c.show_detections) {
+    for (std::size_t d = 0; d < c.detections.size(); ++d) {
+      const DetectionOutcome o = m ? m->detections[d] : DetectionOutcome::kFalsePositive;
+      if (o == DetectionOutcome::kBelowThreshold) continue;
+      const cv::Mat pixels = mask_pixels(c.detections[d].segmentation.get(), image);
+      if (pixels.empty()) continue;
+      const cv::Scalar& color = !c.has_truth                            ? colors::kDetection
+                                : o == DetectionOutcome::kTruePositive ? colors::kTruePositive
+                                : o == DetectionOutcome::kCrowd        ? colors::kCrowd
+                                                                       : colors::kFalsePositive;
+      fill_mask(canvas, area, pixels, color);
+    }
+  }
+  if (c.show_truth) {
+    for (std::size_t g = 0; g < c.truth.size(); ++g) {
+      const cv::Mat pixels = mask_pixels(c.truth[g].segmentation.get(), image);
+      if (pixels.empty()) continue;
+      const TruthOutcome o = m ? m->truth[g] : TruthOutcome::kMatched;
+      outline_mask(canvas, area, pixels,
+                   o == TruthOutcome::kMissed ? colors::kMissed : o == TruthOutcome::kCrowd ? colors::kCrowd : colors::kTruth);
+    }
+  }
+}
 
 // Boxes and tags of `c` on `canvas`, whose top-left `area` holds the image at `scale`.
 void draw_boxes(cv::Mat& canvas, const cv::Rect& area, double scale, const FrameContent& c) {
@@ -336,6 +409,7 @@ cv::Mat draw_frame(const cv::Mat& image, const FrameContent& c) {
   const int width = std::max(scaled.cols, kMinWidth);
   cv::Mat canvas(scaled.rows + kFooterHeight, width, CV_8UC3, kFooterColor);
   scaled.copyTo(canvas(cv::Rect(0, 0, scaled.cols, scaled.rows)));
+  if (c.show_masks) draw_masks(canvas, cv::Rect(0, 0, scaled.cols, scaled.rows), image.size(), c);
   draw_boxes(canvas, cv::Rect(0, 0, scaled.cols, scaled.rows), scale, c);
   if (c.show_help) draw_help(canvas, scaled.rows);
   draw_footer(canvas, scaled.rows, c);
@@ -351,6 +425,7 @@ cv::Mat draw_picture(const cv::Mat& image, const FrameContent& c, double scale) 
 
 cv::Mat draw_overlay(const cv::Mat& image, const FrameContent& c) {
   cv::Mat canvas = image.clone();
+  if (c.show_masks) draw_masks(canvas, cv::Rect(0, 0, canvas.cols, canvas.rows), image.size(), c);
   draw_boxes(canvas, cv::Rect(0, 0, canvas.cols, canvas.rows), 1.0, c);
   return canvas;
 }

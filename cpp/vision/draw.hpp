@@ -5,7 +5,9 @@
 // The visual language: detections are solid boxes (true positive: green, false positive:
 // vermillion), ground truth is dashed (matched: sky blue, missed: yellow and thicker), crowd
 // regions are dotted grey. Colours are from the Okabe-Ito palette (safe for colour-blind
-// viewers); the line style tells truth from detections without colour.
+// viewers); the line style tells truth from detections without colour. Masks, where records have
+// them, lie under the boxes: a detection's filled translucently in its box's colour, ground
+// truth's outlined in its box's colour.
 #include <opencv2/core.hpp>
 
 #include <cstdint>
@@ -41,6 +43,7 @@ struct FrameStatus {
   double score_threshold = 0;
   double iou_threshold = 0.5;
   std::string message;  // a problem to show instead of the counts (e.g. the model failed)
+  bool mask_iou = false;  // TP/FP/FN by mask IoU (segm) rather than box IoU
 };
 
 struct FrameContent {
@@ -50,6 +53,7 @@ struct FrameContent {
   std::function<std::string(std::int64_t)> category_name;
   bool show_truth = true;
   bool show_detections = true;
+  bool show_masks = true;
   bool show_help = false;
   bool has_truth = true;  // false for footage: detections are drawn neutral, the legend counts them
   // A second model's detections over the first's (the desktop viewer's overlay): thin, in one

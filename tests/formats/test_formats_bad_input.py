@@ -134,10 +134,10 @@ def test_labelme_broken_json(datasets, tmp_path):
 def test_labelme_other_shapes_are_reported(datasets, tmp_path):
     d = copy_of(datasets, "labelme", tmp_path)
     doc = json.loads((d / "a.json").read_text())
-    doc["shapes"].append({"label": "car", "points": [[1, 1], [5, 1], [3, 4]], "shape_type": "polygon", "flags": {}})
+    doc["shapes"].append({"label": "car", "points": [[1, 1], [5, 1]], "shape_type": "circle", "flags": {}})
     (d / "a.json").write_text(json.dumps(doc))
     out = run("convert", d / "dataset.yaml", "--to", "coco", "--output", tmp_path / "o")
-    assert "warning: 1 'polygon' shape(s) not read (only rectangles are boxes); first: " in out.stdout
+    assert "warning: 1 'circle' shape(s) not read (only rectangles and polygons are objects); first: " in out.stdout
     assert "a.json: shapes[" in out.stdout
 
 

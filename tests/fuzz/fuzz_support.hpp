@@ -81,7 +81,7 @@ inline void exercise(const Dataset& d) {
   (void)check_dataset(d, false);
   const std::string json = coco::instances_json(d);
   try {
-    (void)coco::read_instances_text(json, "round trip");
+    (void)coco::read_instances_text(json, "round trip", true);  // masks too
   } catch (const Error& e) {
     bug(std::string("a dataset we read does not round-trip through COCO JSON: ") + e.what());
   }

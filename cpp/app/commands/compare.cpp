@@ -159,7 +159,7 @@ int run_compare(const ParsedArgs& args) {
   for (const fs::path& m : models) pipeline::check_model_config(m);
   std::vector<fs::path> inputs = models;
   for (std::size_t i = 0; i < configs.size(); ++i) {
-    datasets.push_back(load_dataset(configs[i].dataset));
+    datasets.push_back(load_dataset(configs[i].dataset, {.masks = configs[i].reads_masks()}));
     if (datasets.back().images.empty()) throw Error(configs[i].dataset.file().string() + ": the dataset has no images");
     inputs.push_back(config_files[i]);
     inputs.push_back(configs[i].dataset.file());

@@ -66,6 +66,7 @@ int run_convert(const ParsedArgs& args) {
   const DatasetFormat& format = *found;
   ReadOptions read_options;
   read_options.skip_bad = args.has("--skip-bad");
+  read_options.masks = true;  // to write them, or to say they are lost
   const fs::path spec_file = args.positional.at(0);
   const Dataset dataset = load_dataset(load_dataset_spec(spec_file), read_options);
   refuse_video_frames(dataset, format);
@@ -105,6 +106,13 @@ int run_convert(const ParsedArgs& args) {
   if (tracked > 0 && !keeps.track_ids)
     std::cout << "note: " << format.name() << " has no track ids: " << tracked
               << (tracked == 1 ? " box is" : " boxes are") << " written without its track id\n";
+  const auto unmasked = std::count_if(dataset.annotations.begin(), dataset.annotations.end(), [&](const Annotation& a) {
+    return a.segmentation && !format.writes_mask(*a.segmentation);
+  });
+  if (unmasked > 0)
+    std::cout << "note: " << format.name() << " cannot hold " << (unmasked == 1 ? "this mask: " : "these masks: ")
+              << unmasked << (unmasked == 1 ? " box is" : " boxes are")
+              << " written without its mask (RLE masks only in coco; one polygon per object in yolo)\n";
   for (const std::string& w : dataset.warnings) std::cout << "warning: " << w << "\n";
   if (!dataset.skipped.empty()) {
     std::cout << "skipped " << plural(dataset.skipped.size(), "malformed record or file", "malformed records or files")

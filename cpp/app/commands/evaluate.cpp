@@ -49,7 +49,7 @@ int run_evaluate(const ParsedArgs& args) {
   const std::optional<ShardSpec> shard =
       args.get("--shard") ? std::optional<ShardSpec>(parse_shard(*args.get("--shard"))) : std::nullopt;
 
-  const Dataset dataset = load_dataset(cfg.dataset);
+  const Dataset dataset = load_dataset(cfg.dataset, {.masks = cfg.reads_masks()});
   const std::size_t total = limit > 0 ? std::min<std::size_t>(static_cast<std::size_t>(limit), dataset.images.size())
                                       : dataset.images.size();
   if (total == 0) throw Error(cfg.dataset.file().string() + ": the dataset has no images");
@@ -155,6 +155,11 @@ int run_evaluate(const ParsedArgs& args) {
     std::cout << "skipped " << stats.skipped.size() << " unreadable images (--skip-bad; not scored):\n";
     for (std::size_t i = 0; i < stats.skipped.size() && i < 10; ++i) std::cout << "  " << stats.skipped[i] << "\n";
   }
+  const auto& dets = scoring.detections();
+  if (cfg.reads_masks() && !dets.empty() &&
+      std::none_of(dets.begin(), dets.end(), [](const Detection& d) { return d.segmentation != nullptr; }))
+    std::cout << "note: " << model_name << " gives no masks: segm scores its boxes as masks (as pycocotools does for "
+              << "results without 'segmentation')\n";
   std::cout << "\n";
   for (const Metrics& m : scores.metrics) std::cout << m.text;
   pipeline::write_html_report(host.python(), {out_dir / "metrics.json"}, out_dir / "report.html");

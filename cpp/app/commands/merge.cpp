@@ -53,7 +53,7 @@ void merge_shards(const fs::path& config_path, const std::vector<fs::path>& dirs
     throw Error("merge: " + std::to_string(shards.size()) + " of " + std::to_string(head.shard.count) +
                 " shards given (images " + std::to_string(covered) + ".." + std::to_string(head.total) + " missing)");
 
-  const Dataset dataset = load_dataset(cfg.dataset);
+  const Dataset dataset = load_dataset(cfg.dataset, {.masks = cfg.reads_masks()});
   if (head.total > dataset.images.size())
     throw Error(config_path.string() + ": the dataset has " + std::to_string(dataset.images.size()) +
                 " images, the shards ran " + std::to_string(head.total) + " (was it changed?)");
@@ -73,7 +73,7 @@ void merge_shards(const fs::path& config_path, const std::vector<fs::path>& dirs
   std::size_t detections = 0;
   for (const auto& [info, dir] : shards) {
     const fs::path file = dir / "detections.json";
-    for (const Detection& d : coco::read_results(file)) {
+    for (const Detection& d : cfg.reads_masks() ? coco::read_mask_results(file) : coco::read_results(file)) {
       const auto it = position.find(d.image_id);
       if (it == position.end() || it->second < info.first || it->second >= info.end)
         throw Error(file.string() + ": image_id " + std::to_string(d.image_id) + " is not one of this shard's images");

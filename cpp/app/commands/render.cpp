@@ -35,7 +35,7 @@ int run_render(const ParsedArgs& args) {
     else throw Error(options.config.string() + ": model: missing (give --model MODEL.yaml or --results DETECTIONS.json)");
     pipeline::check_model_config(*model);
   }
-  const Dataset dataset = load_dataset(cfg.dataset);
+  const Dataset dataset = load_dataset(cfg.dataset, {.masks = true});  // drawn when the dataset has them
   const auto source = pipeline::dataset_source(dataset, options.limit);
   if (source->size() == 0) throw Error(cfg.dataset.file().string() + ": the dataset has no images");
 
@@ -51,6 +51,7 @@ int run_render(const ParsedArgs& args) {
                              .extension = format == "png" ? ".png" : ".jpg",
                              .score_threshold = threshold,
                              .errors_only = args.has("--errors-only"),
+                             .mask_iou = options.mask_iou.value_or(cfg.scores_masks_only()),
                              .count = source->size(),
                              .verbose = args.verbose()});
   Progress progress("rendering " + name, source->size());

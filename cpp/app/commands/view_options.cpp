@@ -22,6 +22,10 @@ viewer::SessionOptions session_options(const ParsedArgs& args) {
   o.limit = static_cast<std::size_t>(limit);
   o.verbose = args.verbose();
   o.skip_bad = args.has("--skip-bad");
+  if (const auto t = args.get("--iou-type")) {
+    if (*t != "bbox" && *t != "segm") throw UsageError("--iou-type: unknown type '" + *t + "' (bbox, segm)");
+    o.mask_iou = *t == "segm";
+  }
   return o;
 }
 

@@ -25,6 +25,14 @@ ConfigNode load_dataset_spec(const std::filesystem::path& file) {
   root.fail("", "expected a dataset spec ('format:' and its paths) or a run config with 'dataset:'");
 }
 
+bool RunConfig::reads_masks() const {
+  return std::any_of(metrics.begin(), metrics.end(), [](const std::string& m) { return evaluator_reads_masks(m); });
+}
+
+bool RunConfig::scores_masks_only() const {
+  return reads_masks() && std::find(metrics.begin(), metrics.end(), "coco") == metrics.end();
+}
+
 RunConfig load_run_config(const std::filesystem::path& file) {
   const ConfigNode root = ConfigNode::load(file);
   RunConfig cfg{file, dataset_spec(root), std::nullopt, {}, {}, {}, 0.5, std::nullopt, {}};
@@ -37,6 +45,21 @@ RunConfig load_run_config(const std::filesystem::path& file) {
   for (const std::string& m : cfg.metrics)
     if (std::find(known.begin(), known.end(), m) == known.end())
       root.fail("metrics", "unknown metric '" + m + "'");
+  if (root.has("iou_type")) {
+    // What the coco metric scores, as pycocotools' iouType: boxes, masks, or both.
+    const std::vector<std::string> types = root.strings_or("iou_type", {});
+    if (types.empty()) root.fail("iou_type", "empty list: give bbox, segm or [bbox, segm]");
+    for (const std::string& t : types)
+      if (t != "bbox" && t != "segm")
+        root.fail("iou_type", "unknown type '" + t + "' (bbox, segm" + (t == "keypoints" ? "; keypoints are not supported" : "") + ")");
+    const auto at = std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco");
+    if (at == cfg.metrics.end()) root.fail("iou_type", "applies to the coco metric, which 'metrics' leaves out");
+    const bool bbox = std::find(types.begin(), types.end(), "bbox") != types.end();
+    const bool segm = std::find(types.begin(), types.end(), "segm") != types.end();
+    const bool listed = std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco_segm") != cfg.metrics.end();
+    if (segm && !listed) cfg.metrics.insert(at + 1, "coco_segm");
+    if (!bbox) cfg.metrics.erase(std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco"));
+  }
   std::vector<std::string> all_analyses;
   for (const std::string_view a : analysis_names()) all_analyses.emplace_back(a);
   cfg.analyses = root.strings_or("analyses", all_analyses);

@@ -4,6 +4,7 @@
 //   model: models/shapes-fcos.yaml                            # a model config
 //   output: ../runs/demo                                      # relative to this file
 //   metrics: [coco]                                           # optional
+//   iou_type: [bbox, segm]                                    # optional: what coco scores
 //   analyses: [thresholds, confusion, tide, per_image]        # optional; [] for none
 //   analysis_iou: 0.5                                         # optional
 //   score_threshold: 0.3                                      # optional (default: best F1)
@@ -28,6 +29,10 @@ struct RunConfig {
   double analysis_iou = 0.5;
   std::optional<double> score_threshold;  // the cut of confusion and per_image; none: best F1
   std::map<std::string, std::string> class_map;
+  // A metric scores masks: the dataset must be read with them (ReadOptions::masks).
+  bool reads_masks() const;
+  // It scores masks and not boxes (iou_type: segm): the viewer then matches by masks too.
+  bool scores_masks_only() const;
 };
 
 RunConfig load_run_config(const std::filesystem::path& file);

@@ -3,8 +3,33 @@
 #include <algorithm>
 
 #include "core/eval/coco/iou.hpp"
+#include "core/mask/iou.hpp"
+#include "core/mask/segmentation.hpp"
 
 namespace ds {
+namespace {
+
+mask::Rle mask_of(const mask::Segmentation* s, const Box& box, const MatchOptions::MaskImage& image) {
+  if (s) return mask::to_rle(*s, image.height, image.width);
+  mask::Segmentation polygon;
+  polygon.polygons.push_back({box.x, box.y, box.x, box.y + box.h, box.x + box.w, box.y + box.h, box.x + box.w, box.y});
+  return mask::to_rle(polygon, image.height, image.width);
+}
+
+void mask_iou(std::span<const Detection* const> dts, std::span<const Annotation* const> gts,
+              const MatchOptions::MaskImage& image, std::span<double> out) {
+  std::vector<mask::Rle> dt_masks, gt_masks;
+  for (const Detection* d : dts) dt_masks.push_back(mask_of(d->segmentation.get(), d->bbox, image));
+  for (const Annotation* g : gts) gt_masks.push_back(mask_of(g->segmentation.get(), g->bbox, image));
+  std::vector<const mask::Rle*> dp, gp;
+  for (const auto& m : dt_masks) dp.push_back(&m);
+  for (const auto& m : gt_masks) gp.push_back(&m);
+  std::vector<std::uint8_t> crowd;
+  for (const Annotation* g : gts) crowd.push_back(g->iscrowd ? 1 : 0);
+  mask::iou(dp, gp, crowd, out);
+}
+
+}  // namespace
 
 ImageMatch match_image(std::span<const Annotation> truth, std::span<const Detection> detections,
                        const MatchOptions& options) {
@@ -28,7 +53,10 @@ ImageMatch match_image(std::span<const Annotation> truth, std::span<const Detect
   std::vector<const Annotation*> gts;
   for (const Annotation& a : truth) gts.push_back(&a);
   std::vector<double> ious(dts.size() * gts.size());
-  coco::box_iou(dts, gts, ious);
+  if (options.masks)
+    mask_iou(dts, gts, *options.masks, ious);
+  else
+    coco::box_iou(dts, gts, ious);
 
   std::vector<bool> taken(truth.size(), false);
   for (std::size_t k = 0; k < dts.size(); ++k) {

@@ -6,6 +6,7 @@
 // threshold); a crowd region absorbs detections inside it without counting as missed.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -40,6 +41,12 @@ struct ImageMatch {
 struct MatchOptions {
   double iou_threshold = 0.5;
   double score_threshold = 0.0;  // detections scoring below it are left out
+  // Set: IoU of masks (segm) on an image of this size, pycocotools' rleIou; a record without a
+  // mask stands for its box's polygon, as loadRes makes it. Unset: IoU of boxes.
+  struct MaskImage {
+    std::uint32_t height = 0, width = 0;
+  };
+  std::optional<MaskImage> masks;
 };
 
 // `truth` and `detections` belong to the same image. Category ids are compared as they are.

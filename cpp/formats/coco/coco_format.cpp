@@ -9,7 +9,7 @@ namespace ds::coco {
 Dataset CocoFormat::read(const ConfigNode& spec, const ReadOptions& options) const {
   const auto annotations = spec.existing_file("annotations");
   const auto images = spec.existing_dir("images");
-  return read_instances_file(annotations, images, options.skip_bad);
+  return read_instances_file(annotations, images, options.skip_bad, options.masks);
 }
 
 void CocoFormat::write(const Dataset& dataset, const std::filesystem::path& dir,

@@ -12,6 +12,7 @@ class CocoFormat final : public DatasetFormat {
   std::string_view name() const override { return "coco"; }
   std::string_view summary() const override { return "COCO instances JSON (annotations: FILE.json, images: DIR)"; }
   FormatKeeps keeps() const override { return {true, true, true, true, true}; }
+  bool writes_mask(const mask::Segmentation&) const override { return true; }
   Dataset read(const ConfigNode& spec, const ReadOptions& options) const override;
   void write(const Dataset& dataset, const std::filesystem::path& dir,
              const WriteOptions& options) const override;

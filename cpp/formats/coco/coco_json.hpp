@@ -22,7 +22,7 @@ Dataset read_instances_file(const std::filesystem::path& annotations,
                             const std::filesystem::path& image_dir, bool skip_bad, bool masks);
 
 // The same from JSON text in memory; `label` names it in messages.
-Dataset read_instances_text(std::string_view json, const std::string& label);
+Dataset read_instances_text(std::string_view json, const std::string& label, bool masks = false);
 
 // Reads a COCO results file: a JSON array of {image_id, category_id, bbox, score}. A file
 // larger than `split_above` bytes is read in two halves on two threads.
@@ -34,6 +34,8 @@ std::vector<Detection> read_results(const std::filesystem::path& results,
 // 'bbox', every record needs one and the box gives the area; when it has none, every record
 // needs a 'segmentation', the box comes from the mask and the area is the mask's.
 std::vector<Detection> read_mask_results(const std::filesystem::path& results);
+// The same from JSON text in memory; `label` names it in messages.
+std::vector<Detection> read_mask_results_text(std::string_view json, const std::string& label);
 
 std::string instances_json(const Dataset& dataset);
 std::string results_json(std::span<const Detection> detections);

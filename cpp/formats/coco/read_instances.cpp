@@ -208,9 +208,9 @@ Dataset read_instances_file(const std::filesystem::path& annotations,
   return out;
 }
 
-Dataset read_instances_text(std::string_view json, const std::string& label) {
+Dataset read_instances_text(std::string_view json, const std::string& label, bool masks) {
   JsonSource src(json, label);
-  return read_source(src, false, false);
+  return read_source(src, false, masks);
 }
 
 }  // namespace ds::coco

@@ -124,26 +124,20 @@ std::optional<std::vector<Detection>> read_halves(simdjson::padded_string& text,
 
 }  // namespace
 
-std::vector<Detection> read_mask_results(const std::filesystem::path& results) {
-  JsonSource src(results);
+namespace {
+
+std::vector<Detection> mask_results(JsonSource& src, const std::string& file) {
   std::vector<Detection> out;
   std::vector<std::uint8_t> has_box;
   read_records(src, out, &has_box);
-  const std::string file = results.string();
   const auto where = [&](std::size_t n) { return file + ": detection [" + std::to_string(n) + "]: "; };
   // pycocotools' loadRes decides from the first record how to read all of them.
   const bool boxes = !has_box.empty() && has_box[0];
   for (std::size_t n = 0; n < out.size(); ++n) {
     Detection& d = out[n];
     if (boxes) {
+      // A box without a mask is scored as the box's polygon (coco::record_masks), as loadRes does.
       if (!has_box[n]) throw Error(where(n) + "missing 'bbox' (the first detection has one, so every one needs it)");
-      if (!d.segmentation) {
-        // As loadRes does: a box without a mask is scored as the box's polygon.
-        auto s = std::make_shared<mask::Segmentation>();
-        const double x1 = d.bbox.x, y1 = d.bbox.y, x2 = d.bbox.x + d.bbox.w, y2 = d.bbox.y + d.bbox.h;
-        s->polygons.push_back({x1, y1, x1, y2, x2, y2, x2, y1});
-        d.segmentation = std::move(s);
-      }
       continue;
     }
     if (!d.segmentation)
@@ -159,6 +153,8 @@ std::vector<Detection> read_mask_results(const std::filesystem::path& results) {
   return out;
 }
 
+}  // namespace
+
 std::vector<Detection> read_results(const std::filesystem::path& results,
                                     std::size_t split_above) {
   simdjson::padded_string text = JsonSource::load(results);
@@ -170,6 +166,16 @@ std::vector<Detection> read_results(const std::filesystem::path& results,
   out.reserve(src.document_size() / 80 + 16);
   read_records(src, out);
   return out;
+}
+
+std::vector<Detection> read_mask_results(const std::filesystem::path& results) {
+  JsonSource src(results);
+  return mask_results(src, results.string());
+}
+
+std::vector<Detection> read_mask_results_text(std::string_view json, const std::string& label) {
+  JsonSource src(json, label);
+  return mask_results(src, label);
 }
 
 }  // namespace ds::coco

@@ -1,4 +1,5 @@
 #include "core/util/json_writer.hpp"
+#include "core/mask/segmentation.hpp"
 #include "formats/coco/coco_json.hpp"
 
 namespace ds::coco {
@@ -7,6 +8,27 @@ namespace {
 void write_box(JsonWriter& w, const Box& b) {
   const double xywh[4] = {b.x, b.y, b.w, b.h};
   w.key("bbox").value(std::span<const double>(xywh));
+}
+
+// As the file had it: polygons as lists of numbers, an RLE compressed or as plain counts.
+void write_segmentation(JsonWriter& w, const mask::Segmentation& s) {
+  w.key("segmentation");
+  if (!s.rle) {
+    w.begin_array();
+    for (const auto& polygon : s.polygons) w.value(std::span<const double>(polygon));
+    w.end_array();
+    return;
+  }
+  const mask::Rle& rle = *s.rle;
+  const std::int64_t size[2] = {rle.h, rle.w};
+  w.begin_object().key("size").value(std::span<const std::int64_t>(size)).key("counts");
+  if (s.rle_compressed) {
+    w.value(mask::to_string(rle));
+  } else {
+    const std::vector<std::int64_t> counts(rle.counts.begin(), rle.counts.end());
+    w.value(std::span<const std::int64_t>(counts));
+  }
+  w.end_object();
 }
 
 // `[` + one compact record per line + `]`: small files that still diff and grep well.
@@ -40,6 +62,7 @@ std::string instances_json(const Dataset& dataset) {
     w.begin_object().field("id", a.id).field("image_id", a.image_id);
     w.field("category_id", a.category_id);
     write_box(w, a.bbox);
+    if (a.segmentation) write_segmentation(w, *a.segmentation);
     w.field("area", a.area).field("iscrowd", a.iscrowd ? 1 : 0);
     if (a.difficult) w.field("difficult", 1);
     if (a.truncated) w.field("truncated", 1);
@@ -54,6 +77,7 @@ std::string results_json(std::span<const Detection> detections) {
   append_records<Detection>(out, detections, [](JsonWriter& w, const Detection& d) {
     w.begin_object().field("image_id", d.image_id).field("category_id", d.category_id);
     write_box(w, d.bbox);
+    if (d.segmentation) write_segmentation(w, *d.segmentation);
     w.field("score", d.score).end_object();
   });
   out += "\n";

@@ -18,9 +18,30 @@ namespace {
 
 using formats::XmlFile;
 
-// One <image> into `image` and `anns`; other shapes are counted in `others`.
+// "x0,y0;x1,y1;..." as x0, y0, x1, y1, ...
+std::vector<double> read_points(const XmlFile& xml, const pugi::xml_node& shape) {
+  const std::string_view text = shape.attribute("points").value();
+  std::vector<double> out;
+  std::size_t at = 0;
+  while (at <= text.size()) {
+    const std::size_t end = std::min(text.find(';', at), text.size());
+    const std::string_view point = text.substr(at, end - at);
+    const std::size_t comma = point.find(',');
+    const auto x = formats::parse_number(trim(point.substr(0, comma)));
+    const auto y = comma == std::string_view::npos ? std::nullopt : formats::parse_number(trim(point.substr(comma + 1)));
+    if (!x || !y) xml.fail(shape, "points: expected 'x,y;x,y;...', got '" + std::string(point) + "'");
+    out.insert(out.end(), {*x, *y});
+    at = end + 1;
+  }
+  if (out.size() < 6) xml.fail(shape, "a polygon needs at least 3 points, got " + std::to_string(out.size() / 2));
+  return out;
+}
+
+// One <image> into `image` and `anns`; other shapes are counted in `others`. Polygons sharing a
+// label and a group_id are the parts of one object.
 void read_image(const XmlFile& xml, const pugi::xml_node& node, const fs::path& images, formats::ClassNames& classes,
-                Image& image, std::vector<Annotation>& anns, std::map<std::string, std::pair<std::size_t, std::string>>& others) {
+                Image& image, std::vector<Annotation>& anns, std::map<std::string, std::pair<std::size_t, std::string>>& others,
+                bool masks) {
   const pugi::xml_attribute name = node.attribute("name");
   if (!name || std::string_view(name.value()).empty()) xml.fail(node, "<image> without 'name'");
   image.file_name = name.value();
@@ -41,8 +62,32 @@ void read_image(const XmlFile& xml, const pugi::xml_node& node, const fs::path& 
     image.width = size->width;
     image.height = size->height;
   }
+  std::map<std::pair<std::string, std::string>, std::size_t> group_at;  // (group_id, label) -> anns index
   for (const pugi::xml_node shape : node.children()) {
     const std::string kind = shape.name();
+    if (kind == "polygon") {
+      const std::string label = shape.attribute("label").value();
+      if (label.empty()) xml.fail(shape, "<polygon> without 'label'");
+      const auto id = classes.id_of(label);
+      if (!id) xml.fail(shape, "class '" + label + "' is not one of the labels in <meta>: " + classes.known());
+      const std::string group_id = shape.attribute("group_id").value();
+      const auto group = group_id.empty() ? group_at.end() : group_at.find({group_id, label});
+      std::vector<std::vector<double>> parts;
+      if (group != group_at.end()) parts = anns[group->second].segmentation->polygons;
+      parts.push_back(read_points(xml, shape));
+      Annotation a;
+      a.bbox = formats::polygon_bounds(parts);
+      a.category_id = *id;
+      formats::read_cvat_flags(xml, shape, a.iscrowd, a.difficult, a.truncated);
+      formats::set_outline(a, std::move(parts), {image.width, image.height}, true);
+      if (group != group_at.end()) {
+        anns[group->second] = std::move(a);
+      } else {
+        if (!group_id.empty()) group_at[{group_id, label}] = anns.size();
+        anns.push_back(std::move(a));
+      }
+      continue;
+    }
     if (kind != "box") {
       if (kind == "tag") continue;  // image-level labels, not shapes
       auto& [count, first] = others[kind];
@@ -72,6 +117,8 @@ void read_image(const XmlFile& xml, const pugi::xml_node& node, const fs::path& 
     formats::read_cvat_flags(xml, shape, a.iscrowd, a.difficult, a.truncated);
     anns.push_back(a);
   }
+  if (!masks)  // kept while grouping parts; not wanted
+    for (Annotation& a : anns) a.segmentation.reset();
 }
 
 }  // namespace
@@ -94,7 +141,7 @@ Dataset CvatFormat::read(const ConfigNode& spec, const ReadOptions& options) con
     Image image;
     std::vector<Annotation> anns;
     try {
-      read_image(xml, node, images, classes, image, anns, others);
+      read_image(xml, node, images, classes, image, anns, others, options.masks);
     } catch (const Error& e) {
       formats::skip_or_throw(options, out, e.what());
       continue;
@@ -140,9 +187,10 @@ void CvatFormat::write(const Dataset& dataset, const fs::path& dir, const WriteO
   for (const Category& c : dataset.categories) {
     pugi::xml_node l = labels.append_child("label");
     l.append_child("name").text() = c.name.c_str();
-    l.append_child("type").text() = "rectangle";
+    l.append_child("type").text() = "any";  // boxes and polygons
     l.append_child("attributes");
   }
+  long long group = 0;
   for (const Image& im : dataset.images) {
     const ImageSize size = formats::image_size(dataset, im);
     pugi::xml_node node = root.append_child("image");
@@ -155,6 +203,34 @@ void CvatFormat::write(const Dataset& dataset, const fs::path& dir, const WriteO
       if (c == category.end())
         throw Error("annotation " + std::to_string(a->id) + ": category " + std::to_string(a->category_id) +
                     " is not in the dataset's categories");
+      const auto flags = [&](pugi::xml_node shape) {
+        const auto flag = [&](const char* name, bool on) {
+          if (!on) return;
+          pugi::xml_node attr = shape.append_child("attribute");
+          attr.append_attribute("name") = name;
+          attr.text() = "true";
+        };
+        flag("iscrowd", a->iscrowd);
+        flag("difficult", a->difficult);
+        flag("truncated", a->truncated);
+      };
+      if (const auto* outline = formats::outline_of(*a)) {
+        ++group;  // the parts of one object share a group_id
+        for (const auto& part : *outline) {
+          pugi::xml_node polygon = node.append_child("polygon");
+          polygon.append_attribute("label") = c->second->name.c_str();
+          polygon.append_attribute("source") = "manual";
+          polygon.append_attribute("occluded") = 0;
+          std::string points;
+          for (std::size_t k = 0; k + 1 < part.size(); k += 2)
+            points += (k ? ";" : "") + format_double(part[k]) + "," + format_double(part[k + 1]);
+          polygon.append_attribute("points") = points.c_str();
+          polygon.append_attribute("z_order") = 0;
+          if (outline->size() > 1) polygon.append_attribute("group_id") = static_cast<long long>(group);
+          flags(polygon);
+        }
+        continue;
+      }
       pugi::xml_node box = node.append_child("box");
       box.append_attribute("label") = c->second->name.c_str();
       box.append_attribute("source") = "manual";
@@ -164,15 +240,7 @@ void CvatFormat::write(const Dataset& dataset, const fs::path& dir, const WriteO
       box.append_attribute("xbr") = format_double(a->bbox.x + a->bbox.w).c_str();
       box.append_attribute("ybr") = format_double(a->bbox.y + a->bbox.h).c_str();
       box.append_attribute("z_order") = 0;
-      const auto flag = [&](const char* name, bool on) {
-        if (!on) return;
-        pugi::xml_node attr = box.append_child("attribute");
-        attr.append_attribute("name") = name;
-        attr.text() = "true";
-      };
-      flag("iscrowd", a->iscrowd);
-      flag("difficult", a->difficult);
-      flag("truncated", a->truncated);
+      flags(box);
     }
   }
   write_file_atomic(dir / "annotations.xml", formats::xml_text(doc));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
@@ -19,6 +20,7 @@ struct Shape {
   std::string label;
   std::string type = "polygon";  // LabelMe's default when shape_type is null or absent
   std::vector<std::pair<double, double>> points;
+  std::optional<std::int64_t> group_id;
   bool iscrowd = false, difficult = false, truncated = false;
 };
 
@@ -84,6 +86,10 @@ File parse(const fs::path& path) {
               src.get_numbers(pv, xy, 2, fctx);
               shape.points.emplace_back(xy[0], xy[1]);
             }
+          } else if (k == "group_id") {
+            simdjson::ondemand::value g;
+            src.check(f.value().get(g), fctx());
+            if (!is_null(g)) shape.group_id = src.get_int(std::move(g), fctx);
           } else if (k == "flags") {
             simdjson::ondemand::value fv;
             src.check(f.value().get(fv), fctx());
@@ -138,8 +144,37 @@ Dataset LabelMeFormat::read(const ConfigNode& spec, const ReadOptions& options) 
         image.width = size->width;
         image.height = size->height;
       }
+      std::map<std::pair<std::int64_t, std::string>, std::size_t> group_at;  // (group_id, label) -> anns index
       for (std::size_t i = 0; i < file.shapes.size(); ++i) {
         const Shape& s = file.shapes[i];
+        const auto where = [&] { return path.string() + ": shapes[" + std::to_string(i) + "]"; };
+        if (s.type == "polygon") {
+          if (s.points.size() < 3)
+            throw Error(where() + ": a polygon needs at least 3 points, got " + std::to_string(s.points.size()));
+          const auto id = classes.id_of(s.label);
+          if (!id) throw Error(where() + ": class '" + s.label + "' is not one of classes: " + classes.known());
+          std::vector<double> part;
+          for (const auto& [x, y] : s.points) part.insert(part.end(), {x, y});
+          std::vector<std::vector<double>> parts;
+          const auto group = s.group_id ? group_at.find({*s.group_id, s.label}) : group_at.end();
+          if (group != group_at.end()) parts = anns[group->second].segmentation->polygons;
+          parts.push_back(std::move(part));
+          Annotation a;
+          a.bbox = formats::polygon_bounds(parts);
+          a.category_id = *id;
+          a.iscrowd = s.iscrowd;
+          a.difficult = s.difficult;
+          a.truncated = s.truncated;
+          // Keep the parts while grouping; dropped at the end when masks are not wanted.
+          formats::set_outline(a, std::move(parts), {image.width, image.height}, true);
+          if (group != group_at.end()) {
+            anns[group->second] = std::move(a);
+          } else {
+            if (s.group_id) group_at[{*s.group_id, s.label}] = anns.size();
+            anns.push_back(std::move(a));
+          }
+          continue;
+        }
         if (s.type != "rectangle") {
           auto& [count, first] = other_shapes[s.type];
           if (count++ == 0) first = path.string() + ": shapes[" + std::to_string(i) + "] ('" + s.label + "')";
@@ -162,6 +197,8 @@ Dataset LabelMeFormat::read(const ConfigNode& spec, const ReadOptions& options) 
         a.truncated = s.truncated;
         anns.push_back(a);
       }
+      if (!options.masks)
+        for (Annotation& a : anns) a.segmentation.reset();
     } catch (const Error& e) {
       formats::skip_or_throw(options, out, e.what());
       continue;
@@ -169,7 +206,7 @@ Dataset LabelMeFormat::read(const ConfigNode& spec, const ReadOptions& options) 
     formats::append_image(out, std::move(image), std::move(anns));
   }
   for (const auto& [type, info] : other_shapes)
-    out.warnings.push_back(std::to_string(info.first) + " '" + type + "' shape(s) not read (only rectangles are boxes); first: " + info.second);
+    out.warnings.push_back(std::to_string(info.first) + " '" + type + "' shape(s) not read (only rectangles and polygons are objects); first: " + info.second);
   classes.finish(out);
   return out;
 }
@@ -187,20 +224,40 @@ void LabelMeFormat::write(const Dataset& dataset, const fs::path& dir, const Wri
     JsonWriter w(2);
     w.begin_object().field("version", "5.4.1").key("flags").begin_object().end_object();
     w.key("shapes").begin_array();
+    std::int64_t group = 0;
     for (const Annotation* a : by_image[im.id]) {
       const auto c = category.find(a->category_id);
       if (c == category.end())
         throw Error("annotation " + std::to_string(a->id) + ": category " + std::to_string(a->category_id) +
                     " is not in the dataset's categories");
+      const auto flags = [&] {
+        w.key("flags").begin_object();
+        if (a->iscrowd) w.field("iscrowd", true);
+        if (a->difficult) w.field("difficult", true);
+        if (a->truncated) w.field("truncated", true);
+        w.end_object().end_object();
+      };
+      if (const auto* outline = formats::outline_of(*a)) {
+        // One polygon shape per part; several parts share a group_id (LabelMe's way to join them).
+        ++group;
+        for (const auto& part : *outline) {
+          w.begin_object().field("label", c->second->name).key("points").begin_array();
+          for (std::size_t k = 0; k + 1 < part.size(); k += 2) {
+            const double xy[2] = {part[k], part[k + 1]};
+            w.value(std::span<const double>(xy));
+          }
+          w.end_array().key("group_id");
+          if (outline->size() > 1) w.value(group); else w.null();
+          w.field("description", "").field("shape_type", "polygon");
+          flags();
+        }
+        continue;
+      }
       const double p[2] = {a->bbox.x, a->bbox.y}, q[2] = {a->bbox.x + a->bbox.w, a->bbox.y + a->bbox.h};
       w.begin_object().field("label", c->second->name).key("points").begin_array();
       w.value(std::span<const double>(p)).value(std::span<const double>(q)).end_array();
       w.key("group_id").null().field("description", "").field("shape_type", "rectangle");
-      w.key("flags").begin_object();
-      if (a->iscrowd) w.field("iscrowd", true);
-      if (a->difficult) w.field("difficult", true);
-      if (a->truncated) w.field("truncated", true);
-      w.end_object().end_object();
+      flags();
     }
     w.end_array();
     w.field("imagePath", fs::path(im.file_name).filename().string()).key("imageData").null();

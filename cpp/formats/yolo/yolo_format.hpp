@@ -10,6 +10,9 @@
 //   list: valid.txt              # image paths, one per line, relative to the list file
 //   names: obj.names             # class names, one per line
 // Class ids are the class indices. YOLO keeps no crowd, difficult or truncated flag, no image ids.
+// A `<class> x0 y0 x1 y1 ...` line (Ultralytics' segment labels) is an object outlined by one
+// polygon: read as its bounds and, with ReadOptions::masks, its mask; written back the same way.
+#include "core/mask/segmentation.hpp"
 #include "formats/format.hpp"
 
 namespace ds::yolo {
@@ -19,6 +22,7 @@ class UltralyticsFormat final : public DatasetFormat {
   std::string_view name() const override { return "yolo"; }
   std::string_view summary() const override { return "YOLO, Ultralytics layout (data: data.yaml [split: val])"; }
   FormatKeeps keeps() const override { return {}; }
+  bool writes_mask(const mask::Segmentation& s) const override { return !s.rle && s.polygons.size() == 1; }
   Dataset read(const ConfigNode& spec, const ReadOptions& options) const override;
   void write(const Dataset& dataset, const std::filesystem::path& dir,
              const WriteOptions& options) const override;
@@ -29,6 +33,7 @@ class DarknetFormat final : public DatasetFormat {
   std::string_view name() const override { return "darknet"; }
   std::string_view summary() const override { return "YOLO, Darknet layout (list: FILE.txt, names: FILE.names)"; }
   FormatKeeps keeps() const override { return {}; }
+  bool writes_mask(const mask::Segmentation& s) const override { return !s.rle && s.polygons.size() == 1; }
   Dataset read(const ConfigNode& spec, const ReadOptions& options) const override;
   void write(const Dataset& dataset, const std::filesystem::path& dir,
              const WriteOptions& options) const override;

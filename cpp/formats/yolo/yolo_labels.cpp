@@ -30,7 +30,7 @@ namespace {
 
 // One label file into `anns` (image-relative, in pixels).
 void read_label_file(const fs::path& file, const ImageSize& size, const std::vector<std::string>& names,
-                     std::vector<Annotation>& anns, std::size_t& polygons) {
+                     std::vector<Annotation>& anns, bool masks) {
   const std::string text = read_text_file(file);
   std::size_t start = 0, line_no = 0;
   std::vector<std::string_view> tokens;
@@ -49,7 +49,7 @@ void read_label_file(const fs::path& file, const ImageSize& size, const std::vec
       i = j + 1;
     }
     const std::string where = file.string() + ":" + std::to_string(line_no);
-    // 5 values: a box. 1 + 2k values (k >= 3): an Ultralytics segment, read as its bounding box.
+    // 5 values: a box. 1 + 2k values (k >= 3): an Ultralytics segment (a polygon) and its bounds.
     const bool segment = tokens.size() >= 7 && tokens.size() % 2 == 1;
     if (tokens.size() != 5 && !segment)
       throw Error(where + ": expected '<class> <cx> <cy> <w> <h>' (5 values), got " + std::to_string(tokens.size()));
@@ -74,13 +74,15 @@ void read_label_file(const fs::path& file, const ImageSize& size, const std::vec
         y1 = std::min(y1, v[k + 1]), y2 = std::max(y2, v[k + 1]);
       }
       a.bbox = {x1 * W, y1 * H, (x2 - x1) * W, (y2 - y1) * H};
-      ++polygons;
+      std::vector<double> polygon(v.size());
+      for (std::size_t k = 0; k + 1 < v.size(); k += 2) polygon[k] = v[k] * W, polygon[k + 1] = v[k + 1] * H;
+      formats::set_outline(a, {std::move(polygon)}, size, masks);
     } else {
       if (v[2] < 0 || v[3] < 0) throw Error(where + ": negative width or height");
       a.bbox = {(v[0] - v[2] / 2) * W, (v[1] - v[3] / 2) * H, v[2] * W, v[3] * H};
+      a.area = a.bbox.w * a.bbox.h;
     }
-    a.area = a.bbox.w * a.bbox.h;
-    anns.push_back(a);
+    anns.push_back(std::move(a));
   }
 }
 
@@ -92,7 +94,6 @@ Dataset read_images_and_labels(const fs::path& image_dir, const std::vector<fs::
   out.image_dir = image_dir;
   for (std::size_t i = 0; i < names.size(); ++i)
     out.categories.push_back({static_cast<std::int64_t>(i), names[i], ""});
-  std::size_t polygons = 0;
   for (const fs::path& rel : images) {
     const fs::path image_path = image_dir / rel;
     Image image;
@@ -105,15 +106,13 @@ Dataset read_images_and_labels(const fs::path& image_dir, const std::vector<fs::
       image.height = size.height;
       const fs::path labels = label_path(image_path);
       std::error_code ec;
-      if (fs::exists(labels, ec)) read_label_file(labels, size, names, anns, polygons);
+      if (fs::exists(labels, ec)) read_label_file(labels, size, names, anns, options.masks);
     } catch (const Error& e) {
       formats::skip_or_throw(options, out, e.what());
       continue;
     }
     formats::append_image(out, std::move(image), std::move(anns));
   }
-  if (polygons > 0)
-    out.warnings.push_back(std::to_string(polygons) + " segment (polygon) label lines read as their bounding boxes");
   return out;
 }
 
@@ -147,6 +146,14 @@ std::vector<std::string> write_images_and_labels(const Dataset& dataset, const f
         throw Error("annotation " + std::to_string(a->id) + ": category " + std::to_string(a->category_id) +
                     " is not in the dataset's categories");
       const double W = size.width, H = size.height;
+      if (const auto* outline = formats::outline_of(*a); outline && outline->size() == 1) {
+        text += std::to_string(it->second);  // an Ultralytics segment line
+        const auto& p = outline->front();
+        for (std::size_t k = 0; k + 1 < p.size(); k += 2)
+          text += " " + format_double(p[k] / W) + " " + format_double(p[k + 1] / H);
+        text += "\n";
+        continue;
+      }
       const Box& b = a->bbox;
       text += std::to_string(it->second) + " " + format_double((b.x + b.w / 2) / W) + " " +
               format_double((b.y + b.h / 2) / H) + " " + format_double(b.w / W) + " " + format_double(b.h / H) + "\n";

@@ -3,10 +3,13 @@
 #include <simdjson.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 
+#include "core/mask/rle.hpp"
+#include "core/mask/segmentation.hpp"
 #include "core/util/crc32.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
@@ -71,7 +74,24 @@ Control JournalSink::consume(const Result& r) {
       append_number(images_, v);
     }
   }
-  images_ += "]]";
+  images_ += "]";
+  // Masks, when the model gives them: [h, w, "counts"] per detection, null for none.
+  if (std::any_of(dets.begin(), dets.end(), [](const Detection& d) { return d.segmentation && d.segmentation->rle; })) {
+    images_ += ",[";
+    for (std::size_t i = 0; i < dets.size(); ++i) {
+      if (i > 0) images_ += ',';
+      const auto& s = dets[i].segmentation;
+      if (!s || !s->rle) {
+        images_ += "null";
+        continue;
+      }
+      images_ += "[" + std::to_string(s->rle->h) + "," + std::to_string(s->rle->w) + ",";
+      append_json_string(images_, mask::to_string(*s->rle));
+      images_ += "]";
+    }
+    images_ += "]";
+  }
+  images_ += "]";
   next_ = std::max(next_, r.frame.index + 1);
   return Control::kContinue;
 }
@@ -144,6 +164,23 @@ JournalReplay read_journal(const fs::path& path, const std::string& run) {
           std::vector<Detection> dets;
           for (std::size_t i = 0; i + 5 < v.size(); i += 6)
             dets.push_back({.image_id = id, .category_id = static_cast<std::int64_t>(v[i]), .bbox = {v[i + 1], v[i + 2], v[i + 3], v[i + 4]}, .score = v[i + 5]});
+          if (++it != fields.end()) {  // masks
+            std::size_t k = 0;
+            for (auto m : (*it).get_array()) {
+              if (k >= dets.size()) throw Error(path.string() + ": a journal line has more masks than detections");
+              if (!m.is_null()) {
+                auto hwc = m.get_array();
+                auto f = hwc.begin();
+                const auto h = static_cast<std::uint32_t>(std::uint64_t((*f).get_uint64()));
+                const auto w = static_cast<std::uint32_t>(std::uint64_t((*++f).get_uint64()));
+                const std::string_view counts = (*++f).get_string();
+                auto s = std::make_shared<mask::Segmentation>();
+                s->rle = mask::from_string(counts, h, w);
+                dets[k].segmentation = std::move(s);
+              }
+              ++k;
+            }
+          }
           replay.images.emplace_back(id, std::move(dets));
         }
         for (auto entry : doc["skipped"].get_array()) {

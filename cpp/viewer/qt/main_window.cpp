@@ -33,6 +33,7 @@
 #include <iostream>
 
 #include "core/util/error.hpp"
+#include "pipeline/ground_truth.hpp"
 #include "vision/draw.hpp"
 #include "viewer/qt/image_list.hpp"
 #include "viewer/qt/picture_view.hpp"
@@ -83,6 +84,7 @@ Key key_for(int qt_key, const QString& text) {
     case 'g': return Key::kToggleTruth;
     case 'd': return Key::kToggleDetections;
     case 'c': return Key::kToggleCrowd;
+    case 'k': return Key::kToggleMasks;
     case '[': return Key::kThresholdDown;
     case ']': return Key::kThresholdUp;
     case 'm': return Key::kNextModel;
@@ -309,9 +311,11 @@ QWidget* MainWindow::build_panel() {
   truth_box_ = new QCheckBox("ground truth (g)", toggles);
   detections_box_ = new QCheckBox("detections (d)", toggles);
   crowd_box_ = new QCheckBox("crowd regions (c)", toggles);
+  masks_box_ = new QCheckBox("masks (k)", toggles);
   toggles_layout->addWidget(truth_box_);
   toggles_layout->addWidget(detections_box_);
   toggles_layout->addWidget(crowd_box_);
+  toggles_layout->addWidget(masks_box_);
   layout->addWidget(toggles);
   connect(truth_box_, &QCheckBox::toggled, this, [this](bool on) {
     if (!syncing_ && on != state_.show_truth) act(Key::kToggleTruth);
@@ -321,6 +325,9 @@ QWidget* MainWindow::build_panel() {
   });
   connect(crowd_box_, &QCheckBox::toggled, this, [this](bool on) {
     if (!syncing_ && on != show_.show_crowd) act(Key::kToggleCrowd);
+  });
+  connect(masks_box_, &QCheckBox::toggled, this, [this](bool on) {
+    if (!syncing_ && on != state_.show_masks) act(Key::kToggleMasks);
   });
 
   auto* classes = new QGroupBox("Classes", panel);
@@ -423,6 +430,7 @@ void MainWindow::act(Key key) {
       refresh_rows();
       redraw();
       break;
+    case Key::kToggleMasks: state_.show_masks = !state_.show_masks; sync_controls(); redraw(); break;
     case Key::kThresholdDown: set_score(stepped(state_.score_threshold, -0.05)); break;
     case Key::kThresholdUp: set_score(stepped(state_.score_threshold, 0.05)); break;
     case Key::kNextModel:
@@ -519,6 +527,7 @@ void MainWindow::sync_controls() {
   truth_box_->setChecked(state_.show_truth);
   detections_box_->setChecked(state_.show_detections);
   crowd_box_->setChecked(show_.show_crowd);
+  masks_box_->setChecked(state_.show_masks);
   overlay_box_->setChecked(overlay_);
   outcome_->setCurrentIndex(static_cast<int>(proxy_->filter().outcome));
   for (int r = 0; r < classes_->count(); ++r) {
@@ -595,7 +604,7 @@ bool MainWindow::compute_side(Side& side, std::size_t source, bool& pending, std
     if (problem.empty()) problem = session_.problem(source);
     if (!known && problem.empty() && session_.usable(source)) pending = true;
   }
-  side.shown = shown_boxes(session_.truth(current_), dets.detections, show_);
+  side.shown = shown_boxes(session_.truth(current_), dets.detections, options_for(current_));
   side.inference_ms = dets.inference_ms;
   side.known = known;
   return known;
@@ -620,6 +629,7 @@ void MainWindow::draw_side(Side& side, std::size_t source, bool& pending, std::s
   content.category_name = [this](std::int64_t id) { return session_.ground_truth().category_name(id); };
   content.show_truth = state_.show_truth;
   content.show_detections = state_.show_detections && known;
+  content.show_masks = state_.show_masks;
   content.show_help = state_.show_help;
   if (overlay && overlay->known) {
     content.overlay = overlay->shown.detections;
@@ -662,7 +672,8 @@ void MainWindow::redraw(bool log) {
   std::string status = std::to_string(current_ + 1) + "/" + std::to_string(session_.size()) + "   " + im.file_name +
                        "   " + source;
   if (a_->inference_ms) status += " (" + fixed(*a_->inference_ms, 1) + " ms)";
-  status += "   score >= " + fixed(state_.score_threshold, 2) + "   IoU " + fixed(show_.iou_threshold, 2);
+  status += "   score >= " + fixed(state_.score_threshold, 2) + "   IoU " + fixed(show_.iou_threshold, 2) +
+            (session_.mask_iou() ? " (masks)" : "");
   if (!problem.empty()) {
     status += "   " + problem;
   } else if (pending) {
@@ -686,7 +697,8 @@ void MainWindow::redraw(bool log) {
   std::cout << "view: image " << current_ + 1 << "/" << session_.size() << " " << im.file_name << " model=" << source
             << " threshold=" << fixed(state_.score_threshold, 2) << " tp=" << m.true_positives
             << " fp=" << m.false_positives << " fn=" << m.missed << " truth=" << on(state_.show_truth)
-            << " detections=" << on(state_.show_detections) << " help=" << on(state_.show_help)
+            << " detections=" << on(state_.show_detections) << " masks=" << on(state_.show_masks)
+            << " help=" << on(state_.show_help)
             << " infer_ms=" << (a_->inference_ms ? fixed(*a_->inference_ms, 1) : "-")
             << " status=" << (problem.empty() ? "ok" : "error") << " iou=" << fixed(show_.iou_threshold, 2)
             << " crowd=" << on(show_.show_crowd) << " listed=" << proxy_->rowCount() << "/" << session_.size()
@@ -703,7 +715,7 @@ void MainWindow::refresh_rows() {
     for (std::size_t i = 0; i < session_.size(); ++i) {
       const ImageDetections* c = session_.cached(i, source_a_);
       const Shown s = shown_boxes(session_.truth(i), c ? std::span<const Detection>(c->detections)
-                                                       : std::span<const Detection>(), show_);
+                                                       : std::span<const Detection>(), options_for(i));
       rows.push_back(image_row(i, session_.image(i).file_name, s, c != nullptr));
     }
   }
@@ -716,6 +728,12 @@ void MainWindow::refresh_rows() {
   columns_sized_ = true;
   sync_controls();
   refresh_metrics();
+}
+
+ShowOptions MainWindow::options_for(std::size_t i) const {
+  ShowOptions o = show_;
+  o.masks = pipeline::frame_match(session_.image(i), o.score_threshold, session_.mask_iou()).masks;
+  return o;
 }
 
 void MainWindow::refresh_metrics() {

@@ -29,7 +29,7 @@ class PictureView;
 // What a key does (the highgui window's keys, and the desktop viewer's own).
 enum class Key {
   kNone, kNext, kPrevious, kNextError, kPreviousError, kToggleTruth, kToggleDetections, kToggleCrowd,
-  kThresholdDown, kThresholdUp, kNextModel, kReloadModel, kScreenshot, kHelp, kQuit, kFit, kOneToOne,
+  kToggleMasks, kThresholdDown, kThresholdUp, kNextModel, kReloadModel, kScreenshot, kHelp, kQuit, kFit, kOneToOne,
   kZoomIn, kZoomOut, kToggleOverlay,
 };
 Key key_for(int qt_key, const QString& text);
@@ -70,6 +70,8 @@ class MainWindow final : public QMainWindow {
   bool compute_side(Side& side, std::size_t source, bool& pending, std::string& problem);
   void draw_side(Side& side, std::size_t source, bool& pending, std::string& problem, const Side* overlay);
   void refresh_rows();
+  // The panel's options for image i (mask IoU needs the image's size).
+  ShowOptions options_for(std::size_t i) const;
   void refresh_metrics();
   void prefetch();
   void on_ready(std::size_t source, std::size_t image);
@@ -111,6 +113,7 @@ class MainWindow final : public QMainWindow {
   QCheckBox* truth_box_ = nullptr;
   QCheckBox* detections_box_ = nullptr;
   QCheckBox* crowd_box_ = nullptr;
+  QCheckBox* masks_box_ = nullptr;
   QComboBox* model_a_ = nullptr;
   QComboBox* model_b_ = nullptr;
   QCheckBox* overlay_box_ = nullptr;

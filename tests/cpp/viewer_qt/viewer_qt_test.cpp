@@ -214,6 +214,7 @@ class ViewerQtTest : public QObject {
     QCOMPARE(key_for(Qt::Key_R, "r"), Key::kReloadModel);
     QCOMPARE(key_for(Qt::Key_S, "s"), Key::kScreenshot);
     QCOMPARE(key_for(Qt::Key_H, "h"), Key::kHelp);
+    QCOMPARE(key_for(Qt::Key_K, "k"), Key::kToggleMasks);
     QCOMPARE(key_for(Qt::Key_X, "x"), Key::kNone);
   }
 };

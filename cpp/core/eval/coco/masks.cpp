@@ -64,7 +64,17 @@ RecordMasks record_masks(const Dataset& gt, std::span<const Detection> dts,
     out.dt_area[n] = d.mask_area >= 0 ? d.mask_area : d.bbox.w * d.bbox.h;
     if (!wanted(d.image_id, d.category_id)) return;
     const auto who = [&] { return "detection [" + std::to_string(n) + "]"; };
-    out.dt[n] = mask_of(d.segmentation, d.image_id, who, "detection");
+    if (d.segmentation) {
+      out.dt[n] = mask_of(d.segmentation, d.image_id, who, "detection");
+    } else {
+      // A model without masks: its box as the mask, as pycocotools' loadRes scores a result
+      // that has a 'bbox' and no 'segmentation' (the file evaluate writes then reads the same).
+      const double x1 = d.bbox.x, y1 = d.bbox.y, x2 = x1 + d.bbox.w, y2 = y1 + d.bbox.h;
+      mask::Segmentation box;
+      box.polygons.push_back({x1, y1, x1, y2, x2, y2, x2, y1});
+      const auto [h, w] = size_of(image_of(d.image_id));
+      out.dt[n] = mask::to_rle(box, h, w);
+    }
   });
   return out;
 }
