@@ -418,6 +418,7 @@ cv::Mat draw_frame(const cv::Mat& image, const FrameContent& c) {
 
 cv::Mat draw_picture(const cv::Mat& image, const FrameContent& c, double scale) {
   cv::Mat canvas = scaled_image(image, scale).clone();
+  if (c.show_masks) draw_masks(canvas, cv::Rect(0, 0, canvas.cols, canvas.rows), image.size(), c);
   draw_boxes(canvas, cv::Rect(0, 0, canvas.cols, canvas.rows), scale, c);
   if (c.show_help) draw_help(canvas, canvas.rows);
   return canvas;
