@@ -11,7 +11,7 @@ BUILD := build/wheel
 # C++ build dependencies from Debian (OpenCV, JSON, YAML, XML, tests, a virtual display), and
 # GStreamer's base plugins (videotestsrc, videoconvert, appsink: the tests' stand-in camera).
 APT_PACKAGES := build-essential cmake ninja-build pkg-config libopencv-dev libyaml-cpp-dev \
-  libsimdjson-dev libpugixml-dev libgtest-dev xvfb xdotool gstreamer1.0-plugins-base chromium
+  libsimdjson-dev libpugixml-dev libgtest-dev qtbase5-dev xvfb xdotool gstreamer1.0-plugins-base chromium
 # What the build itself needs inside the venv (--no-build-isolation: CMake must see this torch).
 BUILD_DEPS := torch==2.14.1 torchvision==0.29.1 numpy==2.4.6 pyyaml==6.0.3 pillow==13.0.0 \
   pybind11==3.1.0 scikit-build-core==1.1.2
@@ -88,7 +88,8 @@ lint: install
 	$(VENV)/bin/ruff check python_modules tests datasets bench
 
 deps: $(STAMPS)/deps
-$(STAMPS)/deps:
+# Re-checked when this file changes (a package added here reaches machines set up before).
+$(STAMPS)/deps: Makefile
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \

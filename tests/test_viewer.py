@@ -302,7 +302,7 @@ def test_view_without_a_display_says_so(scene: Path) -> None:
 
 def test_view_runs_on_qt_offscreen(scene: Path) -> None:
     process = subprocess.Popen(
-        [VIEW, "view", scene / "run.yaml", "--results", scene / "detections.json"],
+        [VIEW, "view", scene / "run.yaml", "--results", scene / "detections.json", "--ui", "highgui"],
         env=headless_env(QT_QPA_PLATFORM="offscreen"), stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL, text=True)
     try:
@@ -334,7 +334,8 @@ def display() -> Iterator[xvfb.VirtualDisplay]:
 LOG = re.compile(r"view: image (?P<index>\d+)/(?P<count>\d+) (?P<file>\S+) model=(?P<model>\S+) "
                  r"threshold=(?P<threshold>[\d.]+) tp=(?P<tp>\d+) fp=(?P<fp>\d+) fn=(?P<fn>\d+) "
                  r"truth=(?P<truth>on|off) detections=(?P<detections>on|off) masks=(?P<masks>on|off) help=(?P<help>on|off) "
-                 r"infer_ms=(?P<infer_ms>\S+) status=(?P<status>\w+)")
+                 r"infer_ms=(?P<infer_ms>\S+) status=(?P<status>\w+)"
+                 r"(?: \w+=\S+)*")  # the Qt application adds fields (iou=, crowd=, listed=, compare=)
 
 
 def log(line: str) -> dict[str, str]:
@@ -355,7 +356,7 @@ def test_view_browses_with_keys(scene: Path, display: xvfb.VirtualDisplay, tmp_p
     opens = FileOpens(Path(sys.prefix) / "pyvenv.cfg")
     viewer = xvfb.Viewer(BIN / "detection-studio",
                          [scene / "run.yaml", "--results", scene / "detections.json",
-                          "--output", shots], display)
+                          "--output", shots, "--ui", "highgui"], display)
     try:
         def at(line: str, index: int, threshold: str = "0.50") -> dict[str, str]:
             fields = log(line)
@@ -429,7 +430,7 @@ def test_view_browses_with_keys(scene: Path, display: xvfb.VirtualDisplay, tmp_p
 
 
 def test_view_quits_on_escape_and_on_closing_the_window(scene: Path, display: xvfb.VirtualDisplay) -> None:
-    args = [scene / "run.yaml", "--results", scene / "detections.json"]
+    args = [scene / "run.yaml", "--results", scene / "detections.json", "--ui", "highgui"]
     for close in ("escape", "window"):
         viewer = xvfb.Viewer(BIN / "detection-studio", args, display)
         try:
@@ -443,13 +444,15 @@ def test_view_quits_on_escape_and_on_closing_the_window(scene: Path, display: xv
             viewer.kill()
 
 
+# The desktop application (qt) keeps the highgui window's keys and log lines: both are checked.
+@pytest.mark.parametrize("ui", ["highgui", "qt"])
 def test_view_skip_bad_passes_over_unreadable_images(scene: Path, display: xvfb.VirtualDisplay,
-                                                     tmp_path: Path) -> None:
+                                                     tmp_path: Path, ui: str) -> None:
     spoiled = tmp_path / "scene"
     shutil.copytree(scene, spoiled)
     data = (spoiled / "images" / "001.png").read_bytes()
     (spoiled / "images" / "001.png").write_bytes(data[: len(data) // 2])
-    args = [spoiled / "run.yaml", "--results", spoiled / "detections.json"]
+    args = [spoiled / "run.yaml", "--results", spoiled / "detections.json", "--ui", ui]
     viewer = xvfb.Viewer(BIN / "detection-studio", [*args, "--skip-bad"], display)
     try:
         assert log(viewer.next_line())["index"] == "1"
@@ -494,14 +497,16 @@ def random_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     return configs[0], configs[1]
 
 
+@pytest.mark.parametrize("ui", ["highgui", "qt"])
 def test_view_swaps_models_live(scene: Path, random_models: tuple[Path, Path],
-                                display: xvfb.VirtualDisplay) -> None:
+                                display: xvfb.VirtualDisplay, ui: str) -> None:
     # A copy of the first config: this test edits it.
     a = random_models[0].with_name("live.yaml")
     a.write_text(random_models[0].read_text())
     b = random_models[1]
     viewer = xvfb.Viewer(BIN / "detection-studio",
-                         [scene / "run.yaml", "--model", a, "--model", b, "--score-threshold", "0"],
+                         [scene / "run.yaml", "--model", a, "--model", b, "--score-threshold", "0",
+                          "--ui", ui],
                          display)
     try:
         first = log(viewer.next_line())

@@ -112,7 +112,7 @@ def test_bad_iou_type_is_a_usage_error(scene: Path, tmp_path: Path) -> None:
 def test_view_toggles_masks_with_k(scene: Path, tmp_path: Path) -> None:
     display = xvfb.VirtualDisplay()
     viewer = xvfb.Viewer(BIN / "detection-studio", [scene / "run.yaml", "--results", scene / "detections.json",
-                                                   "--iou-type", "segm"], display)
+                                                   "--iou-type", "segm", "--ui", "highgui"], display)
     try:
         first = viewer.next_line()
         assert "masks=on" in first and "tp=1 fp=1 fn=1" in first
@@ -124,6 +124,35 @@ def test_view_toggles_masks_with_k(scene: Path, tmp_path: Path) -> None:
                             .convert("RGB"))
         assert (at(hidden, 20, 22) == BACKGROUND).all()
         assert "masks=on" in viewer.press("k")
+        viewer.press("q", expect=None)
+        assert viewer.wait_exit() == 0
+    finally:
+        viewer.kill()
+        display.close()
+
+
+def test_qt_view_draws_masks_matches_by_mask_iou_and_toggles_them(scene: Path) -> None:
+    """The desktop application (Qt): the same masks, where its zoom line says the image is."""
+    display = xvfb.VirtualDisplay()
+    viewer = xvfb.Viewer(BIN / "detection-studio", [scene / "run.yaml", "--results", scene / "detections.json",
+                                                   "--iou-type", "segm", "--ui", "qt"], display)
+
+    def screen_at(shot: Image.Image, x: float, y: float) -> np.ndarray:
+        line = next(h for h in reversed(viewer.history) if h.startswith("view: zoom="))
+        fields = dict(f.split("=", 1) for f in line.split()[1:])
+        zoom = float(fields["zoom"])
+        ox, oy = (int(v) for v in fields["origin"].split(","))
+        return np.asarray(shot.convert("RGB"))[round(oy + (y + 0.5) * zoom), round(ox + (x + 0.5) * zoom)].astype(int)
+
+    try:
+        first = viewer.next_line()
+        assert "masks=on" in first and "tp=1 fp=1 fn=1" in first  # mask IoU: B's mask misses
+        viewer.next_line(r"view: zoom=(?!0\.)")  # fitted to the window once it is laid out
+        shown = viewer.screen(until=lambda s: np.abs(screen_at(s, 38, 37) - blend(VERMILLION)).max() <= 1)
+        assert np.abs(screen_at(shown, 20, 22) - blend(GREEN)).max() <= 1
+        assert "masks=off" in viewer.press("k")
+        hidden = viewer.screen(until=lambda s: (screen_at(s, 38, 37) == BACKGROUND).all())
+        assert (screen_at(hidden, 20, 22) == BACKGROUND).all()
         viewer.press("q", expect=None)
         assert viewer.wait_exit() == 0
     finally:

@@ -116,11 +116,11 @@ class Viewer:
     a virtual display, followed through its log lines."""
 
     def __init__(self, executable: Path, args: Sequence[str], display: VirtualDisplay,
-                 command: str = "view") -> None:
+                 command: str = "view", extra_env: dict[str, str] | None = None) -> None:
         self.display = display
         self.process = subprocess.Popen(
             [str(executable), command, *map(str, args)],
-            env=display.env(),
+            env={**display.env(), **(extra_env or {})},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

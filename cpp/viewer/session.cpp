@@ -194,6 +194,58 @@ const ImageDetections& Session::detections(std::size_t i) {
   return *m.cache[i];
 }
 
+const std::string& Session::problem(std::size_t k) const { return models_[k]->problem; }
+
+std::string Session::source_name(std::size_t k) const { return models_[k]->name; }
+
+bool Session::usable(std::size_t k) const { return models_[k]->detector != nullptr && models_[k]->problem.empty(); }
+
+void Session::select_model(std::size_t k) {
+  if (saved_ || k >= models_.size()) return;
+  current_ = k;
+  if (!models_[k]->attempted) {
+    load(*models_[k]);
+    if (!models_[k]->problem.empty()) std::cerr << "error: " << models_[k]->problem << "\n";
+  }
+}
+
+const ImageDetections* Session::cached(std::size_t i, std::size_t k) const {
+  const Model& m = *models_[k];
+  if (i >= m.cache.size() || !m.cache[i]) return nullptr;
+  return &*m.cache[i];
+}
+
+cv::Mat Session::decode(std::size_t i) const { return pipeline::read_dataset_image(dataset_, *images_[i]); }
+
+std::span<const Annotation> Session::truth(std::size_t i) const { return truth_->of(images_[i]->id); }
+
+ImageDetections Session::run(std::size_t i, std::size_t k, const cv::Mat& pixels) const {
+  const Model& m = *models_[k];
+  if (!m.detector) throw Error(m.problem.empty() ? m.name + ": not loaded" : m.problem);
+  pipeline::Frame frame;
+  frame.index = i;
+  frame.name = images_[i]->file_name;
+  frame.image = images_[i];
+  if (!saved_) frame.pixels = pixels;
+  const pipeline::Frame* frames[] = {&frame};
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto raw = m.detector->detect(frames);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::size_t dropped = 0;
+  return ImageDetections{host::to_detections(images_[i]->id, raw.front(), m.mapping, dropped),
+                         saved_ ? std::nullopt : std::optional<double>(ms)};
+}
+
+void Session::store(std::size_t i, std::size_t k, ImageDetections detections) {
+  Model& m = *models_[k];
+  if (i < m.cache.size()) m.cache[i] = std::move(detections);
+}
+
+void Session::fail(std::size_t k, std::string problem) {
+  models_[k]->problem = std::move(problem);
+  std::cerr << "error: " << models_[k]->problem << "\n";
+}
+
 ImageMatch Session::match(std::size_t i, double score_threshold) {
   return match_image(truth_->of(images_[i]->id), detections(i).detections,
                      pipeline::frame_match(*images_[i], score_threshold, mask_iou_));

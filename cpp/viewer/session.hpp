@@ -90,6 +90,30 @@ class Session {
 
   // The current source's detections on image i: cached; runs the model when needed.
   const ImageDetections& detections(std::size_t i);
+
+  // --- For the desktop viewer, whose background thread runs the models (see model_worker.hpp).
+  // Every detection source: the models given, or the one results file.
+  std::size_t source_count() const { return models_.size(); }
+  std::string source_name(std::size_t k) const;
+  const std::string& problem(std::size_t k) const;
+  // Makes source k current, loading it the first time (the caller holds the GIL).
+  void select_model(std::size_t k);
+  // Whether source k is loaded and working (can give detections).
+  bool usable(std::size_t k) const;
+  // Source k's detections on image i if already there (never runs a model).
+  const ImageDetections* cached(std::size_t i, std::size_t k) const;
+  // Runs source k on image i's pixels (empty for a results file) without touching the cache (the
+  // caller holds the GIL and keeps source k from being reloaded meanwhile). Throws ds::Error.
+  ImageDetections run(std::size_t i, std::size_t k, const cv::Mat& pixels) const;
+  void store(std::size_t i, std::size_t k, ImageDetections detections);
+  void fail(std::size_t k, std::string problem);
+  // Decodes image i without the one-image cache (safe beside another thread's pixels()).
+  cv::Mat decode(std::size_t i) const;
+  std::span<const Annotation> truth(std::size_t i) const;
+  const pipeline::GroundTruth& ground_truth() const { return *truth_; }
+  bool saved() const { return saved_; }
+  // TP/FP/FN by mask IoU (--iou-type segm, or a run config scoring masks alone).
+  bool mask_iou() const { return mask_iou_; }
   ImageMatch match(std::size_t i, double score_threshold);
 
   // Whether image i decodes (the reason is in `why` when it does not).

@@ -49,6 +49,7 @@ const Style kTruthStyle{colors::kTruth, 2, Dash::kDashed};
 const Style kMissedStyle{colors::kMissed, 3, Dash::kDashed};
 const Style kCrowdStyle{colors::kCrowd, 2, Dash::kDotted};
 const Style kDetectionStyle{colors::kDetection, 2, Dash::kSolid};
+const Style kOverlayStyle{colors::kOverlay, 1, Dash::kSolid};
 
 // Box edges and legend samples are horizontal or vertical: dashes are filled rectangles, so
 // every dash is exactly `on` pixels long and carries exactly the style's colour (no caps, no
@@ -374,22 +375,37 @@ void draw_boxes(cv::Mat& canvas, const cv::Rect& area, double scale, const Frame
                                   true, style.color});
     }
   }
-  // Most important first: detections by descending score, then missed objects.
+  std::vector<Tag> overlay_tags;
+  if (c.show_detections) {
+    for (std::size_t d = 0; d < c.overlay.size(); ++d) {
+      const DetectionOutcome o = c.overlay_match ? c.overlay_match->detections[d] : DetectionOutcome::kFalsePositive;
+      if (o == DetectionOutcome::kBelowThreshold || o == DetectionOutcome::kCrowd) continue;
+      const cv::Rect r = to_canvas(c.overlay[d].bbox, scale);
+      styled_rect(canvas, r, kOverlayStyle);
+      overlay_tags.push_back({c.overlay_label + " " + name(c.overlay[d].category_id) + " " +
+                                  score_text(c.overlay[d].score) + (o == DetectionOutcome::kTruePositive ? " TP" : " FP"),
+                              r, false, kOverlayStyle.color});
+    }
+  }
+  // Most important first: detections by descending score, then missed objects, then the overlay.
   std::vector<Tag> tags(detection_tags.rbegin(), detection_tags.rend());
   tags.insert(tags.end(), truth_tags.begin(), truth_tags.end());
+  tags.insert(tags.end(), overlay_tags.begin(), overlay_tags.end());
   draw_tags(canvas, tags, area);
+}
+
+cv::Mat scaled_image(const cv::Mat& image, double scale) {
+  if (scale == 1.0) return image;
+  cv::Mat scaled;
+  cv::resize(image, scaled, {}, scale, scale, scale > 1 ? cv::INTER_NEAREST : cv::INTER_AREA);
+  return scaled;
 }
 
 }  // namespace
 
 cv::Mat draw_frame(const cv::Mat& image, const FrameContent& c) {
   const double scale = display_scale(image.cols, image.rows);
-  cv::Mat scaled;
-  if (scale == 1.0) {
-    scaled = image;
-  } else {
-    cv::resize(image, scaled, {}, scale, scale, scale > 1 ? cv::INTER_NEAREST : cv::INTER_AREA);
-  }
+  const cv::Mat scaled = scaled_image(image, scale);
   const int width = std::max(scaled.cols, kMinWidth);
   cv::Mat canvas(scaled.rows + kFooterHeight, width, CV_8UC3, kFooterColor);
   scaled.copyTo(canvas(cv::Rect(0, 0, scaled.cols, scaled.rows)));
@@ -397,6 +413,14 @@ cv::Mat draw_frame(const cv::Mat& image, const FrameContent& c) {
   draw_boxes(canvas, cv::Rect(0, 0, scaled.cols, scaled.rows), scale, c);
   if (c.show_help) draw_help(canvas, scaled.rows);
   draw_footer(canvas, scaled.rows, c);
+  return canvas;
+}
+
+cv::Mat draw_picture(const cv::Mat& image, const FrameContent& c, double scale) {
+  cv::Mat canvas = scaled_image(image, scale).clone();
+  if (c.show_masks) draw_masks(canvas, cv::Rect(0, 0, canvas.cols, canvas.rows), image.size(), c);
+  draw_boxes(canvas, cv::Rect(0, 0, canvas.cols, canvas.rows), scale, c);
+  if (c.show_help) draw_help(canvas, canvas.rows);
   return canvas;
 }
 

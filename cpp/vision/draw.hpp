@@ -30,6 +30,7 @@ inline const cv::Scalar kTruth{233, 180, 86};         // sky blue
 inline const cv::Scalar kMissed{66, 228, 240};        // yellow
 inline const cv::Scalar kCrowd{160, 160, 160};        // grey
 inline const cv::Scalar kDetection{0, 159, 230};      // orange: footage has no truth to judge by
+inline const cv::Scalar kOverlay{167, 121, 204};       // reddish purple: a second model overlaid
 }  // namespace colors
 
 // What the status line says.
@@ -55,6 +56,11 @@ struct FrameContent {
   bool show_masks = true;
   bool show_help = false;
   bool has_truth = true;  // false for footage: detections are drawn neutral, the legend counts them
+  // A second model's detections over the first's (the desktop viewer's overlay): thin, in one
+  // colour of their own, the outcome in the label ("B circle 0.80 FP"). Empty: none.
+  std::span<const Detection> overlay;
+  const ImageMatch* overlay_match = nullptr;
+  std::string overlay_label = "B";
   FrameStatus status;
 };
 
@@ -64,6 +70,10 @@ std::span<const std::pair<std::string_view, std::string_view>> key_help();
 // The image scaled for viewing (small images are enlarged by a whole factor so labels stay
 // readable, big ones shrunk to fit a screen), with the boxes, labels, status line and legend.
 cv::Mat draw_frame(const cv::Mat& image, const FrameContent& content);
+
+// The picture of draw_frame without the footer, at a given scale: what the desktop viewer zooms
+// into (it shows the status and legend in its own panels).
+cv::Mat draw_picture(const cv::Mat& image, const FrameContent& content, double scale);
 
 // The boxes and labels drawn over a copy of the image at its own size (no footer): the frames of
 // an annotated video.

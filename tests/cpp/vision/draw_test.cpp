@@ -71,6 +71,28 @@ TEST(DrawFrame, ColoursOutcomesAndLeavesOutWhatIsHiddenOrBelowTheThreshold) {
   EXPECT_EQ(count_color(vision::draw_frame(s.image, hidden), 480, vision::colors::kTruePositive), 0);
 }
 
+TEST(DrawPicture, IsDrawFramesPictureAtAScaleWithTheOverlayInItsOwnColour) {
+  const Scene s;
+  // Without the footer, at the scale asked for: the same pixels as draw_frame's picture.
+  const cv::Mat frame = vision::draw_frame(s.image, s.content());
+  const cv::Mat picture = vision::draw_picture(s.image, s.content(), 2.0);
+  ASSERT_EQ(picture.size(), cv::Size(640, 480));
+  EXPECT_EQ(cv::norm(frame(cv::Rect(0, 0, 640, 480)), picture, cv::NORM_INF), 0);
+  EXPECT_EQ(count_color(picture, 480, vision::colors::kOverlay), 0);
+
+  // A second model's detections over it: thin boxes in the overlay colour, above its threshold.
+  vision::FrameContent c = s.content();
+  const std::vector<Detection> other = {{1, 1, {150, 150, 40, 40}, 0.8}, {1, 1, {10, 150, 40, 40}, 0.1}};
+  const ImageMatch other_match = match_image(s.truth, other, {.iou_threshold = 0.5, .score_threshold = 0.5});
+  c.overlay = other;
+  c.overlay_match = &other_match;
+  const cv::Mat overlaid = vision::draw_picture(s.image, c, 2.0);
+  EXPECT_EQ(overlaid.at<cv::Vec3b>(300, 350), cv::Vec3b(167, 121, 204));  // its top edge: y 150 -> 300
+  EXPECT_NE(overlaid.at<cv::Vec3b>(300, 20), cv::Vec3b(167, 121, 204));   // 0.1: not drawn
+  c.show_detections = false;
+  EXPECT_EQ(count_color(vision::draw_picture(s.image, c, 2.0), 480, vision::colors::kOverlay), 0);
+}
+
 TEST(DrawFrame, DrawsAnUnmatchedFrameWithoutAMatch) {
   // No match given: everything is drawn as plain truth and (false positive) detections.
   Scene s;
