@@ -32,9 +32,11 @@ namespace ds::host::libtorch {
 namespace {
 
 // First line of a c10::Error: its message carries a C++ backtrace after it.
+// (TorchScript's ErrorReport starts with an empty line.)
 std::string first_line(const std::exception& e) {
   const std::string what = e.what();
-  const std::string line = what.substr(0, what.find('\n'));
+  const auto start = what.find_first_not_of(" \n");
+  const std::string line = start == std::string::npos ? "" : what.substr(start, what.find('\n', start) - start);
   return line.size() > 240 ? line.substr(0, 237) + "..." : line;
 }
 
@@ -98,11 +100,20 @@ class AutocastScope {
 
 using Results = std::vector<std::vector<RawDetection>>;
 
+// TorchScript's warnings (e.g. FCOS's "always returns a (Losses, Detections) tuple") are for
+// model authors; pytorch_detect hides them too. The handler is per thread.
+class QuietWarnings final : public c10::WarningHandler {
+ public:
+  void process(const c10::Warning&) override {}
+};
+QuietWarnings quiet_warnings;
+
 // One replica of the model: TorchScript module or AOTInductor package.
 class Replica {
  public:
   Replica(const Config& c, at::Device device) : config_(c), device_(device) {
     const std::string where = c.file.string() + ": model.weights";
+    const c10::WarningUtils::WarningHandlerGuard quiet(&quiet_warnings);
     try {
       if (c.format == Format::torchscript) {
         script_.emplace(torch::jit::load(c.weights.string(), device));
@@ -111,10 +122,8 @@ class Replica {
         aoti_ = std::make_unique<torch::inductor::AOTIModelPackageLoader>(
             c.weights.string(), "model", false, 1, device.is_cuda() ? device.index() : -1);
       }
-    } catch (const c10::Error& e) {
-      throw Error(where + ": " + c.weights.string() + ": " + explain_load_error(first_line(e)));
     } catch (const std::exception& e) {
-      throw Error(where + ": " + c.weights.string() + ": cannot load: " + first_line(e));
+      throw Error(where + ": " + c.weights.string() + ": " + explain_load_error(e));
     }
   }
 
@@ -155,8 +164,9 @@ class Replica {
 
   std::string where() const { return config_.file.string() + ": model.weights"; }
 
-  std::string explain_load_error(const std::string& message) const {
-    if (message.find("torchvision::") != std::string::npos)
+  std::string explain_load_error(const std::exception& e) const {
+    const std::string message = first_line(e);
+    if (std::string_view(e.what()).find("torchvision::") != std::string_view::npos)
       return "the model needs torchvision's operators, which are not loaded (model.torchvision_ops: " +
              config_.torchvision_ops + "; install torchvision in the venv or give the path of its _C_stable.so): " +
              message;
@@ -302,6 +312,7 @@ class Worker {
   void loop(const std::stop_token& stop) {
     at::init_num_threads();
     at::set_num_threads(threads_);
+    const c10::WarningUtils::WarningHandlerGuard quiet(&quiet_warnings);
     const c10::InferenceMode inference;
     const AutocastScope autocast(precision_, device_.type());
     std::optional<c10::StreamGuard> on_stream;
