@@ -190,3 +190,15 @@ def test_scripted_torchvision_detector_runs_natively(shapes_val: Path, tmp_path:
         for a, b in zip(n_dets, p_dets, strict=True):
             assert a["class_id"] == b["class_id"]
             assert max(abs(x - y) for x, y in zip(a["bbox"], b["bbox"], strict=True)) <= 1e-3
+
+
+def test_export_to_libtorch_writes_a_native_config(native_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fcos.ts.pt"
+    result = run_ds("export", PY_EAGER, "--to", "libtorch", "--output", out)
+    assert result.returncode == 0, result.stderr
+    config = out.with_suffix(".yaml")
+    assert "module: libtorch" in config.read_text()
+    metrics = evaluate(config, tmp_path / "run")
+    for n, p in zip(metrics["coco_stats"],
+                    json.loads((native_run / "metrics.json").read_text())["coco_stats"], strict=True):
+        assert abs(n - p) <= 1e-4
