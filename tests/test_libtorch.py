@@ -202,3 +202,64 @@ def test_export_to_libtorch_writes_a_native_config(native_run: Path, tmp_path: P
     for n, p in zip(metrics["coco_stats"],
                     json.loads((native_run / "metrics.json").read_text())["coco_stats"], strict=True):
         assert abs(n - p) <= 1e-4
+
+
+TOY_DETECTOR = '''
+import sys, torch
+from pathlib import Path
+
+
+class Toy(torch.nn.Module):
+    """A fixed-size "detector" (5 boxes from pooled conv features): torch.export captures it
+    whole, unlike torchvision's post-processing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.fc = torch.nn.Linear(8, 5 * 6)
+
+    def forward(self, images: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+        x = images[0]
+        o = self.fc(self.conv(x.unsqueeze(0)).relu().mean((2, 3))).view(5, 6)
+        half = torch.tensor([x.shape[2] / 2, x.shape[1] / 2])
+        xy = o[:, :2].sigmoid() * half
+        boxes = torch.cat([xy, xy + o[:, 2:4].sigmoid() * half], 1)
+        labels = (o[:, 5].sigmoid() * 2.999).long()
+        return [{"boxes": boxes, "scores": o[:, 4].sigmoid(), "labels": labels}]
+
+
+torch.manual_seed(0)
+model = Toy().eval()
+out = Path(sys.argv[1])
+torch.jit.script(model).save(str(out / "toy.ts.pt"))
+program = torch.export.export(model, ([torch.rand(3, 64, 64)],), strict=False)
+torch._inductor.aoti_compile_and_package(program, package_path=str(out / "toy.pt2"))
+'''
+
+
+def test_aoti_package_runs_natively(shapes_val: Path, tmp_path: Path) -> None:
+    # The same weights as TorchScript through pytorch_detect (the reference) and as an
+    # AOTInductor package through the native path: the same detections.
+    script = tmp_path / "toy.py"  # a file: torch.jit.script reads the source
+    script.write_text(TOY_DETECTOR)
+    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, timeout=600,
+                   capture_output=True)
+    (tmp_path / "three.names").write_text("a\nb\nc\n")
+    common = "classes: three.names\ninput: {size: [64, 64]}\nscore_threshold: 0.0\nbatch_size: 1\n"
+    native = model_config(tmp_path, "name: n\nmodule: libtorch\nworkers: 2\nmodel:\n"
+                          "  format: aoti\n  weights: toy.pt2\n" + common, "n.yaml")
+    python = model_config(tmp_path, "name: p\nmodule: pytorch_detect\nmodel:\n"
+                          "  format: torchscript\n  weights: toy.ts.pt\n" + common, "p.yaml")
+    runs = {}
+    for name, config in (("n", native), ("p", python)):
+        result = run_ds("detect", shapes_val / "val", "--model", config, "--output", tmp_path / name,
+                        "--limit", "3", "--score-threshold", "0")
+        assert result.returncode == 0, result.stderr
+        runs[name] = [json.loads(line)["detections"]
+                      for line in (tmp_path / name / "detections.jsonl").open()]
+    assert [len(d) for d in runs["n"]] == [5, 5, 5]
+    for n_dets, p_dets in zip(runs["n"], runs["p"], strict=True):
+        for a, b in zip(n_dets, p_dets, strict=True):
+            assert a["class_id"] == b["class_id"]
+            assert abs(a["score"] - b["score"]) <= 1e-5
+            assert max(abs(x - y) for x, y in zip(a["bbox"], b["bbox"], strict=True)) <= 1e-3
