@@ -1,6 +1,7 @@
 """The native path (module: libtorch) against the Python path, on the demo's 250 val images.
 
-Measured, each configuration twice (the better run is kept: the 2 cores are shared):
+Measured in rounds, each configuration once per round (the best run is kept: the cores are
+shared with other work):
 - forward-only in Python: the model called on tensors prepared beforehand (batch 4), in two
   layouts: one thread with every core as torch threads, and one replica per core on Python
   threads with one torch thread each. The best layout is the ceiling a pipeline can reach;
@@ -94,11 +95,6 @@ def native_config(folder: Path, workers: int, threads: int, precision: str = "fp
     return path
 
 
-def best(runs: int, f, key: str):
-    results = [f() for _ in range(runs)]
-    return max(results, key=lambda r: r[key]) if isinstance(results[0], dict) else max(results)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--images", type=int, default=250)
@@ -106,24 +102,12 @@ def main() -> None:
     parser.add_argument("--precision-images", type=int, default=40)
     args = parser.parse_args()
     n, runs = args.images, args.runs
-    rows: list[tuple[str, str, float, str]] = []  # what, layout, img/s, note
 
-    fwd = {}
-    for scripted in (False, True):
-        for replicas in sorted({1, CORES}):
-            label = ("TorchScript" if scripted else "eager") + \
-                    f", {replicas} thread(s) x {max(1, CORES // replicas)} torch threads"
-            code = ("import sys; sys.path.insert(0, 'bench'); import bench_native as b; "
-                    f"print(b.forward_only({n}, {scripted}, {replicas}))")
-            speeds = [float(subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True,
-                                           capture_output=True, text=True).stdout.split()[-1])
-                      for _ in range(runs)]
-            fwd[label] = max(speeds)
-            print(f"forward-only {label}: {fwd[label]:.1f} img/s", flush=True)
-    best_fwd_label = max(fwd, key=fwd.get)
-    for label, v in fwd.items():
-        rows.append(("forward-only (Python)", label, v, "best" if label == best_fwd_label else ""))
-
+    # Rounds, each configuration once per round: the other work on the machine comes and goes,
+    # and a configuration's runs spread over the whole benchmark rather than one stretch of it.
+    fwd_layouts = [(scripted, replicas) for scripted in (False, True)
+                   for replicas in sorted({1, CORES})]
+    fwd_speeds: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         configs = {
@@ -133,13 +117,29 @@ def main() -> None:
             f"native, 1 worker x {CORES} threads": native_config(folder, 1, CORES),
             f"native, {CORES} workers x 1 thread (default)": native_config(folder, CORES, 1),
         }
-        ev = {}
-        startup = {}
-        for label, model in configs.items():
-            ev[label] = best(runs, lambda m=model: evaluate(m, n, folder / "run"), "steady")
-            startup[label] = min(evaluate(model, 4, folder / "s")["wall"] for _ in range(runs))
-            print(f"evaluate {label}: steady {ev[label]['steady']:.1f} img/s, whole "
-                  f"{n / ev[label]['wall']:.1f} img/s, --limit 4 {startup[label]:.2f} s", flush=True)
+        evals: dict[str, list[dict]] = {label: [] for label in configs}
+        starts: dict[str, list[float]] = {label: [] for label in configs}
+        for r in range(runs):
+            for scripted, replicas in fwd_layouts:
+                label = ("TorchScript" if scripted else "eager") + \
+                        f", {replicas} thread(s) x {max(1, CORES // replicas)} torch threads"
+                code = ("import sys; sys.path.insert(0, 'bench'); import bench_native as b; "
+                        f"print(b.forward_only({n}, {scripted}, {replicas}))")
+                out = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True,
+                                     capture_output=True, text=True).stdout
+                fwd_speeds.setdefault(label, []).append(float(out.split()[-1]))
+                print(f"round {r}: forward-only {label}: {fwd_speeds[label][-1]:.1f} img/s",
+                      flush=True)
+            for label, model in configs.items():
+                evals[label].append(evaluate(model, n, folder / "run"))
+                starts[label].append(evaluate(model, 4, folder / "s")["wall"])
+                print(f"round {r}: evaluate {label}: steady {evals[label][-1]['steady']:.1f} "
+                      f"img/s, whole {n / evals[label][-1]['wall']:.1f} img/s, --limit 4 "
+                      f"{starts[label][-1]:.2f} s", flush=True)
+        fwd = {label: max(v) for label, v in fwd_speeds.items()}
+        best_fwd_label = max(fwd, key=fwd.get)
+        ev = {label: max(v, key=lambda e: e["steady"]) for label, v in evals.items()}
+        startup = {label: min(v) for label, v in starts.items()}
         prec = {}
         for p in ("fp32", "bf16", "fp16"):
             prec[p] = evaluate(native_config(folder, CORES, 1, p), args.precision_images,
@@ -156,8 +156,8 @@ def main() -> None:
         "",
         ("Generated by `.venv/bin/python bench/bench_native.py`: this section is rewritten on each "
         f"run. The demo model on the first {n} val images of the shapes dataset, "
-        f"CPU only, {CORES} cores shared with other work (noisy: each row is the better of "
-        f"{runs} runs). img/s of evaluate is its steady state (metrics.json "
+        f"CPU only, {CORES} cores shared with other work (noisy: each row is the best of "
+        f"{runs} runs, taken in rounds). img/s of evaluate is its steady state (metrics.json "
         "`timings.steady_frames_per_second`: decoding, model, scoring; start-up and the first "
         "batch excluded); start-up is `evaluate --limit 4` as a whole process. "
         f"Machine: {platform.machine()}, Python {platform.python_version()}."),

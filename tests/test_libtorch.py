@@ -263,3 +263,29 @@ def test_aoti_package_runs_natively(shapes_val: Path, tmp_path: Path) -> None:
             assert a["class_id"] == b["class_id"]
             assert abs(a["score"] - b["score"]) <= 1e-5
             assert max(abs(x - y) for x, y in zip(a["bbox"], b["bbox"], strict=True)) <= 1e-3
+
+
+def _cuda_available() -> bool:
+    probe = "import torch; print(torch.cuda.is_available())"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=False).stdout.strip() == "True"
+
+
+@pytest.mark.skipif(not _cuda_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("precision", ["fp32", "fp16", "bf16"])
+def test_cuda_gives_the_cpu_metrics(precision: str, native_run: Path, tmp_path: Path) -> None:
+    # Pinned buffers, non-blocking copies and a stream per worker must not change fp32 results;
+    # half precision may move AP a little: printed, and bounded.
+    text = NATIVE.read_text().replace("device: auto", "device: cuda:0") \
+        .replace("precision: fp32", f"precision: {precision}").replace("workers: 0", "workers: 2")
+    text = text.replace("classes: shapes.names", f"classes: {MODELS / 'shapes.names'}") \
+        .replace("weights: shapes_fcos", f"weights: {MODELS}/shapes_fcos")
+    gpu = evaluate(model_config(tmp_path, text), tmp_path / "run")
+    cpu = json.loads((native_run / "metrics.json").read_text())
+    change = gpu["AP"] - cpu["AP"]
+    print(f"cuda {precision}: AP {gpu['AP']:.4f} (CPU fp32 {cpu['AP']:.4f}, change {change:+.4f})")
+    if precision == "fp32":
+        for g, c in zip(gpu["coco_stats"], cpu["coco_stats"], strict=True):
+            assert abs(g - c) <= 1e-3
+    else:
+        assert abs(change) <= 0.02
