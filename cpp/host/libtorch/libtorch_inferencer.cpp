@@ -281,7 +281,7 @@ class Replica {
 class Worker {
  public:
   Worker(const Config& c, at::Device device, int threads)
-      : replica_(c, device), device_(device), precision_(c.precision), threads_(threads) {
+      : replica_(c, device), where_(c.file.string()), device_(device), precision_(c.precision), threads_(threads) {
     if (device.is_cuda()) stream_ = c10::impl::VirtualGuardImpl(at::kCUDA).getStreamFromGlobalPool(device);
     thread_ = std::jthread([this](std::stop_token stop) { loop(stop); });
   }
@@ -298,7 +298,13 @@ class Worker {
   int max_input_side() const { return replica_.max_input_side(); }
 
   std::future<Results> submit(std::span<const cv::Mat> images) {
-    std::packaged_task<Results()> task([this, images] { return replica_.run(images); });
+    std::packaged_task<Results()> task([this, images] {
+      try {
+        return replica_.run(images);
+      } catch (const c10::Error& e) {  // pre- or post-processing: one line, naming the config
+        throw Error(where_ + ": inference failed: " + first_line(e));
+      }
+    });
     std::future<Results> done = task.get_future();
     {
       const std::lock_guard lock(mutex_);
@@ -332,6 +338,7 @@ class Worker {
   }
 
   Replica replica_;
+  std::string where_;
   at::Device device_;
   Precision precision_;
   int threads_;
