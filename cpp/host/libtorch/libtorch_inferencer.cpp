@@ -116,8 +116,10 @@ class Replica {
     const c10::WarningUtils::WarningHandlerGuard quiet(&quiet_warnings);
     try {
       if (c.format == Format::torchscript) {
-        script_.emplace(torch::jit::load(c.weights.string(), device));
-        script_->eval();
+        torch::jit::Module module = torch::jit::load(c.weights.string(), device);
+        module.eval();
+        max_input_side_ = transform_max_size(module);
+        script_.emplace(std::move(module));
       } else {
         aoti_ = std::make_unique<torch::inductor::AOTIModelPackageLoader>(
             c.weights.string(), "model", false, 1, device.is_cuda() ? device.index() : -1);
@@ -130,9 +132,13 @@ class Replica {
   // pytorch_detect's _transform_max_size: torchvision detectors resize to model.transform.max_size.
   int max_input_side() const {
     if (config_.input_size) return std::max((*config_.input_size)[0], (*config_.input_size)[1]);
-    if (!script_) return 0;
+    return max_input_side_;
+  }
+
+ private:
+  static int transform_max_size(const torch::jit::Module& module) {
     try {
-      const auto transform = script_->attr("transform").toModule();
+      const auto transform = module.attr("transform").toModule();
       const c10::IValue size = transform.attr("max_size");
       return size.isInt() && size.toInt() > 0 ? static_cast<int>(size.toInt()) : 0;
     } catch (const std::exception&) {
@@ -140,6 +146,8 @@ class Replica {
     }
   }
 
+
+ public:
   Results run(std::span<const cv::Mat> images) {
     std::vector<at::Tensor> inputs;
     std::vector<std::array<int, 2>> sizes;
@@ -273,6 +281,7 @@ class Replica {
   const Config& config_;
   at::Device device_;
   std::optional<torch::jit::Module> script_;
+  int max_input_side_ = 0;
   std::unique_ptr<torch::inductor::AOTIModelPackageLoader> aoti_;
 };
 
