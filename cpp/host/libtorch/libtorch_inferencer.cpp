@@ -12,6 +12,7 @@
 #include <c10/core/impl/VirtualGuardImpl.h>
 #include <torch/csrc/inductor/aoti_package/model_package_loader.h>
 #include <torch/cuda.h>
+#include <torch/headeronly/version.h>
 #include <torch/script.h>
 
 #include <algorithm>
@@ -407,6 +408,8 @@ class LibtorchInferencer final : public Inferencer {
 };
 
 }  // namespace
+
+const char* libtorch_version() { return TORCH_VERSION; }
 
 std::unique_ptr<Inferencer> load_libtorch_inferencer(const fs::path& model_config) {
   return std::make_unique<LibtorchInferencer>(read_config(model_config));
