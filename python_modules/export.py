@@ -1,10 +1,12 @@
 """Convert a loadable pytorch_detect model config to ONNX, TorchScript or torch.export.
 
-    python -m detection_studio.export MODEL.yaml --to onnx|torchscript|export --output FILE
+    python -m detection_studio.export MODEL.yaml --to onnx|torchscript|libtorch|export --output FILE
 
 writes FILE and a ready model config beside it (FILE with ``.yaml``): ``onnx_detect`` for ONNX,
-``pytorch_detect`` (format torchscript / export) for the others, with the same classes file,
-thresholds and input section. Errors are one line (``ConfigError``), exit status 1.
+``pytorch_detect`` (format torchscript / export) for torchscript and export, and ``libtorch``
+(the native C++ inferencer, no Python at run time) for libtorch, which writes TorchScript too;
+with the same classes file, thresholds and input section. Errors are one line
+(``ConfigError``), exit status 1.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from .errors import ConfigError
 
 __all__ = ["export", "main"]
 
-TARGETS = ("onnx", "torchscript", "export")
-_TITLE = {"onnx": "ONNX export", "torchscript": "TorchScript scripting", "export": "torch.export"}
+TARGETS = ("onnx", "torchscript", "libtorch", "export")
+_TITLE = {"onnx": "ONNX export", "torchscript": "TorchScript scripting",
+          "libtorch": "TorchScript scripting", "export": "torch.export"}
 
 
 def _example(inf: pytorch_detect.Inferencer, size: tuple[int, int] | None) -> torch.Tensor:
@@ -71,9 +74,9 @@ def export(config: str, target: str, output: str,
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
         try:
-            if target == "torchscript":
+            if target in ("torchscript", "libtorch"):
                 torch.jit.script(model).save(str(out))
-                new |= {"module": "pytorch_detect",
+                new |= {"module": "pytorch_detect" if target == "torchscript" else "libtorch",
                         "model": {"format": "torchscript", "weights": out.name}}
             elif target == "export" and exported_body.is_one_stage(model) and "model" in source \
                     and "architecture" in (source["model"] or {}):

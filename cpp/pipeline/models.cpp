@@ -8,6 +8,7 @@
 
 #include "core/config/run_config.hpp"
 #include "core/util/error.hpp"
+#include "host/libtorch/libtorch_inferencer.hpp"
 #include "host/python_runtime.hpp"
 
 namespace fs = std::filesystem;
@@ -47,8 +48,22 @@ class QtEnvironmentKept {
 
 }  // namespace
 
+namespace {
+
+// Inferencers written in C++: `module: <name>` picks one before any Python module is looked up,
+// and the interpreter is then never started for that model.
+using NativeLoader = std::unique_ptr<host::Inferencer> (*)(const fs::path&);
+const std::pair<std::string_view, NativeLoader> kNativeInferencers[] = {
+    {"libtorch", &host::libtorch::load_libtorch_inferencer},
+};
+
+}  // namespace
+
 std::unique_ptr<Detector> ModelHost::load(const fs::path& model_config) {
   check_model_config(model_config);
+  const std::string module = model_module(model_config);
+  for (const auto& [name, native] : kNativeInferencers)
+    if (module == name) return model_detector(native(model_config));
   const QtEnvironmentKept kept;
   return model_detector(host::load_inferencer(model_config, python()));
 }

@@ -13,7 +13,7 @@ namespace ds::cli {
 int run_export(const ParsedArgs& args) {
   const auto to = args.get("--to");
   const auto output = args.get("--output");
-  if (!to) throw UsageError("--to is required (onnx, torchscript or export)");
+  if (!to) throw UsageError("--to is required (onnx, torchscript, libtorch or export)");
   if (!output) throw UsageError("--output is required");
   const std::string config = args.positional.at(0);
   host::PythonRuntime python(args.verbose());

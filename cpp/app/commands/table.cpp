@@ -91,7 +91,7 @@ std::vector<Command> command_table() {
        run_check},
       {"export", "convert a model config to ONNX, TorchScript or torch.export, with a ready config beside it",
        "MODEL.yaml", 1, 1,
-       {{"--to", "onnx|torchscript|export", "the target format"},
+       {{"--to", "onnx|torchscript|libtorch|export", "the target format"},
         {"--output", "FILE", "the model file to write; FILE with .yaml is its model config"}},
        nullptr},
       {"doctor", "check the installation: Python, torch, the BLAS library torch uses", "", 0, 0,

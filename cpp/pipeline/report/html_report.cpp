@@ -7,6 +7,7 @@
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 #include "core/util/json_writer.hpp"
+#include "host/libtorch/libtorch_inferencer.hpp"
 
 namespace py = pybind11;
 namespace fs = std::filesystem;
@@ -59,7 +60,8 @@ void write_html_report(host::PythonRuntime& python, const std::vector<fs::path>&
 
 std::string versions_json(host::PythonRuntime& python) {
   JsonWriter w;
-  w.begin_object().field("opencv", CV_VERSION);
+  // libtorch is linked into the runtime whatever the model; torch (Python) only when imported.
+  w.begin_object().field("opencv", CV_VERSION).field("libtorch", host::libtorch::libtorch_version());
   py::gil_scoped_acquire gil;
   try {
     const py::module_ sys = py::module_::import("sys");

@@ -1,0 +1,291 @@
+"""`module: libtorch`: TorchScript models run from C++ (cpp/host/libtorch/), no Python.
+
+The native path must give the Python path's metrics and boxes, never start the interpreter
+(watched as test_viewer's --results test does: the venv's pyvenv.cfg is opened when it starts),
+and fail with one line naming the file and key for a bad config."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, error_line, run_ds
+from test_viewer import FileOpens
+
+DEMO = REPO / "configs" / "demo.yaml"
+MODELS = REPO / "configs" / "models"
+NATIVE = MODELS / "shapes-fcos-libtorch.yaml"
+PY_SCRIPTED = MODELS / "shapes-fcos-torchscript.yaml"  # the same file through pytorch_detect
+PY_EAGER = MODELS / "shapes-fcos.yaml"  # the demo's default: state_dict, eager PyTorch
+LIMIT = "40"
+TORCH_INIT = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" \
+    / "site-packages" / "torch" / "__init__.py"
+
+
+def evaluate(model: Path, out: Path, limit: str = LIMIT) -> dict:
+    result = run_ds("evaluate", DEMO, "--model", model, "--limit", limit, "--output", out)
+    assert result.returncode == 0, result.stderr
+    return json.loads((out / "metrics.json").read_text())
+
+
+def by_image(run: Path) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    for d in json.loads((run / "detections.json").read_text()):
+        out.setdefault(d["image_id"], []).append(d)
+    return out
+
+
+def max_box_difference(a: Path, b: Path) -> float:
+    """Largest coordinate difference between the two runs' detections, matched per image and
+    category to the nearest box; the runs must have the same number of each."""
+    da, db = by_image(a), by_image(b)
+    assert da.keys() == db.keys()
+    worst = 0.0
+    for image, dets in da.items():
+        other = db[image]
+        assert len(dets) == len(other), f"image {image}: {len(dets)} vs {len(other)} detections"
+        for d in dets:
+            same = [o for o in other if o["category_id"] == d["category_id"]]
+            assert same, f"image {image}: no detection of category {d['category_id']}"
+            worst = max(worst, min(max(abs(x - y) for x, y in zip(d["bbox"], o["bbox"], strict=True))
+                                   for o in same))
+    return worst
+
+
+def model_config(tmp_path: Path, text: str, name: str = "m.yaml") -> Path:
+    (tmp_path / "shapes.names").write_text((MODELS / "shapes.names").read_text())
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+NATIVE_BODY = f"""name: native
+module: libtorch
+classes: shapes.names
+model:
+  format: torchscript
+  weights: {MODELS / "shapes_fcos.torchscript.pt"}
+"""
+
+
+@pytest.fixture(scope="module")
+def native_run(shapes_val: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("native")
+    evaluate(NATIVE, out)
+    return out
+
+
+@pytest.mark.parametrize("python_model", [PY_SCRIPTED, PY_EAGER], ids=["torchscript", "eager"])
+def test_native_gives_the_python_paths_metrics_and_boxes(python_model: Path, native_run: Path,
+                                                         tmp_path: Path) -> None:
+    python = evaluate(python_model, tmp_path)
+    native = json.loads((native_run / "metrics.json").read_text())
+    assert native["detections"] == python["detections"] > 0
+    for n, p in zip(native["coco_stats"], python["coco_stats"], strict=True):
+        assert abs(n - p) <= 1e-4, (native["coco_stats"], python["coco_stats"])
+    assert max_box_difference(native_run, tmp_path) <= 1e-3
+
+
+def test_workers_do_not_change_the_detections(native_run: Path, tmp_path: Path) -> None:
+    text = NATIVE.read_text().replace("workers: 0", "workers: 3").replace("threads: 0", "threads: 1")
+    three = model_config(tmp_path, text.replace("shapes_fcos.torchscript.pt",
+                                                str(MODELS / "shapes_fcos.torchscript.pt")))
+    metrics = evaluate(three, tmp_path / "run")
+    assert metrics["coco_stats"] == json.loads((native_run / "metrics.json").read_text())["coco_stats"]
+    assert max_box_difference(native_run, tmp_path / "run") <= 1e-3
+
+
+def test_native_model_never_starts_python(shapes_val: Path, tmp_path: Path) -> None:
+    opens = FileOpens(Path(sys.prefix) / "pyvenv.cfg")
+    try:
+        result = run_ds("detect", shapes_val / "val", "--model", NATIVE, "--output", tmp_path / "a",
+                        "--limit", "3", "--score-threshold", "0.3")
+        assert result.returncode == 0, result.stderr
+        frames = [json.loads(line) for line in (tmp_path / "a" / "detections.jsonl").open()]
+        assert len(frames) == 3 and any(f["detections"] for f in frames)
+        assert opens.count() == 0, "module: libtorch started Python"
+        # The control: the same TorchScript file through pytorch_detect starts it.
+        result = run_ds("detect", shapes_val / "val", "--model", PY_SCRIPTED, "--output",
+                        tmp_path / "b", "--limit", "1")
+        assert result.returncode == 0, result.stderr
+        assert opens.count() > 0
+    finally:
+        opens.close()
+
+
+def test_evaluate_with_native_model_does_not_import_torch(shapes_val: Path, tmp_path: Path) -> None:
+    # evaluate starts Python for report.html (matplotlib); torch's Python package stays out.
+    opens = FileOpens(TORCH_INIT)
+    try:
+        evaluate(NATIVE, tmp_path / "a", limit="4")
+        assert (tmp_path / "a" / "report.html").is_file()
+        assert opens.count() == 0, "evaluate with module: libtorch imported torch"
+        evaluate(PY_SCRIPTED, tmp_path / "b", limit="4")
+        assert opens.count() > 0
+    finally:
+        opens.close()
+
+
+@pytest.mark.parametrize(("body", "key", "says"), [
+    (NATIVE_BODY + "wokers: 2\n", "wokers", "unknown key"),
+    (NATIVE_BODY.replace("torchscript\n", "state_dict\n"), "model.format", "torchscript or aoti"),
+    (NATIVE_BODY + "precision: fp8\n", "precision", "fp8"),
+    (NATIVE_BODY + "device: gpu\n", "device", "gpu"),
+    (NATIVE_BODY + "device: cuda:0\n", "device", "CUDA is not available"),
+    (NATIVE_BODY + "workers: -1\n", "workers", "expected an integer"),
+    (NATIVE_BODY + "input: {size: [0, 4]}\n", "input.size", "positive"),
+    (NATIVE_BODY.replace("shapes_fcos.torchscript.pt", "shapes.names"), "model.weights",
+     "not a loadable TorchScript file"),
+    (NATIVE_BODY.replace("torchscript\n", "torchscript\n  torchvision_ops: none\n"),
+     "model.weights", "needs torchvision's operators"),
+    (NATIVE_BODY.replace("torchscript\n", "torchscript\n  torchvision_ops: nowhere/_C.so\n"),
+     "model.torchvision_ops", "not found"),
+])
+def test_bad_native_config_is_one_line(body: str, key: str, says: str, shapes_val: Path,
+                                       tmp_path: Path) -> None:
+    if "cuda" in body:
+        import torch
+        if torch.cuda.is_available():
+            pytest.skip("a GPU is here")
+    config = model_config(tmp_path, body)
+    result = run_ds("evaluate", DEMO, "--model", config, "--limit", "2", "--output", tmp_path / "o")
+    assert result.returncode == 1
+    line = error_line(result)
+    assert str(config) in line or "m.yaml" in line
+    assert key in line and says in line, line
+
+
+SCRIPT_TORCHVISION = """
+import sys, torch, torchvision
+torch.manual_seed(0)
+m = torchvision.models.detection.fasterrcnn_mobilenet_v3_large_320_fpn(
+    weights=None, weights_backbone=None, num_classes=3).eval()
+torch.jit.script(m).save(sys.argv[1])
+"""
+
+
+def test_scripted_torchvision_detector_runs_natively(shapes_val: Path, tmp_path: Path) -> None:
+    # Faster R-CNN's scripted graph calls torchvision::nms and torchvision::roi_align: they come
+    # from torchvision's library, loaded into the C++ process with no interpreter.
+    weights = tmp_path / "frcnn.ts.pt"
+    subprocess.run([sys.executable, "-c", SCRIPT_TORCHVISION, str(weights)], check=True, timeout=300)
+    (tmp_path / "three.names").write_text("a\nb\nc\n")
+    common = f"classes: three.names\nmodel:\n  format: torchscript\n  weights: {weights.name}\n" \
+             "score_threshold: 0.0\nmax_detections: 20\nbatch_size: 2\n"
+    native = model_config(tmp_path, "name: n\nmodule: libtorch\nworkers: 1\n" + common, "n.yaml")
+    python = model_config(tmp_path, "name: p\nmodule: pytorch_detect\n" + common, "p.yaml")
+    runs = {}
+    for name, config in (("n", native), ("p", python)):
+        result = run_ds("detect", shapes_val / "val", "--model", config, "--output", tmp_path / name,
+                        "--limit", "2", "--score-threshold", "0")
+        assert result.returncode == 0, result.stderr
+        runs[name] = [json.loads(line)["detections"]
+                      for line in (tmp_path / name / "detections.jsonl").open()]
+    assert sum(len(d) for d in runs["n"]) > 0
+    for n_dets, p_dets in zip(runs["n"], runs["p"], strict=True):
+        assert len(n_dets) == len(p_dets)
+        for a, b in zip(n_dets, p_dets, strict=True):
+            assert a["class_id"] == b["class_id"]
+            assert max(abs(x - y) for x, y in zip(a["bbox"], b["bbox"], strict=True)) <= 1e-3
+
+
+def test_export_to_libtorch_writes_a_native_config(native_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fcos.ts.pt"
+    result = run_ds("export", PY_EAGER, "--to", "libtorch", "--output", out)
+    assert result.returncode == 0, result.stderr
+    config = out.with_suffix(".yaml")
+    assert "module: libtorch" in config.read_text()
+    metrics = evaluate(config, tmp_path / "run")
+    for n, p in zip(metrics["coco_stats"],
+                    json.loads((native_run / "metrics.json").read_text())["coco_stats"], strict=True):
+        assert abs(n - p) <= 1e-4
+
+
+TOY_DETECTOR = '''
+import sys, torch
+from pathlib import Path
+
+
+class Toy(torch.nn.Module):
+    """A fixed-size "detector" (5 boxes from pooled conv features): torch.export captures it
+    whole, unlike torchvision's post-processing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.fc = torch.nn.Linear(8, 5 * 6)
+
+    def forward(self, images: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+        x = images[0]
+        o = self.fc(self.conv(x.unsqueeze(0)).relu().mean((2, 3))).view(5, 6)
+        half = torch.tensor([x.shape[2] / 2, x.shape[1] / 2])
+        xy = o[:, :2].sigmoid() * half
+        boxes = torch.cat([xy, xy + o[:, 2:4].sigmoid() * half], 1)
+        labels = (o[:, 5].sigmoid() * 2.999).long()
+        return [{"boxes": boxes, "scores": o[:, 4].sigmoid(), "labels": labels}]
+
+
+torch.manual_seed(0)
+model = Toy().eval()
+out = Path(sys.argv[1])
+torch.jit.script(model).save(str(out / "toy.ts.pt"))
+program = torch.export.export(model, ([torch.rand(3, 64, 64)],), strict=False)
+torch._inductor.aoti_compile_and_package(program, package_path=str(out / "toy.pt2"))
+'''
+
+
+def test_aoti_package_runs_natively(shapes_val: Path, tmp_path: Path) -> None:
+    # The same weights as TorchScript through pytorch_detect (the reference) and as an
+    # AOTInductor package through the native path: the same detections.
+    script = tmp_path / "toy.py"  # a file: torch.jit.script reads the source
+    script.write_text(TOY_DETECTOR)
+    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, timeout=600,
+                   capture_output=True)
+    (tmp_path / "three.names").write_text("a\nb\nc\n")
+    common = "classes: three.names\ninput: {size: [64, 64]}\nscore_threshold: 0.0\nbatch_size: 1\n"
+    native = model_config(tmp_path, "name: n\nmodule: libtorch\nworkers: 2\nmodel:\n"
+                          "  format: aoti\n  weights: toy.pt2\n" + common, "n.yaml")
+    python = model_config(tmp_path, "name: p\nmodule: pytorch_detect\nmodel:\n"
+                          "  format: torchscript\n  weights: toy.ts.pt\n" + common, "p.yaml")
+    runs = {}
+    for name, config in (("n", native), ("p", python)):
+        result = run_ds("detect", shapes_val / "val", "--model", config, "--output", tmp_path / name,
+                        "--limit", "3", "--score-threshold", "0")
+        assert result.returncode == 0, result.stderr
+        runs[name] = [json.loads(line)["detections"]
+                      for line in (tmp_path / name / "detections.jsonl").open()]
+    assert [len(d) for d in runs["n"]] == [5, 5, 5]
+    for n_dets, p_dets in zip(runs["n"], runs["p"], strict=True):
+        for a, b in zip(n_dets, p_dets, strict=True):
+            assert a["class_id"] == b["class_id"]
+            assert abs(a["score"] - b["score"]) <= 1e-5
+            assert max(abs(x - y) for x, y in zip(a["bbox"], b["bbox"], strict=True)) <= 1e-3
+
+
+def _cuda_available() -> bool:
+    probe = "import torch; print(torch.cuda.is_available())"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=False).stdout.strip() == "True"
+
+
+@pytest.mark.skipif(not _cuda_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("precision", ["fp32", "fp16", "bf16"])
+def test_cuda_gives_the_cpu_metrics(precision: str, native_run: Path, tmp_path: Path) -> None:
+    # Pinned buffers, non-blocking copies and a stream per worker must not change fp32 results;
+    # half precision may move AP a little: printed, and bounded.
+    text = NATIVE.read_text().replace("device: auto", "device: cuda:0") \
+        .replace("precision: fp32", f"precision: {precision}").replace("workers: 0", "workers: 2")
+    text = text.replace("classes: shapes.names", f"classes: {MODELS / 'shapes.names'}") \
+        .replace("weights: shapes_fcos", f"weights: {MODELS}/shapes_fcos")
+    gpu = evaluate(model_config(tmp_path, text), tmp_path / "run")
+    cpu = json.loads((native_run / "metrics.json").read_text())
+    change = gpu["AP"] - cpu["AP"]
+    print(f"cuda {precision}: AP {gpu['AP']:.4f} (CPU fp32 {cpu['AP']:.4f}, change {change:+.4f})")
+    if precision == "fp32":
+        for g, c in zip(gpu["coco_stats"], cpu["coco_stats"], strict=True):
+            assert abs(g - c) <= 1e-3
+    else:
+        assert abs(change) <= 0.02
