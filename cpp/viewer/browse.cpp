@@ -1,5 +1,7 @@
 #include "viewer/browse.hpp"
 
+#include "core/eval/voc/matching.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -128,14 +130,7 @@ SubsetMetrics subset_metrics(std::span<const ImageRow* const> rows) {
   return m;
 }
 
-double box_iou(const Box& a, const Box& b) {
-  const double w = std::min(a.x + a.w, b.x + b.w) - std::max(a.x, b.x);
-  const double h = std::min(a.y + a.h, b.y + b.h) - std::max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const double inter = w * h;
-  const double uni = a.w * a.h + b.w * b.h - inter;
-  return uni > 0 ? inter / uni : 0;
-}
+double box_iou(const Box& a, const Box& b) { return voc::box_iou(a, b); }  // the same continuous IoU
 
 std::string area_range(double area) {
   if (area < 32.0 * 32.0) return "small";

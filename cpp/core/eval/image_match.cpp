@@ -11,9 +11,7 @@ namespace {
 
 mask::Rle mask_of(const mask::Segmentation* s, const Box& box, const MatchOptions::MaskImage& image) {
   if (s) return mask::to_rle(*s, image.height, image.width);
-  mask::Segmentation polygon;
-  polygon.polygons.push_back({box.x, box.y, box.x, box.y + box.h, box.x + box.w, box.y + box.h, box.x + box.w, box.y});
-  return mask::to_rle(polygon, image.height, image.width);
+  return mask::to_rle(mask::box_segmentation(box.x, box.y, box.w, box.h), image.height, image.width);
 }
 
 void mask_iou(std::span<const Detection* const> dts, std::span<const Annotation* const> gts,

@@ -5,6 +5,13 @@
 
 namespace ds::mask {
 
+Segmentation box_segmentation(double x, double y, double w, double h) {
+  const double x2 = x + w, y2 = y + h;
+  Segmentation s;
+  s.polygons.push_back({x, y, x, y2, x2, y2, x2, y});
+  return s;
+}
+
 Rle to_rle(const Segmentation& s, std::uint32_t h, std::uint32_t w) {
   if (s.rle) return *s.rle;
   if (s.polygons.empty()) return from_counts({h * w}, h, w);

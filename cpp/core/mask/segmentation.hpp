@@ -15,6 +15,9 @@ struct Segmentation {
   bool rle_compressed = true;  // how the file wrote it, to write it back the same way
 };
 
+// A box (x, y, w, h) as the polygon pycocotools' loadRes gives a result without 'segmentation'.
+Segmentation box_segmentation(double x, double y, double w, double h);
+
 // The mask on an h x w image, as pycocotools' COCO.annToRLE makes it: polygons rasterised and
 // merged; an RLE as it is, with its own size. No polygons at all: an empty mask (pycocotools
 // fails on that). Throws ds::Error for polygons it cannot read (a first part under 3 points).

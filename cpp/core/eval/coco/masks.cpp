@@ -74,11 +74,8 @@ RecordMasks record_masks(const Dataset& gt, std::span<const Detection> dts,
     } else {
       // A model without masks: its box as the mask, as pycocotools' loadRes scores a result
       // that has a 'bbox' and no 'segmentation' (the file evaluate writes then reads the same).
-      const double x1 = d.bbox.x, y1 = d.bbox.y, x2 = x1 + d.bbox.w, y2 = y1 + d.bbox.h;
-      mask::Segmentation box;
-      box.polygons.push_back({x1, y1, x1, y2, x2, y2, x2, y1});
       const auto [h, w] = size_of(image_of(d.image_id));
-      out.dt_made[n] = mask::to_rle(box, h, w);
+      out.dt_made[n] = mask::to_rle(mask::box_segmentation(d.bbox.x, d.bbox.y, d.bbox.w, d.bbox.h), h, w);
       out.dt[n] = &out.dt_made[n];
     }
   });
