@@ -17,7 +17,11 @@ namespace {
 // A typo in a key would otherwise be ignored silently (the Python path cannot tell either).
 const std::set<std::string> kKeys = {"name", "module", "classes", "device", "model", "input", "score_threshold",
                                      "max_detections", "batch_size", "workers", "threads", "precision"};
-const std::set<std::string> kModelKeys = {"format", "weights", "torchvision_ops"};
+const std::set<std::string> kModelKeys = {"format", "weights", "torchvision_ops", "head", "optimize"};
+const std::set<std::string> kHeadKeys = {"kind", "min_size", "max_size", "size_divisible", "image_mean", "image_std",
+                                         "anchor_sizes", "aspect_ratios", "score_thresh", "nms_thresh",
+                                         "topk_candidates", "detections_per_img", "box_coder_weights",
+                                         "bbox_xform_clip"};
 const std::set<std::string> kInputKeys = {"size", "mean", "std"};
 
 void only_known(const ConfigNode& node, const std::set<std::string>& known) {
@@ -68,6 +72,81 @@ std::array<float, 3> three_numbers(const ConfigNode& input, std::string_view key
   return out;
 }
 
+template <std::size_t N>
+std::array<double, N> numbers(const ConfigNode& node, std::string_view key, std::array<double, N> fallback) {
+  if (!node.has(key)) return fallback;
+  const YAML::Node n = node.node()[std::string(key)];
+  const std::string expected = "expected a list of " + std::to_string(N) + " numbers";
+  if (!n.IsSequence() || n.size() != N) node.fail(key, expected);
+  std::array<double, N> out{};
+  for (std::size_t i = 0; i < N; ++i) {
+    try {
+      out[i] = n[i].as<double>();
+    } catch (const YAML::Exception&) {
+      node.fail(key, expected);
+    }
+    if (!std::isfinite(out[i])) node.fail(key, expected);
+  }
+  return out;
+}
+
+// [[a, b], [c], ...]: one non-empty list of positive numbers per feature level.
+template <typename T>
+std::vector<std::vector<T>> per_level(const ConfigNode& node, std::string_view key) {
+  const YAML::Node n = node.node()[std::string(key)];
+  const std::string expected = "expected one list of positive numbers per feature level, e.g. [[32], [64]]";
+  if (!n || !n.IsSequence() || n.size() == 0) node.fail(key, expected);
+  std::vector<std::vector<T>> out;
+  for (const YAML::Node& level : n) {
+    if (!level.IsSequence() || level.size() == 0) node.fail(key, expected);
+    out.emplace_back();
+    for (const YAML::Node& v : level) {
+      try {
+        out.back().push_back(v.as<T>());
+      } catch (const YAML::Exception&) {
+        node.fail(key, expected);
+      }
+      if (!(out.back().back() > 0) || !std::isfinite(static_cast<double>(out.back().back()))) node.fail(key, expected);
+    }
+  }
+  return out;
+}
+
+double fraction(const ConfigNode& node, std::string_view key, double fallback) {
+  const double v = node.number_or(key, fallback);
+  if (!(v >= 0 && v <= 1)) node.fail(key, "expected a number from 0 to 1");
+  return v;
+}
+
+HeadConfig read_head(const ConfigNode& head) {
+  if (!head.node().IsMap()) head.fail("", "expected a mapping (kind:, min_size:, anchor_sizes:, ...)");
+  only_known(head, kHeadKeys);
+  HeadConfig h;
+  h.kind = head.string("kind");
+  h.min_size = integer_in(head, "min_size", h.min_size, 1, 1 << 16);
+  h.max_size = integer_in(head, "max_size", h.max_size, 1, 1 << 16);
+  h.size_divisible = integer_in(head, "size_divisible", h.size_divisible, 1, 1024);
+  h.image_mean = numbers(head, "image_mean", h.image_mean);
+  h.image_std = numbers(head, "image_std", h.image_std);
+  if (std::find(h.image_std.begin(), h.image_std.end(), 0.0) != h.image_std.end())
+    head.fail("image_std", "values must be non-zero");
+  h.anchor_sizes = per_level<int>(head, "anchor_sizes");
+  h.aspect_ratios = per_level<double>(head, "aspect_ratios");
+  if (h.aspect_ratios.size() != h.anchor_sizes.size())
+    head.fail("aspect_ratios", "has " + std::to_string(h.aspect_ratios.size()) + " levels, anchor_sizes has " +
+                                   std::to_string(h.anchor_sizes.size()));
+  h.score_thresh = fraction(head, "score_thresh", h.score_thresh);
+  h.nms_thresh = fraction(head, "nms_thresh", h.nms_thresh);
+  h.topk_candidates = integer_in(head, "topk_candidates", h.topk_candidates, 1, 1'000'000);
+  h.detections_per_img = integer_in(head, "detections_per_img", h.detections_per_img, 1, 1'000'000);
+  h.box_coder_weights = numbers(head, "box_coder_weights", h.box_coder_weights);
+  if (std::find(h.box_coder_weights.begin(), h.box_coder_weights.end(), 0.0) != h.box_coder_weights.end())
+    head.fail("box_coder_weights", "values must be non-zero");
+  h.bbox_xform_clip = head.number_or("bbox_xform_clip", h.bbox_xform_clip);
+  if (!std::isfinite(h.bbox_xform_clip)) head.fail("bbox_xform_clip", "expected a number");
+  return h;
+}
+
 }  // namespace
 
 Config read_config(const fs::path& file) {
@@ -93,6 +172,12 @@ Config read_config(const fs::path& file) {
   c.torchvision_ops = model.string_or("torchvision_ops", "auto");
   if (c.torchvision_ops != "auto" && c.torchvision_ops != "none")
     c.torchvision_ops = model.path("torchvision_ops").string();
+  if (model.has("head")) {
+    if (c.format != Format::aoti)
+      model.fail("head", "only for format aoti (a package holding the network alone); a TorchScript file holds its own");
+    c.head = read_head(model.child("head"));
+  }
+  c.optimize = model.flag_or("optimize", true);
 
   if (const auto input = root.optional_child("input")) {
     if (!input->node().IsMap()) root.fail("input", "expected a mapping (size:, mean:, std:)");

@@ -12,6 +12,31 @@ namespace ds::host::libtorch {
 enum class Format { torchscript, aoti };
 enum class Precision { fp32, fp16, bf16 };
 
+// model.head: an AOTInductor package holding a one-stage torchvision detector's network alone
+// (backbone and head: torch.export cannot capture the data-dependent top-k and NMS after it).
+// The code torchvision runs around the network (transform, anchors, decoding, NMS) runs in C++
+// (cpp/host/libtorch/heads/), with these values of the model's; `export --to aoti` writes them.
+struct HeadConfig {
+  std::string kind;  // an architecture of heads/registry.cpp: fcos, retinanet
+  // GeneralizedRCNNTransform: normalise, resize (shorter side min_size, longer at most
+  // max_size), pad the batch to a multiple of size_divisible.
+  int min_size = 800;
+  int max_size = 1333;
+  int size_divisible = 32;
+  std::array<double, 3> image_mean{0.485, 0.456, 0.406};
+  std::array<double, 3> image_std{0.229, 0.224, 0.225};
+  // AnchorGenerator: per feature level, anchor sizes and aspect ratios.
+  std::vector<std::vector<int>> anchor_sizes;
+  std::vector<std::vector<double>> aspect_ratios;
+  double score_thresh = 0.05;
+  double nms_thresh = 0.5;
+  int topk_candidates = 1000;
+  int detections_per_img = 300;
+  // BoxCoder (retinanet): weights and the clip of log-scale regressions.
+  std::array<double, 4> box_coder_weights{1.0, 1.0, 1.0, 1.0};
+  double bbox_xform_clip = 4.135166556742356;  // log(1000 / 16), torchvision's
+};
+
 struct Config {
   std::filesystem::path file;
   std::string name;
@@ -22,6 +47,10 @@ struct Config {
   std::filesystem::path weights;
   // torchvision's operator library: "auto" (the venv's torchvision), "none", or a path.
   std::string torchvision_ops = "auto";
+  std::optional<HeadConfig> head;  // format aoti only: the package is the network alone
+  // TorchScript only: freeze the module and fold and fuse it for inference at load
+  // (torch.jit.optimize_for_inference: conv+bn folded, MKLDNN convolutions on the CPU).
+  bool optimize = true;
   std::optional<std::array<int, 2>> input_size;  // [height, width]
   std::optional<std::array<float, 3>> mean, std;  // RGB, after /255
   float score_threshold = 0.05f;

@@ -1,0 +1,45 @@
+#pragma once
+// What torchvision's one-stage detectors (FCOS, RetinaNet) do around their network, in C++ and
+// op for op, so that an AOTInductor package of the network alone (model.head) gives the
+// detections of the whole model: GeneralizedRCNNTransform (normalise, resize, pad into a batch),
+// AnchorGenerator, per-level score threshold and top-k, box decoding (the DenseHead), clipping,
+// batched NMS, and the boxes mapped back to the input images.
+#include <ATen/ATen.h>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/libtorch/config.hpp"
+#include "host/libtorch/heads/dense_head.hpp"
+
+namespace ds::host::libtorch {
+
+class OneStageDetector {
+ public:
+  // `where` names the config's key in errors ("file: model.head").
+  OneStageDetector(HeadConfig config, std::string where);
+
+  struct Batch {
+    at::Tensor images;                                   // [N, 3, H, W], padded
+    std::vector<std::array<std::int64_t, 2>> resized;    // each image's size in it
+    std::vector<std::array<std::int64_t, 2>> original;   // each image's size before resizing
+  };
+  // Images as pytorch_detect hands them to a model (RGB, [0, 1], 3xHxW float) -> the network's input.
+  Batch transform(const std::vector<at::Tensor>& images) const;
+
+  // The network's outputs for `batch` -> per image boxes (xyxy, in the original images'
+  // pixels), scores and labels, best first, at most detections_per_img.
+  std::vector<Detections> postprocess(const std::vector<at::Tensor>& outputs, const Batch& batch) const;
+
+ private:
+  std::vector<at::Tensor> anchors(const at::Tensor& padded, const std::vector<std::array<std::int64_t, 2>>& grids) const;
+
+  HeadConfig config_;
+  std::string where_;
+  std::unique_ptr<DenseHead> head_;
+  std::vector<at::Tensor> cell_anchors_;  // per level, [A, 4] float32, on the CPU
+};
+
+}  // namespace ds::host::libtorch
