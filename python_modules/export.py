@@ -1,11 +1,15 @@
 """Convert a loadable pytorch_detect model config to ONNX, TorchScript or torch.export.
 
-    python -m detection_studio.export MODEL.yaml --to onnx|torchscript|libtorch|export --output FILE
+    python -m detection_studio.export MODEL.yaml --to onnx|torchscript|libtorch|export|aoti \
+        --output FILE
 
 writes FILE and a ready model config beside it (FILE with ``.yaml``): ``onnx_detect`` for ONNX,
 ``pytorch_detect`` (format torchscript / export) for torchscript and export, and ``libtorch``
-(the native C++ inferencer, no Python at run time) for libtorch, which writes TorchScript too;
-with the same classes file, thresholds and input section. Errors are one line
+(the native C++ inferencer, no Python at run time) for libtorch, which writes TorchScript too,
+and for aoti, which writes an AOTInductor package (.pt2): for FCOS and RetinaNet the network
+alone, with a ``model.head`` section for the C++ decoding (torch.export cannot capture their
+top-k and NMS); for other models the whole model, when torch.export captures it. The same
+classes file, thresholds and input section. Errors are one line
 (``ConfigError``), exit status 1.
 """
 
@@ -30,9 +34,10 @@ from .errors import ConfigError
 
 __all__ = ["export", "main"]
 
-TARGETS = ("onnx", "torchscript", "libtorch", "export")
+TARGETS = ("onnx", "torchscript", "libtorch", "export", "aoti")
 _TITLE = {"onnx": "ONNX export", "torchscript": "TorchScript scripting",
-          "libtorch": "TorchScript scripting", "export": "torch.export"}
+          "libtorch": "TorchScript scripting", "export": "torch.export",
+          "aoti": "torch.export + AOTInductor"}
 
 
 def _example(inf: pytorch_detect.Inferencer, size: tuple[int, int] | None) -> torch.Tensor:
@@ -49,10 +54,15 @@ def _copy_beside(classes: Path, folder: Path) -> str:
 
 
 def export(config: str, target: str, output: str,
-           size: tuple[int, int] | None = None) -> Path:
-    """Write the model of ``config`` as ``target`` to ``output``; returns the new config's path."""
+           size: tuple[int, int] | None = None, device: str = "cpu") -> Path:
+    """Write the model of ``config`` as ``target`` to ``output``; returns the new config's path.
+    ``device`` is for aoti: a package runs on the kind of device it was compiled for."""
     if target not in TARGETS:
         raise ConfigError(config, "--to", f"unknown target {target!r} (use {', '.join(TARGETS)})")
+    if device != "cpu" and target != "aoti":
+        raise ConfigError(config, "--device", "only --to aoti compiles for a device")
+    if device != "cpu" and not torch.cuda.is_available():
+        raise ConfigError(config, "--device", f"{device} requested but CUDA is not available")
     inf = pytorch_detect.load(config)
     out = Path(output).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +96,9 @@ def export(config: str, target: str, output: str,
                         "model": {"format": "export", "weights": out.name,
                                   "architecture": source["model"]["architecture"],
                                   "args": source["model"].get("args", {})}}
+            elif target == "aoti":
+                new |= {"module": "libtorch", "device": device,
+                        "model": _to_aoti(model.to(device), example.to(device), out)}
             elif target == "export":
                 program = torch.export.export(model, ([example],), strict=False)
                 torch.export.save(program, str(out))
@@ -108,8 +121,32 @@ def export(config: str, target: str, output: str,
         new["input"] = {k: v for k, v in new["input"].items() if k in ("size", "mean", "std")}
     new_config = out.with_suffix(".yaml")
     header = f"# Written by `detection-studio export {Path(config).name} --to {target}`.\n"
-    new_config.write_text(header + yaml.safe_dump(new, sort_keys=False))
+    new_config.write_text(header + yaml.dump(new, Dumper=_Dumper, sort_keys=False))
     return new_config
+
+
+class _Dumper(yaml.SafeDumper):
+    """Lists of numbers (and lists of those) on one line: [[32], [64]], not one item a line."""
+
+    def represent_list(self, data: list[Any]) -> yaml.Node:
+        flow = all(not isinstance(v, dict) for v in data)
+        return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_Dumper.add_representer(list, _Dumper.represent_list)
+
+
+def _to_aoti(model: torch.nn.Module, example: torch.Tensor, out: Path) -> dict[str, Any]:
+    """The package, and the config's model section for it."""
+    kind = exported_body.head_kind(model)
+    if kind is not None:
+        exported_body.compile_heads(model, kind, example, str(out))
+        return {"format": "aoti", "weights": out.name,
+                "head": exported_body.head_config(model, kind)}
+    # Any other model: whole, as model([image]) returning boxes, scores and labels.
+    program = torch.export.export(model, ([example],), strict=False)
+    torch._inductor.aoti_compile_and_package(program, package_path=str(out))
+    return {"format": "aoti", "weights": out.name}
 
 
 def _to_onnx(model: torch.nn.Module, example: torch.Tensor, out: Path) -> None:
@@ -130,10 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", required=True)
     parser.add_argument("--size", type=int, nargs=2, metavar=("H", "W"),
                         help="example image size to trace with (default: input.size or 480 640)")
+    parser.add_argument("--device", default="cpu",
+                        help="aoti only: the device to compile for (cpu, cuda, cuda:N; default cpu)")
     args = parser.parse_args(argv)
     try:
         new = export(args.config, args.to, args.output,
-                     tuple(args.size) if args.size else None)  # type: ignore[arg-type]
+                     tuple(args.size) if args.size else None, args.device)  # type: ignore[arg-type]
     except ConfigError as e:
         print(f"detection-studio: error: {e}", file=sys.stderr)
         return 1

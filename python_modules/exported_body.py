@@ -80,3 +80,85 @@ def with_exported_body(shell: nn.Module, body: nn.Module) -> nn.Module:
     backbone.training = False
     shell.head.training = False
     return shell
+
+
+# --- AOTInductor (export --to aoti): the network alone, decoded in C++ -------------------------
+
+# The network's outputs per architecture, in the order cpp/host/libtorch/heads/ reads them.
+HEAD_OUTPUTS = {
+    "fcos": ("cls_logits", "bbox_regression", "bbox_ctrness"),
+    "retinanet": ("cls_logits", "bbox_regression"),
+}
+
+
+def head_kind(model: nn.Module) -> str | None:
+    """The C++ decoder (cpp/host/libtorch/heads/registry.cpp) for ``model``, if there is one."""
+    from torchvision.models.detection import FCOS, RetinaNet
+
+    if isinstance(model, FCOS):
+        return "fcos"
+    if isinstance(model, RetinaNet):
+        return "retinanet"
+    return None
+
+
+class RawHeads(nn.Module):
+    """Images (normalised, resized, padded) -> the head's outputs split by feature level, each
+    ``[N, H, W, A * K]``: the C++ side reads each level's grid size from the shape (its anchors
+    depend on it) and does the rest (heads/one_stage.cpp)."""
+
+    def __init__(self, model: nn.Module, outputs: tuple[str, ...]) -> None:
+        super().__init__()
+        self.backbone = model.backbone
+        self.head = model.head
+        self.outputs = outputs
+
+    def forward(self, x: Tensor) -> tuple[Tensor, ...]:
+        features = self.backbone(x)
+        feats = [features] if isinstance(features, Tensor) else list(features.values())
+        head = self.head(feats)
+        cells = [f.shape[-2] * f.shape[-1] for f in feats]
+        anchors = head[self.outputs[0]].shape[1] // sum(cells)  # per position
+        result: list[Tensor] = []
+        for name in self.outputs:
+            t = head[name]
+            for part, f in zip(t.split([c * anchors for c in cells], dim=1), feats, strict=True):
+                result.append(part.reshape(t.shape[0], f.shape[-2], f.shape[-1], -1))
+        return tuple(result)
+
+
+def head_config(model: nn.Module, kind: str) -> dict[str, Any]:
+    """The values of ``model``'s own pre- and post-processing that the C++ side needs
+    (model.head in a libtorch config; cpp/host/libtorch/config.hpp, HeadConfig)."""
+    t = model.transform
+    if getattr(t, "fixed_size", None) is not None:
+        raise ValueError("a transform with fixed_size is not supported by the C++ head")
+    gen = model.anchor_generator
+    config: dict[str, Any] = {
+        "kind": kind,
+        "min_size": int(t.min_size[-1]),
+        "max_size": int(t.max_size),
+        "size_divisible": int(t.size_divisible),
+        "image_mean": [float(v) for v in t.image_mean],
+        "image_std": [float(v) for v in t.image_std],
+        "anchor_sizes": [[int(s) for s in sizes] for sizes in gen.sizes],
+        "aspect_ratios": [[float(r) for r in ratios] for ratios in gen.aspect_ratios],
+        "score_thresh": float(model.score_thresh),
+        "nms_thresh": float(model.nms_thresh),
+        "topk_candidates": int(model.topk_candidates),
+        "detections_per_img": int(model.detections_per_img),
+    }
+    if kind == "retinanet":
+        config["box_coder_weights"] = [float(w) for w in model.box_coder.weights]
+        config["bbox_xform_clip"] = float(model.box_coder.bbox_xform_clip)
+    return config
+
+
+def compile_heads(model: nn.Module, kind: str, example: Tensor, output: str) -> None:
+    """torch.export of RawHeads (dynamic batch, height and width) compiled by AOTInductor into
+    the package ``output``."""
+    images, _ = model.transform([example, example])  # a batch of 2: the batch stays dynamic
+    dim = torch.export.Dim.AUTO
+    program = torch.export.export(RawHeads(model, HEAD_OUTPUTS[kind]).eval(), (images.tensors,),
+                                  dynamic_shapes=({0: dim, 2: dim, 3: dim},), strict=False)
+    torch._inductor.aoti_compile_and_package(program, package_path=output)

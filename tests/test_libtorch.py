@@ -289,3 +289,120 @@ def test_cuda_gives_the_cpu_metrics(precision: str, native_run: Path, tmp_path: 
             assert abs(g - c) <= 1e-3
     else:
         assert abs(change) <= 0.02
+
+
+# --- AOTInductor packages of a one-stage detector's network, decoded in C++ (model.head) -----
+
+@pytest.fixture(scope="module")
+def aoti_fcos(shapes_val: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo model through `export --to aoti`: its network compiled, a model.head section."""
+    out = tmp_path_factory.mktemp("aoti") / "shapes_fcos.pt2"
+    result = run_ds("export", PY_EAGER, "--to", "aoti", "--output", out)
+    assert result.returncode == 0, result.stderr
+    config = out.with_suffix(".yaml")
+    text = config.read_text()
+    assert "module: libtorch" in text and "kind: fcos" in text and "format: aoti" in text
+    return config
+
+
+def test_aoti_network_with_cpp_decoding_gives_the_python_paths_metrics(aoti_fcos: Path,
+                                                                      tmp_path: Path) -> None:
+    python = evaluate(PY_EAGER, tmp_path / "python")
+    native = evaluate(aoti_fcos, tmp_path / "aoti")
+    assert native["detections"] == python["detections"] > 0
+    for n, p in zip(native["coco_stats"], python["coco_stats"], strict=True):
+        assert abs(n - p) <= 1e-4, (native["coco_stats"], python["coco_stats"])
+    assert max_box_difference(tmp_path / "aoti", tmp_path / "python") <= 1e-3
+
+
+def test_aoti_model_never_starts_python(aoti_fcos: Path, tmp_path: Path) -> None:
+    opens = FileOpens(Path(sys.prefix) / "pyvenv.cfg")
+    try:
+        result = run_ds("detect", REPO / "datasets" / "shapes" / "val", "--model", aoti_fcos,
+                        "--output", tmp_path / "a", "--limit", "3", "--score-threshold", "0.3")
+        assert result.returncode == 0, result.stderr
+        frames = [json.loads(line) for line in (tmp_path / "a" / "detections.jsonl").open()]
+        assert len(frames) == 3 and any(f["detections"] for f in frames)
+        assert opens.count() == 0, "an AOTInductor model started Python"
+    finally:
+        opens.close()
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    (("kind: fcos", "kind: yolo"), "model.head.kind: unknown kind 'yolo' (known: fcos, retinanet)"),
+    # a FCOS network read as RetinaNet's: 3 outputs per level, not 2
+    (("kind: fcos", "kind: retinanet"), "the network returned 12 tensors; a retinanet head"),
+    (("anchor_sizes: [[2], [4], [8], [16]]", "anchor_sizes: [[2], [4], [8]]"),
+     "model.head.aspect_ratios: has 4 levels, anchor_sizes has 3"),
+    (("anchor_sizes: [[2], [4], [8], [16]]", "anchor_sizes: [[2, 3], [4], [8], [16]]"),
+     "bbox_regression at level 0 has shape [1, 64, 80, 4], which does not fit 2 anchors per position"),
+    (("device: cpu", "device: cpu\nprecision: bf16"), "precision: an AOTInductor package runs"),
+])
+def test_bad_head_is_one_line(change: tuple[str, str], says: str, aoti_fcos: Path,
+                              tmp_path: Path) -> None:
+    text = aoti_fcos.read_text()
+    assert change[0] in text
+    text = text.replace(change[0], change[1]).replace("weights: shapes_fcos.pt2",
+                                                      f"weights: {aoti_fcos.with_suffix('.pt2')}")
+    config = model_config(tmp_path, text)
+    result = run_ds("evaluate", DEMO, "--model", config, "--limit", "2", "--output", tmp_path / "o")
+    assert result.returncode == 1, result.stderr
+    line = error_line(result)
+    assert "m.yaml" in line and says in line, line
+
+
+RETINANET = '''
+import sys, torch, yaml
+from pathlib import Path
+from torchvision.models.detection import RetinaNet
+from torchvision.models.detection.anchor_utils import AnchorGenerator
+from detection_studio import demo_model, exported_body
+
+torch.manual_seed(0)
+backbone = demo_model.Backbone(widths=(16, 24, 32, 48, 48), blocks=(1, 1, 1, 1), out_channels=32)
+# two sizes x three ratios: 6 anchors per position, in torchvision's order
+anchors = AnchorGenerator(sizes=tuple((s, s * 3 // 2) for s in (8, 16, 32, 64)),
+                          aspect_ratios=((0.5, 1.0, 2.0),) * 4)
+# min_size 200 on 320x240 images: resized to 200x266, boxes mapped back
+model = RetinaNet(backbone, num_classes=3, min_size=200, max_size=280, anchor_generator=anchors,
+                  score_thresh=0.2, detections_per_img=50, topk_candidates=300).eval()
+# scores near 0.5 (the stock prior makes them 0.01): 300 candidates per level, so batched NMS
+# takes its per-class branch (over 1,000 boxes), as torchvision's does
+torch.nn.init.zeros_(model.head.classification_head.cls_logits.bias)
+out = Path(sys.argv[1])
+torch.jit.script(model).save(str(out / "retina.ts.pt"))
+exported_body.compile_heads(model, "retinanet", torch.rand(3, 240, 320), str(out / "retina.pt2"))
+(out / "retina.yaml").write_text(yaml.safe_dump({
+    "name": "retina-aoti", "module": "libtorch", "classes": "three.names",
+    "model": {"format": "aoti", "weights": "retina.pt2",
+              "head": exported_body.head_config(model, "retinanet")},
+    "score_threshold": 0.0, "max_detections": 50, "batch_size": 3}))
+'''
+
+
+def test_retinanet_network_with_cpp_decoding_gives_torchvisions_detections(
+        shapes_val: Path, tmp_path: Path) -> None:
+    # The reference is torchvision's own post-processing (the scripted whole model through
+    # pytorch_detect); the package holds the network alone, decoded by heads/retinanet.cpp.
+    script = tmp_path / "retina.py"
+    script.write_text(RETINANET)
+    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, timeout=600,
+                   capture_output=True)
+    (tmp_path / "three.names").write_text("a\nb\nc\n")
+    python = model_config(tmp_path, "name: p\nmodule: pytorch_detect\nclasses: three.names\n"
+                          "model:\n  format: torchscript\n  weights: retina.ts.pt\n"
+                          "score_threshold: 0.0\nmax_detections: 50\nbatch_size: 3\n", "p.yaml")
+    runs = {}
+    for name, config in (("n", tmp_path / "retina.yaml"), ("p", python)):
+        result = run_ds("detect", shapes_val / "val", "--model", config, "--output", tmp_path / name,
+                        "--limit", "6", "--score-threshold", "0")
+        assert result.returncode == 0, result.stderr
+        runs[name] = [json.loads(line)["detections"]
+                      for line in (tmp_path / name / "detections.jsonl").open()]
+    assert [len(d) for d in runs["n"]] == [len(d) for d in runs["p"]]
+    assert sum(len(d) for d in runs["n"]) == 6 * 50
+    for n_dets, p_dets in zip(runs["n"], runs["p"], strict=True):
+        for a, b in zip(n_dets, p_dets, strict=True):
+            assert a["class_id"] == b["class_id"]
+            assert abs(a["score"] - b["score"]) <= 1e-5
+            assert max(abs(x - y) for x, y in zip(a["bbox"], b["bbox"], strict=True)) <= 1e-3

@@ -213,6 +213,9 @@ Config read_config(const fs::path& file) {
   else if (precision == "fp16") c.precision = Precision::fp16;
   else if (precision == "bf16") c.precision = Precision::bf16;
   else root.fail("precision", "unknown precision '" + precision + "' (use fp32, fp16 or bf16)");
+  if (c.format == Format::aoti && c.precision != Precision::fp32)
+    root.fail("precision", "an AOTInductor package runs at the precision it was compiled with (use fp32 here, or "
+                           "format torchscript for autocast)");
   return c;
 }
 

@@ -50,6 +50,7 @@ struct Config {
   std::optional<HeadConfig> head;  // format aoti only: the package is the network alone
   // TorchScript only: freeze the module and fold and fuse it for inference at load
   // (torch.jit.optimize_for_inference: conv+bn folded, MKLDNN convolutions on the CPU).
+  // At fp32 only: autocast (precision) needs the graph's own ops.
   bool optimize = true;
   std::optional<std::array<int, 2>> input_size;  // [height, width]
   std::optional<std::array<float, 3>> mean, std;  // RGB, after /255

@@ -29,6 +29,24 @@ class LibtorchConfig : public ::testing::Test {
     return p;
   }
 
+  // A format aoti config whose model.head is `head` (YAML flow mapping body).
+  fs::path write_head(const std::string& head, const std::string& extra = "") {
+    const fs::path p = dir_ / "h.yaml";
+    std::ofstream(p) << "module: libtorch\nclasses: c.names\nmodel:\n  format: aoti\n  weights: m.pt\n  head: {" << head
+                     << "}\n"
+                     << extra;
+    return p;
+  }
+
+  std::string error_of_path(const fs::path& p) {
+    try {
+      read_config(p);
+    } catch (const ds::Error& e) {
+      return e.what();
+    }
+    return "";
+  }
+
   std::string error_of(const std::string& extra) {
     try {
       read_config(write(extra));
@@ -74,6 +92,62 @@ TEST_F(LibtorchConfig, MistakesNameTheKey) {
   EXPECT_NE(error_of("score_threshold: 2\n").find("score_threshold"), std::string::npos);
   EXPECT_NE(error_of("device: tpu\n").find("device: unknown device 'tpu'"), std::string::npos);
   EXPECT_EQ(error_of(""), "");
+}
+
+TEST_F(LibtorchConfig, TorchScriptIsOptimisedUnlessSaidOtherwise) {
+  EXPECT_TRUE(read_config(write("")).optimize);
+  const fs::path p = dir_ / "o.yaml";
+  std::ofstream(p) << "module: libtorch\nclasses: c.names\nmodel: {weights: m.pt, optimize: false}\n";
+  EXPECT_FALSE(read_config(p).optimize);
+}
+
+constexpr const char* kFcosHead =
+    "kind: fcos, min_size: 240, max_size: 320, image_mean: [0.5, 0.5, 0.5], image_std: [0.25, 0.25, 0.25], "
+    "anchor_sizes: [[2], [4]], aspect_ratios: [[1.0], [0.5, 1.0]], nms_thresh: 0.6, detections_per_img: 100";
+
+TEST_F(LibtorchConfig, ReadsAHead) {
+  const Config c = read_config(write_head(kFcosHead));
+  ASSERT_TRUE(c.head);
+  EXPECT_EQ(c.format, Format::aoti);
+  EXPECT_EQ(c.head->kind, "fcos");
+  EXPECT_EQ(c.head->min_size, 240);
+  EXPECT_EQ(c.head->max_size, 320);
+  EXPECT_EQ(c.head->size_divisible, 32);  // torchvision's default
+  EXPECT_EQ(c.head->image_std[2], 0.25);
+  EXPECT_EQ(c.head->anchor_sizes, (std::vector<std::vector<int>>{{2}, {4}}));
+  EXPECT_EQ(c.head->aspect_ratios[1], (std::vector<double>{0.5, 1.0}));
+  EXPECT_EQ(c.head->nms_thresh, 0.6);
+  EXPECT_EQ(c.head->topk_candidates, 1000);
+  EXPECT_EQ(c.head->detections_per_img, 100);
+  EXPECT_EQ(c.head->box_coder_weights, (std::array<double, 4>{1, 1, 1, 1}));
+}
+
+TEST_F(LibtorchConfig, HeadMistakesNameTheKey) {
+  const std::string head = kFcosHead;
+  const std::string base = "kind: fcos, anchor_sizes: [[2], [4]], aspect_ratios: [[1.0], [0.5, 1.0]]";
+  EXPECT_NE(error_of_path(write_head(base + ", max_size: 0")).find("h.yaml:6: model.head.max_size: expected an integer"),
+            std::string::npos);
+  EXPECT_NE(error_of_path(write_head("min_size: 3, anchor_sizes: [[2]], aspect_ratios: [[1]]")).find("model.head.kind"),
+            std::string::npos);
+  EXPECT_NE(error_of_path(write_head("kind: fcos, anchor_sizes: [[2], [4]], aspect_ratios: [[1.0]]"))
+                .find("model.head.aspect_ratios: has 1 levels, anchor_sizes has 2"),
+            std::string::npos);
+  EXPECT_NE(error_of_path(write_head("kind: fcos, anchor_sizes: [[2], []], aspect_ratios: [[1], [1]]"))
+                .find("model.head.anchor_sizes: expected one list of positive numbers per feature level"),
+            std::string::npos);
+  EXPECT_NE(error_of_path(write_head("kind: fcos, anchor_sizes: [[-2]], aspect_ratios: [[1]]")).find("anchor_sizes"),
+            std::string::npos);
+  EXPECT_NE(error_of_path(write_head(base + ", image_std: [1, 0, 1]")).find("model.head.image_std: values must be non-zero"),
+            std::string::npos);
+  EXPECT_NE(error_of_path(write_head(base + ", nms_thresh: 1.5")).find("model.head.nms_thresh: expected a number from 0 to 1"),
+            std::string::npos);
+  EXPECT_NE(error_of_path(write_head(head + ", strides: [4]")).find("model.head.strides: unknown key"), std::string::npos);
+  EXPECT_NE(error_of_path(write_head(head, "precision: bf16\n"))
+                .find("precision: an AOTInductor package runs at the precision it was compiled with"),
+            std::string::npos);
+  const fs::path p = dir_ / "t.yaml";
+  std::ofstream(p) << "module: libtorch\nclasses: c.names\nmodel: {weights: m.pt, head: {kind: fcos}}\n";
+  EXPECT_NE(error_of_path(p).find("model.head: only for format aoti"), std::string::npos);
 }
 
 TEST(LibtorchSplit, WorkersTimesThreadsIsTheCores) {

@@ -160,10 +160,13 @@ std::vector<Detections> OneStageDetector::postprocess(const std::vector<at::Tens
       std::vector<at::Tensor> level;  // [H * W * A, K] each
       for (std::size_t k = 0; k < names; ++k) {
         const at::Tensor& t = outputs[k * levels + l];
-        if (t.dim() != 4 || t.size(1) * t.size(2) * t.size(3) == 0 ||
-            (t.size(1) * t.size(2) * t.size(3)) % anchors_here != 0)
-          throw Error(where_ + ": the network's output for level " + std::to_string(l) + " does not fit " +
-                      std::to_string(anchors_here) + " anchors (anchor_sizes x aspect_ratios)");
+        const std::int64_t per_position = cell_anchors_[l].size(0);
+        // The box regression has 4 values per anchor, so it tells the network's anchor count.
+        if (t.dim() != 4 || t.size(1) != grids[l][0] || t.size(2) != grids[l][1] || t.size(3) % per_position != 0 ||
+            (k == 1 && t.size(3) != 4 * per_position))
+          throw Error(where_ + ": the network's " + head_->outputs()[k] + " at level " + std::to_string(l) +
+                      " has shape " + c10::str(t.sizes()) + ", which does not fit " + std::to_string(per_position) +
+                      " anchors per position (anchor_sizes x aspect_ratios)");
         level.push_back(t[index].reshape({anchors_here, -1}));
       }
       const at::Tensor scores_all = head_->scores(level).flatten();
