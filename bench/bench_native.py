@@ -2,12 +2,14 @@
 
 Measured in rounds, each configuration once per round (the best run is kept: the cores are
 shared with other work):
-- forward-only in Python: the model called on tensors prepared beforehand (batch 4), in two
-  layouts: one thread with every core as torch threads, and one replica per core on Python
+- forward-only in Python: the model called on tensors prepared beforehand (batch 4): eager,
+  TorchScript, and TorchScript through torch.jit.optimize_for_inference (what the native path
+  does by default), in two layouts: one thread with every core as torch threads, and one replica per core on Python
   threads with one torch thread each. The best layout is the ceiling a pipeline can reach;
 - `detection-studio evaluate` with the Python path (pytorch_detect: the eager state_dict model,
-  and the same TorchScript file the native path runs) and with the native path at 1 worker and
-  at one worker per core: steady state (metrics.json timings: frames after the first batch over
+  and the same TorchScript file the native path runs) and with the native path: TorchScript at
+  1 worker and at one worker per core, unoptimised (optimize: false), and the network as an
+  AOTInductor package decoded in C++ (`export --to aoti`, model.head): steady state (metrics.json timings: frames after the first batch over
   their time) and the whole process; start-up apart (`evaluate --limit 4`, whole process);
 - precision: the native path's AP at fp32, bf16 and fp16 (CPU autocast) on the same images.
 Writes a table into docs/benchmarks.md (between the native-bench markers).
@@ -37,8 +39,10 @@ START, END = "<!-- native-bench:start -->", "<!-- native-bench:end -->"
 CORES = os.cpu_count() or 1
 
 
-def forward_only(n: int, scripted: bool, replicas: int) -> float:
-    """img/s of model forward calls alone, `replicas` Python threads each with its own model."""
+def forward_only(n: int, scripted: bool, replicas: int, optimized: bool = False) -> float:
+    """img/s of model forward calls alone, `replicas` Python threads each with its own model
+    (`optimized`: the TorchScript module through torch.jit.optimize_for_inference, as the
+    native path does by default)."""
     import cv2
     import torch
     from detection_studio import pytorch_detect
@@ -49,6 +53,9 @@ def forward_only(n: int, scripted: bool, replicas: int) -> float:
               for im in gt["images"][:n]]
     torch.set_num_threads(max(1, CORES // replicas))
     infs = [pytorch_detect.load(str(config)) for _ in range(replicas)]
+    if optimized:
+        for inf in infs:
+            inf.model = torch.jit.optimize_for_inference(inf.model)
     prepared = [infs[0]._prepare(im)[0] for im in images]
     batches = [prepared[i:i + 4] for i in range(0, len(prepared), 4)]
 
@@ -83,14 +90,17 @@ def evaluate(model: Path, n: int, out: Path) -> dict:
             "AP": metrics["AP"], "stats": metrics["coco_stats"]}
 
 
-def native_config(folder: Path, workers: int, threads: int, precision: str = "fp32") -> Path:
+def native_config(folder: Path, workers: int, threads: int, precision: str = "fp32",
+                  optimize: bool = True) -> Path:
     text = (MODELS / "shapes-fcos-libtorch.yaml").read_text()
+    if not optimize:
+        text = text.replace("optimize: true", "optimize: false")
     text = text.replace("workers: 0", f"workers: {workers}").replace("threads: 0",
                                                                       f"threads: {threads}")
     text = text.replace("precision: fp32", f"precision: {precision}")
     text = text.replace("classes: shapes.names", f"classes: {MODELS / 'shapes.names'}")
     text = text.replace("weights: shapes_fcos", f"weights: {MODELS}/shapes_fcos")
-    path = folder / f"native-{workers}x{threads}-{precision}.yaml"
+    path = folder / f"native-{workers}x{threads}-{precision}{'' if optimize else '-plain'}.yaml"
     path.write_text(text)
     return path
 
@@ -105,26 +115,39 @@ def main() -> None:
 
     # Rounds, each configuration once per round: the other work on the machine comes and goes,
     # and a configuration's runs spread over the whole benchmark rather than one stretch of it.
-    fwd_layouts = [(scripted, replicas) for scripted in (False, True)
+    fwd_layouts = [(kind, replicas) for kind in ("eager", "TorchScript", "TorchScript optimized")
                    for replicas in sorted({1, CORES})]
     fwd_speeds: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        # The demo's network as an AOTInductor package, decoded in C++ (model.head).
+        t0 = time.perf_counter()
+        subprocess.run([str(BIN), "export", str(MODELS / "shapes-fcos.yaml"), "--to", "aoti",
+                        "--output", str(folder / "shapes_fcos.pt2")], check=True,
+                       capture_output=True)
+        aoti_compile = time.perf_counter() - t0
+        print(f"export --to aoti: {aoti_compile:.0f} s", flush=True)
         configs = {
             "Python path, eager (shapes-fcos.yaml)": MODELS / "shapes-fcos.yaml",
             "Python path, TorchScript (shapes-fcos-torchscript.yaml)":
                 MODELS / "shapes-fcos-torchscript.yaml",
-            f"native, 1 worker x {CORES} threads": native_config(folder, 1, CORES),
-            f"native, {CORES} workers x 1 thread (default)": native_config(folder, CORES, 1),
+            f"native TorchScript, {CORES} workers x 1 thread, optimize: false":
+                native_config(folder, CORES, 1, optimize=False),
+            f"native TorchScript, 1 worker x {CORES} threads": native_config(folder, 1, CORES),
+            f"native TorchScript, {CORES} workers x 1 thread (default)":
+                native_config(folder, CORES, 1),
+            f"native AOTInductor network + C++ head, {CORES} workers x 1 thread":
+                folder / "shapes_fcos.yaml",
         }
         evals: dict[str, list[dict]] = {label: [] for label in configs}
         starts: dict[str, list[float]] = {label: [] for label in configs}
         for r in range(runs):
-            for scripted, replicas in fwd_layouts:
-                label = ("TorchScript" if scripted else "eager") + \
+            for kind, replicas in fwd_layouts:
+                label = kind + \
                         f", {replicas} thread(s) x {max(1, CORES // replicas)} torch threads"
                 code = ("import sys; sys.path.insert(0, 'bench'); import bench_native as b; "
-                        f"print(b.forward_only({n}, {scripted}, {replicas}))")
+                        f"print(b.forward_only({n}, {kind != 'eager'}, {replicas}, "
+                        f"{kind.endswith('optimized')}))")
                 out = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True,
                                      capture_output=True, text=True).stdout
                 fwd_speeds.setdefault(label, []).append(float(out.split()[-1]))
@@ -149,7 +172,8 @@ def main() -> None:
                   f"{prec[p]['steady']:.1f} img/s", flush=True)
 
     py_eager = ev["Python path, eager (shapes-fcos.yaml)"]["steady"]
-    native_default = ev[f"native, {CORES} workers x 1 thread (default)"]["steady"]
+    native_default = ev[f"native TorchScript, {CORES} workers x 1 thread (default)"]["steady"]
+    plain_fwd = max(v for label, v in fwd.items() if "optimized" not in label)
     lines = [
         START,
         "## Native inference (module: libtorch) against the Python path",
@@ -176,7 +200,9 @@ def main() -> None:
     lines += [
         "",
         (f"Native (default layout) / Python evaluate: {native_default / py_eager:.2f}x; "
-        f"/ best forward-only: {native_default / fwd[best_fwd_label]:.2f}x."),
+        f"/ best forward-only: {native_default / fwd[best_fwd_label]:.2f}x; / best forward-only "
+        f"of the model as saved (not optimized): {native_default / plain_fwd:.2f}x. "
+        f"`export --to aoti` (compiling the package) took {aoti_compile:.0f} s."),
         "",
         f"Precision (native, CPU autocast, first {args.precision_images} images):",
         "",

@@ -88,17 +88,21 @@ def with_exported_body(shell: nn.Module, body: nn.Module) -> nn.Module:
 HEAD_OUTPUTS = {
     "fcos": ("cls_logits", "bbox_regression", "bbox_ctrness"),
     "retinanet": ("cls_logits", "bbox_regression"),
+    "ssd": ("cls_logits", "bbox_regression"),
 }
 
 
 def head_kind(model: nn.Module) -> str | None:
     """The C++ decoder (cpp/host/libtorch/heads/registry.cpp) for ``model``, if there is one."""
     from torchvision.models.detection import FCOS, RetinaNet
+    from torchvision.models.detection.ssd import SSD
 
     if isinstance(model, FCOS):
         return "fcos"
     if isinstance(model, RetinaNet):
         return "retinanet"
+    if isinstance(model, SSD):  # SSDlite too
+        return "ssd"
     return None
 
 
@@ -112,17 +116,18 @@ class RawHeads(nn.Module):
         self.backbone = model.backbone
         self.head = model.head
         self.outputs = outputs
+        # anchors per position at each level (SSD's differ between levels)
+        self.anchors = [int(a) for a in model.anchor_generator.num_anchors_per_location()]
 
     def forward(self, x: Tensor) -> tuple[Tensor, ...]:
         features = self.backbone(x)
         feats = [features] if isinstance(features, Tensor) else list(features.values())
         head = self.head(feats)
-        cells = [f.shape[-2] * f.shape[-1] for f in feats]
-        anchors = head[self.outputs[0]].shape[1] // sum(cells)  # per position
+        sizes = [f.shape[-2] * f.shape[-1] * a for f, a in zip(feats, self.anchors, strict=True)]
         result: list[Tensor] = []
         for name in self.outputs:
             t = head[name]
-            for part, f in zip(t.split([c * anchors for c in cells], dim=1), feats, strict=True):
+            for part, f in zip(t.split(sizes, dim=1), feats, strict=True):
                 result.append(part.reshape(t.shape[0], f.shape[-2], f.shape[-1], -1))
         return tuple(result)
 
@@ -131,8 +136,6 @@ def head_config(model: nn.Module, kind: str) -> dict[str, Any]:
     """The values of ``model``'s own pre- and post-processing that the C++ side needs
     (model.head in a libtorch config; cpp/host/libtorch/config.hpp, HeadConfig)."""
     t = model.transform
-    if getattr(t, "fixed_size", None) is not None:
-        raise ValueError("a transform with fixed_size is not supported by the C++ head")
     gen = model.anchor_generator
     config: dict[str, Any] = {
         "kind": kind,
@@ -141,14 +144,22 @@ def head_config(model: nn.Module, kind: str) -> dict[str, Any]:
         "size_divisible": int(t.size_divisible),
         "image_mean": [float(v) for v in t.image_mean],
         "image_std": [float(v) for v in t.image_std],
-        "anchor_sizes": [[int(s) for s in sizes] for sizes in gen.sizes],
         "aspect_ratios": [[float(r) for r in ratios] for ratios in gen.aspect_ratios],
         "score_thresh": float(model.score_thresh),
         "nms_thresh": float(model.nms_thresh),
         "topk_candidates": int(model.topk_candidates),
         "detections_per_img": int(model.detections_per_img),
     }
-    if kind == "retinanet":
+    if t.fixed_size is not None:
+        config["fixed_size"] = [int(v) for v in t.fixed_size]  # (width, height), as torchvision
+    if kind == "ssd":  # DefaultBoxGenerator
+        config["scales"] = [float(s) for s in gen.scales]
+        if gen.steps is not None:
+            config["steps"] = [int(s) for s in gen.steps]
+        config["clip"] = bool(gen.clip)
+    else:  # AnchorGenerator
+        config["anchor_sizes"] = [[int(s) for s in sizes] for sizes in gen.sizes]
+    if kind in ("retinanet", "ssd"):
         config["box_coder_weights"] = [float(w) for w in model.box_coder.weights]
         config["bbox_xform_clip"] = float(model.box_coder.bbox_xform_clip)
     return config

@@ -329,7 +329,7 @@ def test_aoti_model_never_starts_python(aoti_fcos: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(("change", "says"), [
-    (("kind: fcos", "kind: yolo"), "model.head.kind: unknown kind 'yolo' (known: fcos, retinanet)"),
+    (("kind: fcos", "kind: yolo"), "model.head.kind: unknown kind 'yolo' (known: fcos, retinanet, ssd)"),
     # a FCOS network read as RetinaNet's: 3 outputs per level, not 2
     (("kind: fcos", "kind: retinanet"), "the network returned 12 tensors; a retinanet head"),
     (("anchor_sizes: [[2], [4], [8], [16]]", "anchor_sizes: [[2], [4], [8]]"),
@@ -337,6 +337,9 @@ def test_aoti_model_never_starts_python(aoti_fcos: Path, tmp_path: Path) -> None
     (("anchor_sizes: [[2], [4], [8], [16]]", "anchor_sizes: [[2, 3], [4], [8], [16]]"),
      "bbox_regression at level 0 has shape [1, 64, 80, 4], which does not fit 2 anchors per position"),
     (("device: cpu", "device: cpu\nprecision: bf16"), "precision: an AOTInductor package runs"),
+    (("kind: fcos", "kind: ssd"), "model.head.scales: an ssd head needs 5 scales"),
+    (("    anchor_sizes: [[2], [4], [8], [16]]\n", ""),
+     "model.head.anchor_sizes: a fcos head needs the anchor sizes of each feature level"),
 ])
 def test_bad_head_is_one_line(change: tuple[str, str], says: str, aoti_fcos: Path,
                               tmp_path: Path) -> None:
@@ -401,6 +404,63 @@ def test_retinanet_network_with_cpp_decoding_gives_torchvisions_detections(
                       for line in (tmp_path / name / "detections.jsonl").open()]
     assert [len(d) for d in runs["n"]] == [len(d) for d in runs["p"]]
     assert sum(len(d) for d in runs["n"]) == 6 * 50
+    for n_dets, p_dets in zip(runs["n"], runs["p"], strict=True):
+        for a, b in zip(n_dets, p_dets, strict=True):
+            assert a["class_id"] == b["class_id"]
+            assert abs(a["score"] - b["score"]) <= 1e-5
+            assert max(abs(x - y) for x, y in zip(a["bbox"], b["bbox"], strict=True)) <= 1e-3
+
+
+SSD = '''
+import sys, torch, yaml
+from pathlib import Path
+from torchvision.models.detection.ssd import SSD, SSDHead
+from torchvision.models.detection.anchor_utils import DefaultBoxGenerator
+from detection_studio import demo_model, exported_body
+
+torch.manual_seed(0)
+backbone = demo_model.Backbone(widths=(16, 24, 32, 48, 48), blocks=(1, 1, 1, 1), out_channels=32)
+# 4 or 6 default boxes per position (they differ between levels), steps given; a fixed size
+# that is not square: torchvision's (width, height) order must hold
+boxes = DefaultBoxGenerator([[2], [2, 3], [2, 3], [2]], steps=[4, 8, 16, 32])
+head = SSDHead([32] * 4, boxes.num_anchors_per_location(), 4)
+model = SSD(backbone, boxes, (256, 192), num_classes=4, image_mean=[0.5] * 3, image_std=[0.25] * 3,
+            head=head, detections_per_img=40, topk_candidates=200).eval()
+with torch.no_grad():  # a spread of scores and boxes (the stock init gives near-uniform ones)
+    for p in model.head.parameters():
+        p.normal_(0, 0.05)
+out = Path(sys.argv[1])
+torch.jit.script(model).save(str(out / "ssd.ts.pt"))
+exported_body.compile_heads(model, "ssd", torch.rand(3, 240, 320), str(out / "ssd.pt2"))
+(out / "ssd.yaml").write_text(yaml.safe_dump({
+    "name": "ssd-aoti", "module": "libtorch", "classes": "four.names",
+    "model": {"format": "aoti", "weights": "ssd.pt2",
+              "head": exported_body.head_config(model, "ssd")},
+    "score_threshold": 0.0, "max_detections": 40, "batch_size": 3}))
+'''
+
+
+def test_ssd_network_with_cpp_decoding_gives_torchvisions_detections(
+        shapes_val: Path, tmp_path: Path) -> None:
+    # SSD's own post-processing (softmax, default boxes, per-class top-k) against heads/ssd.cpp.
+    script = tmp_path / "ssd.py"
+    script.write_text(SSD)
+    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, timeout=600,
+                   capture_output=True)
+    (tmp_path / "four.names").write_text("background\na\nb\nc\n")
+    python = model_config(tmp_path, "name: p\nmodule: pytorch_detect\nclasses: four.names\n"
+                          "model:\n  format: torchscript\n  weights: ssd.ts.pt\n"
+                          "score_threshold: 0.0\nmax_detections: 40\nbatch_size: 3\n", "p.yaml")
+    runs = {}
+    for name, config in (("n", tmp_path / "ssd.yaml"), ("p", python)):
+        result = run_ds("detect", shapes_val / "val", "--model", config, "--output", tmp_path / name,
+                        "--limit", "6", "--score-threshold", "0")
+        assert result.returncode == 0, result.stderr
+        runs[name] = [json.loads(line)["detections"]
+                      for line in (tmp_path / name / "detections.jsonl").open()]
+    assert [len(d) for d in runs["n"]] == [len(d) for d in runs["p"]] == [40] * 6
+    scores = {round(d["score"], 3) for dets in runs["p"] for d in dets}
+    assert len(scores) > 20, "the scores should spread (else the comparison is weak)"
     for n_dets, p_dets in zip(runs["n"], runs["p"], strict=True):
         for a, b in zip(n_dets, p_dets, strict=True):
             assert a["class_id"] == b["class_id"]

@@ -18,10 +18,10 @@ namespace {
 const std::set<std::string> kKeys = {"name", "module", "classes", "device", "model", "input", "score_threshold",
                                      "max_detections", "batch_size", "workers", "threads", "precision"};
 const std::set<std::string> kModelKeys = {"format", "weights", "torchvision_ops", "head", "optimize"};
-const std::set<std::string> kHeadKeys = {"kind", "min_size", "max_size", "size_divisible", "image_mean", "image_std",
-                                         "anchor_sizes", "aspect_ratios", "score_thresh", "nms_thresh",
-                                         "topk_candidates", "detections_per_img", "box_coder_weights",
-                                         "bbox_xform_clip"};
+const std::set<std::string> kHeadKeys = {"kind", "min_size", "max_size", "fixed_size", "size_divisible", "image_mean",
+                                         "image_std", "anchor_sizes", "aspect_ratios", "scales", "steps", "clip",
+                                         "score_thresh", "nms_thresh", "topk_candidates", "detections_per_img",
+                                         "box_coder_weights", "bbox_xform_clip"};
 const std::set<std::string> kInputKeys = {"size", "mean", "std"};
 
 void only_known(const ConfigNode& node, const std::set<std::string>& known) {
@@ -112,6 +112,24 @@ std::vector<std::vector<T>> per_level(const ConfigNode& node, std::string_view k
   return out;
 }
 
+// [a, b, ...]: a non-empty list of positive numbers.
+template <typename T>
+std::vector<T> positive_list(const ConfigNode& node, std::string_view key) {
+  const YAML::Node n = node.node()[std::string(key)];
+  const std::string expected = "expected a list of positive numbers";
+  if (!n.IsSequence() || n.size() == 0) node.fail(key, expected);
+  std::vector<T> out;
+  for (const YAML::Node& v : n) {
+    try {
+      out.push_back(v.as<T>());
+    } catch (const YAML::Exception&) {
+      node.fail(key, expected);
+    }
+    if (!(out.back() > 0) || !std::isfinite(static_cast<double>(out.back()))) node.fail(key, expected);
+  }
+  return out;
+}
+
 double fraction(const ConfigNode& node, std::string_view key, double fallback) {
   const double v = node.number_or(key, fallback);
   if (!(v >= 0 && v <= 1)) node.fail(key, "expected a number from 0 to 1");
@@ -130,11 +148,23 @@ HeadConfig read_head(const ConfigNode& head) {
   h.image_std = numbers(head, "image_std", h.image_std);
   if (std::find(h.image_std.begin(), h.image_std.end(), 0.0) != h.image_std.end())
     head.fail("image_std", "values must be non-zero");
-  h.anchor_sizes = per_level<int>(head, "anchor_sizes");
+  if (head.has("fixed_size")) {
+    const auto wh = numbers(head, "fixed_size", std::array<double, 2>{});
+    if (wh[0] < 1 || wh[1] < 1 || wh[0] > (1 << 16) || wh[1] > (1 << 16) || wh[0] != std::floor(wh[0]) ||
+        wh[1] != std::floor(wh[1]))
+      head.fail("fixed_size", "expected [width, height] (positive integers)");
+    h.fixed_size = std::array<int, 2>{static_cast<int>(wh[0]), static_cast<int>(wh[1])};
+  }
   h.aspect_ratios = per_level<double>(head, "aspect_ratios");
-  if (h.aspect_ratios.size() != h.anchor_sizes.size())
-    head.fail("aspect_ratios", "has " + std::to_string(h.aspect_ratios.size()) + " levels, anchor_sizes has " +
-                                   std::to_string(h.anchor_sizes.size()));
+  if (head.has("anchor_sizes")) {
+    h.anchor_sizes = per_level<int>(head, "anchor_sizes");
+    if (h.aspect_ratios.size() != h.anchor_sizes.size())
+      head.fail("aspect_ratios", "has " + std::to_string(h.aspect_ratios.size()) + " levels, anchor_sizes has " +
+                                     std::to_string(h.anchor_sizes.size()));
+  }
+  if (head.has("scales")) h.scales = positive_list<double>(head, "scales");
+  if (head.has("steps")) h.steps = positive_list<int>(head, "steps");
+  h.clip = head.flag_or("clip", true);
   h.score_thresh = fraction(head, "score_thresh", h.score_thresh);
   h.nms_thresh = fraction(head, "nms_thresh", h.nms_thresh);
   h.topk_candidates = integer_in(head, "topk_candidates", h.topk_candidates, 1, 1'000'000);

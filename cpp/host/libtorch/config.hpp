@@ -17,22 +17,28 @@ enum class Precision { fp32, fp16, bf16 };
 // The code torchvision runs around the network (transform, anchors, decoding, NMS) runs in C++
 // (cpp/host/libtorch/heads/), with these values of the model's; `export --to aoti` writes them.
 struct HeadConfig {
-  std::string kind;  // an architecture of heads/registry.cpp: fcos, retinanet
+  std::string kind;  // an architecture of heads/registry.cpp: fcos, retinanet, ssd
   // GeneralizedRCNNTransform: normalise, resize (shorter side min_size, longer at most
-  // max_size), pad the batch to a multiple of size_divisible.
+  // max_size; or to fixed_size, [width, height] as torchvision orders it), pad the batch to a
+  // multiple of size_divisible.
   int min_size = 800;
   int max_size = 1333;
+  std::optional<std::array<int, 2>> fixed_size;
   int size_divisible = 32;
   std::array<double, 3> image_mean{0.485, 0.456, 0.406};
   std::array<double, 3> image_std{0.229, 0.224, 0.225};
-  // AnchorGenerator: per feature level, anchor sizes and aspect ratios.
-  std::vector<std::vector<int>> anchor_sizes;
+  // Per feature level: aspect ratios; AnchorGenerator's anchor sizes (fcos, retinanet);
+  // DefaultBoxGenerator's scales (one more than levels), steps and clip (ssd).
   std::vector<std::vector<double>> aspect_ratios;
+  std::vector<std::vector<int>> anchor_sizes;
+  std::vector<double> scales;
+  std::vector<int> steps;
+  bool clip = true;
   double score_thresh = 0.05;
   double nms_thresh = 0.5;
   int topk_candidates = 1000;
   int detections_per_img = 300;
-  // BoxCoder (retinanet): weights and the clip of log-scale regressions.
+  // BoxCoder (retinanet, ssd): weights and the clip of log-scale regressions.
   std::array<double, 4> box_coder_weights{1.0, 1.0, 1.0, 1.0};
   double bbox_xform_clip = 4.135166556742356;  // log(1000 / 16), torchvision's
 };

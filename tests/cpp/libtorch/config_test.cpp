@@ -122,6 +122,28 @@ TEST_F(LibtorchConfig, ReadsAHead) {
   EXPECT_EQ(c.head->box_coder_weights, (std::array<double, 4>{1, 1, 1, 1}));
 }
 
+TEST_F(LibtorchConfig, ReadsAnSsdHead) {
+  const Config c = read_config(write_head(
+      "kind: ssd, fixed_size: [256, 192], size_divisible: 1, aspect_ratios: [[2], [2, 3]], "
+      "scales: [0.2, 0.5, 0.9], steps: [8, 16], clip: false, box_coder_weights: [10, 10, 5, 5]"));
+  ASSERT_TRUE(c.head && c.head->fixed_size);
+  EXPECT_EQ(*c.head->fixed_size, (std::array<int, 2>{256, 192}));  // (width, height), torchvision's order
+  EXPECT_TRUE(c.head->anchor_sizes.empty());
+  EXPECT_EQ(c.head->scales, (std::vector<double>{0.2, 0.5, 0.9}));
+  EXPECT_EQ(c.head->steps, (std::vector<int>{8, 16}));
+  EXPECT_FALSE(c.head->clip);
+  EXPECT_EQ(c.head->box_coder_weights, (std::array<double, 4>{10, 10, 5, 5}));
+  const std::string base = "kind: ssd, aspect_ratios: [[2]]";
+  EXPECT_NE(error_of_path(write_head(base + ", fixed_size: [256]")).find("model.head.fixed_size"), std::string::npos);
+  EXPECT_NE(error_of_path(write_head(base + ", fixed_size: [256, 0.5]"))
+                .find("model.head.fixed_size: expected [width, height] (positive integers)"),
+            std::string::npos);
+  EXPECT_NE(error_of_path(write_head(base + ", scales: [0.2, -1]"))
+                .find("model.head.scales: expected a list of positive numbers"),
+            std::string::npos);
+  EXPECT_NE(error_of_path(write_head(base + ", steps: 8")).find("model.head.steps"), std::string::npos);
+}
+
 TEST_F(LibtorchConfig, HeadMistakesNameTheKey) {
   const std::string head = kFcosHead;
   const std::string base = "kind: fcos, anchor_sizes: [[2], [4]], aspect_ratios: [[1.0], [0.5, 1.0]]";

@@ -1,18 +1,18 @@
 // FCOS (torchvision.models.detection.fcos): scores are sqrt(sigmoid(class) * sigmoid(centerness));
 // boxes are distances from the anchor's centre, in anchor sizes (BoxLinearCoder, normalised).
-#include <ATen/ATen.h>
-
-#include "host/libtorch/heads/dense_head.hpp"
+#include "host/libtorch/heads/level_topk.hpp"
 #include "host/libtorch/heads/registry.hpp"
 
 namespace ds::host::libtorch {
 namespace {
 
-class Fcos final : public DenseHead {
+class Fcos final : public LevelTopK {
  public:
+  using LevelTopK::LevelTopK;
   std::vector<std::string> outputs() const override { return {"cls_logits", "bbox_regression", "bbox_ctrness"}; }
 
-  at::Tensor scores(std::span<const at::Tensor> level) const override {
+ private:
+  at::Tensor scores(const std::vector<at::Tensor>& level) const override {
     return at::sqrt(at::sigmoid(level[0]) * at::sigmoid(level[2]));
   }
 
@@ -32,6 +32,8 @@ class Fcos final : public DenseHead {
 
 }  // namespace
 
-std::unique_ptr<DenseHead> make_fcos(const HeadConfig&) { return std::make_unique<Fcos>(); }
+std::unique_ptr<DenseHead> make_fcos(const HeadConfig& c, const std::string& where) {
+  return std::make_unique<Fcos>(c, where);
+}
 
 }  // namespace ds::host::libtorch

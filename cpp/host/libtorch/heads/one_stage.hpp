@@ -1,12 +1,11 @@
 #pragma once
-// What torchvision's one-stage detectors (FCOS, RetinaNet) do around their network, in C++ and
-// op for op, so that an AOTInductor package of the network alone (model.head) gives the
-// detections of the whole model: GeneralizedRCNNTransform (normalise, resize, pad into a batch),
-// AnchorGenerator, per-level score threshold and top-k, box decoding (the DenseHead), clipping,
-// batched NMS, and the boxes mapped back to the input images.
+// What torchvision's one-stage detectors do around their network, in C++ and op for op, so
+// that an AOTInductor package of the network alone (model.head) gives the whole model's
+// detections: GeneralizedRCNNTransform (normalise, resize, pad into a batch), the head's
+// candidates (dense_head.hpp: anchors, scores, decoding, top-k), batched NMS, at most
+// detections_per_img, and the boxes mapped back to the input images.
 #include <ATen/ATen.h>
 
-#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,9 +21,9 @@ class OneStageDetector {
   OneStageDetector(HeadConfig config, std::string where);
 
   struct Batch {
-    at::Tensor images;                                   // [N, 3, H, W], padded
-    std::vector<std::array<std::int64_t, 2>> resized;    // each image's size in it
-    std::vector<std::array<std::int64_t, 2>> original;   // each image's size before resizing
+    at::Tensor images;           // [N, 3, H, W], padded
+    std::vector<Grid> resized;   // each image's size in it
+    std::vector<Grid> original;  // each image's size before resizing
   };
   // Images as pytorch_detect hands them to a model (RGB, [0, 1], 3xHxW float) -> the network's input.
   Batch transform(const std::vector<at::Tensor>& images) const;
@@ -34,12 +33,9 @@ class OneStageDetector {
   std::vector<Detections> postprocess(const std::vector<at::Tensor>& outputs, const Batch& batch) const;
 
  private:
-  std::vector<at::Tensor> anchors(const at::Tensor& padded, const std::vector<std::array<std::int64_t, 2>>& grids) const;
-
   HeadConfig config_;
   std::string where_;
   std::unique_ptr<DenseHead> head_;
-  std::vector<at::Tensor> cell_anchors_;  // per level, [A, 4] float32, on the CPU
 };
 
 }  // namespace ds::host::libtorch

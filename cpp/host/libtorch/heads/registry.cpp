@@ -9,12 +9,13 @@
 namespace ds::host::libtorch {
 namespace {
 
-using Factory = std::unique_ptr<DenseHead> (*)(const HeadConfig&);
+using Factory = std::unique_ptr<DenseHead> (*)(const HeadConfig&, const std::string&);
 
 // model.head.kind -> architecture (the names are `export --to aoti`'s, python_modules/export.py).
-constexpr std::array<std::pair<std::string_view, Factory>, 2> kHeads{{
+constexpr std::array<std::pair<std::string_view, Factory>, 3> kHeads{{
     {"fcos", make_fcos},
     {"retinanet", make_retinanet},
+    {"ssd", make_ssd},  // SSD and SSDlite
 }};
 
 }  // namespace
@@ -22,10 +23,10 @@ constexpr std::array<std::pair<std::string_view, Factory>, 2> kHeads{{
 std::unique_ptr<DenseHead> make_dense_head(const HeadConfig& config, const std::string& where) {
   std::string known;
   for (const auto& [name, make] : kHeads) {
-    if (name == config.kind) return make(config);
+    if (name == config.kind) return make(config, where);
     known += (known.empty() ? "" : ", ") + std::string(name);
   }
-  throw Error(where + ": unknown kind '" + config.kind + "' (known: " + known + ")");
+  throw Error(where + ".kind: unknown kind '" + config.kind + "' (known: " + known + ")");
 }
 
 }  // namespace ds::host::libtorch
