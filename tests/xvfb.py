@@ -130,7 +130,9 @@ class Viewer:
         self.history: list[str] = []
         self.stderr = ""
         threading.Thread(target=self._read_stdout, daemon=True).start()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
+        # joined once the process has ended: stderr is complete only after its reader is done
+        self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._stderr_reader.start()
         self._window: int | None = None
 
     def _read_stdout(self) -> None:
@@ -200,9 +202,12 @@ class Viewer:
         raise AssertionError("the window never showed the expected picture")
 
     def wait_exit(self) -> int:
-        return self.process.wait(timeout=WAIT_SECONDS)
+        code = self.process.wait(timeout=WAIT_SECONDS)
+        self._stderr_reader.join(timeout=30)
+        return code
 
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=30)
+        self._stderr_reader.join(timeout=30)

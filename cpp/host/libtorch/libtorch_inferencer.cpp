@@ -144,13 +144,15 @@ class Replica {
         check_package_fits(c, device);
         aoti_ = std::make_unique<torch::inductor::AOTIModelPackageLoader>(
             c.weights.string(), "model", false, 1, device.is_cuda() ? device.index() : -1);
-        if (c.head) {
-          one_stage_.emplace(*c.head, c.file.string() + ": model.head");
-          max_input_side_ = c.head->max_size;
-        }
       }
+    } catch (const Error&) {
+      throw;  // already one line naming the config
     } catch (const std::exception& e) {
       throw Error(where + ": " + c.weights.string() + ": " + explain_load_error(e));
+    }
+    if (c.head) {
+      one_stage_.emplace(*c.head, c.file.string() + ": model.head");
+      max_input_side_ = c.head->max_size;
     }
   }
 
