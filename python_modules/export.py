@@ -6,7 +6,7 @@
 writes FILE and a ready model config beside it (FILE with ``.yaml``): ``onnx_detect`` for ONNX,
 ``pytorch_detect`` (format torchscript / export) for torchscript and export, and ``libtorch``
 (the native C++ inferencer, no Python at run time) for libtorch, which writes TorchScript too,
-and for aoti, which writes an AOTInductor package (.pt2): for FCOS and RetinaNet the network
+and for aoti, which writes an AOTInductor package (.pt2): for FCOS, RetinaNet and SSD the network
 alone, with a ``model.head`` section for the C++ decoding (torch.export cannot capture their
 top-k and NMS); for other models the whole model, when torch.export captures it. The same
 classes file, thresholds and input section. Errors are one line
