@@ -369,46 +369,57 @@ anchors = AnchorGenerator(sizes=tuple((s, s * 3 // 2) for s in (8, 16, 32, 64)),
 # min_size 200 on 320x240 images: resized to 200x266, boxes mapped back
 model = RetinaNet(backbone, num_classes=3, min_size=200, max_size=280, anchor_generator=anchors,
                   score_thresh=0.2, detections_per_img=50, topk_candidates=300).eval()
-# scores near 0.5 (the stock prior makes them 0.01): 300 candidates per level, so batched NMS
-# takes its per-class branch (over 1,000 boxes), as torchvision's does
+# scores around 0.5 (the stock prior makes them 0.01): 300 candidates per level, so batched
+# NMS takes its per-class branch (over 1,000 boxes), as torchvision's does; spread, not tied
+with torch.no_grad():
+    for p in model.head.parameters():
+        p.normal_(0, 0.05)
 torch.nn.init.zeros_(model.head.classification_head.cls_logits.bias)
 out = Path(sys.argv[1])
 torch.jit.script(model).save(str(out / "retina.ts.pt"))
 exported_body.compile_heads(model, "retinanet", torch.rand(3, 240, 320), str(out / "retina.pt2"))
 (out / "retina.yaml").write_text(yaml.safe_dump({
-    "name": "retina-aoti", "module": "libtorch", "classes": "three.names",
+    "name": "retina-aoti", "module": "libtorch", "classes": "classes.names",
     "model": {"format": "aoti", "weights": "retina.pt2",
               "head": exported_body.head_config(model, "retinanet")},
     "score_threshold": 0.0, "max_detections": 50, "batch_size": 3}))
 '''
 
 
-def test_retinanet_network_with_cpp_decoding_gives_torchvisions_detections(
-        shapes_val: Path, tmp_path: Path) -> None:
-    # The reference is torchvision's own post-processing (the scripted whole model through
-    # pytorch_detect); the package holds the network alone, decoded by heads/retinanet.cpp.
-    script = tmp_path / "retina.py"
-    script.write_text(RETINANET)
-    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, timeout=600,
-                   capture_output=True)
-    (tmp_path / "three.names").write_text("a\nb\nc\n")
-    python = model_config(tmp_path, "name: p\nmodule: pytorch_detect\nclasses: three.names\n"
-                          "model:\n  format: torchscript\n  weights: retina.ts.pt\n"
-                          "score_threshold: 0.0\nmax_detections: 50\nbatch_size: 3\n", "p.yaml")
+def scripted_against_package(script: str, stem: str, names: str, max_detections: int,
+                             shapes_val: Path, tmp_path: Path) -> None:
+    """`script` writes STEM.ts.pt (the scripted whole model: torchvision's own post-processing,
+    the reference, through pytorch_detect) and STEM.yaml (the network alone as a package,
+    decoded in C++): both give the same detections on 6 images, scores spread (no ties)."""
+    (tmp_path / f"{stem}.py").write_text(script)
+    subprocess.run([sys.executable, str(tmp_path / f"{stem}.py"), str(tmp_path)], check=True,
+                   timeout=600, capture_output=True)
+    (tmp_path / "classes.names").write_text(names)
+    python = model_config(tmp_path, f"name: p\nmodule: pytorch_detect\nclasses: classes.names\n"
+                          f"model:\n  format: torchscript\n  weights: {stem}.ts.pt\n"
+                          f"score_threshold: 0.0\nmax_detections: {max_detections}\n"
+                          "batch_size: 3\n", "p.yaml")
     runs = {}
-    for name, config in (("n", tmp_path / "retina.yaml"), ("p", python)):
+    for name, config in (("n", tmp_path / f"{stem}.yaml"), ("p", python)):
         result = run_ds("detect", shapes_val / "val", "--model", config, "--output", tmp_path / name,
                         "--limit", "6", "--score-threshold", "0")
         assert result.returncode == 0, result.stderr
         runs[name] = [json.loads(line)["detections"]
                       for line in (tmp_path / name / "detections.jsonl").open()]
-    assert [len(d) for d in runs["n"]] == [len(d) for d in runs["p"]]
-    assert sum(len(d) for d in runs["n"]) == 6 * 50
+    assert [len(d) for d in runs["n"]] == [len(d) for d in runs["p"]] == [max_detections] * 6
+    scores = {round(d["score"], 3) for dets in runs["p"] for d in dets}
+    assert len(scores) > 20, "the scores should spread (else the comparison is weak)"
     for n_dets, p_dets in zip(runs["n"], runs["p"], strict=True):
         for a, b in zip(n_dets, p_dets, strict=True):
             assert a["class_id"] == b["class_id"]
             assert abs(a["score"] - b["score"]) <= 1e-5
             assert max(abs(x - y) for x, y in zip(a["bbox"], b["bbox"], strict=True)) <= 1e-3
+
+
+def test_retinanet_network_with_cpp_decoding_gives_torchvisions_detections(
+        shapes_val: Path, tmp_path: Path) -> None:
+    # heads/retinanet.cpp (level_topk) against RetinaNet.postprocess_detections
+    scripted_against_package(RETINANET, "retina", "a\nb\nc\n", 50, shapes_val, tmp_path)
 
 
 SSD = '''
@@ -433,7 +444,7 @@ out = Path(sys.argv[1])
 torch.jit.script(model).save(str(out / "ssd.ts.pt"))
 exported_body.compile_heads(model, "ssd", torch.rand(3, 240, 320), str(out / "ssd.pt2"))
 (out / "ssd.yaml").write_text(yaml.safe_dump({
-    "name": "ssd-aoti", "module": "libtorch", "classes": "four.names",
+    "name": "ssd-aoti", "module": "libtorch", "classes": "classes.names",
     "model": {"format": "aoti", "weights": "ssd.pt2",
               "head": exported_body.head_config(model, "ssd")},
     "score_threshold": 0.0, "max_detections": 40, "batch_size": 3}))
@@ -442,27 +453,5 @@ exported_body.compile_heads(model, "ssd", torch.rand(3, 240, 320), str(out / "ss
 
 def test_ssd_network_with_cpp_decoding_gives_torchvisions_detections(
         shapes_val: Path, tmp_path: Path) -> None:
-    # SSD's own post-processing (softmax, default boxes, per-class top-k) against heads/ssd.cpp.
-    script = tmp_path / "ssd.py"
-    script.write_text(SSD)
-    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, timeout=600,
-                   capture_output=True)
-    (tmp_path / "four.names").write_text("background\na\nb\nc\n")
-    python = model_config(tmp_path, "name: p\nmodule: pytorch_detect\nclasses: four.names\n"
-                          "model:\n  format: torchscript\n  weights: ssd.ts.pt\n"
-                          "score_threshold: 0.0\nmax_detections: 40\nbatch_size: 3\n", "p.yaml")
-    runs = {}
-    for name, config in (("n", tmp_path / "ssd.yaml"), ("p", python)):
-        result = run_ds("detect", shapes_val / "val", "--model", config, "--output", tmp_path / name,
-                        "--limit", "6", "--score-threshold", "0")
-        assert result.returncode == 0, result.stderr
-        runs[name] = [json.loads(line)["detections"]
-                      for line in (tmp_path / name / "detections.jsonl").open()]
-    assert [len(d) for d in runs["n"]] == [len(d) for d in runs["p"]] == [40] * 6
-    scores = {round(d["score"], 3) for dets in runs["p"] for d in dets}
-    assert len(scores) > 20, "the scores should spread (else the comparison is weak)"
-    for n_dets, p_dets in zip(runs["n"], runs["p"], strict=True):
-        for a, b in zip(n_dets, p_dets, strict=True):
-            assert a["class_id"] == b["class_id"]
-            assert abs(a["score"] - b["score"]) <= 1e-5
-            assert max(abs(x - y) for x, y in zip(a["bbox"], b["bbox"], strict=True)) <= 1e-3
+    # heads/ssd.cpp (default boxes, softmax, per-class top-k) against SSD's post-processing
+    scripted_against_package(SSD, "ssd", "background\na\nb\nc\n", 40, shapes_val, tmp_path)
