@@ -375,23 +375,31 @@ with torch.no_grad():
     for p in model.head.parameters():
         p.normal_(0, 0.05)
 torch.nn.init.zeros_(model.head.classification_head.cls_logits.bias)
-out = Path(sys.argv[1])
-torch.jit.script(model).save(str(out / "retina.ts.pt"))
-exported_body.compile_heads(model, "retinanet", torch.rand(3, 240, 320), str(out / "retina.pt2"))
-(out / "retina.yaml").write_text(yaml.safe_dump({
-    "name": "retina-aoti", "module": "libtorch", "classes": "classes.names",
-    "model": {"format": "aoti", "weights": "retina.pt2",
-              "head": exported_body.head_config(model, "retinanet")},
-    "score_threshold": 0.0, "max_detections": 50, "batch_size": 3}))
 '''
 
 
-def scripted_against_package(script: str, stem: str, names: str, max_detections: int,
+# Ends each script above, which builds `model`: writes STEM.ts.pt (the scripted whole model)
+# and STEM.pt2 + STEM.yaml (the network alone, its head section).
+PACKAGE_BOTH = """
+out = Path(sys.argv[1])
+torch.jit.script(model).save(str(out / "{stem}.ts.pt"))
+exported_body.compile_heads(model, "{kind}", torch.rand(3, 240, 320), str(out / "{stem}.pt2"))
+(out / "{stem}.yaml").write_text(yaml.safe_dump({{
+    "name": "{stem}-aoti", "module": "libtorch", "classes": "classes.names",
+    "model": {{"format": "aoti", "weights": "{stem}.pt2",
+              "head": exported_body.head_config(model, "{kind}")}},
+    "score_threshold": 0.0, "max_detections": {max_detections}, "batch_size": 3}}))
+"""
+
+
+def scripted_against_package(script: str, kind: str, names: str, max_detections: int,
                              shapes_val: Path, tmp_path: Path) -> None:
-    """`script` writes STEM.ts.pt (the scripted whole model: torchvision's own post-processing,
-    the reference, through pytorch_detect) and STEM.yaml (the network alone as a package,
-    decoded in C++): both give the same detections on 6 images, scores spread (no ties)."""
-    (tmp_path / f"{stem}.py").write_text(script)
+    """The scripted whole model (torchvision's own post-processing, the reference, through
+    pytorch_detect) and its network alone as a package (decoded in C++) give the same
+    detections on 6 images, with scores spread (no ties to flip)."""
+    stem = kind
+    (tmp_path / f"{stem}.py").write_text(
+        script + PACKAGE_BOTH.format(stem=stem, kind=kind, max_detections=max_detections))
     subprocess.run([sys.executable, str(tmp_path / f"{stem}.py"), str(tmp_path)], check=True,
                    timeout=600, capture_output=True)
     (tmp_path / "classes.names").write_text(names)
@@ -419,7 +427,7 @@ def scripted_against_package(script: str, stem: str, names: str, max_detections:
 def test_retinanet_network_with_cpp_decoding_gives_torchvisions_detections(
         shapes_val: Path, tmp_path: Path) -> None:
     # heads/retinanet.cpp (level_topk) against RetinaNet.postprocess_detections
-    scripted_against_package(RETINANET, "retina", "a\nb\nc\n", 50, shapes_val, tmp_path)
+    scripted_against_package(RETINANET, "retinanet", "a\nb\nc\n", 50, shapes_val, tmp_path)
 
 
 SSD = '''
@@ -440,14 +448,6 @@ model = SSD(backbone, boxes, (256, 192), num_classes=4, image_mean=[0.5] * 3, im
 with torch.no_grad():  # a spread of scores and boxes (the stock init gives near-uniform ones)
     for p in model.head.parameters():
         p.normal_(0, 0.05)
-out = Path(sys.argv[1])
-torch.jit.script(model).save(str(out / "ssd.ts.pt"))
-exported_body.compile_heads(model, "ssd", torch.rand(3, 240, 320), str(out / "ssd.pt2"))
-(out / "ssd.yaml").write_text(yaml.safe_dump({
-    "name": "ssd-aoti", "module": "libtorch", "classes": "classes.names",
-    "model": {"format": "aoti", "weights": "ssd.pt2",
-              "head": exported_body.head_config(model, "ssd")},
-    "score_threshold": 0.0, "max_detections": 40, "batch_size": 3}))
 '''
 
 
