@@ -88,6 +88,29 @@ at::Device resolve_device(const Config& c) {
   return {at::kCUDA, static_cast<c10::DeviceIndex>(index)};
 }
 
+// A CPU package holds code compiled for the exporting machine's vector ISA, and a package is
+// for one kind of device: refuse a mismatch in one line, before running it can crash.
+void check_package_fits(const Config& c, at::Device device) {
+  const std::string where = c.file.string() + ": model.weights: " + c.weights.string();
+  const std::unordered_map<std::string, std::string> meta = package_metadata(c);
+  const std::string kind = meta.contains("AOTI_DEVICE_KEY") ? meta.at("AOTI_DEVICE_KEY") : "";
+  if (!kind.empty() && kind != c10::DeviceTypeName(device.type(), /*lower_case=*/true))
+    throw Error(where + ": the package was compiled for " + kind + ", the model runs on " + device.str() +
+                " (set device:, or export it again on that device)");
+  if (!meta.contains("AOTI_CPU_ISA")) return;
+  const std::string isa = " " + meta.at("AOTI_CPU_ISA") + " ";
+  const std::pair<const char*, bool> needs[] = {
+      {" AVX2 ", __builtin_cpu_supports("avx2") != 0},
+      {" AVX512 ", __builtin_cpu_supports("avx512f") != 0},
+      {" AVX512_VNNI ", __builtin_cpu_supports("avx512vnni") != 0},
+      {" AVX512_BF16 ", __builtin_cpu_supports("avx512bf16") != 0},
+  };
+  for (const auto& [token, supported] : needs)
+    if (isa.find(token) != std::string::npos && !supported)
+      throw Error(where + ": the package was compiled for" + std::string(token) + "CPUs (" + meta.at("AOTI_CPU_ISA") +
+                  ") and this CPU has no such instructions: export it again on this machine");
+}
+
 // Autocast is thread-local state: each worker sets it for itself, for its whole life.
 class AutocastScope {
  public:
@@ -141,7 +164,6 @@ class Replica {
         if (c.optimize && c.precision == Precision::fp32) module = torch::jit::optimize_for_inference(module);
         script_.emplace(std::move(module));
       } else {
-        check_package_fits(c, device);
         aoti_ = std::make_unique<torch::inductor::AOTIModelPackageLoader>(
             c.weights.string(), "model", false, 1, device.is_cuda() ? device.index() : -1);
       }
@@ -154,29 +176,6 @@ class Replica {
       one_stage_.emplace(*c.head, c.file.string() + ": model.head");
       max_input_side_ = c.head->max_size;
     }
-  }
-
-  // A CPU package holds code compiled for the exporting machine's vector ISA, and a package is
-  // for one kind of device: refuse a mismatch in one line, before running it can crash.
-  static void check_package_fits(const Config& c, at::Device device) {
-    const std::string where = c.file.string() + ": model.weights: " + c.weights.string();
-    const std::unordered_map<std::string, std::string> meta = package_metadata(c);
-    const std::string kind = meta.contains("AOTI_DEVICE_KEY") ? meta.at("AOTI_DEVICE_KEY") : "";
-    if (!kind.empty() && kind != c10::DeviceTypeName(device.type(), /*lower_case=*/true))
-      throw Error(where + ": the package was compiled for " + kind + ", the model runs on " + device.str() +
-                  " (set device:, or export it again on that device)");
-    if (!meta.contains("AOTI_CPU_ISA")) return;
-    const std::string isa = " " + meta.at("AOTI_CPU_ISA") + " ";
-    const std::pair<const char*, bool> needs[] = {
-        {" AVX2 ", __builtin_cpu_supports("avx2") != 0},
-        {" AVX512 ", __builtin_cpu_supports("avx512f") != 0},
-        {" AVX512_VNNI ", __builtin_cpu_supports("avx512vnni") != 0},
-        {" AVX512_BF16 ", __builtin_cpu_supports("avx512bf16") != 0},
-    };
-    for (const auto& [token, supported] : needs)
-      if (isa.find(token) != std::string::npos && !supported)
-        throw Error(where + ": the package was compiled for" + std::string(token) + "CPUs (" + meta.at("AOTI_CPU_ISA") +
-                    ") and this CPU has no such instructions: export it again on this machine");
   }
 
   // pytorch_detect's _transform_max_size: torchvision detectors resize to model.transform.max_size.
@@ -418,6 +417,7 @@ class LibtorchInferencer final : public Inferencer {
       load_ops_library(config_.torchvision_ops, config_.file.string() + ": model.torchvision_ops");
     }
     const at::Device device = resolve_device(config_);
+    if (config_.format == Format::aoti) check_package_fits(config_, device);  // once, before any replica
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const auto [workers, threads] = default_split(config_.workers, config_.threads, cores);
     for (int i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>(config_, device, threads));

@@ -22,14 +22,15 @@ OneStageDetector::Batch OneStageDetector::transform(const std::vector<at::Tensor
   Batch batch;
   std::vector<at::Tensor> resized;
   Grid largest{0, 0};
+  const auto options = images.front().options();
+  const at::Tensor mean =
+      at::tensor(std::vector<double>(config_.image_mean.begin(), config_.image_mean.end()), options).view({3, 1, 1});
+  const at::Tensor std =
+      at::tensor(std::vector<double>(config_.image_std.begin(), config_.image_std.end()), options).view({3, 1, 1});
   for (const at::Tensor& image : images) {
     const auto h = image.size(-2), w = image.size(-1);
     batch.original.push_back({h, w});
-    const at::Tensor mean = at::tensor(std::vector<double>(config_.image_mean.begin(), config_.image_mean.end()),
-                                       image.options());
-    const at::Tensor std = at::tensor(std::vector<double>(config_.image_std.begin(), config_.image_std.end()),
-                                      image.options());
-    const at::Tensor normalised = (image - mean.view({3, 1, 1})) / std.view({3, 1, 1});
+    const at::Tensor normalised = (image - mean) / std;
     std::vector<std::int64_t> size;
     if (config_.fixed_size) {
       size = {(*config_.fixed_size)[1], (*config_.fixed_size)[0]};  // fixed_size is (width, height)
@@ -51,7 +52,7 @@ OneStageDetector::Batch OneStageDetector::transform(const std::vector<at::Tensor
     return static_cast<std::int64_t>(std::ceil(static_cast<double>(side) / stride) * stride);
   };
   batch.images = at::zeros({static_cast<std::int64_t>(images.size()), 3, padded(largest[0]), padded(largest[1])},
-                           images.front().options());
+                           options);
   for (std::size_t i = 0; i < resized.size(); ++i)
     batch.images[static_cast<std::int64_t>(i)]
         .index({Slice(), Slice(0, resized[i].size(1)), Slice(0, resized[i].size(2))})
