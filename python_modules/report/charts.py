@@ -103,11 +103,9 @@ def _grid(n: int, max_cols: int = 5) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class PrPanel:
+class CurvePanel:
     title: str
-    precision_iou50: Sequence[float | None] | None
-    precision_iou75: Sequence[float | None] | None
-    precision_mean: Sequence[float | None] | None
+    series: Sequence[tuple[str, Sequence[float | None]]]  # (label, y at each x)
 
 
 def _panels(panels: Sequence[P], draw: Callable[[Axes, P], None], title: Callable[[P], str],
@@ -135,21 +133,21 @@ def _panels(panels: Sequence[P], draw: Callable[[Axes, P], None], title: Callabl
     return to_svg(fig, salt)
 
 
-def pr_curves(recall: Sequence[float], panels: Sequence[PrPanel], salt: str) -> str:
-    """Precision against recall, one small panel per class, IoU 0.5 / 0.75 / mean 0.5:0.95."""
-    r = np.asarray(recall, dtype=float)
-    lines = (("IoU 0.50", "precision_iou50", PALETTE[0], "-"),
-             ("IoU 0.75", "precision_iou75", PALETTE[1], "-"),
-             ("mean IoU 0.50:0.95", "precision_mean", PALETTE[2], "--"))
+def curves(x: Sequence[float], panels: Sequence[CurvePanel], xlabel: str, ylabel: str,
+           salt: str) -> str:
+    """One small panel per class, each series a line (the last one dashed when there are
+    three or more: a mean of the others, as COCO's over IoU thresholds)."""
+    xs = np.asarray(x, dtype=float)
+    n = max((len(p.series) for p in panels), default=1)
 
-    def draw(ax: Axes, p: PrPanel) -> None:
-        for label, attr, colour, style in lines:
-            values = getattr(p, attr)
-            if values is not None:
-                ax.plot(r, _clean(values), color=colour, linestyle=style, label=label)
+    def draw(ax: Axes, p: CurvePanel) -> None:
+        for i, (label, values) in enumerate(p.series):
+            style = "--" if n >= 3 and i == n - 1 else "-"
+            ax.plot(xs, _clean(values), color=PALETTE[i % len(PALETTE)], linestyle=style,
+                    label=label)
 
     with matplotlib.rc_context(_STYLE):
-        return _panels(panels, draw, lambda p: p.title, "recall", "precision", 3, salt)
+        return _panels(panels, draw, lambda p: p.title, xlabel, ylabel, max(n, 1), salt)
 
 
 @dataclass(frozen=True)

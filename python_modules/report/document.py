@@ -14,31 +14,13 @@ from typing import Any
 
 from . import charts
 from .assets import CSS, JS
-from .schema import COCO_NAMES, picture_type
+from .described import Chart, Section, Table, format_value, lookup, number, sections, value_labels
+from .schema import picture_type
 
 Run = dict[str, Any]
 
 # At most this many classes get their own panel of PR / threshold curves.
 MAX_PANELS = 24
-
-COCO_DESCRIPTIONS = (
-    "AP @ IoU 0.50:0.95, all areas, 100 detections",
-    "AP @ IoU 0.50",
-    "AP @ IoU 0.75",
-    "AP small (area < 32²)",
-    "AP medium (32² – 96²)",
-    "AP large (area > 96²)",
-    "AR, 1 detection per image",
-    "AR, 10 detections per image",
-    "AR, 100 detections per image",
-    "AR small",
-    "AR medium",
-    "AR large",
-)
-
-PER_CLASS_METRICS = (("AP", "AP"), ("AP50", "AP50"), ("AP75", "AP75"), ("APs", "APs"),
-                     ("APm", "APm"), ("APl", "APl"), ("AR", "AR100"))
-
 
 # ---------------------------------------------------------------------------------------------
 # small helpers
@@ -143,63 +125,15 @@ def run_labels(runs: Sequence[Run]) -> list[str]:
     return out
 
 
-def coco_stats(run: Run) -> list[float | None] | None:
-    stats = run.get("coco_stats")
-    if isinstance(stats, list) and len(stats) == 12:
-        return [_real(v) for v in stats]
-    if any(name in run for name in COCO_NAMES):
-        return [_real(run.get(name)) for name in COCO_NAMES]
-    return None
-
-
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _class_key(c: dict[str, Any]) -> object:
-    return c.get("category_id", c.get("name"))
-
-
-def _by_class(items: Any) -> dict[object, dict[str, Any]]:
-    if not isinstance(items, list):
-        return {}
-    return {_class_key(c): c for c in items if isinstance(c, dict)}
-
-
-def class_rows(run: Run) -> list[dict[str, Any]]:
-    """Per class, the union of per_class, thresholds.classes and pr_curves.classes.
-
-    Each row has ``key``, ``name``, ``gt``, ``detections`` and what each part gave:
-    ``coco`` (the per_class entry), ``thresholds`` and ``pr``. Order: per_class's, then the
-    classes only the other parts have.
-    """
-    parts = {
-        "coco": _by_class(run.get("per_class")),
-        "thresholds": _by_class((run.get("thresholds") or {}).get("classes")),
-        "pr": _by_class((run.get("pr_curves") or {}).get("classes")),
-    }
-    order: list[object] = []
-    for part in parts.values():
-        order += [k for k in part if k not in order]
-    rows = []
-    for key in order:
-        row: dict[str, Any] = {"key": key}
-        for name, part in parts.items():
-            row[name] = part.get(key)
-        found = [p for p in (row["coco"], row["thresholds"], row["pr"]) if p]
-        row["name"] = next((p["name"] for p in found if "name" in p), str(key))
-        row["gt"] = next((p["gt"] for p in found if _real(p.get("gt")) is not None), None)
-        row["detections"] = next(
-            (p["detections"] for p in found if _real(p.get("detections")) is not None), None)
-        rows.append(row)
-    return rows
 
 
 def capped(rows: list[dict[str, Any]], what: str) -> tuple[list[dict[str, Any]], str]:
     """All rows when there are few; else the MAX_PANELS with the most ground truth, and a note."""
     if len(rows) <= MAX_PANELS:
         return rows, ""
-    chosen = sorted(rows, key=lambda r: -(_real(r["gt"]) or 0.0))[:MAX_PANELS]
+    chosen = sorted(rows, key=lambda r: -(_real(r.get("gt")) or 0.0))[:MAX_PANELS]
     return chosen, (f"{what} of the {MAX_PANELS} classes with the most ground truth "
                     f"(of {len(rows)}), most first.")
 
@@ -236,18 +170,8 @@ def page(title: str, subtitle: str, sections: Sequence[tuple[str, str, str]]) ->
 
 def summary_section(run: Run) -> str:
     parts = []
-    cards = []
-    stats = coco_stats(run)
-    if stats is not None:
-        for name, i in (("AP", 0), ("AP50", 1), ("AP75", 2), ("AR100", 8)):
-            cards.append((fmt(stats[i]), name))
-    best = ((run.get("thresholds") or {}).get("overall") or {}).get("best")
-    if best:
-        cards.append((fmt(best.get("f1")), f"best F1 (score ≥ {fmt(best.get('score'), 2)})"))
-    for key in ("voc", "voc07"):
-        voc = run.get(key)
-        if isinstance(voc, dict) and "mAP" in voc:
-            cards.append((fmt(voc["mAP"]), f"VOC mAP ({voc.get('interpolation', key)})"))
+    cards = [(format_value(number(run, v.key), v.format), label)
+             for v, label in value_labels([run]) if v.headline]
     cards.append((fmt_int(run.get("images")), "images"))
     cards.append((fmt_int(run.get("detections")), "detections"))
     parts.append('<div class="cards">' + "".join(
@@ -256,16 +180,105 @@ def summary_section(run: Run) -> str:
     facts = [("model", run.get("model")), ("dataset", run.get("dataset")),
              ("ground truth", run.get("ground_truth")), ("results", run.get("results"))]
     parts.append(_facts(facts))
-    if stats is None:
-        parts.append(absent("No COCO metrics in this run (no coco_stats: e.g. a VOC-only run)."))
+    described = sections(run)
+    if not described:
+        parts.append(absent("This run does not describe its metrics (no schema in metrics.json: "
+                            "written by an older version; score it again to see them here)."))
     else:
-        rows = (f'<tr>{td_text(name)}{td_text(desc)}{td(v)}</tr>'
-                for name, desc, v in zip(COCO_NAMES, COCO_DESCRIPTIONS, stats))
-        parts.append("<h3>COCO bbox metrics</h3>")
-        parts.append(table(["metric", "what", "value"], rows, sortable=False, text_columns=2))
-        if any(v is None for v in stats):
-            parts.append(note("– : no data (no ground truth in that area range)."))
+        parts.append(note("In this run: " + ", ".join(
+            f'<a href="#{_anchor(s.id)}">{esc(s.title)}</a>' for s in described) + "."))
     return section("summary", "Summary", "\n".join(parts))
+
+
+def _anchor(section_id: str) -> str:
+    """An HTML id from a section id (letters, digits, '-' and '_')."""
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in section_id) or "section"
+
+
+def values_table(run: Run, s: Section) -> str:
+    rows = (f"<tr>{td_text(v.label)}{td_text(v.meaning)}"
+            f'<td data-v="{number(run, v.key)!r}">{esc(format_value(number(run, v.key), v.format))}'
+            "</td></tr>" for v in s.values)
+    return table(["metric", "what", "value"], rows, sortable=False, text_columns=2,
+                 table_id=f"values-{_anchor(s.id)}")
+
+
+def _cell(value: Any, fmt_name: str) -> str:
+    v = value if value is None else _real(value) if fmt_name != "number" else _num(value)
+    if v is None:
+        return '<td data-v="">–</td>'
+    return f'<td data-v="{v!r}">{esc(format_value(v, fmt_name))}</td>'
+
+
+def rows_of(run: Run, t: Table) -> list[dict[str, Any]]:
+    rows = lookup(run, t.key)
+    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+
+
+def described_table(run: Run, s: Section, t: Table, index: int) -> str:
+    rows = rows_of(run, t)
+    if not rows:
+        return absent(f"No rows in {t.key}.")
+    shown = [c for c in t.columns if any(lookup(r, c.key) is not None for r in rows)]
+    lines = ["<tr>" + td_text(r.get(t.row_label, r.get(t.row_id, ""))) +
+             "".join(_cell(lookup(r, c.key), c.format) for c in shown) + "</tr>" for r in rows]
+    ident = f"table-{_anchor(s.id)}" + (f"-{index + 1}" if index else "")
+    legend = "; ".join(f"<b>{esc(c.label)}</b>: {esc(c.meaning)}" for c in shown if c.meaning)
+    return (f"<h3>{esc(t.title)}</h3>\n" + note(esc(t.meaning + ". Click a column to sort; – : no data.")) +
+            table(["class", *(c.label for c in shown)], lines, table_id=ident) +
+            (note(legend) if legend else ""))
+
+
+def described_curves(run: Run, s: Section) -> list[str]:
+    out = []
+    for i, c in enumerate(s.curves):
+        data = lookup(run, c.key)
+        xs = lookup(data, c.x) if isinstance(data, dict) else None
+        items = lookup(data, c.items) if isinstance(data, dict) else None
+        if not isinstance(xs, list) or not isinstance(items, list) or not items:
+            out.append(absent(f"No curves in {c.key}."))
+            continue
+        primary = next((t for t in s.tables if t.primary), None)
+        by_row = {}
+        if primary is not None:
+            by_row = {r.get(primary.row_id): r for r in rows_of(run, primary)}
+        rows = [it for it in items if isinstance(it, dict)]
+        gts = {id(it): _real((by_row.get(it.get("category_id")) or {}).get("gt")) or 0.0
+               for it in rows}
+        note_text = ""
+        if len(rows) > MAX_PANELS:
+            note_text = (f" Curves of the {MAX_PANELS} classes with the most ground truth "
+                         f"(of {len(rows)}), most first.")
+            rows = sorted(rows, key=lambda it: -gts[id(it)])[:MAX_PANELS]
+        panels = []
+        for it in rows:
+            row = by_row.get(it.get("category_id")) or {}
+            head = primary.primary if primary is not None else ""
+            panels.append(charts.CurvePanel(
+                title=_panel_title(str(it.get(c.item_label, "")), row.get(head), head),
+                series=[(label, it.get(key)) for key, label in c.series
+                        if isinstance(it.get(key), list)]))
+        chart = "curves-" + _anchor(s.id) + (f"-{i + 1}" if i else "")
+        svg = charts.curves(xs, panels, c.x_label, c.y_label, chart)
+        out.append(f"<h3>{esc(c.title)}</h3>\n" +
+                   figure(chart, svg, esc((c.meaning + "." + note_text).strip())))
+    return out
+
+
+def described_section(run: Run, s: Section, gallery: Sequence[dict[str, Any]] | None) -> str:
+    """One evaluator's section: what it is, its values, tables, curves and charts."""
+    body = [note(esc(s.meaning + "."))] if s.meaning else []
+    if s.values:
+        body.append(values_table(run, s))
+        if any(number(run, v.key) is None for v in s.values):
+            body.append(note("– : no data (e.g. no ground truth in that area range)."))
+    body += [described_table(run, s, t, i) for i, t in enumerate(s.tables)]
+    body += described_curves(run, s)
+    for c in s.charts:
+        draw = CHART_KINDS.get(c.kind)
+        body.append(draw(run, c, gallery) if draw else
+                    absent(f"A chart of kind '{c.kind}' this report does not know how to draw."))
+    return section(_anchor(s.id), s.title, "\n".join(body))
 
 
 def _facts(items: Sequence[tuple[str, Any]]) -> str:
@@ -276,77 +289,19 @@ def _facts(items: Sequence[tuple[str, Any]]) -> str:
                                             for k, v in shown) + "</dl>")
 
 
-def per_class_section(run: Run) -> str:
-    rows = class_rows(run)
-    if not rows:
-        return section("per-class", "Per class",
-                       absent("No per-class results in this run (no per_class or thresholds)."))
-    def best(r: dict[str, Any]) -> dict[str, Any]:
-        return (r["thresholds"] or {}).get("best") or {}
-
-    # (header, value of a row, digits; None: an integer count)
-    def coco(key: str) -> Callable[[dict[str, Any]], Any]:
-        return lambda r: (r["coco"] or {}).get(key)
-
-    columns: list[tuple[str, Callable[[dict[str, Any]], Any], int | None]] = [
-        (header, coco(key), 3) for key, header in PER_CLASS_METRICS]
-    columns += [("best-F1 score", lambda r: best(r).get("score"), 2),
-                ("P there", lambda r: best(r).get("precision"), 3),
-                ("R there", lambda r: best(r).get("recall"), 3),
-                ("F1", lambda r: best(r).get("f1"), 3),
-                ("GT", lambda r: r["gt"], None), ("detections", lambda r: r["detections"], None)]
-    shown = [c for c in columns if any(_real(c[1](r)) is not None for r in rows)]
-    lines = []
-    for r in rows:
-        cells = [td_text(r["name"])]
-        cells += [td_int(get(r)) if digits is None else td(get(r), digits)
-                  for _, get, digits in shown]
-        lines.append("<tr>" + "".join(cells) + "</tr>")
-    iou = (run.get("thresholds") or {}).get("iou", 0.5)
-    left_out = [header for header, _, _ in columns if all(header != h for h, _, _ in shown)]
-    text = "Click a column to sort; – : no data."
-    if run.get("thresholds"):
-        text += f" Best-F1 threshold, P and R at IoU {fmt(iou, 2)}."
-    if left_out:
-        text += " No data in this run for: " + ", ".join(left_out) + "."
-    body = [note(esc(text)),
-            table(["class", *(h for h, _, _ in shown)], lines, table_id="per-class-table")]
-    if not run.get("per_class"):
-        body.insert(0, absent("No COCO per-class metrics in this run; thresholds only."))
-    return section("per-class", "Per class", "\n".join(body))
-
-
-def pr_section(run: Run) -> str:
-    pr = run.get("pr_curves")
-    if not isinstance(pr, dict) or not pr.get("classes") or not pr.get("recall_thresholds"):
-        return section("pr-curves", "Precision–recall curves",
-                       absent("No PR curves in this run (no pr_curves)."))
-    rows = [r for r in class_rows(run) if r["pr"]]
-    rows, cap_note = capped(rows, "Curves")
-    panels = [charts.PrPanel(
-        title=_panel_title(r["name"], (r["coco"] or {}).get("AP"), "AP"),
-        precision_iou50=r["pr"].get("precision_iou50"),
-        precision_iou75=r["pr"].get("precision_iou75"),
-        precision_mean=r["pr"].get("precision_mean")) for r in rows]
-    svg = charts.pr_curves(pr["recall_thresholds"], panels, "pr-curves")
-    caption = ("Interpolated precision at 101 recall points (COCO), 100 detections per image, "
-               "all areas; mean = averaged over IoU 0.50:0.95. " + cap_note)
-    return section("pr-curves", "Precision–recall curves",
-                   figure("pr-curves", svg, esc(caption.strip())))
-
-
 def _panel_title(name: str, value: Any, label: str) -> str:
     short = name if len(name) <= 22 else name[:21] + "…"
     v = _real(value)
     return short if v is None else f"{short}  {label} {v:.3f}"
 
 
-def threshold_section(run: Run) -> str:
-    th = run.get("thresholds")
-    title = "Precision, recall and F1 against the score threshold"
+# ---------------------------------------------------------------------------------------------
+# the chart kinds: each draws the data at its chart's key, whichever evaluator wrote it
+
+def threshold_chart(run: Run, chart: Chart, gallery: Any = None) -> str:
+    th = lookup(run, chart.key)
     if not isinstance(th, dict) or not th.get("score_grid"):
-        return section("thresholds", title,
-                       absent("No threshold analysis in this run (no thresholds)."))
+        return absent(f"No threshold curves in this run (no {chart.key}).")
     grid = th["score_grid"]
     iou = fmt(th.get("iou", 0.5), 2)
     body = [note(f"Detections with score ≥ threshold, matched at IoU {iou}; computed from the "
@@ -369,29 +324,28 @@ def threshold_section(run: Run) -> str:
         body.append(figure("threshold-overall", svg, esc(caption)))
     else:
         body.append(absent("No overall curves (thresholds.overall is absent)."))
-    rows = [r for r in class_rows(run) if r["thresholds"] and
-            all(k in r["thresholds"] for k in ("precision", "recall", "f1"))]
+    rows = [c for c in th.get("classes") or [] if isinstance(c, dict) and
+            all(k in c for k in ("precision", "recall", "f1"))]
     if rows:
         rows, cap_note = capped(rows, "Curves")
         panels = []
-        for r in rows:
-            t = r["thresholds"]
+        for t in rows:
             best = t.get("best") or {}
-            panels.append(charts.ThresholdPanel(r["name"], t["precision"], t["recall"], t["f1"],
+            panels.append(charts.ThresholdPanel(str(t.get("name", t.get("category_id"))),
+                                                t["precision"], t["recall"], t["f1"],
                                                 _num(best.get("score")), _num(best.get("f1"))))
         svg = charts.thresholds(grid, panels, "threshold-classes")
         body.append("<h3>Per class</h3>")
         body.append(figure("threshold-classes", svg, esc(cap_note)))
     else:
-        body.append(absent("No per-class curves (thresholds.classes is absent)."))
-    return section("thresholds", title, "\n".join(body))
+        body.append(absent(f"No per-class curves ({chart.key}.classes is absent)."))
+    return "\n".join(body)
 
 
-def confusion_section(run: Run) -> str:
-    conf = run.get("confusion")
-    title = "Confusion matrix"
+def confusion_chart(run: Run, chart: Chart, gallery: Any = None) -> str:
+    conf = lookup(run, chart.key)
     if not isinstance(conf, dict) or not conf.get("counts"):
-        return section("confusion", title, absent("No confusion matrix in this run."))
+        return absent("No confusion matrix in this run.")
     counts = conf["counts"]
     k = len(counts)
     labels = conf.get("labels") or [str(i) for i in range(k)]
@@ -402,8 +356,7 @@ def confusion_section(run: Run) -> str:
             total = sum(v for v in row if v)
             normalized.append(None if not total else [(v or 0) / total for v in row])
     svg = charts.confusion(labels, counts, normalized, "confusion")
-    caption = (f"IoU {fmt(conf.get('iou', 0.5), 2)}, score ≥ "
-               f"{fmt(conf.get('score_threshold'), 2)}; one-to-one greedy matching by score. "
+    caption = (f"{chart.meaning}. "
                "Rows: ground-truth class (last: background, detections that match no ground "
                "truth); columns: predicted class (last: background, ground truth not "
                "detected). Colour: fraction of the row; numbers: counts.")
@@ -416,14 +369,13 @@ def confusion_section(run: Run) -> str:
     if confused:
         body.append(note("Most confused (ground truth → predicted): " + ", ".join(
             f"{esc(a)} → {esc(b)} ({int(n)})" for n, a, b in confused) + "."))
-    return section("confusion", title, "\n".join(body))
+    return "\n".join(body)
 
 
-def tide_section(run: Run) -> str:
-    tide = run.get("tide")
-    title = "TIDE errors"
+def tide_chart(run: Run, chart: Chart, gallery: Any = None) -> str:
+    tide = lookup(run, chart.key)
     if not isinstance(tide, dict) or not (tide.get("main") or tide.get("special")):
-        return section("tide", title, absent("No TIDE analysis in this run."))
+        return absent("No TIDE analysis in this run.")
     main = tide.get("main") or {}
     special = tide.get("special") or {}
     svg = charts.tide(main, special, "tide")
@@ -436,18 +388,17 @@ def tide_section(run: Run) -> str:
             if name in main or name in counts]
     rows += [f"<tr>{td_text(name)}{td(special.get(name), 2)}{td_int(None)}</tr>"
              for name in special]
-    what = {"Cls": "right box, wrong class", "Loc": "right class, box IoU 0.1–0.5",
-            "Both": "wrong class and box IoU 0.1–0.5", "Dupe": "a duplicate of a true positive",
+    what = {"Cls": "right place, wrong class", "Loc": "right class, IoU 0.1–0.5",
+            "Both": "wrong class and IoU 0.1–0.5", "Dupe": "a duplicate of a true positive",
             "Bkg": "a detection on background", "Miss": "ground truth never detected"}
     legend = "; ".join(f"<b>{n}</b>: {w}" for n, w in what.items())
     body = [figure("tide", svg, esc(caption)), note(legend),
             table(["error", "dAP", "count"], rows, sortable=True, table_id="tide-table")]
-    return section("tide", title, "\n".join(body))
+    return "\n".join(body)
 
 
-def gallery_section(run: Run, gallery: Sequence[dict[str, Any]] | None) -> str:
-    title = "Worst images"
-    per_image = run.get("per_image") if isinstance(run.get("per_image"), dict) else None
+def gallery_chart(run: Run, chart: Chart, gallery: Sequence[dict[str, Any]] | None) -> str:
+    per_image = lookup(run, chart.key) if isinstance(lookup(run, chart.key), dict) else None
     where = ""
     if per_image:
         where = (f" at IoU {fmt(per_image.get('iou', 0.5), 2)}, score ≥ "
@@ -467,11 +418,11 @@ def gallery_section(run: Run, gallery: Sequence[dict[str, Any]] | None) -> str:
         body = [note(f"The images with the most errors (false positives + misses){where}, "
                      "most first; drawn as <code>render</code> draws them."),
                 '<div class="gallery">' + "\n".join(items) + "</div>"]
-        return section("gallery", title, "\n".join(body))
+        return "\n".join(body)
     images = (per_image or {}).get("images") or []
     worst = (per_image or {}).get("worst") or []
     if not images:
-        return section("gallery", title, absent("No per-image results in this run."))
+        return absent("No per-image results in this run.")
     by_id = {im.get("image_id"): im for im in images}
     order = [by_id[i] for i in worst if i in by_id] or sorted(
         images, key=lambda im: -((im.get("fp") or 0) + (im.get("fn") or 0)))
@@ -480,7 +431,13 @@ def gallery_section(run: Run, gallery: Sequence[dict[str, Any]] | None) -> str:
             f"{td_int((im.get('fp') or 0) + (im.get('fn') or 0))}</tr>" for im in order[:30]]
     body = [absent("No pictures saved with this run (no gallery); the worst images by count:"),
             table(["image", "TP", "FP", "FN", "errors"], rows, table_id="worst-table")]
-    return section("gallery", title, "\n".join(body))
+    return "\n".join(body)
+
+
+CHART_KINDS: dict[str, Callable[[Run, Chart, Any], str]] = {
+    "thresholds": threshold_chart, "confusion": confusion_chart, "tide": tide_chart,
+    "per_image": gallery_chart,
+}
 
 
 TIME_KEYS = (("decode_seconds", "decode"), ("model_seconds", "model"),
@@ -547,70 +504,71 @@ def facts_section(run: Run) -> str:
     return section("facts", title, "\n".join(body))
 
 
-SINGLE_SECTIONS: tuple[tuple[str, str], ...] = (
-    ("summary", "Summary"), ("per-class", "Per class"), ("pr-curves", "PR curves"),
-    ("thresholds", "Thresholds"), ("confusion", "Confusion"), ("tide", "TIDE"),
-    ("gallery", "Worst images"), ("facts", "Run facts"))
-
-
 def single_run(run: Run, gallery: Sequence[dict[str, Any]] | None = None) -> str:
-    builders: dict[str, Callable[[], str]] = {
-        "summary": lambda: summary_section(run),
-        "per-class": lambda: per_class_section(run),
-        "pr-curves": lambda: pr_section(run),
-        "thresholds": lambda: threshold_section(run),
-        "confusion": lambda: confusion_section(run),
-        "tide": lambda: tide_section(run),
-        "gallery": lambda: gallery_section(run, gallery),
-        "facts": lambda: facts_section(run),
-    }
-    sections = [(ident, name, builders[ident]()) for ident, name in SINGLE_SECTIONS]
+    described = sections(run)
+    built = [("summary", "Summary", summary_section(run))]
+    built += [(_anchor(s.id), s.title, described_section(run, s, gallery)) for s in described]
+    if gallery and not any(c.kind == "per_image" for s in described for c in s.charts):
+        built.append(("gallery", "Worst images", section("gallery", "Worst images", gallery_chart(
+            run, Chart("per_image", "per_image"), gallery))))
+    built.append(("facts", "Run facts", facts_section(run)))
     label = run_label(run, 0)
     dataset = run.get("dataset") or run.get("ground_truth")
     title = f"Detection Studio report: {label}"
     subtitle = esc(f"{label} on {dataset}" if dataset else label)
-    return page(title, subtitle, sections)
+    return page(title, subtitle, built)
 
 
 # ---------------------------------------------------------------------------------------------
 # the comparison sections
 
-def _best(run: Run) -> dict[str, Any]:
-    return ((run.get("thresholds") or {}).get("overall") or {}).get("best") or {}
-
-
 def runs_section(runs: Sequence[Run], labels: Sequence[str], baseline: int | None) -> str:
+    columns = value_labels(runs)
     rows = []
     for i, (run, label) in enumerate(zip(runs, labels)):
-        stats = coco_stats(run) or [None] * 12
-        best = _best(run)
         s = speed(run)
         name = label + (" (baseline)" if i == baseline else "")
         cells = [td_text(name), td_text(run.get("dataset", "–"))]
-        cells += [td(v) for v in stats]
-        cells += [td(best.get("score"), 2), td(best.get("precision")), td(best.get("recall")),
-                  td(s["images_per_second"], 1), td(s["ms_per_image"], 1)]
+        cells += [_cell(number(run, v.key), v.format) for v, _ in columns]
+        cells += [td(s["images_per_second"], 1), td(s["ms_per_image"], 1)]
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    headers = ["model", "dataset", *COCO_NAMES, "best-F1 score", "P there", "R there",
-               "images/s", "ms/image"]
-    body = [note("One row per run; click a column to sort. – : no data."),
+    headers = ["model", "dataset", *(h for _, h in columns), "images/s", "ms/image"]
+    body = [note("One row per run, one column per number its evaluators describe; click a column "
+                 "to sort. – : no data."),
             table(headers, rows, text_columns=2, table_id="runs-table")]
     return section("runs", "Runs", "\n".join(body))
 
 
-def mean_precision(run: Run, name: str = "precision_iou50") -> list[float | None] | None:
-    """The mean over classes (those with ground truth) at each recall point."""
-    pr = run.get("pr_curves")
-    if not isinstance(pr, dict) or not pr.get("classes") or not pr.get("recall_thresholds"):
+def first_curve(run: Run) -> tuple[Section, Any] | None:
+    """The run's first described curve (its first series is what runs are compared on)."""
+    for s in sections(run):
+        for c in s.curves:
+            if c.series:
+                return s, c
+    return None
+
+
+def mean_curve(run: Run) -> tuple[list[Any], list[float | None], str, str, str] | None:
+    """The mean over items (classes) of the first curve's first series at each x, with the x
+    values, the axis labels and the series' name."""
+    found = first_curve(run)
+    if found is None:
         return None
-    curves = [c[name] for c in pr["classes"] if isinstance(c.get(name), list)]
+    _, c = found
+    data = lookup(run, c.key)
+    xs = lookup(data, c.x) if isinstance(data, dict) else None
+    items = lookup(data, c.items) if isinstance(data, dict) else None
+    if not isinstance(xs, list) or not isinstance(items, list) or not items:
+        return None
+    key, label = c.series[0]
+    curves = [it[key] for it in items if isinstance(it, dict) and isinstance(it.get(key), list)]
     if not curves:
         return None
     out: list[float | None] = []
-    for i in range(len(pr["recall_thresholds"])):
-        values = [v for v in (_real(c[i]) for c in curves if i < len(c)) if v is not None]
+    for i in range(len(xs)):
+        values = [v for v in (_real(cv[i]) for cv in curves if i < len(cv)) if v is not None]
         out.append(sum(values) / len(values) if values else None)
-    return out
+    return xs, out, c.x_label, c.y_label, label
 
 
 def _groups(runs: Sequence[Run]) -> list[tuple[str, list[int]]]:
@@ -621,30 +579,42 @@ def _groups(runs: Sequence[Run]) -> list[tuple[str, list[int]]]:
 
 
 def overlay_section(runs: Sequence[Run], labels: Sequence[str]) -> str:
-    title = "Precision–recall, all models"
+    title = "Curves, all models"
     body = []
     groups = _groups(runs)
     for g, (dataset, members) in enumerate(groups):
         series = []
         missing = []
+        axes = ("", "", "")
         for i in members:
-            curve = mean_precision(runs[i])
+            curve = mean_curve(runs[i])
             if curve is None:
                 missing.append(labels[i])
             else:
-                series.append(charts.Series(labels[i], runs[i]["pr_curves"]["recall_thresholds"],
-                                            curve))
+                xs, ys, xl, yl, name = curve
+                axes = (xl, yl, name)
+                series.append(charts.Series(labels[i], xs, ys))
         if len(groups) > 1:
             body.append(f"<h3>{esc(dataset or 'dataset not named')}</h3>")
         if series:
-            svg = charts.overlay(series, "recall", "precision (IoU 0.5, mean over classes)",
+            xl, yl, name = axes
+            svg = charts.overlay(series, xl, f"{yl} ({name}, mean over classes)",
                                  f"pr-overlay-{g}")
             body.append(figure("pr-overlay", svg,
-                               esc("Precision at IoU 0.5 averaged over the classes with "
-                                   "ground truth, at each of COCO's 101 recall points.")))
+                               esc(f"{yl.capitalize()} ({name}) averaged over the classes with "
+                                   f"ground truth, against {xl}.")))
         if missing:
             body.append(absent("No PR curves for: " + ", ".join(missing) + "."))
     return section("pr-overlay", title, "\n".join(body))
+
+
+def primary_table(run: Run) -> tuple[Section, Table] | None:
+    """The first described table with a column that ranks models (per-class winners)."""
+    for s in sections(run):
+        for t in s.tables:
+            if t.primary:
+                return s, t
+    return None
 
 
 def winners_section(runs: Sequence[Run], labels: Sequence[str]) -> str:
@@ -654,8 +624,15 @@ def winners_section(runs: Sequence[Run], labels: Sequence[str]) -> str:
     for g, (dataset, members) in enumerate(groups):
         if len(groups) > 1:
             body.append(f"<h3>{esc(dataset or 'dataset not named')}</h3>")
-        per_run = [{str(c.get("name", c.get("category_id"))): c
-                    for c in (runs[i].get("per_class") or [])} for i in members]
+        found = next((primary_table(runs[i]) for i in members if primary_table(runs[i])), None)
+        if found is None:
+            body.append(absent("No per-class AP in these runs."))
+            continue
+        sec, tab = found
+        column = next((c for c in tab.columns if c.key == tab.primary), None)
+        what = column.label if column else tab.primary
+        per_run = [{str(r.get(tab.row_label, r.get(tab.row_id))): r
+                    for r in rows_of(runs[i], tab)} for i in members]
         names: list[str] = []
         for classes in per_run:
             names += [n for n in classes if n not in names]
@@ -666,10 +643,11 @@ def winners_section(runs: Sequence[Run], labels: Sequence[str]) -> str:
             body.append(note(f"Only one run ({esc(labels[members[0]])}) on this dataset."))
         rows = []
         wins = [0] * len(members)
+        better = column.higher_is_better if column else True
         for name in names:
-            aps = [_real((classes.get(name) or {}).get("AP")) for classes in per_run]
+            vals = [number(classes.get(name) or {}, tab.primary) for classes in per_run]
             gt = next((c[name].get("gt") for c in per_run if name in c), None)
-            valid = [(v, j) for j, v in enumerate(aps) if v is not None]
+            valid = [(v if better else -v, j) for j, v in enumerate(vals) if v is not None]
             top = max(valid)[0] if valid else None
             ranked = sorted((v for v, _ in valid), reverse=True)
             margin = ranked[0] - ranked[1] if len(ranked) > 1 else None
@@ -678,13 +656,14 @@ def winners_section(runs: Sequence[Run], labels: Sequence[str]) -> str:
                 wins[j] += 1
             cells = [td_text(name), td_int(gt)]
             cells += [td(v, cls="win" if j in winners and len(valid) > 1 else "")
-                      for j, v in enumerate(aps)]
+                      for j, v in enumerate(vals)]
             who = ", ".join(labels[members[j]] for j in winners) if valid else "–"
             cells += [td_text(who), td(margin)]
             rows.append("<tr>" + "".join(cells) + "</tr>")
-        headers = ["class", "GT", *(f"AP {labels[i]}" for i in members), "winner", "margin"]
+        headers = ["class", "GT", *(f"{what} {labels[i]}" for i in members), "winner", "margin"]
         tally = ", ".join(f"{esc(labels[i])} {w}" for i, w in zip(members, wins))
-        body.append(note(f"COCO AP per class; the highest is marked. Classes won: {tally}."))
+        body.append(note(f"{esc(sec.title)}: {esc(what)} per class; the best is marked. "
+                         f"Classes won: {tally}."))
         body.append(table(headers, rows,
                           table_id="winners-table" + (f"-{g + 1}" if g else "")))
     return section("winners", title, "\n".join(body))

@@ -147,34 +147,14 @@ CURVE = ListOf(NUM)
 MATRIX = ListOf(ListOf(NUM))
 BEST = Obj({"score": NUM, "precision": NUM, "recall": NUM, "f1": NUM}, nullable=True)
 
-COCO_NAMES = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm",
-              "ARl")
-
+# The chart kinds the report draws: each kind's data has this shape, whichever evaluator wrote
+# it and under whatever key (the schema's chart.key).
 _CLASS_CURVES = Obj({
     "category_id": INT, "name": STR, "gt": INT, "detections": INT, "best": BEST,
     "precision": CURVE, "recall": CURVE, "f1": CURVE,
 })
 
-RUN = Obj({
-    "config": STR, "model": STR, "model_config": STR, "dataset": STR,
-    "ground_truth": STR, "results": STR,
-    "images": INT, "detections": INT,
-    "timings": MapOf(NUM),
-    "versions": MapOf(Scalar()),
-    "skipped_images": ListOf(STR),
-    "coco_stats": ListOf(NUM, length=12),
-    **{name: NUM for name in COCO_NAMES},
-    "per_class": ListOf(Obj({
-        "category_id": INT, "name": STR, "AR": NUM, "gt": INT, "detections": INT,
-        **{name: NUM for name in ("AP", "AP50", "AP75", "APs", "APm", "APl")},
-    })),
-    "pr_curves": Obj({
-        "recall_thresholds": CURVE,
-        "classes": ListOf(Obj({
-            "category_id": INT, "name": STR,
-            "precision_iou50": CURVE, "precision_iou75": CURVE, "precision_mean": CURVE,
-        })),
-    }),
+CHART_DATA: dict[str, Spec] = {
     "thresholds": Obj({
         "iou": NUM, "score_grid": CURVE,
         "overall": Obj({"best": BEST, "precision": CURVE, "recall": CURVE, "f1": CURVE}),
@@ -193,8 +173,37 @@ RUN = Obj({
                               "fn": INT})),
         "worst": ListOf(INT),
     }),
-    "voc": Obj({"mAP": NUM, "iou_threshold": NUM, "interpolation": STR}),
-    "voc07": Obj({"mAP": NUM, "iou_threshold": NUM, "interpolation": STR}),
+}
+
+_TEXTS = ("key", "label", "meaning", "format")
+SCHEMA = Obj({
+    "version": INT,
+    "sections": ListOf(Obj({
+        "id": STR, "title": STR, "short_label": STR, "meaning": STR, "primary": STR,
+        "values": ListOf(Obj({**{k: STR for k in _TEXTS}}, required=("key", "label"))),
+        "tables": ListOf(Obj({
+            "key": STR, "title": STR, "meaning": STR, "row_id": STR, "row_label": STR,
+            "primary": STR,
+            "columns": ListOf(Obj({**{k: STR for k in _TEXTS}}, required=("key", "label"))),
+        }, required=("key",))),
+        "curves": ListOf(Obj({
+            "key": STR, "title": STR, "meaning": STR, "x": STR, "x_label": STR, "y_label": STR,
+            "items": STR, "item_label": STR,
+            "series": ListOf(Obj({"key": STR, "label": STR}, required=("key", "label"))),
+        }, required=("key",))),
+        "charts": ListOf(Obj({"kind": STR, "key": STR, "title": STR, "meaning": STR},
+                             required=("kind", "key"))),
+    }, required=("id", "title"))),
+})
+
+RUN = Obj({
+    "config": STR, "model": STR, "model_config": STR, "dataset": STR,
+    "ground_truth": STR, "results": STR,
+    "images": INT, "detections": INT,
+    "timings": MapOf(NUM),
+    "versions": MapOf(Scalar()),
+    "skipped_images": ListOf(STR),
+    "schema": SCHEMA,
 })
 
 GALLERY = ListOf(Obj({
@@ -211,7 +220,58 @@ COMPARISON = Obj({
 
 def check_run(run: Any, key: str = "") -> None:
     RUN.check(run, key)
+    _check_described(run, key)
     _check_shapes(run, key)
+
+
+def _at(run: dict[str, Any], path: str) -> tuple[bool, Any]:
+    data: Any = run
+    for part in path.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return False, None
+        data = data[part]
+    return True, data
+
+
+def _check_described(run: dict[str, Any], key: str) -> None:
+    """What the schema describes has the described shape: values are numbers, tables lists of
+    objects whose columns are numbers, curves lists of numbers, charts their kind's shape."""
+    for s in (run.get("schema") or {}).get("sections") or []:
+        for v in s.get("values") or []:
+            found, data = _at(run, v["key"])
+            if found:
+                NUM.check(data, _join(key, v["key"]))
+        for t in s.get("tables") or []:
+            found, rows = _at(run, t["key"])
+            if not found:
+                continue
+            ListOf(Obj()).check(rows, _join(key, t["key"]))
+            for i, row in enumerate(rows):
+                for c in t.get("columns") or []:
+                    present, data = _at(row, c["key"])
+                    if present:
+                        NUM.check(data, _join(key, f"{t['key']}[{i}].{c['key']}"))
+        for c in s.get("curves") or []:
+            found, data = _at(run, c["key"])
+            if not found:
+                continue
+            where = _join(key, c["key"])
+            x = c.get("x", "recall_thresholds")
+            items = c.get("items", "classes")
+            Obj({x: CURVE, items: ListOf(Obj({sr["key"]: CURVE for sr in c.get("series") or []}))
+                 }).check(data, where)
+            n = len(data.get(x) or [])
+            for i, item in enumerate(data.get(items) or []):
+                for sr in c.get("series") or []:
+                    if sr["key"] in item and len(item[sr["key"]]) != n:
+                        raise ReportInputError(f"{where}.{items}[{i}].{sr['key']}",
+                                               f"expected {n} entries (as {x}), "
+                                               f"got {len(item[sr['key']])}")
+        for ch in s.get("charts") or []:
+            found, data = _at(run, ch["key"])
+            spec = CHART_DATA.get(ch["kind"])
+            if found and spec is not None:
+                spec.check(data, _join(key, ch["key"]))
 
 
 def check_gallery(gallery: Any, key: str = "") -> None:
@@ -260,28 +320,39 @@ def _same_lengths(parts: list[tuple[str, Any]], names: tuple[str, ...], n: int, 
 
 
 def _check_shapes(run: dict[str, Any], key: str) -> None:
-    """Lengths that must agree for the charts to be drawn."""
-    pr = run.get("pr_curves")
-    if pr and "recall_thresholds" in pr:
-        parts = [(f"pr_curves.classes[{i}]", c) for i, c in enumerate(pr.get("classes", []))]
-        _same_lengths(parts, ("precision_iou50", "precision_iou75", "precision_mean"),
-                      len(pr["recall_thresholds"]), "recall_thresholds", key)
-    th = run.get("thresholds")
-    if th and "score_grid" in th:
-        parts = [("thresholds.overall", th.get("overall") or {})]
-        parts += [(f"thresholds.classes[{i}]", c) for i, c in enumerate(th.get("classes", []))]
-        _same_lengths(parts, ("precision", "recall", "f1"), len(th["score_grid"]), "score_grid", key)
-    conf = run.get("confusion")
-    if conf and "counts" in conf:
+    """Lengths that must agree for the charts to be drawn, per chart kind at its key."""
+    for s in (run.get("schema") or {}).get("sections") or []:
+        for chart in s.get("charts") or []:
+            found, data = _at(run, chart["key"])
+            if not found or not isinstance(data, dict):
+                continue
+            check = _SHAPES.get(chart["kind"])
+            if check is not None:
+                check(data, _join(key, chart["key"]))
+
+
+def _threshold_shapes(th: dict[str, Any], where: str) -> None:
+    if "score_grid" in th:
+        parts = [("overall", th.get("overall") or {})]
+        parts += [(f"classes[{i}]", c) for i, c in enumerate(th.get("classes", []))]
+        _same_lengths(parts, ("precision", "recall", "f1"), len(th["score_grid"]), "score_grid",
+                      where)
+
+
+def _confusion_shapes(conf: dict[str, Any], where: str) -> None:
+    if "counts" in conf:
         k = len(conf.get("labels", conf["counts"]))
         for name in ("counts", "normalized"):
             m = conf.get(name)
             if m is None:
                 continue
             if len(m) != k:
-                raise ReportInputError(_join(key, f"confusion.{name}"),
+                raise ReportInputError(_join(where, name),
                                        f"expected {k} rows (one per label), got {len(m)}")
             for r, row in enumerate(m):
                 if row is not None and len(row) != k:
-                    raise ReportInputError(_join(key, f"confusion.{name}[{r}]"),
+                    raise ReportInputError(_join(where, f"{name}[{r}]"),
                                            f"expected {k} columns, got {len(row)}")
+
+
+_SHAPES = {"thresholds": _threshold_shapes, "confusion": _confusion_shapes}

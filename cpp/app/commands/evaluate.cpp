@@ -13,6 +13,7 @@
 #include "core/util/files.hpp"
 #include "core/util/json_writer.hpp"
 #include "core/util/publish.hpp"
+#include "core/eval/run_evaluators.hpp"
 #include "core/eval/shards.hpp"
 #include "core/util/text.hpp"
 #include "formats/coco/coco_json.hpp"
@@ -61,12 +62,8 @@ int run_evaluate(const ParsedArgs& args) {
     if (shard || resume) throw UsageError("--engine ray runs the shards itself: leave out --shard and --resume");
     return run_evaluate_on_ray(args, {config_path, model, out_dir, total, batch});
   }
-  EvaluatorOptions eval_options;
-  eval_options.analysis_iou = cfg.analysis_iou;
-  eval_options.score_threshold = cfg.score_threshold;
-  std::vector<std::unique_ptr<Evaluator>> evaluators;
-  for (const std::string& name : cfg.metrics) evaluators.push_back(make_evaluator(name, dataset, eval_options));
-  if (!cfg.analyses.empty()) evaluators.push_back(make_analyses(dataset, cfg.analyses, eval_options));
+  const EvaluatorOptions eval_options = evaluator_options(cfg);
+  std::vector<std::unique_ptr<Evaluator>> evaluators = make_evaluators(cfg, dataset);
 
   // What the journal is of: a resumed run must be the same run.
   const std::string run = fs::absolute(config_path).lexically_normal().string() + "|" +

@@ -7,7 +7,7 @@
 #include "app/cli/report.hpp"
 #include "app/commands/commands.hpp"
 #include "core/config/run_config.hpp"
-#include "core/eval/evaluator.hpp"
+#include "core/eval/run_evaluators.hpp"
 #include "core/eval/shards.hpp"
 #include "core/util/error.hpp"
 #include "core/util/json_writer.hpp"
@@ -57,12 +57,7 @@ void merge_shards(const fs::path& config_path, const std::vector<fs::path>& dirs
   if (head.total > dataset.images.size())
     throw Error(config_path.string() + ": the dataset has " + std::to_string(dataset.images.size()) +
                 " images, the shards ran " + std::to_string(head.total) + " (was it changed?)");
-  std::vector<std::unique_ptr<Evaluator>> evaluators;
-  EvaluatorOptions options;
-  options.analysis_iou = cfg.analysis_iou;
-  options.score_threshold = cfg.score_threshold;
-  for (const std::string& name : cfg.metrics) evaluators.push_back(make_evaluator(name, dataset, options));
-  if (!cfg.analyses.empty()) evaluators.push_back(make_analyses(dataset, cfg.analyses, options));
+  const std::vector<std::unique_ptr<Evaluator>> evaluators = make_evaluators(cfg, dataset);
 
   // In the run's order, as one machine would have scored them.
   std::unordered_map<std::int64_t, std::size_t> position;

@@ -9,7 +9,7 @@
 #include "app/commands/commands.hpp"
 #include "core/eval/coco/evaluate.hpp"
 #include "core/eval/coco/results.hpp"
-#include "core/eval/evaluator.hpp"
+#include "core/eval/run_evaluators.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 #include "formats/coco/coco_json.hpp"
@@ -79,11 +79,7 @@ int run_score(const ParsedArgs& args) {
   const std::vector<std::string> metrics_wanted = segm ? std::vector<std::string>{"coco_segm"} : metric_names(args);
   const bool masks = std::any_of(metrics_wanted.begin(), metrics_wanted.end(),
                                  [](const std::string& m) { return evaluator_reads_masks(m); });
-  // The analyses match boxes; beside mask metrics they would explain other numbers.
-  if (masks && args.get("--analyses") && *args.get("--analyses") != "none")
-    throw UsageError("--analyses: the analyses match boxes, not masks; leave it out with segm");
-  const std::vector<std::string> analyses_wanted = masks ? std::vector<std::string>{} : analysis_list(args);
-  if (masks && args.has("--report")) throw UsageError("--report explains box metrics; it is not made for segm yet");
+  const std::vector<std::string> analyses_wanted = analysis_list(args);
   EvaluatorOptions options;
   options.threads = static_cast<int>(args.get_int("--threads", 0));
   if (args.get("--analysis-iou")) options.analysis_iou = fraction_arg(args, "--analysis-iou", false);
@@ -115,9 +111,8 @@ int run_score(const ParsedArgs& args) {
   std::vector<Metrics> metrics;
   {
     // Side by side: the evaluators only read the ground truth and the detections.
-    std::vector<std::unique_ptr<Evaluator>> evaluators;
-    for (const std::string& name : metrics_wanted) evaluators.push_back(make_evaluator(name, gt, options));
-    if (!analyses_wanted.empty()) evaluators.push_back(make_analyses(gt, analyses_wanted, options));
+    const std::vector<std::unique_ptr<Evaluator>> evaluators =
+        make_evaluators(metrics_wanted, analyses_wanted, gt, options);
     std::vector<std::future<Metrics>> running;
     for (const auto& e : evaluators)
       running.push_back(std::async(std::launch::async, [&e, &dts] { return e->evaluate_all(dts); }));

@@ -54,7 +54,8 @@ void publish_scored_run(const fs::path& out_dir, const ScoredRun& run, const Sco
       analysis::find_worst_images(run.dataset, scoring.image_ids(), scoring.detections(), run.options);
   const std::string gallery = pipeline::gallery_json(
       run.dataset, scoring.detections(), worst.image_ids,
-      {.score_threshold = worst.score_threshold, .iou = run.options.analysis_iou, .model = run.model_name});
+      {.score_threshold = worst.score_threshold, .iou = run.options.analysis_iou, .model = run.model_name,
+       .masks = run.options.analysis_masks});
   publish_files(out_dir, {{"detections.json", coco::results_json(scoring.detections())},
                           {"metrics.json", metrics_document(facts, scores.metrics)},
                           {"gallery.json", gallery}});

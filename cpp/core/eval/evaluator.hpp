@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/dataset/dataset.hpp"
+#include "core/eval/description.hpp"
 
 namespace ds {
 
@@ -18,8 +19,9 @@ struct Metrics {
   std::string text;  // for people: tables printed at the end of a run
   // Fields of metrics.json: key and its already rendered JSON value.
   std::vector<std::pair<std::string, std::string>> json_fields;
-  // The headline numbers by name (AP, AP50, ..., best_f1_score), for tables across runs.
-  std::vector<std::pair<std::string, double>> numbers;
+  // What the fields are (core/eval/description.hpp): metrics.json's "schema", and the numbers
+  // with their descriptions for compare's tables.
+  std::vector<Section> sections;
 };
 
 // What process() hands an evaluator that scores everything at the end: the images seen (only
@@ -58,6 +60,8 @@ struct EvaluatorOptions {
   double analysis_iou = 0.5;
   std::optional<double> score_threshold;
   std::size_t worst_images = 12;  // per_image lists this many images with the most errors
+  // The analyses match masks (a run that scores masks only: iou_type segm), else boxes.
+  bool analysis_masks = false;
 };
 
 // The metrics a run config or `score --metric` may name; "coco" is the default.

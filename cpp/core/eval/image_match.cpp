@@ -29,8 +29,36 @@ void mask_iou(std::span<const Detection* const> dts, std::span<const Annotation*
 
 }  // namespace
 
+void pair_ious(std::span<const Detection* const> dts, std::span<const Annotation* const> gts,
+               const MatchOptions& options, std::span<double> out) {
+  if (options.masks)
+    mask_iou(dts, gts, *options.masks, out);
+  else
+    coco::box_iou(dts, gts, out);
+}
+
 ImageMatch match_image(std::span<const Annotation> truth, std::span<const Detection> detections,
                        const MatchOptions& options) {
+  // The metric's own IoU (crowd regions divide by the detection's area), so the viewer and the
+  // numbers agree on what overlaps. Only detections above the score threshold need one.
+  std::vector<std::size_t> kept;
+  for (std::size_t d = 0; d < detections.size(); ++d)
+    if (detections[d].score >= options.score_threshold) kept.push_back(d);
+  std::vector<const Detection*> kept_dts;
+  for (const std::size_t d : kept) kept_dts.push_back(&detections[d]);
+  std::vector<const Annotation*> gts;
+  for (const Annotation& a : truth) gts.push_back(&a);
+  std::vector<double> kept_ious(kept.size() * gts.size());
+  pair_ious(kept_dts, gts, options, kept_ious);
+  std::vector<double> ious(detections.size() * gts.size(), 0.0);
+  for (std::size_t k = 0; k < kept.size(); ++k)
+    std::copy_n(kept_ious.begin() + static_cast<std::ptrdiff_t>(k * gts.size()), gts.size(),
+                ious.begin() + static_cast<std::ptrdiff_t>(kept[k] * gts.size()));
+  return match_image(truth, detections, options, ious);
+}
+
+ImageMatch match_image(std::span<const Annotation> truth, std::span<const Detection> detections,
+                       const MatchOptions& options, std::span<const double> ious) {
   ImageMatch out;
   out.detections.assign(detections.size(), DetectionOutcome::kBelowThreshold);
   out.matched_truth.assign(detections.size(), -1);
@@ -43,28 +71,16 @@ ImageMatch match_image(std::span<const Annotation> truth, std::span<const Detect
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return detections[a].score > detections[b].score;
   });
-
-  // The metric's own IoU (crowd regions divide by the detection's area), so the viewer and the
-  // numbers agree on what overlaps.
-  std::vector<const Detection*> dts;
-  for (const std::size_t d : order) dts.push_back(&detections[d]);
-  std::vector<const Annotation*> gts;
-  for (const Annotation& a : truth) gts.push_back(&a);
-  std::vector<double> ious(dts.size() * gts.size());
-  if (options.masks)
-    mask_iou(dts, gts, *options.masks, ious);
-  else
-    coco::box_iou(dts, gts, ious);
+  const std::size_t G = truth.size();
 
   std::vector<bool> taken(truth.size(), false);
-  for (std::size_t k = 0; k < dts.size(); ++k) {
-    const std::size_t d = order[k];
+  for (const std::size_t d : order) {
     std::ptrdiff_t best = -1;
     double best_iou = 0;
     bool in_crowd = false;
-    for (std::size_t g = 0; g < gts.size(); ++g) {
+    for (std::size_t g = 0; g < G; ++g) {
       if (truth[g].category_id != detections[d].category_id) continue;
-      const double iou = ious[k * gts.size() + g];
+      const double iou = ious[d * G + g];
       if (iou < options.iou_threshold) continue;
       if (truth[g].iscrowd) {
         in_crowd = true;

@@ -52,5 +52,14 @@ struct MatchOptions {
 // `truth` and `detections` belong to the same image. Category ids are compared as they are.
 ImageMatch match_image(std::span<const Annotation> truth, std::span<const Detection> detections,
                        const MatchOptions& options = {});
+// The same with the IoUs given: ious[d * truth.size() + g], detections in input order (the
+// analyses compute them once per image and match at several thresholds).
+ImageMatch match_image(std::span<const Annotation> truth, std::span<const Detection> detections,
+                       const MatchOptions& options, std::span<const double> ious);
+
+// The metric's own IoU of each pair (out[d * gts.size() + g]): of boxes, or of masks when
+// options.masks is set (crowd regions divide by the detection's area).
+void pair_ious(std::span<const Detection* const> dts, std::span<const Annotation* const> gts,
+               const MatchOptions& options, std::span<double> out);
 
 }  // namespace ds

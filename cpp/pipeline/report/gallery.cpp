@@ -57,8 +57,9 @@ std::string gallery_json(const Dataset& dataset, std::span<const Detection> dete
       continue;
     }
     const std::vector<Detection>& mine = dets.at(image.id);
-    const ImageMatch match = match_image(truth.of(image.id), mine,
-                                         {.iou_threshold = options.iou, .score_threshold = options.score_threshold});
+    MatchOptions how = frame_match(image, options.score_threshold, options.masks);
+    how.iou_threshold = options.iou;
+    const ImageMatch match = match_image(truth.of(image.id), mine, how);
     vision::FrameContent content = dataset_content(truth, image.id, mine, match);
     content.status = {n, image_ids.size(), image.file_name, options.model, std::nullopt, options.score_threshold,
                       options.iou, ""};

@@ -30,25 +30,28 @@ class AnalysesEvaluator final : public Evaluator {
       : gt_(gt), wanted_(std::move(wanted)), options_(options) {}
   void reset() override { seen_.clear(); }
   void process(const Image& image, std::span<const Detection> detections) override { seen_.add(image, detections); }
-  Metrics evaluate() override { return analyse(image_boxes(gt_, seen_.image_ids, seen_.detections)); }
+  Metrics evaluate() override { return analyse(image_boxes(gt_, seen_.image_ids, seen_.detections, overlap())); }
   Metrics evaluate_all(std::span<const Detection> detections) override {
-    return analyse(image_boxes(gt_, all_image_ids(gt_), detections));
+    return analyse(image_boxes(gt_, all_image_ids(gt_), detections, overlap()));
   }
 
  private:
   Metrics analyse(const std::vector<ImageBoxes>& images) const {
     const Thresholds thresholds = score_thresholds(gt_, images, options_.analysis_iou);
     const AnalysisContext context{gt_, images, options_, thresholds,
-                                  options_.score_threshold.value_or(best_f1_score(thresholds))};
+                                  options_.score_threshold.value_or(best_f1_score(thresholds)),
+                                  options_.analysis_masks ? "mask IoU" : "box IoU"};
     Metrics all;
     for (const Entry* e : wanted_) {
       Metrics m = e->run(context);
       all.text += m.text;
       for (auto& f : m.json_fields) all.json_fields.push_back(std::move(f));
-      for (auto& n : m.numbers) all.numbers.push_back(std::move(n));
+      for (auto& s : m.sections) all.sections.push_back(std::move(s));
     }
     return all;
   }
+
+  Overlap overlap() const { return options_.analysis_masks ? Overlap::kMask : Overlap::kBox; }
 
   const Dataset& gt_;
   const std::vector<const Entry*> wanted_;

@@ -16,6 +16,7 @@ struct AnalysisContext {
   const EvaluatorOptions& options;
   const Thresholds& thresholds;  // at options.analysis_iou
   double score_cut;              // options.score_threshold, else the overall best-F1 score
+  const char* matched_by;        // "box IoU", "mask IoU": what the analyses' IoU is, for people
 };
 
 }  // namespace ds::analysis

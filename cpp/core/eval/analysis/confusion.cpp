@@ -96,6 +96,12 @@ Metrics confusion_analysis(const AnalysisContext& context) {
   w.end_array().end_object();
   Metrics m;
   m.json_fields.emplace_back("confusion", w.take());
+  char cut[96];
+  std::snprintf(cut, sizeof cut, " %.2f, score >= %.2f", c.iou, c.score_threshold);
+  Section s{"confusion", "Confusion matrix", "", std::string("one-to-one greedy matching by score at ") +
+                                                     context.matched_by + cut};
+  s.charts.push_back({"confusion", "confusion", "Confusion matrix", s.meaning});
+  m.sections.push_back(std::move(s));
   return m;
 }
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "core/eval/coco/iou.hpp"
 
 namespace ds::analysis {
 
@@ -15,7 +14,7 @@ std::vector<std::int64_t> all_image_ids(const Dataset& gt) {
 }
 
 std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int64_t> image_ids,
-                                    std::span<const Detection> dts) {
+                                    std::span<const Detection> dts, Overlap overlap) {
   std::unordered_map<std::int64_t, const Image*> by_id;
   by_id.reserve(gt.images.size());
   for (const Image& im : gt.images) by_id.emplace(im.id, &im);
@@ -40,7 +39,11 @@ std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int6
     std::vector<const Annotation*> gts;
     for (const Annotation& a : im.gts) gts.push_back(&a);
     im.ious.resize(dts.size() * gts.size());
-    coco::box_iou(dts, gts, im.ious);
+    MatchOptions options;
+    if (overlap == Overlap::kMask)
+      options.masks = MatchOptions::MaskImage{static_cast<std::uint32_t>(std::max(im.image->height, 0)),
+                                              static_cast<std::uint32_t>(std::max(im.image->width, 0))};
+    pair_ious(dts, gts, options, im.ious);
   }
   return out;
 }

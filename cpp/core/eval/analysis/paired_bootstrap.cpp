@@ -40,7 +40,7 @@ ModelMatches match_model(const std::vector<ImageBoxes>& images, const std::unord
     for (std::size_t d = 0; d < im.dts.size(); ++d) scored[d] = {im.dts[d].score, static_cast<std::uint32_t>(i), 0, 0};
     for (std::size_t t = 0; t < kThresholds; ++t) {
       const double thr = 0.5 + 0.05 * static_cast<double>(t);
-      const ImageMatch match = match_image(im.gts, im.dts, {.iou_threshold = thr, .score_threshold = 0});
+      const ImageMatch match = im.match(thr);
       for (std::size_t d = 0; d < im.dts.size(); ++d) {
         if (match.detections[d] == DetectionOutcome::kTruePositive) scored[d].positive |= std::uint16_t(1u << t);
         if (match.detections[d] == DetectionOutcome::kCrowd) scored[d].ignored |= std::uint16_t(1u << t);
@@ -100,11 +100,11 @@ double percentile(std::vector<double> v, double q) {
 
 ApDifference paired_bootstrap_ap(const Dataset& gt, std::span<const std::int64_t> image_ids,
                                  std::span<const Detection> a, std::span<const Detection> b,
-                                 std::size_t samples, std::uint64_t seed) {
+                                 std::size_t samples, std::uint64_t seed, Overlap overlap) {
   std::unordered_map<std::int64_t, std::size_t> cat;
   for (const Category& c : gt.categories) cat.try_emplace(c.id, cat.size());
-  const ModelMatches ma = match_model(image_boxes(gt, image_ids, a), cat);
-  const ModelMatches mb = match_model(image_boxes(gt, image_ids, b), cat);
+  const ModelMatches ma = match_model(image_boxes(gt, image_ids, a, overlap), cat);
+  const ModelMatches mb = match_model(image_boxes(gt, image_ids, b, overlap), cat);
   const std::size_t n = ma.gts.empty() ? 0 : ma.gts.front().size();
   ApDifference out;
   if (n == 0) return out;

@@ -6,6 +6,7 @@
 #include <span>
 
 #include "core/dataset/dataset.hpp"
+#include "core/eval/analysis/image_boxes.hpp"
 
 namespace ds::analysis {
 
@@ -21,6 +22,10 @@ struct ApDifference {
 // matching at each IoU threshold (equal to pycocotools' but for ties of equal IoU).
 ApDifference paired_bootstrap_ap(const Dataset& gt, std::span<const std::int64_t> image_ids,
                                  std::span<const Detection> a, std::span<const Detection> b,
-                                 std::size_t samples = 1000, std::uint64_t seed = 0);
+                                 std::size_t samples = 1000, std::uint64_t seed = 0,
+                                 Overlap overlap = Overlap::kBox);
+// The metrics.json key of the AP the bootstrap resamples (COCO's AP by box or by mask IoU), so
+// a comparison can set the observed difference from the metric itself.
+inline const char* bootstrapped_metric(Overlap overlap) { return overlap == Overlap::kMask ? "segm_AP" : "AP"; }
 
 }  // namespace ds::analysis

@@ -17,11 +17,18 @@ std::vector<ImageErrors> per_image_errors(const Dataset& gt, const std::vector<I
   std::vector<ImageErrors> out;
   out.reserve(images.size());
   std::vector<Detection> dts;
+  std::vector<double> ious;
   for (const ImageBoxes& im : images) {
+    // Detections of classes the dataset does not have are no errors of the image.
     dts.clear();
-    for (const Detection& d : im.dts)
-      if (known.contains(d.category_id)) dts.push_back(d);
-    const ImageMatch m = match_image(im.gts, dts, {.iou_threshold = iou, .score_threshold = score_threshold});
+    ious.clear();
+    for (std::size_t d = 0; d < im.dts.size(); ++d)
+      if (known.contains(im.dts[d].category_id)) {
+        dts.push_back(im.dts[d]);
+        ious.insert(ious.end(), im.ious.begin() + static_cast<std::ptrdiff_t>(d * im.gts.size()),
+                    im.ious.begin() + static_cast<std::ptrdiff_t>((d + 1) * im.gts.size()));
+      }
+    const ImageMatch m = match_image(im.gts, dts, {.iou_threshold = iou, .score_threshold = score_threshold}, ious);
     out.push_back({im.image->id, im.image->file_name, im.image->frame, m.true_positives, m.false_positives, m.missed});
   }
   return out;
@@ -41,7 +48,8 @@ std::vector<std::size_t> worst_images(const std::vector<ImageErrors>& errors, st
 
 WorstImages find_worst_images(const Dataset& gt, std::span<const std::int64_t> image_ids,
                               std::span<const Detection> detections, const EvaluatorOptions& options) {
-  const std::vector<ImageBoxes> images = image_boxes(gt, image_ids, detections);
+  const std::vector<ImageBoxes> images =
+      image_boxes(gt, image_ids, detections, options.analysis_masks ? Overlap::kMask : Overlap::kBox);
   WorstImages w;
   w.score_threshold = options.score_threshold.value_or(best_f1_score(score_thresholds(gt, images, options.analysis_iou)));
   const std::vector<ImageErrors> errors = per_image_errors(gt, images, options.analysis_iou, w.score_threshold);
@@ -71,6 +79,12 @@ Metrics per_image_analysis(const AnalysisContext& context) {
   w.end_object();
   Metrics m;
   m.json_fields.emplace_back("per_image", w.take());
+  char at[96];
+  std::snprintf(at, sizeof at, " %.2f, score >= %.2f", options.analysis_iou, cut);
+  Section s{"per_image", "Worst images", "", std::string("true positives, false positives and misses per image at ") +
+                                              context.matched_by + at};
+  s.charts.push_back({"per_image", "per_image", "Worst images", s.meaning});
+  m.sections.push_back(std::move(s));
   return m;
 }
 

@@ -98,7 +98,7 @@ Thresholds score_thresholds(const Dataset& gt, const std::vector<ImageBoxes>& im
   std::vector<Scored> all;
   for (const ImageBoxes& im : images) {
     // The viewer's and render's matching, so the pictures agree with these numbers.
-    const ImageMatch m = match_image(im.gts, im.dts, {.iou_threshold = iou, .score_threshold = 0});
+    const ImageMatch m = im.match(iou);
     for (std::size_t d = 0; d < im.dts.size(); ++d) {
       const auto k = index.find(im.dts[d].category_id);
       if (k == index.end() || m.detections[d] == DetectionOutcome::kCrowd) continue;
@@ -130,7 +130,6 @@ Metrics thresholds_analysis(const AnalysisContext& context) {
     std::snprintf(line, sizeof line, "\nBest F1 %.3f at score >= %.3f (precision %.3f, recall %.3f; IoU %.2f)\n",
                   t.overall.best->f1, t.overall.best->score, t.overall.best->precision, t.overall.best->recall, t.iou);
     m.text = line;
-    m.numbers = {{"best_f1", t.overall.best->f1}, {"best_f1_score", t.overall.best->score}};
   }
   JsonWriter w(1);
   w.begin_object().field("iou", t.iou);
@@ -146,6 +145,32 @@ Metrics thresholds_analysis(const AnalysisContext& context) {
   }
   w.end_array().end_object();
   m.json_fields.emplace_back("thresholds", w.take());
+
+  char iou[16];
+  std::snprintf(iou, sizeof iou, "%.2f", t.iou);
+  const std::string at = std::string("detections with score >= the threshold, matched at ") + context.matched_by +
+                         " " + iou;
+  Section s{"thresholds", "Precision, recall and F1 against the score threshold", "", at, {}, {}, {}, {}, "best_f1"};
+  const auto best = [&](double OperatingPoint::*field) { return t.overall.best ? t.overall.best.value().*field : -1.0; };
+  s.values = {{"thresholds.overall.best.f1", "best F1", "the highest F1 over score thresholds; " + at,
+               best(&OperatingPoint::f1), true, ValueFormat::kFraction, true},
+              {"thresholds.overall.best.score", "best-F1 threshold", "the score threshold where F1 is highest",
+               best(&OperatingPoint::score), true, ValueFormat::kScore, true},
+              {"thresholds.overall.best.precision", "precision there", "precision at the best-F1 threshold",
+               best(&OperatingPoint::precision), true, ValueFormat::kFraction},
+              {"thresholds.overall.best.recall", "recall there", "recall at the best-F1 threshold",
+               best(&OperatingPoint::recall), true, ValueFormat::kFraction}};
+  s.tables.push_back({"thresholds.classes", "Per class at the best-F1 threshold", "each class's own best F1; " + at,
+                      "category_id", "name",
+                      {{"best.score", "best-F1 score", "the class's score threshold of highest F1", true, ValueFormat::kScore},
+                       {"best.precision", "P there", "precision at that threshold"},
+                       {"best.recall", "R there", "recall at that threshold"},
+                       {"best.f1", "F1", "the class's highest F1"},
+                       {"gt", "GT", "ground truth objects (not crowd)", true, ValueFormat::kCount},
+                       {"detections", "detections", "detections of the class", true, ValueFormat::kCount}},
+                      "best.f1"});
+  s.charts.push_back({"thresholds", "thresholds", "Precision, recall and F1 against the score threshold", at});
+  m.sections.push_back(std::move(s));
   return m;
 }
 

@@ -310,6 +310,15 @@ Metrics tide_analysis(const AnalysisContext& context) {
                 r.ap, kTideErrorNames[order[0]], r.main[order[0]], kTideErrorNames[order[1]], r.main[order[1]],
                 kTideErrorNames[order[2]], r.main[order[2]], r.false_pos, r.false_neg);
   m.text = line;
+  Section s{"tide", "TIDE errors", "", std::string("tidecv's error types (Bolya et al., ECCV 2020), matched by ") +
+                                       context.matched_by + ": dAP is the AP50 points fixing that error type alone would add"};
+  s.values.push_back({"tide.ap50", "TIDE AP50", "AP at 0.5 as TIDE computes it (0-100)", r.ap, true, ValueFormat::kNumber});
+  for (std::size_t t = 0; t < r.main.size(); ++t)
+    s.values.push_back({std::string("tide.main.") + kTideErrorNames[t], std::string("dAP ") + kTideErrorNames[t],
+                        std::string("AP50 points lost to ") + kTideErrorNames[t] + " errors", r.main[t], false,
+                        ValueFormat::kNumber});
+  s.charts.push_back({"tide", "tide", "TIDE errors", s.meaning});
+  m.sections.push_back(std::move(s));
   return m;
 }
 

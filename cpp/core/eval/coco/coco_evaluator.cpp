@@ -37,15 +37,91 @@ std::string per_class_table(const EvalResult& r, const std::vector<std::string>&
   return out;
 }
 
+// What the evaluation is called where it is shown: the section's id and title, the short label,
+// and the prefix of its metrics.json keys (box metrics have none: they came first).
+struct Names {
+  const char* id;
+  const char* title;
+  const char* short_label;
+  const char* prefix;
+  const char* matched_by;
+};
+
+Names names_of(IouType t) {
+  switch (t) {
+    case IouType::kBbox: return {"coco", "COCO boxes (bbox)", "bbox", "", "box IoU"};
+    case IouType::kSegm: return {"coco_segm", "COCO masks (segm)", "segm", "segm_", "mask IoU"};
+  }
+  return {"coco", "COCO", "", "", "IoU"};
+}
+
+std::string range_text(const SummaryItem& it, const Params& p) {
+  char b[96];
+  if (it.iou_thr)
+    std::snprintf(b, sizeof b, "IoU %.2f", *it.iou_thr);
+  else
+    std::snprintf(b, sizeof b, "IoU %.2f:%.2f", p.iou_thrs.front(), p.iou_thrs.back());
+  std::string out = b;
+  out += it.area == "all" ? ", all areas" : ", " + it.area + " objects";
+  return out + ", " + std::to_string(it.max_dets) + " detection" + (it.max_dets == 1 ? "" : "s") + " per image";
+}
+
+// A summary item as people read it ("AP at IoU 0.50, all areas, 100 detections per image").
+std::string meaning_of(const SummaryItem& it, const Params& p) {
+  return std::string(it.is_ap ? "average precision" : "average recall") + " at " + range_text(it, p);
+}
+
+Section describe(const EvalResult& r, const std::vector<SummaryItem>& items) {
+  const Names n = names_of(r.params.iou_type);
+  const std::string prefix = n.prefix;
+  Section s;
+  s.id = n.id;
+  s.title = n.title;
+  s.short_label = n.short_label;
+  s.meaning = std::string("pycocotools' COCOeval, matched by ") + n.matched_by + ", bit for bit";
+  s.primary = prefix + items.front().name;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const SummaryItem& it = items[i];
+    // The first of each kind (AP, AP50, AP75) and the largest-maxDets recall lead.
+    const bool headline = i < 3 || (!it.is_ap && it.area == "all" && it.max_dets == r.params.max_dets.back() && !it.iou_thr);
+    s.values.push_back({prefix + it.name, it.name, meaning_of(it, r.params), it.value, true, ValueFormat::kFraction, headline});
+  }
+  if (!r.params.use_cats) return s;
+  const int m = r.params.max_dets.back();
+  const std::string all = "all areas, " + std::to_string(m) + " detections per image";
+  Table t{prefix + "per_class", "Per class", "each category's own COCO numbers", "category_id", "name", {}, "AP"};
+  t.columns = {{"AP", "AP", "average precision at IoU 0.50:0.95, " + all},
+               {"AP50", "AP50", "average precision at IoU 0.50, " + all},
+               {"AP75", "AP75", "average precision at IoU 0.75, " + all}};
+  for (const auto& [key, label] : {std::pair{"APs", "small"}, std::pair{"APm", "medium"}, std::pair{"APl", "large"}})
+    if (std::find(r.params.area_lbl.begin(), r.params.area_lbl.end(), label) != r.params.area_lbl.end())
+      t.columns.push_back({key, key, std::string("average precision at IoU 0.50:0.95, ") + label + " objects"});
+  t.columns.push_back({"AR", "AR" + std::to_string(m), "average recall at IoU 0.50:0.95, " + all});
+  t.columns.push_back({"gt", "GT", "ground truth objects (not crowd)", true, ValueFormat::kCount});
+  t.columns.push_back({"detections", "detections", "detections of the category", true, ValueFormat::kCount});
+  s.tables.push_back(std::move(t));
+  Curve c{prefix + "pr_curves", "Precision–recall curves",
+          "interpolated precision at each recall threshold, " + all, "recall_thresholds", "recall", "precision",
+          "classes", "name", {}};
+  if (std::find(r.params.iou_thrs.begin(), r.params.iou_thrs.end(), 0.5) != r.params.iou_thrs.end())
+    c.series.push_back({"precision_iou50", "IoU 0.50"});
+  if (std::find(r.params.iou_thrs.begin(), r.params.iou_thrs.end(), 0.75) != r.params.iou_thrs.end())
+    c.series.push_back({"precision_iou75", "IoU 0.75"});
+  c.series.push_back({"precision_mean", "mean over IoU thresholds"});
+  s.curves.push_back(std::move(c));
+  return s;
+}
+
 }  // namespace
 
 Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const Detection> dts) {
   const std::vector<SummaryItem> items = summarize(r);
   Metrics m;
-  // Mask metrics sit beside box metrics in one metrics.json: their keys say segm_.
-  const bool segm = r.params.iou_type == IouType::kSegm;
-  const std::string key = segm ? "segm_" : "";
-  m.text = (segm ? std::string("\nMasks (iouType=segm):\n") : std::string()) + format_summary(items, r.params);
+  // Other evaluations sit beside box metrics in one metrics.json: their keys have a prefix.
+  const Names what = names_of(r.params.iou_type);
+  const std::string key = what.prefix;
+  m.text = (key.empty() ? std::string() : "\n" + std::string(what.title) + ":\n") + format_summary(items, r.params);
+  m.sections.push_back(describe(r, items));
 
   JsonWriter stats;
   stats.value(std::span<const double>(stats_of(items)));
@@ -54,7 +130,6 @@ Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const Det
     JsonWriter v;
     v.value(it.value);
     m.json_fields.emplace_back(key + it.name, v.take());
-    m.numbers.emplace_back(key + it.name, it.value);
   }
 
   if (!r.params.use_cats) return m;

@@ -49,6 +49,25 @@ Metrics voc_metrics(const Result& r) {
         .end_object();
   w.end_array().end_object();
   m.json_fields.emplace_back(metric, w.take());
+
+  Section s;
+  s.id = metric;
+  s.title = voc07 ? "Pascal VOC AP (VOC2007, 11-point)" : "Pascal VOC AP (all-point)";
+  s.short_label = voc07 ? "VOC07" : "VOC";
+  char iou[16];
+  std::snprintf(iou, sizeof iou, "%.2f", r.params.iou_threshold);
+  s.meaning = std::string("the VOC devkit's AP: IoU above ") + iou + ", difficult objects ignored, " +
+              (voc07 ? "11-point" : "all-point") + " interpolation";
+  s.primary = metric + ".mAP";
+  s.values.push_back({metric + ".mAP", voc07 ? "VOC07 mAP" : "VOC mAP", "mean over classes of " + s.meaning, r.map,
+                      true, ValueFormat::kFraction, true});
+  s.tables.push_back({metric + ".per_class", "Per class", "each class's VOC AP", "category_id", "name",
+                      {{"AP", "AP", "average precision, " + s.meaning},
+                       {"gt", "GT", "ground truth objects (not difficult)", true, ValueFormat::kCount},
+                       {"detections", "detections", "detections of the class", true, ValueFormat::kCount},
+                       {"true_positives", "TP", "detections matched to a ground truth object", true, ValueFormat::kCount}},
+                      "AP"});
+  m.sections.push_back(std::move(s));
   return m;
 }
 
