@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+SCHEMA_FILE = Path(__file__).parent / "data" / "schema_coco_bbox.json"
 CLASS_NAMES = ["person", "car", "bicycle", "dog", "traffic light", "bus", "cat", "chair"]
 IOUS = np.linspace(0.5, 0.95, 10)
 RECALLS = np.linspace(0.0, 1.0, 101)
@@ -175,8 +178,15 @@ def make_run(n_classes: int = 5, seed: int = 0, quality: float = 1.0, model: str
                       "counts": counts.tolist(), "normalized": normalized},
         "tide": _tide(rng, quality),
         "per_image": {"iou": 0.5, "score_threshold": thr, "images": images, "worst": worst},
+        "schema": schema(),
     }
     return run
+
+
+def schema() -> dict[str, Any]:
+    """What `score` describes for COCO bbox with every analysis: a copy of a real run's schema
+    (test_report_runs checks it still equals what score writes)."""
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
 def _tide(rng: np.random.Generator, quality: float) -> dict[str, Any]:

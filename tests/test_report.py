@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from conftest import COCO_FIXTURE
 from detection_studio.report import ReportInputError, build_report, write_report
-from report_data import make_gallery, make_run
+from report_data import make_gallery, make_run, schema
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -29,7 +29,8 @@ COMPARISON = {"baseline": 0, "metric": "AP", "bootstrap_samples": 1000,
                               {"run": 2, "mean": 0.0215, "ci_low": 0.0079, "ci_high": 0.0342}]}
 
 # The charts each section must hold (data-chart of its <figure class="chart">).
-SINGLE_CHARTS = {"pr-curves": ["pr-curves"],
+# Section ids are the schema's: the evaluators' own (coco: its per-class curves).
+SINGLE_CHARTS = {"coco": ["curves-coco"],
                  "thresholds": ["threshold-overall", "threshold-classes"],
                  "confusion": ["confusion"], "tide": ["tide"]}
 COMPARISON_CHARTS = {"pr-overlay": ["pr-overlay"], "differences": ["ap-differences"]}
@@ -134,7 +135,9 @@ def test_comparison_tables(reports: dict[str, Path], runs: list[dict[str, Any]])
     runs_table = text[text.index('id="runs-table"'):]
     runs_table = runs_table[:runs_table.index("</table>")]
     assert runs_table.count("<tr>") == 1 + len(runs)
-    assert f'data-v="{runs[1]["coco_stats"][0]!r}"' in runs_table
+    assert f'data-v="{runs[1]["AP"]!r}"' in runs_table
+    # one column per described value, its label as the header
+    assert ">best-F1 threshold</th>" in runs_table and ">AR100</th>" in runs_table
     # one winner per class, the run with the highest AP
     winners = text[text.index('id="winners-table"'):]
     winners = winners[:winners.index("</table>")]
@@ -166,13 +169,14 @@ def test_deterministic(reports: dict[str, Path], runs: list[dict[str, Any]]) -> 
 def test_atomic_write(tmp_path: Path, runs: list[dict[str, Any]],
                       monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "report.html"
-    small = {"model": "m", "tide": runs[0]["tide"]}  # one chart: quick
+    tide_only = {"version": 1, "sections": [s for s in schema()["sections"] if s["id"] == "tide"]}
+    small = {"model": "m", "tide": runs[0]["tide"], "schema": tide_only}  # one chart: quick
     write_report([small], str(out))
     assert out.is_file() and sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
     before = out.read_bytes()
 
     # bad input: nothing is written, the old report stays
-    bad = {**small, "per_class": copy.deepcopy(runs[0]["per_class"])}
+    bad = {**small, "per_class": copy.deepcopy(runs[0]["per_class"]), "schema": schema()}
     bad["per_class"][1]["AP"] = "high"
     with pytest.raises(ReportInputError, match=r"per_class\[1\]\.AP: expected a number"):
         write_report([bad], str(out))
@@ -196,12 +200,19 @@ def test_large_class_count_is_capped(score_report: tuple[Path, dict[str, Any]]) 
     assert "24 classes with the most ground truth (of 80)" in text
     if "confusion" in scored:
         assert "Counts are not written in the cells (81 labels)" in text
-    per_class = text[text.index('id="per-class-table"'):]
+    per_class = text[text.index('id="table-coco"'):]
     assert per_class[:per_class.index("</table>")].count("<tr>") == 81  # the table has all
 
 
 # ---------------------------------------------------------------------------------------------
 # data that is not there
+
+VOC_SCHEMA = {"version": 1, "sections": [{
+    "id": "voc", "title": "Pascal VOC AP (all-point)", "short_label": "VOC", "primary": "voc.mAP",
+    "values": [{"key": "voc.mAP", "label": "VOC mAP", "meaning": "mean AP", "headline": True}],
+    "tables": [{"key": "voc.per_class", "title": "Per class", "primary": "AP",
+                "columns": [{"key": "AP", "label": "AP"}]}]}]}
+
 
 def test_sections_without_their_data() -> None:
     score_run = {k: v for k, v in make_run(3, seed=4).items()
@@ -209,8 +220,8 @@ def test_sections_without_their_data() -> None:
                               "confusion", "tide", "per_image", "thresholds")}
     text = build_report([score_run])
     o = outline(text)
-    assert o.charts == {"pr-curves": ["pr-curves"]}
-    assert "No threshold analysis in this run" in text
+    assert o.charts == {"coco": ["curves-coco"]}
+    assert "No threshold curves in this run" in text
     assert "No confusion matrix in this run" in text
     assert "No TIDE analysis in this run" in text
     assert "No per-image results in this run" in text
@@ -218,13 +229,18 @@ def test_sections_without_their_data() -> None:
     assert "No versions recorded in this run" in text
 
     voc_only = {"dataset": "voc2007 test", "images": 12, "detections": 40,
-                "voc": {"mAP": 0.61, "iou_threshold": 0.5, "interpolation": "all-point"}}
+                "voc": {"mAP": 0.61, "iou_threshold": 0.5, "interpolation": "all-point"},
+                "schema": VOC_SCHEMA}
     text = build_report([voc_only])
-    assert "No COCO metrics in this run" in text and "0.610" in text
+    assert "0.610" in text and 'id="values-voc"' in text
+    assert "No rows in voc.per_class" in text
     assert outline(text).charts == {}
-    assert set(outline(text).absent) >= {"summary", "per-class", "pr-curves", "thresholds",
-                                         "confusion", "tide", "gallery", "facts"}
 
+    # written before metrics described themselves: the report says so, and draws no metric
+    no_schema = {k: v for k, v in voc_only.items() if k != "schema"}
+    text = build_report([no_schema])
+    assert "does not describe its metrics" in text and "0.610" not in text
+    assert set(outline(text).absent) >= {"summary", "facts"}
     empty = build_report([{}])
     assert set(outline(empty).absent) == set(outline(text).absent)
 
@@ -239,12 +255,15 @@ def test_sections_without_their_data() -> None:
     # no gallery, but per-image counts: a table of the worst images instead of pictures
     assert "No pictures saved with this run" in text and 'id="worst-table"' in text
     # a comparison of runs that lack curves
-    text = build_report([voc_only, {"model": "b"}])
+    text = build_report([no_schema, {"model": "b"}])
     assert "No PR curves for" in text and "No per-class AP in these runs" in text
 
 
 @pytest.mark.parametrize(("change", "key"), [
-    (lambda r: r.update(coco_stats=[0.5] * 11), "coco_stats: expected 12 entries"),
+    (lambda r: r.update(AP50="high"), "AP50: expected a number, got a string"),
+    (lambda r: r["pr_curves"]["classes"][1]["precision_iou75"].pop(),
+     "pr_curves.classes[1].precision_iou75: expected 101 entries"),
+    (lambda r: r["schema"]["sections"][0].update(values={}), "schema.sections[0].values: expected"),
     (lambda r: r.update(timings="fast"), "timings: expected an object"),
     (lambda r: r["thresholds"]["classes"][0]["f1"].pop(), ("thresholds.classes[0].f1: expected"
                                                           " 101 entries")),
@@ -317,16 +336,17 @@ def score_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
 def score_charts(scored: dict[str, Any]) -> dict[str, list[str]]:
     """The charts of what score wrote (the analyses too, when this build writes them)."""
     return {section: charts for section, charts in SINGLE_CHARTS.items()
-            if {"pr-curves": "pr_curves"}.get(section, section) in scored}
+            if {"coco": "pr_curves"}.get(section, section) in scored}
 
 
 def test_cli_on_what_score_writes(score_report: tuple[Path, dict[str, Any]]) -> None:
     path, scored = score_report
     text = path.read_text(encoding="utf-8")
     expected = score_charts(scored)
-    assert "pr-curves" in expected
+    assert "coco" in expected
     assert outline(text).charts == expected
     assert f'data-v="{scored["coco_stats"][0]!r}"' in text
+    assert f'data-v="{scored["voc"]["mAP"]!r}"' in text and 'id="table-voc"' in text
     assert "instances_val2014_fakebbox100_results.json" in text  # the run's name
     assert "No timings in this run" in text  # score runs no model
 
@@ -451,29 +471,29 @@ def test_sorting_in_chromium(browser: Any, reports: dict[str, Path],
     page, problems = open_page(browser, reports["single"])
     per_class = runs[0]["per_class"]
     names = [c["name"] for c in per_class]
-    assert column(page, "per-class-table", 0) == names  # the metrics.json order at first
+    assert column(page, "table-coco", 0) == names  # the metrics.json order at first
 
-    header = page.locator("#per-class-table thead th", has_text=re.compile(r"^AP$"))
+    header = page.locator("#table-coco thead th", has_text=re.compile(r"^AP$"))
     header.click()
     by_ap = [c["name"] for c in sorted(per_class, key=lambda c: c["AP"])]
-    assert column(page, "per-class-table", 0) == by_ap
+    assert column(page, "table-coco", 0) == by_ap
     assert header.get_attribute("aria-sort") == "ascending"
     header.click()
-    assert column(page, "per-class-table", 0) == by_ap[::-1]
+    assert column(page, "table-coco", 0) == by_ap[::-1]
     assert header.get_attribute("aria-sort") == "descending"
 
     # numbers as numbers (GT 43 before 156), not as text
-    page.locator("#per-class-table thead th", has_text=re.compile(r"^GT$")).click()
-    gts = [int(v) for v in column(page, "per-class-table", 12)]
+    page.locator("#table-coco thead th", has_text=re.compile(r"^GT$")).click()
+    gts = [int(v) for v in column(page, "table-coco", 8)]
     assert gts == sorted(c["gt"] for c in per_class)
     # missing values (bicycle has no APs) last, whichever the direction
-    aps = page.locator("#per-class-table thead th", has_text=re.compile(r"^APs$"))
+    aps = page.locator("#table-coco thead th", has_text=re.compile(r"^APs$"))
     for _ in range(2):
         aps.click()
-        assert column(page, "per-class-table", 4)[-1] == "–"
+        assert column(page, "table-coco", 4)[-1] == "–"
     # text columns alphabetically
-    page.locator("#per-class-table thead th", has_text=re.compile(r"^class$")).click()
-    assert column(page, "per-class-table", 0) == sorted(names)
+    page.locator("#table-coco thead th", has_text=re.compile(r"^class$")).click()
+    assert column(page, "table-coco", 0) == sorted(names)
     assert problems == []
     page.close()
 

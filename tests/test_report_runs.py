@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import COCO_FIXTURE, REPO, error_line, run_ds
+from report_data import schema
 
 DEMO = REPO / "configs" / "demo.yaml"
 MODELS = REPO / "configs" / "models"
@@ -80,7 +81,7 @@ def test_evaluate_writes_the_report_with_its_gallery(evaluated: tuple[Path, str]
 
     page = rendered(browser, out / "report.html")
     assert page["problems"] == [] and page["requests"] == [(out / "report.html").as_uri()]
-    for section in ("pr-curves", "thresholds", "confusion", "tide"):
+    for section in ("coco", "thresholds", "confusion", "tide"):
         assert page["sections"].get(section), (section, page["sections"])
     assert len(page["images"]) == len(gallery)
     assert all(done and width > 0 for done, width in page["images"])
@@ -95,10 +96,11 @@ def test_report_rebuilds_the_same_page(evaluated: tuple[Path, str], tmp_path: Pa
 
 def test_report_of_a_bad_file_is_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "metrics.json"
-    bad.write_text('{"coco_stats": "high"}')
+    # a value the run's schema describes as a number is a string
+    bad.write_text(json.dumps({"AP75": "high", "schema": schema()}))
     result = run_ds("report", bad, "--output", tmp_path / "r.html")
     assert result.returncode == 1
-    assert "coco_stats" in error_line(result) and str(bad) in error_line(result)
+    assert "AP75: expected a number" in error_line(result) and str(bad) in error_line(result)
     assert not (tmp_path / "r.html").exists()
     missing = run_ds("report", tmp_path / "none.json")
     assert missing.returncode == 1 and "none.json" in error_line(missing)
@@ -175,7 +177,10 @@ def test_compare_two_models_on_two_datasets(shapes_val: Path, evaluated: tuple[P
         # DIR/<run config>/<model config>/: the model configs are named as their models here
         m = json.loads((out / r["dataset"] / r["model"] / "metrics.json").read_text())
         assert float(r["AP"]) == pytest.approx(m["AP"], abs=5e-5)
-        assert float(r["best_f1_threshold"]) == pytest.approx(m["thresholds"]["overall"]["best"]["score"], abs=5e-5)
+        # every described value is a column, headed by its metrics.json key
+        best = m["thresholds"]["overall"]["best"]
+        assert float(r["thresholds.overall.best.score"]) == pytest.approx(best["score"], abs=5e-5)
+        assert float(r["ARl"]) == pytest.approx(m["ARl"], abs=5e-5)
         assert float(r["images_per_second"]) > 0
         if r["model"] == "fcos-100":  # the demo model: what evaluate gave on these images
             assert m["AP"] == evaluated_ap
