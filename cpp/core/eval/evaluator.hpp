@@ -58,11 +58,12 @@ struct EvaluatorOptions {
   double analysis_iou = 0.5;
   std::optional<double> score_threshold;
   std::size_t worst_images = 12;  // per_image lists this many images with the most errors
+  double boundary_dilation_ratio = 0.02;  // coco_boundary: the boundary's width / image diagonal
 };
 
 // The metrics a run config or `score --metric` may name; "coco" is the default.
 std::vector<std::string_view> evaluator_names();
-// Whether the metric scores masks (coco_segm): the ground truth and results must then be read
+// Whether the metric scores masks (coco_segm, coco_boundary): the ground truth and results must then be read
 // with their segmentations.
 bool evaluator_reads_masks(std::string_view name);
 // The analyses (thresholds, confusion, tide, per_image): evaluate and score run them beside

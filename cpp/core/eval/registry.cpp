@@ -22,6 +22,12 @@ constexpr Entry kEvaluators[] = {
        p.iou_type = coco::IouType::kSegm;
        return std::make_unique<coco::CocoEvaluator>(gt, o, std::move(p));
      }, true},
+    {"coco_boundary", [](const Dataset& gt, const EvaluatorOptions& o) -> std::unique_ptr<Evaluator> {
+       coco::Params p = coco::Params::defaults();
+       p.iou_type = coco::IouType::kBoundary;
+       p.boundary_dilation_ratio = o.boundary_dilation_ratio;
+       return std::make_unique<coco::CocoEvaluator>(gt, o, std::move(p));
+     }, true},
     {"voc", [](const Dataset& gt, const EvaluatorOptions&) -> std::unique_ptr<Evaluator> {
        return std::make_unique<voc::VocEvaluator>(gt, voc::Interpolation::kAllPoint);
      }},

@@ -42,10 +42,19 @@ std::string per_class_table(const EvalResult& r, const std::vector<std::string>&
 Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const Detection> dts) {
   const std::vector<SummaryItem> items = summarize(r);
   Metrics m;
-  // Mask metrics sit beside box metrics in one metrics.json: their keys say segm_.
-  const bool segm = r.params.iou_type == IouType::kSegm;
-  const std::string key = segm ? "segm_" : "";
-  m.text = (segm ? std::string("\nMasks (iouType=segm):\n") : std::string()) + format_summary(items, r.params);
+  // Mask and boundary metrics sit beside box metrics in one metrics.json: their keys say
+  // segm_ / boundary_.
+  std::string key, header;
+  if (r.params.iou_type == IouType::kSegm) {
+    key = "segm_";
+    header = "\nMasks (iouType=segm):\n";
+  } else if (r.params.iou_type == IouType::kBoundary) {
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "%g", r.params.boundary_dilation_ratio);
+    key = "boundary_";
+    header = std::string("\nBoundaries (iouType=boundary, dilation ratio ") + ratio + "):\n";
+  }
+  m.text = header + format_summary(items, r.params);
 
   JsonWriter stats;
   stats.value(std::span<const double>(stats_of(items)));
