@@ -24,7 +24,7 @@ from pycocotools import mask as mask_utils
 def dilation(h: int, w: int, ratio: float) -> int:
     """faster-coco-eval's erosion radius: round(ratio * diagonal - 1e-10), at least 1."""
     d = ratio * math.sqrt(h * h + w * w) - 1e-10
-    return max(1, int(math.floor(d + 0.5)))  # C's round() for positive numbers
+    return max(1, math.floor(d + 0.5))  # C's round() for positive numbers
 
 
 def _image_size(rng: np.random.Generator, ratio: float) -> tuple[int, int]:

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from boundary_cases import faster_coco_eval_boundary, make_boundary_case
 from conftest import error_line, run_ds
-from mask_cases import _blob, _rle
+from mask_cases import _rle
 from mask_cases import write_case as write_files
 
 TOLERANCE = 1e-9
@@ -69,22 +69,23 @@ def test_random_cases_other_ratios(tmp_path: Path, ratio: float) -> None:
 
 def test_dilation_ties_round_down_as_faster_coco_eval(tmp_path: Path) -> None:
     # 49 x 168: diagonal 175, 0.02 * 175 = 3.5. faster-coco-eval erodes by 3, where the authors'
-    # Python round() would give 4; the two give different stats on these masks.
-    rng = np.random.default_rng(5)
+    # Python round() would give 4: 32 x 24 boxes against themselves moved 1 to 6 pixels tell the two apart.
     gt: dict[str, Any] = {"images": [{"id": 1, "file_name": "a.jpg", "height": 49, "width": 168}],
                           "categories": [{"id": 1, "name": "a"}], "annotations": []}
     results = []
-    for n in range(8):
-        m = _blob(rng, 49, 168)
+    for n, shift in enumerate(range(1, 7)):
+        m = np.zeros((49, 168), np.uint8)
+        m[8:40, 2 + n * 27:26 + n * 27] = 1
         gt["annotations"].append({"id": n + 1, "image_id": 1, "category_id": 1, "segmentation": _rle(m),
                                   "area": float(m.sum()), "bbox": [0.0, 0.0, 1.0, 1.0], "iscrowd": 0})
-        d = np.roll(m, (int(rng.integers(-4, 5)), int(rng.integers(-4, 5))), axis=(0, 1))
-        results.append({"image_id": 1, "category_id": 1, "score": float(rng.random()), "segmentation": _rle(d)})
+        results.append({"image_id": 1, "category_id": 1, "score": 0.9 - n * 0.1,
+                        "segmentation": _rle(np.roll(m, shift, axis=1))})
     gt_file, dt_file = write_files(tmp_path, gt, results)
     ours = score_boundary(gt_file, dt_file, tmp_path / "m.json")
     assert_close(ours, faster_coco_eval_boundary(gt, results))
+    three = score_boundary(gt_file, dt_file, tmp_path / "three.json", 3 / 175)
     four = score_boundary(gt_file, dt_file, tmp_path / "four.json", 4 / 175)
-    assert four["boundary_coco_stats"] != ours["boundary_coco_stats"]
+    assert ours["boundary_coco_stats"] == three["boundary_coco_stats"] != four["boundary_coco_stats"]
 
 
 def test_metrics_fields_and_table(tmp_path: Path) -> None:
