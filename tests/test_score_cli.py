@@ -7,18 +7,17 @@ import contextlib
 import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from conftest import COCO_FIXTURE, pycocotools_eval
+from conftest import BIN, COCO_FIXTURE, pycocotools_eval
 
 FIXTURE = COCO_FIXTURE
 GT_FILE = FIXTURE / "instances_val2014_100.json"
 DT_FILE = FIXTURE / "instances_val2014_fakebbox100_results.json"
-CLI = Path(sys.executable).parent / "detection-studio"
+CLI = BIN / "detection-studio"
 
 
 def score(*args: str | Path) -> subprocess.CompletedProcess[str]:
