@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 from boundary_cases import faster_coco_eval_boundary, make_boundary_case
-from conftest import error_line, run_ds
+from conftest import COCO_FIXTURE, error_line, run_ds
 from mask_cases import _rle
 from mask_cases import write_case as write_files
 
@@ -54,6 +54,14 @@ def check_seeds(tmp_path: Path, seeds: range, ratio: float | None = None) -> Non
             assert_close(ours, faster_coco_eval_boundary(gt, results, 0.02 if ratio is None else ratio))
         except AssertionError:
             pytest.fail(f"seed {seed} differs from faster-coco-eval (case in {folder})")
+
+
+def test_cocoapi_fakesegm_fixture(tmp_path: Path) -> None:
+    # Real COCO polygons and crowd RLE (100 val2014 images) against cocoapi's fake mask results.
+    gt_file = COCO_FIXTURE / "instances_val2014_100.json"
+    dt_file = COCO_FIXTURE / "instances_val2014_fakesegm100_results.json"
+    ours = score_boundary(gt_file, dt_file, tmp_path / "m.json")
+    assert_close(ours, faster_coco_eval_boundary(json.loads(gt_file.read_text()), json.loads(dt_file.read_text())))
 
 
 @pytest.mark.parametrize("block", range(6))
