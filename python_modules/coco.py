@@ -7,8 +7,10 @@ Switching is one import::
 The numbers (``stats``, ``eval['precision' | 'recall' | 'scores']``) are pycocotools' to the
 last bit. Differences, all deliberate:
 
-- ``iouType`` is ``'bbox'`` (the default) or ``'segm'`` (polygons and RLE, with maskApi.c's
-  semantics); ``'keypoints'`` raises ``NotImplementedError``.
+- ``iouType`` is ``'bbox'`` (the default), ``'segm'`` (polygons and RLE, with maskApi.c's
+  semantics) or ``'boundary'`` (Boundary IoU as faster-coco-eval's ``iouType="boundary"``: its
+  ``boundary_dilation_ratio``, default 0.02, is a keyword of ``COCOeval`` and
+  ``params.boundary_dilation_ratio``); ``'keypoints'`` raises ``NotImplementedError``.
 - ``evaluate()`` runs evaluate and accumulate together in C++; ``accumulate()`` only exposes the
   arrays. Per-image results (``evalImgs``, ``ious``) are not kept.
 - Bad results (missing keys, NaN or infinite numbers, negative sizes, unknown image ids, an empty
@@ -429,8 +431,11 @@ def _is_number(v: object) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
+_IOU_TYPES = ("bbox", "segm", "boundary")
+
+
 class Params:
-    """pycocotools' evaluation parameters (bbox or segm), with its names and defaults."""
+    """pycocotools' evaluation parameters (bbox, segm or boundary), with its names and defaults."""
 
     def __init__(self, iouType: str = "bbox") -> None:
         self.imgIds: list[Any] = []
@@ -446,12 +451,19 @@ class Params:
         self.areaRngLbl: list[str] = ["all", "small", "medium", "large"]
         self.useCats: int = 1
         self.iouType = iouType
+        # boundary: the boundary's width as a share of the image diagonal (faster-coco-eval's name).
+        self.boundary_dilation_ratio: float = 0.02
 
     def _to_core(self) -> _core.Params:
         p = _core.Params()
-        if self.iouType not in ("bbox", "segm"):
-            raise NotImplementedError(f"iouType '{self.iouType}' is not supported (bbox, segm)")
-        p.iou_type = _core.IouType.segm if self.iouType == "segm" else _core.IouType.bbox
+        if self.iouType not in _IOU_TYPES:
+            raise NotImplementedError(f"iouType '{self.iouType}' is not supported (bbox, segm, boundary)")
+        p.iou_type = getattr(_core.IouType, self.iouType)
+        ratio = self.boundary_dilation_ratio
+        if not (_is_number(ratio) and 0 < ratio < 1):
+            raise ValueError(f"params: boundary_dilation_ratio: expected a number above 0 and below 1, "
+                             f"got {ratio!r}")
+        p.boundary_dilation_ratio = float(ratio)
         p.img_ids = [_integer(i, "imgIds") for i in self.imgIds]
         p.cat_ids = [_integer(c, "catIds") for c in self.catIds]
         p.iou_thrs = np.asarray(self.iouThrs, dtype=np.float64).ravel().tolist()
@@ -479,11 +491,12 @@ class COCOeval:
     eval."""
 
     def __init__(self, cocoGt: COCO | None = None, cocoDt: COCO | None = None,
-                 iouType: str = "bbox") -> None:
-        if iouType not in ("bbox", "segm"):
+                 iouType: str = "bbox", boundary_dilation_ratio: float = 0.02) -> None:
+        if iouType not in _IOU_TYPES:
             raise NotImplementedError(
                 f"iouType '{iouType}' is not supported: detection_studio.coco evaluates boxes "
-                f"('bbox') and masks ('segm'); use pycocotools for keypoints")
+                f"('bbox'), masks ('segm') and boundaries ('boundary'); use pycocotools for "
+                f"keypoints")
         for name, obj in (("cocoGt", cocoGt), ("cocoDt", cocoDt)):
             if obj is not None and not isinstance(obj, COCO):
                 raise TypeError(f"{name}: expected a detection_studio.coco.COCO (results from its "
@@ -491,6 +504,7 @@ class COCOeval:
         self.cocoGt = cocoGt
         self.cocoDt = cocoDt
         self.params = Params(iouType=iouType)
+        self.params.boundary_dilation_ratio = boundary_dilation_ratio
         self.eval: dict[str, Any] = {}
         self.stats: npt.NDArray[np.float64] = np.zeros(0)
         self._paramsEval: Params | None = None
@@ -498,6 +512,15 @@ class COCOeval:
         if cocoGt is not None:
             self.params.imgIds = sorted(cocoGt.getImgIds())
             self.params.catIds = sorted(cocoGt.getCatIds())
+
+    @property
+    def boundary_dilation_ratio(self) -> float:
+        """faster-coco-eval's attribute: the same value as ``params.boundary_dilation_ratio``."""
+        return self.params.boundary_dilation_ratio
+
+    @boundary_dilation_ratio.setter
+    def boundary_dilation_ratio(self, ratio: float) -> None:
+        self.params.boundary_dilation_ratio = ratio
 
     @property
     def evalImgs(self) -> list[Any]:
@@ -513,9 +536,9 @@ class COCOeval:
         p = self.params
         print(f"Evaluate annotation type *{p.iouType}*")
         params = p._to_core()
-        segm = p.iouType == "segm"
-        dets = self.cocoDt._core_mask_detections() if segm else self.cocoDt._core_detections()
-        result = _core.evaluate(self.cocoGt._core_dataset(masks=segm), dets, params)
+        masks = p.iouType in ("segm", "boundary")
+        dets = self.cocoDt._core_mask_detections() if masks else self.cocoDt._core_detections()
+        result = _core.evaluate(self.cocoGt._core_dataset(masks=masks), dets, params)
         # pycocotools leaves these normalised in params.
         p.imgIds = list(result.params.img_ids)
         if p.useCats:

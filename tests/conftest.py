@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.prefix) / "bin"
+# DS_BIN_DIR: run the executables of a build folder instead of the installed ones.
+BIN = Path(os.environ["DS_BIN_DIR"]) if os.environ.get("DS_BIN_DIR") else Path(sys.prefix) / "bin"
 # Real COCO annotations and results with pycocotools' published numbers, shipped with the tests
 # (a copy of the workplace's shared fixture; licences in its README) so a fresh clone has them.
 FIXTURES = REPO / "tests" / "data"

@@ -105,7 +105,10 @@ PYBIND11_MODULE(_core, m) {
         py::arg("source"), "Detections from NumPy columns (N, N, N x 4 boxes xywh, N).");
   m.def("write_results", [](const std::vector<Detection>& d) { return coco::results_json(d); });
 
-  py::enum_<coco::IouType>(m, "IouType").value("bbox", coco::IouType::kBbox).value("segm", coco::IouType::kSegm);
+  py::enum_<coco::IouType>(m, "IouType")
+      .value("bbox", coco::IouType::kBbox)
+      .value("segm", coco::IouType::kSegm)
+      .value("boundary", coco::IouType::kBoundary);
   py::class_<coco::Params>(m, "Params")
       .def(py::init(&coco::Params::defaults))
       .def_readwrite("iou_type", &coco::Params::iou_type)
@@ -116,7 +119,8 @@ PYBIND11_MODULE(_core, m) {
       .def_readwrite("max_dets", &coco::Params::max_dets)
       .def_readwrite("area_rng", &coco::Params::area_rng)
       .def_readwrite("area_lbl", &coco::Params::area_lbl)
-      .def_readwrite("use_cats", &coco::Params::use_cats);
+      .def_readwrite("use_cats", &coco::Params::use_cats)
+      .def_readwrite("boundary_dilation_ratio", &coco::Params::boundary_dilation_ratio);
 
   py::class_<coco::EvalResult>(m, "EvalResult")
       .def_readonly("params", &coco::EvalResult::params)
@@ -142,7 +146,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("evaluate",
         [](const Dataset& gt, const Detections& d, const coco::Params& p, int threads) { return coco::evaluate(gt, d, p, threads); },
         py::arg("gt"), py::arg("detections"), py::arg("params"), py::arg("threads") = 0,
-        py::call_guard<py::gil_scoped_release>(), "COCO bbox or segm evaluate + accumulate.");
+        py::call_guard<py::gil_scoped_release>(), "COCO bbox, segm or boundary evaluate + accumulate.");
   m.def("summarize", [](const coco::EvalResult& r) {
           const auto items = coco::summarize(r);
           return py::make_tuple(coco::stats_of(items), coco::format_summary(items, r.params));

@@ -272,7 +272,7 @@ int run_compare(const ParsedArgs& args) {
   // Each model against the first on the same dataset, on COCO AP by what the run's analyses match.
   std::vector<Difference> diffs;
   const auto overlap_of = [&](std::size_t d) {
-    return evaluator_options(configs[d]).analysis_masks ? analysis::Overlap::kMask : analysis::Overlap::kBox;
+    return analysis::Overlap::of(evaluator_options(configs[d]));
   };
   const std::string metric = analysis::bootstrapped_metric(overlap_of(0));
   for (std::size_t r = 0; r < rows.size() && samples > 0; ++r) {

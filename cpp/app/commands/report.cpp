@@ -38,18 +38,22 @@ int run_score_report(const ParsedArgs& args) {
   if (const auto images = args.get("--images")) {
     // Read again: run_score is the light front's, and keeps nothing.
     // Masks when the run scored masks: its analyses matched them, so the pictures do too.
-    const bool masks = args.get("--iou-type").value_or("bbox") == "segm";
+    const std::string iou_type = args.get("--iou-type").value_or("bbox");
+    const bool masks = iou_type != "bbox";
     Dataset gt = coco::read_instances_file(*args.get("--gt"), {}, false, masks);
     const std::vector<Detection> dts = masks ? coco::read_mask_results(*args.get("--dt")) : coco::read_results(*args.get("--dt"));
     gt.image_dir = *images;
     EvaluatorOptions options;
-    options.analysis_masks = masks;
+    options.analysis_matching = evaluator_matching(masks ? "coco_" + iou_type : "coco");
+    if (args.get("--boundary-dilation-ratio"))
+      options.boundary_dilation_ratio = args.get_double("--boundary-dilation-ratio", options.boundary_dilation_ratio);
     if (args.get("--analysis-iou")) options.analysis_iou = args.get_double("--analysis-iou", 0.5);
     if (args.get("--score-threshold")) options.score_threshold = args.get_double("--score-threshold", 0);
     const analysis::WorstImages worst = analysis::find_worst_images(gt, analysis::all_image_ids(gt), dts, options);
     gallery = pipeline::gallery_json(gt, dts, worst.image_ids,
                                      {.score_threshold = worst.score_threshold, .iou = options.analysis_iou,
-                                      .model = fs::path(*args.get("--dt")).filename().string(), .masks = masks});
+                                      .model = fs::path(*args.get("--dt")).filename().string(),
+                                      .overlap = analysis::Overlap::of(options)});
   } else {
     std::cerr << "note: no --images: the report has no gallery of pictures\n";
   }

@@ -55,6 +55,16 @@ std::vector<std::string> analysis_list(const ParsedArgs& args) {
   return checked_list(*list, known, "--analyses", "analysis");
 }
 
+// --boundary-dilation-ratio R: a share of the image diagonal, in (0, 1). A bad value is the
+// input's fault, as in a run config: one line, exit 1.
+double dilation_ratio_arg(const std::string& v) {
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  if (end == v.c_str() || *end != '\0' || !(x > 0 && x < 1))
+    throw Error("--boundary-dilation-ratio: expected a number above 0 and below 1 (a share of the image diagonal), got '" + v + "'");
+  return x;
+}
+
 // --metric coco,voc: names checked against the registry before any file is read.
 std::vector<std::string> metric_names(const ParsedArgs& args) {
   return checked_list(args.get("--metric").value_or("coco"), evaluator_names(), "--metric", "metric");
@@ -68,15 +78,21 @@ int run_score(const ParsedArgs& args) {
   if (!gt_path) throw UsageError("--gt GT.json is required");
   if (!dt_path) throw UsageError("--dt RESULTS.json is required");
   const std::string iou_type = args.get("--iou-type").value_or("bbox");
-  if (iou_type == "keypoints") throw UsageError("--iou-type keypoints is not supported (bbox, segm)");
-  if (iou_type != "bbox" && iou_type != "segm")
-    throw UsageError("--iou-type: unknown type '" + iou_type + "' (bbox, segm)");
-  const bool segm = iou_type == "segm";
-  if (segm && args.get("--metric"))
-    throw UsageError("--iou-type segm scores COCO masks (the metric coco_segm): leave out --metric, or give --metric coco_segm alone");
+  if (iou_type == "keypoints") throw UsageError("--iou-type keypoints is not supported (bbox, segm, boundary)");
+  if (iou_type != "bbox" && iou_type != "segm" && iou_type != "boundary")
+    throw UsageError("--iou-type: unknown type '" + iou_type + "' (bbox, segm, boundary)");
+  // segm and boundary are one metric each (coco_segm, coco_boundary).
+  const std::string mask_metric = iou_type == "bbox" ? "" : "coco_" + iou_type;
+  if (!mask_metric.empty() && args.get("--metric") && *args.get("--metric") != mask_metric)
+    throw UsageError("--iou-type " + iou_type + " scores COCO masks (the metric " + mask_metric +
+                     "): leave out --metric, or give --metric " + mask_metric + " alone");
   if (args.has("--report") && !args.get("--output"))
     throw UsageError("--report needs --output METRICS.json: report.html goes beside it");
-  const std::vector<std::string> metrics_wanted = segm ? std::vector<std::string>{"coco_segm"} : metric_names(args);
+  const std::vector<std::string> metrics_wanted =
+      mask_metric.empty() ? metric_names(args) : std::vector<std::string>{mask_metric};
+  const bool boundary = std::find(metrics_wanted.begin(), metrics_wanted.end(), "coco_boundary") != metrics_wanted.end();
+  if (args.get("--boundary-dilation-ratio") && !boundary)
+    throw UsageError("--boundary-dilation-ratio applies to boundary IoU: add --iou-type boundary");
   const bool masks = std::any_of(metrics_wanted.begin(), metrics_wanted.end(),
                                  [](const std::string& m) { return evaluator_reads_masks(m); });
   const std::vector<std::string> analyses_wanted = analysis_list(args);
@@ -84,6 +100,7 @@ int run_score(const ParsedArgs& args) {
   options.threads = static_cast<int>(args.get_int("--threads", 0));
   if (args.get("--analysis-iou")) options.analysis_iou = fraction_arg(args, "--analysis-iou", false);
   if (args.get("--score-threshold")) options.score_threshold = fraction_arg(args, "--score-threshold", true);
+  if (const auto r = args.get("--boundary-dilation-ratio")) options.boundary_dilation_ratio = dilation_ratio_arg(*r);
   if (const auto out = args.get("--output")) {
     // Checked before the (possibly long) evaluation, and never onto an input.
     if (same_file(*out, *dt_path)) throw UsageError("--output " + *out + " is the --dt file; it would be overwritten");

@@ -55,7 +55,7 @@ void publish_scored_run(const fs::path& out_dir, const ScoredRun& run, const Sco
   const std::string gallery = pipeline::gallery_json(
       run.dataset, scoring.detections(), worst.image_ids,
       {.score_threshold = worst.score_threshold, .iou = run.options.analysis_iou, .model = run.model_name,
-       .masks = run.options.analysis_masks});
+       .overlap = analysis::Overlap::of(run.options)});
   publish_files(out_dir, {{"detections.json", coco::results_json(scoring.detections())},
                           {"metrics.json", metrics_document(facts, scores.metrics)},
                           {"gallery.json", gallery}});

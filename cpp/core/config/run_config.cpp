@@ -35,7 +35,7 @@ bool RunConfig::scores_masks_only() const {
 
 RunConfig load_run_config(const std::filesystem::path& file) {
   const ConfigNode root = ConfigNode::load(file);
-  RunConfig cfg{file, dataset_spec(root), std::nullopt, {}, {}, {}, 0.5, std::nullopt, {}};
+  RunConfig cfg{file, dataset_spec(root), std::nullopt, {}, {}, {}, 0.5, 0.02, std::nullopt, {}};
   if (root.has("model")) cfg.model = root.existing_file("model");
   cfg.output = root.has("output") ? root.path("output") : file.parent_path() / "runs" / file.stem();
   cfg.metrics = root.strings_or("metrics", {"coco"});
@@ -46,18 +46,22 @@ RunConfig load_run_config(const std::filesystem::path& file) {
     if (std::find(known.begin(), known.end(), m) == known.end())
       root.fail("metrics", "unknown metric '" + m + "'");
   if (root.has("iou_type")) {
-    // What the coco metric scores, as pycocotools' iouType: boxes, masks, or both.
+    // What the coco metric scores, as pycocotools' iouType: boxes, masks, boundaries (Boundary
+    // IoU, faster-coco-eval's iouType), or several.
     const std::vector<std::string> types = root.strings_or("iou_type", {});
-    if (types.empty()) root.fail("iou_type", "empty list: give bbox, segm or [bbox, segm]");
+    if (types.empty()) root.fail("iou_type", "empty list: give bbox, segm, boundary or a list such as [bbox, segm]");
     for (const std::string& t : types)
-      if (t != "bbox" && t != "segm")
-        root.fail("iou_type", "unknown type '" + t + "' (bbox, segm" + (t == "keypoints" ? "; keypoints are not supported" : "") + ")");
+      if (t != "bbox" && t != "segm" && t != "boundary")
+        root.fail("iou_type", "unknown type '" + t + "' (bbox, segm, boundary" + (t == "keypoints" ? "; keypoints are not supported" : "") + ")");
     const auto at = std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco");
     if (at == cfg.metrics.end()) root.fail("iou_type", "applies to the coco metric, which 'metrics' leaves out");
     const bool bbox = std::find(types.begin(), types.end(), "bbox") != types.end();
     const bool segm = std::find(types.begin(), types.end(), "segm") != types.end();
-    const bool listed = std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco_segm") != cfg.metrics.end();
-    if (segm && !listed) cfg.metrics.insert(at + 1, "coco_segm");
+    const bool boundary = std::find(types.begin(), types.end(), "boundary") != types.end();
+    const auto listed = [&](std::string_view m) { return std::find(cfg.metrics.begin(), cfg.metrics.end(), m) != cfg.metrics.end(); };
+    // After coco, in the order bbox, segm, boundary.
+    if (boundary && !listed("coco_boundary")) cfg.metrics.insert(at + 1, "coco_boundary");
+    if (segm && !listed("coco_segm")) cfg.metrics.insert(std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco") + 1, "coco_segm");
     if (!bbox) cfg.metrics.erase(std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco"));
   }
   std::vector<std::string> all_analyses;
@@ -69,6 +73,13 @@ RunConfig load_run_config(const std::filesystem::path& file) {
   if (root.has("analysis_iou")) {
     cfg.analysis_iou = root.number_or("analysis_iou", 0.5);
     if (!(cfg.analysis_iou > 0 && cfg.analysis_iou <= 1)) root.fail("analysis_iou", "expected a number above 0, at most 1");
+  }
+  if (root.has("boundary_dilation_ratio")) {
+    cfg.boundary_dilation_ratio = root.number_or("boundary_dilation_ratio", 0.02);
+    if (!(cfg.boundary_dilation_ratio > 0 && cfg.boundary_dilation_ratio < 1))
+      root.fail("boundary_dilation_ratio", "expected a number above 0 and below 1 (a share of the image diagonal)");
+    if (std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco_boundary") == cfg.metrics.end())
+      root.fail("boundary_dilation_ratio", "applies to boundary IoU: add boundary to iou_type (or coco_boundary to metrics)");
   }
   if (root.has("score_threshold")) {
     cfg.score_threshold = root.number_or("score_threshold", 0);

@@ -4,7 +4,8 @@
 //   model: models/shapes-fcos.yaml                            # a model config
 //   output: ../runs/demo                                      # relative to this file
 //   metrics: [coco]                                           # optional
-//   iou_type: [bbox, segm]                                    # optional: what coco scores
+//   iou_type: [bbox, segm, boundary]                          # optional: what coco scores
+//   boundary_dilation_ratio: 0.02                             # optional (iou_type boundary)
 //   analyses: [thresholds, confusion, tide, per_image]        # optional; [] for none
 //   analysis_iou: 0.5                                         # optional
 //   score_threshold: 0.3                                      # optional (default: best F1)
@@ -27,6 +28,7 @@ struct RunConfig {
   std::vector<std::string> metrics;
   std::vector<std::string> analyses;  // run after the metrics (default: all of them)
   double analysis_iou = 0.5;
+  double boundary_dilation_ratio = 0.02;  // coco_boundary's (Boundary IoU's boundary width)
   std::optional<double> score_threshold;  // the cut of confusion and per_image; none: best F1
   std::map<std::string, std::string> class_map;
   // A metric scores masks: the dataset must be read with them (ReadOptions::masks).

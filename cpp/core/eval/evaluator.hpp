@@ -53,6 +53,9 @@ class Evaluator {
   virtual Metrics evaluate_all(std::span<const Detection> detections) = 0;
 };
 
+// What a metric compares detections and ground truth by; the analyses compare the same.
+enum class Matching { kBox, kMask, kBoundary };
+
 struct EvaluatorOptions {
   int threads = 0;  // 0: one per core
   // The analyses (thresholds, confusion, per_image): the IoU a detection must reach to count,
@@ -60,15 +63,18 @@ struct EvaluatorOptions {
   double analysis_iou = 0.5;
   std::optional<double> score_threshold;
   std::size_t worst_images = 12;  // per_image lists this many images with the most errors
-  // The analyses match masks (a run that scores masks only: iou_type segm), else boxes.
-  bool analysis_masks = false;
+  // What the analyses match by: the run's first metric's own matching (masks for segm).
+  Matching analysis_matching = Matching::kBox;
+  double boundary_dilation_ratio = 0.02;  // coco_boundary: the boundary's width / image diagonal
 };
 
 // The metrics a run config or `score --metric` may name; "coco" is the default.
 std::vector<std::string_view> evaluator_names();
-// Whether the metric scores masks (coco_segm): the ground truth and results must then be read
+// Whether the metric scores masks (coco_segm, coco_boundary): the ground truth and results must then be read
 // with their segmentations.
 bool evaluator_reads_masks(std::string_view name);
+// What the metric matches by (box IoU for an unknown name).
+Matching evaluator_matching(std::string_view name);
 // The analyses (thresholds, confusion, tide, per_image): evaluate and score run them beside
 // the metrics unless told not to, as one evaluator (core/eval/analysis/analyses.cpp).
 std::vector<std::string_view> analysis_names();

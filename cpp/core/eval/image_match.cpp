@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/eval/coco/iou.hpp"
+#include "core/mask/boundary.hpp"
 #include "core/mask/iou.hpp"
 #include "core/mask/segmentation.hpp"
 
@@ -25,6 +26,16 @@ void mask_iou(std::span<const Detection* const> dts, std::span<const Annotation*
   std::vector<std::uint8_t> crowd;
   for (const Annotation* g : gts) crowd.push_back(g->iscrowd ? 1 : 0);
   mask::iou(dp, gp, crowd, out);
+  if (image.boundary_dilation_ratio <= 0) return;
+  std::vector<mask::Rle> dt_edges, gt_edges;
+  for (const auto& m : dt_masks) dt_edges.push_back(mask::boundary_of(m, image.boundary_dilation_ratio));
+  for (const auto& m : gt_masks) gt_edges.push_back(mask::boundary_of(m, image.boundary_dilation_ratio));
+  for (std::size_t i = 0; i < dp.size(); ++i) dp[i] = &dt_edges[i];
+  for (std::size_t i = 0; i < gp.size(); ++i) gp[i] = &gt_edges[i];
+  std::vector<double> edges(out.size());
+  mask::iou(dp, gp, crowd, edges);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (!crowd[i % gts.size()]) out[i] = std::min(out[i], edges[i]);
 }
 
 }  // namespace

@@ -45,6 +45,9 @@ struct MatchOptions {
   // mask stands for its box's polygon, as loadRes makes it. Unset: IoU of boxes.
   struct MaskImage {
     std::uint32_t height = 0, width = 0;
+    // > 0: boundary IoU (faster-coco-eval's): the lower of the masks' IoU and their
+    // boundaries' IoU at this dilation ratio; against a crowd region the mask IoU alone.
+    double boundary_dilation_ratio = 0;
   };
   std::optional<MaskImage> masks;
 };

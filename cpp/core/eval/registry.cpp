@@ -11,6 +11,7 @@ struct Entry {
   std::string_view name;
   std::unique_ptr<Evaluator> (*make)(const Dataset&, const EvaluatorOptions&);
   bool masks = false;  // scores Annotation/Detection::segmentation (readers must keep them)
+  Matching matching = Matching::kBox;
 };
 
 constexpr Entry kEvaluators[] = {
@@ -21,7 +22,13 @@ constexpr Entry kEvaluators[] = {
        coco::Params p = coco::Params::defaults();
        p.iou_type = coco::IouType::kSegm;
        return std::make_unique<coco::CocoEvaluator>(gt, o, std::move(p));
-     }, true},
+     }, true, Matching::kMask},
+    {"coco_boundary", [](const Dataset& gt, const EvaluatorOptions& o) -> std::unique_ptr<Evaluator> {
+       coco::Params p = coco::Params::defaults();
+       p.iou_type = coco::IouType::kBoundary;
+       p.boundary_dilation_ratio = o.boundary_dilation_ratio;
+       return std::make_unique<coco::CocoEvaluator>(gt, o, std::move(p));
+     }, true, Matching::kBoundary},
     {"voc", [](const Dataset& gt, const EvaluatorOptions&) -> std::unique_ptr<Evaluator> {
        return std::make_unique<voc::VocEvaluator>(gt, voc::Interpolation::kAllPoint);
      }},
@@ -42,6 +49,12 @@ bool evaluator_reads_masks(std::string_view name) {
   for (const Entry& e : kEvaluators)
     if (e.name == name) return e.masks;
   return false;
+}
+
+Matching evaluator_matching(std::string_view name) {
+  for (const Entry& e : kEvaluators)
+    if (e.name == name) return e.matching;
+  return Matching::kBox;
 }
 
 std::unique_ptr<Evaluator> make_evaluator(std::string_view name, const Dataset& ground_truth,

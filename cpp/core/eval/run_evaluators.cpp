@@ -5,7 +5,8 @@ namespace ds {
 EvaluatorOptions evaluator_options(const RunConfig& cfg, EvaluatorOptions base) {
   base.analysis_iou = cfg.analysis_iou;
   base.score_threshold = cfg.score_threshold;
-  base.analysis_masks = !cfg.metrics.empty() && evaluator_reads_masks(cfg.metrics.front());
+  base.boundary_dilation_ratio = cfg.boundary_dilation_ratio;
+  if (!cfg.metrics.empty()) base.analysis_matching = evaluator_matching(cfg.metrics.front());
   return base;
 }
 
@@ -13,7 +14,7 @@ std::vector<std::unique_ptr<Evaluator>> make_evaluators(std::span<const std::str
                                                         std::span<const std::string> analyses,
                                                         const Dataset& ground_truth, EvaluatorOptions options) {
   // The analyses explain the run's first metric, so they compare what it compares.
-  options.analysis_masks = !metrics.empty() && evaluator_reads_masks(metrics.front());
+  if (!metrics.empty()) options.analysis_matching = evaluator_matching(metrics.front());
   std::vector<std::unique_ptr<Evaluator>> out;
   for (const std::string& name : metrics) out.push_back(make_evaluator(name, ground_truth, options));
   if (!analyses.empty()) out.push_back(make_analyses(ground_truth, analyses, options));

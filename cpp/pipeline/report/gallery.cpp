@@ -57,8 +57,9 @@ std::string gallery_json(const Dataset& dataset, std::span<const Detection> dete
       continue;
     }
     const std::vector<Detection>& mine = dets.at(image.id);
-    MatchOptions how = frame_match(image, options.score_threshold, options.masks);
+    MatchOptions how = options.overlap.match_options(image);
     how.iou_threshold = options.iou;
+    how.score_threshold = options.score_threshold;
     const ImageMatch match = match_image(truth.of(image.id), mine, how);
     vision::FrameContent content = dataset_content(truth, image.id, mine, match);
     content.status = {n, image_ids.size(), image.file_name, options.model, std::nullopt, options.score_threshold,

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/dataset/dataset.hpp"
+#include "core/eval/analysis/image_boxes.hpp"
 
 namespace ds::pipeline {
 
@@ -13,7 +14,7 @@ struct GalleryOptions {
   double iou = 0.5;
   int max_side = 560;  // pixels; pictures are shrunk to this, never enlarged beyond draw_frame's
   std::string model;   // shown in each picture's status line
-  bool masks = false;  // match by mask IoU (a run that scores masks only), as its analyses do
+  analysis::Overlap overlap;  // what matches, as the run's analyses match it
 };
 
 // gallery.json: [{"image_id", "file_name", "tp", "fp", "fn", "jpeg_base64"}] for `image_ids` in

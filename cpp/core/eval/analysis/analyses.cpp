@@ -40,7 +40,7 @@ class AnalysesEvaluator final : public Evaluator {
     const Thresholds thresholds = score_thresholds(gt_, images, options_.analysis_iou);
     const AnalysisContext context{gt_, images, options_, thresholds,
                                   options_.score_threshold.value_or(best_f1_score(thresholds)),
-                                  options_.analysis_masks ? "mask IoU" : "box IoU"};
+                                  Overlap::of(options_).name()};
     Metrics all;
     for (const Entry* e : wanted_) {
       Metrics m = e->run(context);
@@ -51,7 +51,7 @@ class AnalysesEvaluator final : public Evaluator {
     return all;
   }
 
-  Overlap overlap() const { return options_.analysis_masks ? Overlap::kMask : Overlap::kBox; }
+  Overlap overlap() const { return Overlap::of(options_); }
 
   const Dataset& gt_;
   const std::vector<const Entry*> wanted_;

@@ -6,6 +6,24 @@
 
 namespace ds::analysis {
 
+const char* Overlap::name() const {
+  switch (matching) {
+    case Matching::kBox: return "box IoU";
+    case Matching::kMask: return "mask IoU";
+    case Matching::kBoundary: return "boundary IoU";
+  }
+  return "IoU";
+}
+
+MatchOptions Overlap::match_options(const Image& image) const {
+  MatchOptions o;
+  if (matching == Matching::kBox) return o;
+  o.masks = MatchOptions::MaskImage{static_cast<std::uint32_t>(std::max(image.height, 0)),
+                                    static_cast<std::uint32_t>(std::max(image.width, 0)),
+                                    matching == Matching::kBoundary ? boundary_dilation_ratio : 0.0};
+  return o;
+}
+
 std::vector<std::int64_t> all_image_ids(const Dataset& gt) {
   std::vector<std::int64_t> ids;
   ids.reserve(gt.images.size());
@@ -14,7 +32,7 @@ std::vector<std::int64_t> all_image_ids(const Dataset& gt) {
 }
 
 std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int64_t> image_ids,
-                                    std::span<const Detection> dts, Overlap overlap) {
+                                    std::span<const Detection> dts, const Overlap& overlap) {
   std::unordered_map<std::int64_t, const Image*> by_id;
   by_id.reserve(gt.images.size());
   for (const Image& im : gt.images) by_id.emplace(im.id, &im);
@@ -39,11 +57,7 @@ std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int6
     std::vector<const Annotation*> gts;
     for (const Annotation& a : im.gts) gts.push_back(&a);
     im.ious.resize(dts.size() * gts.size());
-    MatchOptions options;
-    if (overlap == Overlap::kMask)
-      options.masks = MatchOptions::MaskImage{static_cast<std::uint32_t>(std::max(im.image->height, 0)),
-                                              static_cast<std::uint32_t>(std::max(im.image->width, 0))};
-    pair_ious(dts, gts, options, im.ious);
+    pair_ious(dts, gts, overlap.match_options(*im.image), im.ious);
   }
   return out;
 }

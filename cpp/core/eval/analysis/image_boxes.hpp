@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/dataset/dataset.hpp"
+#include "core/eval/evaluator.hpp"
 #include "core/eval/image_match.hpp"
 
 namespace ds::analysis {
@@ -26,13 +27,23 @@ struct ImageBoxes {
   }
 };
 
-// What the analyses compare: boxes, or masks (segm; pycocotools' mask IoU on the image's size).
-enum class Overlap { kBox, kMask };
+// What the analyses compare: boxes, masks (pycocotools' mask IoU on the image's size), or masks
+// and their boundaries (boundary IoU), as the metric they explain does.
+struct Overlap {
+  Matching matching = Matching::kBox;
+  double boundary_dilation_ratio = 0.02;
+
+  static Overlap of(const EvaluatorOptions& o) { return {o.analysis_matching, o.boundary_dilation_ratio}; }
+  // How people read it: "box IoU", "mask IoU", "boundary IoU".
+  const char* name() const;
+  // The image matching's options for one image of the dataset.
+  MatchOptions match_options(const Image& image) const;
+};
 
 // The images `image_ids` names (each once, in that order; ids not in the dataset are skipped)
 // with their boxes. Detections on other images are left out.
 std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int64_t> image_ids,
-                                    std::span<const Detection> dts, Overlap overlap = Overlap::kBox);
+                                    std::span<const Detection> dts, const Overlap& overlap = {});
 // Every image of the dataset, in file order.
 std::vector<std::int64_t> all_image_ids(const Dataset& gt);
 

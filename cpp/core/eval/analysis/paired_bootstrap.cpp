@@ -98,9 +98,19 @@ double percentile(std::vector<double> v, double q) {
 
 }  // namespace
 
+const char* bootstrapped_metric(const Overlap& overlap) {
+  // coco_metrics' keys for these matchings (its AP, prefixed as it prefixes them).
+  switch (overlap.matching) {
+    case Matching::kBox: return "AP";
+    case Matching::kMask: return "segm_AP";
+    case Matching::kBoundary: return "boundary_AP";
+  }
+  return "AP";
+}
+
 ApDifference paired_bootstrap_ap(const Dataset& gt, std::span<const std::int64_t> image_ids,
                                  std::span<const Detection> a, std::span<const Detection> b,
-                                 std::size_t samples, std::uint64_t seed, Overlap overlap) {
+                                 std::size_t samples, std::uint64_t seed, const Overlap& overlap) {
   std::unordered_map<std::int64_t, std::size_t> cat;
   for (const Category& c : gt.categories) cat.try_emplace(c.id, cat.size());
   const ModelMatches ma = match_model(image_boxes(gt, image_ids, a, overlap), cat);

@@ -23,9 +23,9 @@ struct ApDifference {
 ApDifference paired_bootstrap_ap(const Dataset& gt, std::span<const std::int64_t> image_ids,
                                  std::span<const Detection> a, std::span<const Detection> b,
                                  std::size_t samples = 1000, std::uint64_t seed = 0,
-                                 Overlap overlap = Overlap::kBox);
+                                 const Overlap& overlap = {});
 // The metrics.json key of the AP the bootstrap resamples (COCO's AP by box or by mask IoU), so
 // a comparison can set the observed difference from the metric itself.
-inline const char* bootstrapped_metric(Overlap overlap) { return overlap == Overlap::kMask ? "segm_AP" : "AP"; }
+const char* bootstrapped_metric(const Overlap& overlap);
 
 }  // namespace ds::analysis

@@ -49,7 +49,7 @@ std::vector<std::size_t> worst_images(const std::vector<ImageErrors>& errors, st
 WorstImages find_worst_images(const Dataset& gt, std::span<const std::int64_t> image_ids,
                               std::span<const Detection> detections, const EvaluatorOptions& options) {
   const std::vector<ImageBoxes> images =
-      image_boxes(gt, image_ids, detections, options.analysis_masks ? Overlap::kMask : Overlap::kBox);
+      image_boxes(gt, image_ids, detections, Overlap::of(options));
   WorstImages w;
   w.score_threshold = options.score_threshold.value_or(best_f1_score(score_thresholds(gt, images, options.analysis_iou)));
   const std::vector<ImageErrors> errors = per_image_errors(gt, images, options.analysis_iou, w.score_threshold);

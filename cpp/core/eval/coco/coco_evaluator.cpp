@@ -51,6 +51,9 @@ Names names_of(IouType t) {
   switch (t) {
     case IouType::kBbox: return {"coco", "COCO boxes (bbox)", "bbox", "", "box IoU"};
     case IouType::kSegm: return {"coco_segm", "COCO masks (segm)", "segm", "segm_", "mask IoU"};
+    case IouType::kBoundary:
+      return {"coco_boundary", "COCO boundaries (boundary IoU)", "boundary", "boundary_",
+              "the lower of mask IoU and boundary IoU"};
   }
   return {"coco", "COCO", "", "", "IoU"};
 }
@@ -78,7 +81,14 @@ Section describe(const EvalResult& r, const std::vector<SummaryItem>& items) {
   s.id = n.id;
   s.title = n.title;
   s.short_label = n.short_label;
-  s.meaning = std::string("pycocotools' COCOeval, matched by ") + n.matched_by + ", bit for bit";
+  s.meaning = std::string("pycocotools' COCOeval, matched by ") + n.matched_by;
+  if (r.params.iou_type == IouType::kBoundary) {
+    char ratio[64];
+    std::snprintf(ratio, sizeof ratio, " (dilation ratio %g), as faster-coco-eval", r.params.boundary_dilation_ratio);
+    s.meaning += ratio;
+  } else {
+    s.meaning += ", bit for bit";
+  }
   s.primary = prefix + items.front().name;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const SummaryItem& it = items[i];
@@ -120,8 +130,9 @@ Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const Det
   // Other evaluations sit beside box metrics in one metrics.json: their keys have a prefix.
   const Names what = names_of(r.params.iou_type);
   const std::string key = what.prefix;
-  m.text = (key.empty() ? std::string() : "\n" + std::string(what.title) + ":\n") + format_summary(items, r.params);
   m.sections.push_back(describe(r, items));
+  m.text = (key.empty() ? std::string() : "\n" + m.sections.back().title + ": " + m.sections.back().meaning + "\n") +
+           format_summary(items, r.params);
 
   JsonWriter stats;
   stats.value(std::span<const double>(stats_of(items)));

@@ -119,8 +119,8 @@ struct Worker {
   CategoryMatches cm;
   std::vector<const Detection*> dts;
   std::vector<const Annotation*> gts;
-  std::vector<double> ious;
-  std::vector<const mask::Rle*> dt_masks, gt_masks;
+  std::vector<double> ious, boundary_ious;
+  std::vector<const mask::Rle*> dt_masks, gt_masks, dt_boundaries, gt_boundaries;
   std::vector<std::uint8_t> crowd;
   std::vector<double> dt_areas;
 };
@@ -136,7 +136,24 @@ void sort_by_score(std::vector<const Detection*>& dts) {
   }
 }
 
-// segm: the masks IoU is computed on (null for bbox).
+// Boundary IoU as faster-coco-eval (and the authors' cocoeval) combine it: against ground truth
+// that is not a crowd region, the smaller of the mask IoU (in w.ious) and the boundaries' IoU;
+// against a crowd region the mask IoU alone (its boundary says nothing about what it covers).
+void boundary_iou(Worker& w, const ImageGroup& group, const Grouped<Annotation>& gts,
+                  const Grouped<Detection>& dts, std::size_t g0, std::size_t g1, const RecordMasks& masks) {
+  w.dt_boundaries.clear();
+  for (const Detection* d : group.dts)
+    w.dt_boundaries.push_back(&masks.dt_boundary[dts.source[static_cast<std::size_t>(d - dts.items.data())]]);
+  w.gt_boundaries.clear();
+  for (std::size_t n = g0; n < g1; ++n) w.gt_boundaries.push_back(&masks.gt_boundary[gts.source[n]]);
+  w.boundary_ious.resize(w.ious.size());
+  mask::iou(w.dt_boundaries, w.gt_boundaries, w.crowd, w.boundary_ious);
+  const std::size_t n_gt = w.gt_boundaries.size();
+  for (std::size_t i = 0; i < w.ious.size(); ++i)
+    if (!w.crowd[i % n_gt]) w.ious[i] = std::min(w.ious[i], w.boundary_ious[i]);
+}
+
+// segm and boundary: the masks IoU is computed on (null for bbox).
 void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
                        const Grouped<Detection>& dts, const Params& p, EvalArrays& out,
                        Worker& w, const RecordMasks* masks) {
@@ -186,6 +203,7 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
         w.crowd.push_back(gts.items[n].iscrowd);
       }
       mask::iou(w.dt_masks, w.gt_masks, w.crowd, w.ious);
+      if (p.iou_type == IouType::kBoundary) boundary_iou(w, group, gts, dts, g0, gi, *masks);
       group.dt_areas = w.dt_areas;
     } else {
       box_iou(group.dts, group.gts, w.ious);
@@ -227,6 +245,9 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
     throw Error("params: iouThrs, recThrs, maxDets and areaRng must not be empty");
   for (const int m : p.max_dets)
     if (m < 0) throw Error("params: maxDets must not be negative (got " + std::to_string(m) + ")");
+  if (p.iou_type == IouType::kBoundary && !(p.boundary_dilation_ratio > 0 && p.boundary_dilation_ratio < 1))
+    throw Error("params: boundary_dilation_ratio must be above 0 and below 1 (got " +
+                std::to_string(p.boundary_dilation_ratio) + ")");
   std::sort(p.max_dets.begin(), p.max_dets.end());
   if (!p.img_ids) {
     p.img_ids.emplace();
@@ -266,7 +287,7 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
   };
   const auto gt_key = [&](const Annotation& a, auto emit) { key_of(a.image_id, a.category_id, emit); };
   const std::vector<const Annotation*> reordered = duplicate_id_order(gt, images, cats, p.use_cats);
-  const bool segm = p.iou_type == IouType::kSegm;
+  const bool segm = p.iou_type == IouType::kSegm || p.iou_type == IouType::kBoundary;  // masks
   const Annotation* gt_base = segm ? gt.annotations.data() : nullptr;
   const auto gts = reordered.empty()
       ? group<Annotation>(gt.annotations.size(), [&](std::size_t n) -> const Annotation& { return gt.annotations[n]; },
@@ -281,6 +302,7 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
     masks = record_masks(gt, dts, [&](std::int64_t image_id, std::int64_t category_id) {
       return images.contains(image_id) && cats.contains(category_id);
     }, threads);
+  if (p.iou_type == IouType::kBoundary) add_boundaries(*masks, p.boundary_dilation_ratio, threads);
 
   result.arrays = EvalArrays(p.iou_thrs.size(), p.rec_thrs.size(), K, p.area_rng.size(),
                              p.max_dets.size());

@@ -5,6 +5,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/mask/boundary.hpp"
 #include "core/mask/segmentation.hpp"
 #include "core/util/error.hpp"
 
@@ -80,6 +81,18 @@ RecordMasks record_masks(const Dataset& gt, std::span<const Detection> dts,
     }
   });
   return out;
+}
+
+void add_boundaries(RecordMasks& masks, double dilation_ratio, int threads) {
+  masks.gt_boundary.assign(masks.gt.size(), {});
+  masks.dt_boundary.assign(masks.dt.size(), {});
+  // One list of both, so the threads share the work whatever the split between them.
+  parallel_for(masks.gt.size() + masks.dt.size(), threads, [&](std::size_t n) {
+    const bool gt = n < masks.gt.size();
+    const std::size_t i = gt ? n : n - masks.gt.size();
+    const mask::Rle* m = gt ? masks.gt[i] : masks.dt[i];
+    if (m) (gt ? masks.gt_boundary : masks.dt_boundary)[i] = mask::boundary_of(*m, dilation_ratio);
+  });
 }
 
 }  // namespace ds::coco

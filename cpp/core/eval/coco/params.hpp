@@ -8,8 +8,9 @@
 
 namespace ds::coco {
 
-// What is compared: boxes, or masks (each record's segmentation, pycocotools' 'segm').
-enum class IouType { kBbox, kSegm };
+// What is compared: boxes, or masks (each record's segmentation, pycocotools' 'segm'), or
+// masks and their boundaries (faster-coco-eval's 'boundary': Boundary IoU, see mask/boundary).
+enum class IouType { kBbox, kSegm, kBoundary };
 
 struct Params {
   IouType iou_type = IouType::kBbox;
@@ -23,6 +24,9 @@ struct Params {
   std::vector<std::array<double, 2>> area_rng;  // inclusive at both ends
   std::vector<std::string> area_lbl = {"all", "small", "medium", "large"};
   bool use_cats = true;
+  // kBoundary: the boundary's width as a share of the image diagonal (faster-coco-eval's
+  // boundary_dilation_ratio, the authors' dilation_ratio).
+  double boundary_dilation_ratio = 0.02;
 
   static Params defaults();
 };
