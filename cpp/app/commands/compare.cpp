@@ -176,6 +176,7 @@ int run_compare(const ParsedArgs& args) {
     const Dataset& dataset = datasets[d];
     EvaluatorOptions options;
     options.analysis_iou = cfg.analysis_iou;
+    options.keypoint_sigmas = cfg.keypoint_sigmas;
     options.score_threshold = cfg.score_threshold;
     const std::size_t total = limit > 0 ? std::min<std::size_t>(static_cast<std::size_t>(limit), dataset.images.size())
                                         : dataset.images.size();

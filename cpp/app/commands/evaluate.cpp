@@ -63,6 +63,7 @@ int run_evaluate(const ParsedArgs& args) {
   }
   EvaluatorOptions eval_options;
   eval_options.analysis_iou = cfg.analysis_iou;
+  eval_options.keypoint_sigmas = cfg.keypoint_sigmas;
   eval_options.score_threshold = cfg.score_threshold;
   std::vector<std::unique_ptr<Evaluator>> evaluators;
   for (const std::string& name : cfg.metrics) evaluators.push_back(make_evaluator(name, dataset, eval_options));

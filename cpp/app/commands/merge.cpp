@@ -60,6 +60,7 @@ void merge_shards(const fs::path& config_path, const std::vector<fs::path>& dirs
   std::vector<std::unique_ptr<Evaluator>> evaluators;
   EvaluatorOptions options;
   options.analysis_iou = cfg.analysis_iou;
+  options.keypoint_sigmas = cfg.keypoint_sigmas;
   options.score_threshold = cfg.score_threshold;
   for (const std::string& name : cfg.metrics) evaluators.push_back(make_evaluator(name, dataset, options));
   if (!cfg.analyses.empty()) evaluators.push_back(make_analyses(dataset, cfg.analyses, options));

@@ -68,21 +68,29 @@ int run_score(const ParsedArgs& args) {
   if (!gt_path) throw UsageError("--gt GT.json is required");
   if (!dt_path) throw UsageError("--dt RESULTS.json is required");
   const std::string iou_type = args.get("--iou-type").value_or("bbox");
-  if (iou_type == "keypoints") throw UsageError("--iou-type keypoints is not supported (bbox, segm)");
-  if (iou_type != "bbox" && iou_type != "segm")
-    throw UsageError("--iou-type: unknown type '" + iou_type + "' (bbox, segm)");
+  if (iou_type != "bbox" && iou_type != "segm" && iou_type != "keypoints")
+    throw UsageError("--iou-type: unknown type '" + iou_type + "' (bbox, segm, keypoints)");
   const bool segm = iou_type == "segm";
+  const bool keypoints = iou_type == "keypoints";
   if (segm && args.get("--metric"))
     throw UsageError("--iou-type segm scores COCO masks (the metric coco_segm): leave out --metric, or give --metric coco_segm alone");
+  if (keypoints && args.get("--metric"))
+    throw UsageError("--iou-type keypoints scores COCO keypoints (the metric coco_keypoints): leave out --metric");
+  // Keypoint results may have no box: the analyses and the report, which match boxes, stay out.
+  if (keypoints && args.get("--analyses") && *args.get("--analyses") != "none")
+    throw UsageError("--analyses: the analyses match boxes, not keypoints; leave it out with keypoints");
+  if (keypoints && args.has("--report")) throw UsageError("--report explains box metrics; it is not made for keypoints yet");
   if (args.has("--report") && !args.get("--output"))
     throw UsageError("--report needs --output METRICS.json: report.html goes beside it");
-  const std::vector<std::string> metrics_wanted = segm ? std::vector<std::string>{"coco_segm"} : metric_names(args);
+  const std::vector<std::string> metrics_wanted = segm        ? std::vector<std::string>{"coco_segm"}
+                                                 : keypoints ? std::vector<std::string>{"coco_keypoints"}
+                                                             : metric_names(args);
   const bool masks = std::any_of(metrics_wanted.begin(), metrics_wanted.end(),
                                  [](const std::string& m) { return evaluator_reads_masks(m); });
   // The analyses match boxes; beside mask metrics they would explain other numbers.
   if (masks && args.get("--analyses") && *args.get("--analyses") != "none")
     throw UsageError("--analyses: the analyses match boxes, not masks; leave it out with segm");
-  const std::vector<std::string> analyses_wanted = masks ? std::vector<std::string>{} : analysis_list(args);
+  const std::vector<std::string> analyses_wanted = masks || keypoints ? std::vector<std::string>{} : analysis_list(args);
   if (masks && args.has("--report")) throw UsageError("--report explains box metrics; it is not made for segm yet");
   EvaluatorOptions options;
   options.threads = static_cast<int>(args.get_int("--threads", 0));
@@ -102,10 +110,13 @@ int run_score(const ParsedArgs& args) {
   auto gt_future = std::async(std::launch::async, [&] {
     return coco::read_instances_file(*gt_path, {}, false, masks);
   });
-  std::vector<Detection> dts = masks ? coco::read_mask_results(*dt_path) : coco::read_results(*dt_path);
+  std::vector<Detection> dts = masks       ? coco::read_mask_results(*dt_path)
+                               : keypoints ? coco::read_keypoint_results(*dt_path)
+                                           : coco::read_results(*dt_path);
   const Dataset gt = gt_future.get();
   if (dts.empty()) throw Error(*dt_path + ": no detections (the results file is an empty list)");
   coco::check_result_images(gt, dts, *dt_path);
+  if (keypoints) coco::check_result_keypoints(gt, dts, *dt_path);
   if (coco::has_duplicate_annotation_ids(gt))
     std::cerr << "warning: " << *gt_path
               << ": annotation ids repeat; like pycocotools, each repeated id is scored as the "

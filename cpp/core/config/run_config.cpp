@@ -1,5 +1,7 @@
 #include "core/config/run_config.hpp"
 
+#include <cmath>
+
 #include "core/eval/evaluator.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
@@ -48,16 +50,19 @@ RunConfig load_run_config(const std::filesystem::path& file) {
   if (root.has("iou_type")) {
     // What the coco metric scores, as pycocotools' iouType: boxes, masks, or both.
     const std::vector<std::string> types = root.strings_or("iou_type", {});
-    if (types.empty()) root.fail("iou_type", "empty list: give bbox, segm or [bbox, segm]");
+    if (types.empty()) root.fail("iou_type", "empty list: give bbox, segm, keypoints or a list of them");
     for (const std::string& t : types)
-      if (t != "bbox" && t != "segm")
-        root.fail("iou_type", "unknown type '" + t + "' (bbox, segm" + (t == "keypoints" ? "; keypoints are not supported" : "") + ")");
+      if (t != "bbox" && t != "segm" && t != "keypoints")
+        root.fail("iou_type", "unknown type '" + t + "' (bbox, segm, keypoints)");
     const auto at = std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco");
     if (at == cfg.metrics.end()) root.fail("iou_type", "applies to the coco metric, which 'metrics' leaves out");
     const bool bbox = std::find(types.begin(), types.end(), "bbox") != types.end();
     const bool segm = std::find(types.begin(), types.end(), "segm") != types.end();
     const bool listed = std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco_segm") != cfg.metrics.end();
     if (segm && !listed) cfg.metrics.insert(at + 1, "coco_segm");
+    const bool keypoints = std::find(types.begin(), types.end(), "keypoints") != types.end();
+    if (keypoints && std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco_keypoints") == cfg.metrics.end())
+      cfg.metrics.insert(std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco") + 1, "coco_keypoints");
     if (!bbox) cfg.metrics.erase(std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco"));
   }
   std::vector<std::string> all_analyses;
@@ -74,6 +79,27 @@ RunConfig load_run_config(const std::filesystem::path& file) {
     cfg.score_threshold = root.number_or("score_threshold", 0);
     if (!(*cfg.score_threshold >= 0 && *cfg.score_threshold <= 1))
       root.fail("score_threshold", "expected a number from 0 to 1");
+  }
+  if (const auto sigmas = root.optional_child("sigmas")) {
+    // OKS sigmas by category name, for skeletons other than COCO's 17 person keypoints. Their
+    // count is checked against the dataset's categories when the metric is made.
+    if (!sigmas->node().IsMap()) root.fail("sigmas", "expected a mapping of category name -> list of sigmas");
+    for (const std::string& name : sigmas->keys()) {
+      const YAML::Node list = sigmas->node()[name];
+      if (!list.IsSequence() || list.size() == 0) sigmas->fail(name, "expected a list of numbers (one sigma per keypoint)");
+      CategorySigmas entry{name, {}, sigmas->where(name)};
+      for (const YAML::Node& v : list) {
+        double x = 0;
+        try {
+          x = v.as<double>();
+        } catch (const YAML::Exception&) {
+          sigmas->fail(name, "expected numbers, got '" + v.as<std::string>("?") + "'");
+        }
+        if (!(x > 0) || !std::isfinite(x)) sigmas->fail(name, "sigmas must be positive numbers");
+        entry.sigmas.push_back(x);
+      }
+      cfg.keypoint_sigmas.push_back(std::move(entry));
+    }
   }
   if (const auto map = root.optional_child("class_map")) {
     if (!map->node().IsMap()) root.fail("class_map", "expected a mapping of model class -> dataset class");

@@ -5,6 +5,8 @@
 //   output: ../runs/demo                                      # relative to this file
 //   metrics: [coco]                                           # optional
 //   iou_type: [bbox, segm]                                    # optional: what coco scores
+//                                                             # (bbox, segm, keypoints)
+//   sigmas: {hand: [0.025, ...]}                              # optional: OKS sigmas by category
 //   analyses: [thresholds, confusion, tide, per_image]        # optional; [] for none
 //   analysis_iou: 0.5                                         # optional
 //   score_threshold: 0.3                                      # optional (default: best F1)
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "core/config/config_node.hpp"
+#include "core/eval/evaluator.hpp"
 
 namespace ds {
 
@@ -29,6 +32,8 @@ struct RunConfig {
   double analysis_iou = 0.5;
   std::optional<double> score_threshold;  // the cut of confusion and per_image; none: best F1
   std::map<std::string, std::string> class_map;
+  // keypoints: OKS sigmas of categories other than COCO's 17-keypoint person (`sigmas:`).
+  std::vector<CategorySigmas> keypoint_sigmas;
   // A metric scores masks: the dataset must be read with them (ReadOptions::masks).
   bool reads_masks() const;
   // It scores masks and not boxes (iou_type: segm): the viewer then matches by masks too.

@@ -51,6 +51,14 @@ class Evaluator {
   virtual Metrics evaluate_all(std::span<const Detection> detections) = 0;
 };
 
+// OKS sigmas for one category, by name (a run config's `sigmas:`); `where` locates the entry
+// for messages ("run.yaml:7: sigmas.hand").
+struct CategorySigmas {
+  std::string category;
+  std::vector<double> sigmas;
+  std::string where;
+};
+
 struct EvaluatorOptions {
   int threads = 0;  // 0: one per core
   // The analyses (thresholds, confusion, per_image): the IoU a detection must reach to count,
@@ -58,12 +66,14 @@ struct EvaluatorOptions {
   double analysis_iou = 0.5;
   std::optional<double> score_threshold;
   std::size_t worst_images = 12;  // per_image lists this many images with the most errors
+  // coco_keypoints: sigmas of categories that do not use COCO's 17 person keypoints.
+  std::vector<CategorySigmas> keypoint_sigmas;
 };
 
 // The metrics a run config or `score --metric` may name; "coco" is the default.
 std::vector<std::string_view> evaluator_names();
 // Whether the metric scores masks (coco_segm): the ground truth and results must then be read
-// with their segmentations.
+// with their segmentations. (Keypoints are always read.)
 bool evaluator_reads_masks(std::string_view name);
 // The analyses (thresholds, confusion, tide, per_image): evaluate and score run them beside
 // the metrics unless told not to, as one evaluator (core/eval/analysis/analyses.cpp).

@@ -42,10 +42,14 @@ std::string per_class_table(const EvalResult& r, const std::vector<std::string>&
 Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const Detection> dts) {
   const std::vector<SummaryItem> items = summarize(r);
   Metrics m;
-  // Mask metrics sit beside box metrics in one metrics.json: their keys say segm_.
-  const bool segm = r.params.iou_type == IouType::kSegm;
-  const std::string key = segm ? "segm_" : "";
-  m.text = (segm ? std::string("\nMasks (iouType=segm):\n") : std::string()) + format_summary(items, r.params);
+  // Mask and keypoint metrics sit beside box metrics in one metrics.json: their keys say
+  // segm_ or keypoints_.
+  const IouType type = r.params.iou_type;
+  const std::string key = type == IouType::kSegm ? "segm_" : type == IouType::kKeypoints ? "keypoints_" : "";
+  const std::string header = type == IouType::kSegm        ? "\nMasks (iouType=segm):\n"
+                             : type == IouType::kKeypoints ? "\nKeypoints (iouType=keypoints):\n"
+                                                           : "";
+  m.text = header + format_summary(items, r.params);
 
   JsonWriter stats;
   stats.value(std::span<const double>(stats_of(items)));

@@ -1,15 +1,20 @@
 #pragma once
-// pycocotools' Params for bbox evaluation: the knobs users change, with its defaults.
+// pycocotools' Params: the knobs users change, with its defaults (setDetParams, setKpParams).
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ds::coco {
 
-// What is compared: boxes, or masks (each record's segmentation, pycocotools' 'segm').
-enum class IouType { kBbox, kSegm };
+// What is compared: boxes, masks (each record's segmentation, pycocotools' 'segm'), or
+// keypoints (object keypoint similarity, OKS: pycocotools' 'keypoints').
+enum class IouType { kBbox, kSegm, kKeypoints };
+
+// COCO's 17 person keypoints' sigmas, as pycocotools' setKpParams computes them (each / 10.0).
+std::vector<double> coco_person_sigmas();
 
 struct Params {
   IouType iou_type = IouType::kBbox;
@@ -23,8 +28,14 @@ struct Params {
   std::vector<std::array<double, 2>> area_rng;  // inclusive at both ends
   std::vector<std::string> area_lbl = {"all", "small", "medium", "large"};
   bool use_cats = true;
+  // keypoints: the sigmas of OKS (pycocotools' kpt_oks_sigmas), one per keypoint, for every
+  // category that has none of its own in kpt_oks_sigmas_by_category (our extension: skeletons
+  // of different sizes in one dataset).
+  std::vector<double> kpt_oks_sigmas;
+  std::vector<std::pair<std::int64_t, std::vector<double>>> kpt_oks_sigmas_by_category;
 
-  static Params defaults();
+  // setDetParams (bbox, segm) or setKpParams (keypoints).
+  static Params defaults(IouType type = IouType::kBbox);
 };
 
 }  // namespace ds::coco
