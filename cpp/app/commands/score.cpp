@@ -7,6 +7,7 @@
 
 #include "app/cli/report.hpp"
 #include "app/commands/commands.hpp"
+#include "core/config/run_config.hpp"
 #include "core/eval/coco/evaluate.hpp"
 #include "core/eval/coco/results.hpp"
 #include "core/eval/evaluator.hpp"
@@ -96,6 +97,12 @@ int run_score(const ParsedArgs& args) {
   options.threads = static_cast<int>(args.get_int("--threads", 0));
   if (args.get("--analysis-iou")) options.analysis_iou = fraction_arg(args, "--analysis-iou", false);
   if (args.get("--score-threshold")) options.score_threshold = fraction_arg(args, "--score-threshold", true);
+  if (const auto file = args.get("--sigmas")) {
+    if (!keypoints) throw UsageError("--sigmas applies to --iou-type keypoints");
+    const ConfigNode config = ConfigNode::load(*file);
+    if (!config.has("sigmas")) config.fail("sigmas", "missing (a mapping of category name -> list of sigmas)");
+    options.keypoint_sigmas = keypoint_sigmas(config);
+  }
   if (const auto out = args.get("--output")) {
     // Checked before the (possibly long) evaluation, and never onto an input.
     if (same_file(*out, *dt_path)) throw UsageError("--output " + *out + " is the --dt file; it would be overwritten");

@@ -35,6 +35,32 @@ bool RunConfig::scores_masks_only() const {
   return reads_masks() && std::find(metrics.begin(), metrics.end(), "coco") == metrics.end();
 }
 
+std::vector<CategorySigmas> keypoint_sigmas(const ConfigNode& root) {
+  std::vector<CategorySigmas> out;
+  const auto sigmas = root.optional_child("sigmas");
+  if (!sigmas) return out;
+  // OKS sigmas by category name, for skeletons other than COCO's 17 person keypoints. Their
+  // count is checked against the dataset's categories when the metric is made.
+  if (!sigmas->node().IsMap()) root.fail("sigmas", "expected a mapping of category name -> list of sigmas");
+  for (const std::string& name : sigmas->keys()) {
+    const YAML::Node list = sigmas->node()[name];
+    if (!list.IsSequence() || list.size() == 0) sigmas->fail(name, "expected a list of numbers (one sigma per keypoint)");
+    CategorySigmas entry{name, {}, sigmas->where(name)};
+    for (const YAML::Node& v : list) {
+      double x = 0;
+      try {
+        x = v.as<double>();
+      } catch (const YAML::Exception&) {
+        sigmas->fail(name, "expected numbers, got '" + v.as<std::string>("?") + "'");
+      }
+      if (!(x > 0) || !std::isfinite(x)) sigmas->fail(name, "sigmas must be positive numbers");
+      entry.sigmas.push_back(x);
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
 RunConfig load_run_config(const std::filesystem::path& file) {
   const ConfigNode root = ConfigNode::load(file);
   RunConfig cfg{file, dataset_spec(root), std::nullopt, {}, {}, {}, 0.5, std::nullopt, {}};
@@ -80,27 +106,7 @@ RunConfig load_run_config(const std::filesystem::path& file) {
     if (!(*cfg.score_threshold >= 0 && *cfg.score_threshold <= 1))
       root.fail("score_threshold", "expected a number from 0 to 1");
   }
-  if (const auto sigmas = root.optional_child("sigmas")) {
-    // OKS sigmas by category name, for skeletons other than COCO's 17 person keypoints. Their
-    // count is checked against the dataset's categories when the metric is made.
-    if (!sigmas->node().IsMap()) root.fail("sigmas", "expected a mapping of category name -> list of sigmas");
-    for (const std::string& name : sigmas->keys()) {
-      const YAML::Node list = sigmas->node()[name];
-      if (!list.IsSequence() || list.size() == 0) sigmas->fail(name, "expected a list of numbers (one sigma per keypoint)");
-      CategorySigmas entry{name, {}, sigmas->where(name)};
-      for (const YAML::Node& v : list) {
-        double x = 0;
-        try {
-          x = v.as<double>();
-        } catch (const YAML::Exception&) {
-          sigmas->fail(name, "expected numbers, got '" + v.as<std::string>("?") + "'");
-        }
-        if (!(x > 0) || !std::isfinite(x)) sigmas->fail(name, "sigmas must be positive numbers");
-        entry.sigmas.push_back(x);
-      }
-      cfg.keypoint_sigmas.push_back(std::move(entry));
-    }
-  }
+  cfg.keypoint_sigmas = keypoint_sigmas(root);
   if (const auto map = root.optional_child("class_map")) {
     if (!map->node().IsMap()) root.fail("class_map", "expected a mapping of model class -> dataset class");
     for (const std::string& k : map->keys()) cfg.class_map[k] = map->string(k);

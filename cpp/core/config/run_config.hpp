@@ -42,6 +42,10 @@ struct RunConfig {
 
 RunConfig load_run_config(const std::filesystem::path& file);
 
+// `sigmas:` of a config (category name -> one OKS sigma per keypoint); empty when absent.
+// Errors name the file, line and key.
+std::vector<CategorySigmas> keypoint_sigmas(const ConfigNode& config);
+
 // The dataset spec under `key` of `config`: an inline mapping, or a path to a dataset.yaml.
 ConfigNode dataset_spec(const ConfigNode& config, std::string_view key = "dataset");
 
