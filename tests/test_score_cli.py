@@ -7,18 +7,17 @@ import contextlib
 import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from conftest import COCO_FIXTURE, pycocotools_eval
+from conftest import BIN, COCO_FIXTURE, pycocotools_eval
 
 FIXTURE = COCO_FIXTURE
 GT_FILE = FIXTURE / "instances_val2014_100.json"
 DT_FILE = FIXTURE / "instances_val2014_fakebbox100_results.json"
-CLI = Path(sys.executable).parent / "detection-studio"
+CLI = BIN / "detection-studio"
 
 
 def score(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -177,9 +176,11 @@ def test_missing_file() -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--iou-type", "keypoints"], "--iou-type keypoints is not supported (bbox, segm)"),
+    (["--iou-type", "boxes"], "--iou-type: unknown type 'boxes' (bbox, segm, keypoints)"),
+    (["--iou-type", "keypoints", "--metric", "coco"], "--iou-type keypoints scores COCO keypoints (the metric coco_keypoints): leave out --metric"),
+    (["--sigmas", "s.yaml"], "--sigmas applies to --iou-type keypoints"),
     (["--iou-type", "segm", "--metric", "voc"], "--iou-type segm scores COCO masks (the metric coco_segm): leave out --metric, or give --metric coco_segm alone"),
-    (["--metric", "map"], "--metric: unknown metric 'map' (known: coco, coco_segm, voc, voc07)"),
+    (["--metric", "map"], "--metric: unknown metric 'map' (known: coco, coco_segm, coco_keypoints, voc, voc07)"),
 ])
 def test_usage_errors(args: list[str], message: str) -> None:
     done = score("--gt", GT_FILE, "--dt", DT_FILE, *args)
