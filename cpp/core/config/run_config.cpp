@@ -107,6 +107,9 @@ RunConfig load_run_config(const std::filesystem::path& file) {
       root.fail("score_threshold", "expected a number from 0 to 1");
   }
   cfg.keypoint_sigmas = keypoint_sigmas(root);
+  if (!cfg.keypoint_sigmas.empty() &&
+      std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco_keypoints") == cfg.metrics.end())
+    root.fail("sigmas", "applies to the coco_keypoints metric (iou_type: keypoints)");
   if (const auto map = root.optional_child("class_map")) {
     if (!map->node().IsMap()) root.fail("class_map", "expected a mapping of model class -> dataset class");
     for (const std::string& k : map->keys()) cfg.class_map[k] = map->string(k);
