@@ -195,3 +195,38 @@ def assert_same(case: Case) -> float:
         assert np.array_equal(want[key], got[key]), (key, want[key], got[key])
     assert want["summary"] == got["summary"]
     return diff
+
+
+def assert_same_oks(case: Case, sigmas: np.ndarray | None = None) -> int:
+    """Every OKS pycocotools' computeOks gives (its `ious`) equals the core's, bitwise: the stats
+    only compare OKS with thresholds, so an ulp off would rarely show there. Returns how many
+    OKS values were compared."""
+    import json
+
+    from detection_studio import _core
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO()
+        gt.dataset = copy.deepcopy(case.gt)
+        gt.createIndex()
+        ev = COCOeval(gt, gt.loadRes(copy.deepcopy(case.results)), "keypoints")
+        if sigmas is not None:
+            ev.params.kpt_oks_sigmas = sigmas
+        ev.evaluate()
+    ours_gt = _core.read_coco_text(json.dumps(case.gt), "gt")
+    dets = _core.read_keypoint_results_text(json.dumps(case.results), "dt")
+    compared = 0
+    for (img, cat), theirs in ev.ious.items():
+        if len(theirs) == 0:
+            continue
+        gts = [a for a in ours_gt.annotations if a.image_id == img and a.category_id == cat]
+        mine = [n for n, r in enumerate(case.results)
+                if r["image_id"] == img and r["category_id"] == cat]
+        scores = np.array([-case.results[n]["score"] for n in mine])
+        order = [mine[i] for i in np.argsort(scores, kind="mergesort")][:ev.params.maxDets[-1]]
+        got = np.array(_core.keypoint_oks(dets, order, gts, list(ev.params.kpt_oks_sigmas)))
+        assert np.array_equal(got.reshape(theirs.shape), theirs), (img, cat, got, theirs)
+        compared += theirs.size
+    return compared

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from keypoint_cases import Case, assert_same, cases, params
+from keypoint_cases import Case, assert_same, assert_same_oks, cases, params
 
 
 def examples(n: int) -> settings:
@@ -79,3 +79,15 @@ def test_results_and_ground_truth_from_files(case: Case) -> None:
     for ours, theirs in zip(stats[0][2], stats[1][2]):
         assert [float(v) for v in ours["bbox"]] == [float(v) for v in theirs["bbox"]]
         assert float(ours["area"]) == float(theirs["area"])
+
+
+@examples(300)
+@given(cases())
+def test_oks_values_are_the_same_doubles(case: Case) -> None:
+    assert_same_oks(case)
+
+
+@examples(100)
+@given(cases(k=5))
+def test_oks_values_with_other_sigmas(case: Case) -> None:
+    assert_same_oks(case, np.array([0.5, 0.35, 0.72, 1.07, 0.89]) / 10.0)

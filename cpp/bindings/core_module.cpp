@@ -7,6 +7,7 @@
 
 #include "core/eval/coco/coco_evaluator.hpp"
 #include "core/eval/coco/evaluate.hpp"
+#include "core/eval/coco/oks.hpp"
 #include "core/eval/coco/results.hpp"
 #include "core/eval/coco/summarize.hpp"
 #include "core/util/error.hpp"
@@ -147,6 +148,19 @@ PYBIND11_MODULE(_core, m) {
   m.def("check_result_images",
         [](const Dataset& gt, const Detections& d, const std::string& source) { coco::check_result_images(gt, d, source); },
         py::arg("gt"), py::arg("detections"), py::arg("source"));
+  m.def("keypoint_oks",
+        [](const Detections& d, const std::vector<std::size_t>& order, const std::vector<Annotation>& gts,
+           const std::vector<double>& sigmas) {
+          std::vector<const Detection*> dts;
+          for (const std::size_t i : order) dts.push_back(&d.at(i));
+          std::vector<const Annotation*> gt_ptrs;
+          for (const Annotation& a : gts) gt_ptrs.push_back(&a);
+          std::vector<double> out(dts.size() * gts.size()), scratch;
+          coco::keypoint_oks(dts, gt_ptrs, coco::oks_vars(sigmas), out, scratch);
+          return out;
+        },
+        py::arg("detections"), py::arg("order"), py::arg("gts"), py::arg("sigmas"),
+        "OKS of detections[order] (rows) and gts (columns), as computeOks (for tests).");
   m.def("has_duplicate_annotation_ids", &coco::has_duplicate_annotation_ids, py::arg("gt"));
   m.def("evaluate",
         [](const Dataset& gt, const Detections& d, const coco::Params& p, int threads) { return coco::evaluate(gt, d, p, threads); },
