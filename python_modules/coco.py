@@ -521,7 +521,9 @@ class Params:
             raise NotImplementedError(f"iouType '{self.iouType}' is not supported (bbox, segm, keypoints)")
         p.iou_type = _IOU_TYPES[self.iouType]
         if self.iouType == "keypoints":
-            sigmas = np.asarray(self.kpt_oks_sigmas, dtype=np.float64).ravel()
+            # iouType may have been changed to keypoints after construction: COCO's sigmas then.
+            sigmas = np.asarray(getattr(self, "kpt_oks_sigmas", COCO_PERSON_SIGMAS),
+                                dtype=np.float64).ravel()
             if sigmas.size == 0 or not np.isfinite(sigmas).all():
                 raise ValueError("params: kpt_oks_sigmas: expected finite numbers, one per keypoint")
             p.kpt_oks_sigmas = sigmas.tolist()
