@@ -1,4 +1,4 @@
-"""pycocotools' ``COCO`` and ``COCOeval`` for boxes and masks, computed by Detection Studio's C++ core.
+"""pycocotools' ``COCO`` and ``COCOeval`` for boxes, masks and keypoints, computed by Detection Studio's C++ core.
 
 Switching is one import::
 
@@ -8,9 +8,10 @@ The numbers (``stats``, ``eval['precision' | 'recall' | 'scores']``) are pycocot
 last bit. Differences, all deliberate:
 
 - ``iouType`` is ``'bbox'`` (the default), ``'segm'`` (polygons and RLE, with maskApi.c's
-  semantics) or ``'boundary'`` (Boundary IoU as faster-coco-eval's ``iouType="boundary"``: its
+  semantics), ``'boundary'`` (Boundary IoU as faster-coco-eval's ``iouType="boundary"``: its
   ``boundary_dilation_ratio``, default 0.02, is a keyword of ``COCOeval`` and
-  ``params.boundary_dilation_ratio``); ``'keypoints'`` raises ``NotImplementedError``.
+  ``params.boundary_dilation_ratio``) or ``'keypoints'`` (OKS with ``params.kpt_oks_sigmas``,
+  COCO's 17 by default).
 - ``evaluate()`` runs evaluate and accumulate together in C++; ``accumulate()`` only exposes the
   arrays. Per-image results (``evalImgs``, ``ious``) are not kept.
 - Bad results (missing keys, NaN or infinite numbers, negative sizes, unknown image ids, an empty
@@ -67,6 +68,8 @@ class COCO:
         self._detections: _core.Detections | None = None
         self._mask_detections: _core.Detections | None = None
         self._make_mask_detections: Any = None
+        self._keypoint_detections: _core.Detections | None = None
+        self._make_keypoint_detections: Any = None
         self._results_source = ""
         self._make_dataset: Any = None
         if self._file is not None:
@@ -105,6 +108,8 @@ class COCO:
         self._detections = None
         self._mask_detections = None
         self._make_mask_detections = None
+        self._keypoint_detections = None
+        self._make_keypoint_detections = None
 
     def createIndex(self) -> None:
         """Rebuild the index (after ``dataset`` was changed in place)."""
@@ -240,31 +245,42 @@ class COCO:
         res._dataset = None
         gt = self._core_dataset()
         masks: Any = None  # how to read the masks, when segm asks for them
+        keypoints: Any = None  # the same for keypoints
         if isinstance(resFile, (str, Path)):
             source = str(resFile)
             try:
                 dets = _core.read_results(source)
                 masks = lambda: _core.read_mask_results(source)
+                keypoints = lambda: _core.read_keypoint_results(source)
             except _core.Error as box_error:
-                # Results without boxes are masks (loadRes takes the box from each mask).
+                # Results without boxes are masks or keypoints (loadRes takes the box from each
+                # mask, or from the keypoints' extent), as the first record says.
+                first = _first_record(source)
                 try:
-                    dets = masks = _core.read_mask_results(source)
-                except _core.Error:
-                    raise box_error from None
+                    if "segmentation" in first or "keypoints" not in first:
+                        dets = masks = _core.read_mask_results(source)
+                    else:
+                        dets = keypoints = _core.read_keypoint_results(source)
+                except _core.Error as error:
+                    raise (box_error if "bbox" in first or not first else error) from None
             records: Any = source
         elif isinstance(resFile, np.ndarray):
             source = "results array"
             dets, records = _detections_from_array(resFile), resFile
             masks = dets  # boxes only: segm scores each box as its polygon, as loadRes does
+            keypoints = _no_keypoints
         elif isinstance(resFile, list):
             source = "results"
             records = resFile
-            if records and isinstance(records[0], dict) and "bbox" not in records[0] \
-                    and "segmentation" in records[0]:
+            first = records[0] if records and isinstance(records[0], dict) else {}
+            if "bbox" not in first and "segmentation" in first:
                 dets = masks = _mask_detections_from_dicts(records)
+            elif "bbox" not in first and "keypoints" in first:
+                dets = keypoints = _keypoint_detections_from_dicts(records)
             else:
                 dets = _detections_from_dicts(records)
                 masks = lambda: _mask_detections_from_dicts(records)
+                keypoints = lambda: _keypoint_detections_from_dicts(records)
         else:
             raise TypeError(f"results: expected a file path, a list of dicts or an N x 7 array, "
                             f"got {type(resFile).__name__}")
@@ -276,6 +292,10 @@ class COCO:
             res._make_mask_detections = masks
         else:
             res._mask_detections = masks
+        if callable(keypoints):
+            res._make_keypoint_detections = keypoints
+        else:
+            res._keypoint_detections = keypoints
         res._results_source = source
         res._make_dataset = lambda: self._results_dataset(records, dets)
         print(f"DONE (t={time.time() - tic:0.2f}s)")
@@ -292,20 +312,27 @@ class COCO:
             anns = self.loadNumpyAnnotations(records)
         else:
             anns = [dict(a) for a in records]
-        boxes = bool(anns) and "bbox" in anns[0]  # loadRes decides from the first record
+        # loadRes decides from the first record: boxes, else masks, else keypoints.
+        boxes = bool(anns) and "bbox" in anns[0]
+        masks = bool(anns) and not boxes and "segmentation" in anns[0]
         for n, ann in enumerate(anns):
             if boxes:
                 x, y, w, h = ann["bbox"]
                 if "segmentation" not in ann:
                     ann["segmentation"] = [[x, y, x, y + h, x + w, y + h, x + w, y]]
                 ann["area"] = w * h
-            else:  # masks: their area, and their box where the record has none
+            elif masks:  # their area, and their box where the record has none
                 d = dets[n]
                 ann["area"] = d.mask_area
                 if "bbox" not in ann:
                     ann["bbox"] = [d.bbox.x, d.bbox.y, d.bbox.w, d.bbox.h]
+            else:  # keypoints: the box is their extent (the core computed it), the area its w * h
+                d = dets[n]
+                ann["area"] = d.bbox.w * d.bbox.h
+                ann["bbox"] = [d.bbox.x, d.bbox.y, d.bbox.w, d.bbox.h]
             ann["id"] = n + 1
-            ann["iscrowd"] = 0
+            if boxes or masks:
+                ann["iscrowd"] = 0
         return {"images": list(self.dataset["images"]),
                 "categories": copy.deepcopy(self.dataset["categories"]),
                 "annotations": anns}
@@ -340,6 +367,15 @@ class COCO:
             self._results_source = "results"
         return self._detections
 
+    def _core_keypoint_detections(self) -> _core.Detections:
+        if self._keypoint_detections is None:
+            if self._make_keypoint_detections is not None:
+                self._keypoint_detections = self._make_keypoint_detections()
+            else:
+                self._keypoint_detections = _keypoint_detections_from_dicts(
+                    self.dataset.get("annotations", []))
+        return self._keypoint_detections
+
     def _core_mask_detections(self) -> _core.Detections:
         if self._mask_detections is None:
             if self._make_mask_detections is not None:
@@ -367,6 +403,31 @@ def _mask_detections_from_dicts(records: list[Record]) -> _core.Detections:
     except (TypeError, ValueError) as e:
         raise ValueError(f"results: cannot read the masks: {e}") from None
     return _core.read_mask_results_text(text, "results")
+
+
+def _keypoint_detections_from_dicts(records: list[Record]) -> _core.Detections:
+    """Results with their keypoints, read by the core as loadRes reads them."""
+    try:
+        text = json.dumps(records, default=_json_value, allow_nan=True)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"results: cannot read the keypoints: {e}") from None
+    return _core.read_keypoint_results_text(text, "results")
+
+
+def _no_keypoints() -> _core.Detections:
+    raise ValueError("results array: N x 7 rows hold no keypoints (iouType 'keypoints' needs "
+                     "results with 'keypoints')")
+
+
+def _first_record(path: str) -> dict[str, Any]:
+    """The first record of a results file ({} when there is none): which loadRes branch it takes.
+    Read only to word an error."""
+    try:
+        with open(path) as f:
+            records = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return records[0] if isinstance(records, list) and records and isinstance(records[0], dict) else {}
 
 
 def _detections_from_array(data: npt.NDArray[Any]) -> _core.Detections:
@@ -406,8 +467,6 @@ def _explain_bad_record(records: list[Record]) -> None:
         where = f"results: detection [{n}]"
         if not isinstance(r, dict):
             raise TypeError(f"{where}: expected a dict, got {type(r).__name__}")
-        if "bbox" not in r and "keypoints" in r:
-            raise NotImplementedError(f"{where}: keypoint results are not supported")
         if "bbox" not in r and n > 0:
             raise ValueError(f"{where}: missing 'bbox' (the first detection has one, so every one "
                              f"needs it)")
@@ -431,11 +490,14 @@ def _is_number(v: object) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
-_IOU_TYPES = ("bbox", "segm", "boundary")
+# pycocotools' setKpParams: COCO's 17 person keypoints, divided by 10.0 in float64 as it does.
+COCO_PERSON_SIGMAS = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07,
+                               .87, .87, .89, .89]) / 10.0
 
 
 class Params:
-    """pycocotools' evaluation parameters (bbox, segm or boundary), with its names and defaults."""
+    """pycocotools' evaluation parameters (bbox, segm, boundary or keypoints), with its names
+    and defaults."""
 
     def __init__(self, iouType: str = "bbox") -> None:
         self.imgIds: list[Any] = []
@@ -453,17 +515,30 @@ class Params:
         self.iouType = iouType
         # boundary: the boundary's width as a share of the image diagonal (faster-coco-eval's name).
         self.boundary_dilation_ratio: float = 0.02
+        if iouType == "keypoints":
+            self.maxDets = [20]
+            self.areaRng = [[0**2, 1e5**2], [32**2, 96**2], [96**2, 1e5**2]]
+            self.areaRngLbl = ["all", "medium", "large"]
+            self.kpt_oks_sigmas: npt.NDArray[np.float64] = COCO_PERSON_SIGMAS.copy()
 
     def _to_core(self) -> _core.Params:
         p = _core.Params()
         if self.iouType not in _IOU_TYPES:
-            raise NotImplementedError(f"iouType '{self.iouType}' is not supported (bbox, segm, boundary)")
-        p.iou_type = getattr(_core.IouType, self.iouType)
+            raise NotImplementedError(
+                f"iouType '{self.iouType}' is not supported (bbox, segm, boundary, keypoints)")
+        p.iou_type = _IOU_TYPES[self.iouType]
         ratio = self.boundary_dilation_ratio
         if not (_is_number(ratio) and 0 < ratio < 1):
             raise ValueError(f"params: boundary_dilation_ratio: expected a number above 0 and below 1, "
                              f"got {ratio!r}")
         p.boundary_dilation_ratio = float(ratio)
+        if self.iouType == "keypoints":
+            # iouType may have been changed to keypoints after construction: COCO's sigmas then.
+            sigmas = np.asarray(getattr(self, "kpt_oks_sigmas", COCO_PERSON_SIGMAS),
+                                dtype=np.float64).ravel()
+            if sigmas.size == 0 or not np.isfinite(sigmas).all():
+                raise ValueError("params: kpt_oks_sigmas: expected finite numbers, one per keypoint")
+            p.kpt_oks_sigmas = sigmas.tolist()
         p.img_ids = [_integer(i, "imgIds") for i in self.imgIds]
         p.cat_ids = [_integer(c, "catIds") for c in self.catIds]
         p.iou_thrs = np.asarray(self.iouThrs, dtype=np.float64).ravel().tolist()
@@ -478,6 +553,10 @@ class Params:
         return p
 
 
+_IOU_TYPES = {"bbox": _core.IouType.bbox, "segm": _core.IouType.segm,
+              "boundary": _core.IouType.boundary, "keypoints": _core.IouType.keypoints}
+
+
 def _integer(v: Any, name: str) -> int:
     if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
         return int(v)
@@ -487,16 +566,15 @@ def _integer(v: Any, name: str) -> int:
 
 
 class COCOeval:
-    """pycocotools' COCOeval for boxes and masks: evaluate(), accumulate(), summarize(), stats,
-    eval."""
+    """pycocotools' COCOeval for boxes, masks and keypoints: evaluate(), accumulate(),
+    summarize(), stats, eval."""
 
     def __init__(self, cocoGt: COCO | None = None, cocoDt: COCO | None = None,
                  iouType: str = "bbox", boundary_dilation_ratio: float = 0.02) -> None:
         if iouType not in _IOU_TYPES:
             raise NotImplementedError(
                 f"iouType '{iouType}' is not supported: detection_studio.coco evaluates boxes "
-                f"('bbox'), masks ('segm') and boundaries ('boundary'); use pycocotools for "
-                f"keypoints")
+                f"('bbox'), masks ('segm'), boundaries ('boundary') and keypoints ('keypoints')")
         for name, obj in (("cocoGt", cocoGt), ("cocoDt", cocoDt)):
             if obj is not None and not isinstance(obj, COCO):
                 raise TypeError(f"{name}: expected a detection_studio.coco.COCO (results from its "
@@ -537,7 +615,12 @@ class COCOeval:
         print(f"Evaluate annotation type *{p.iouType}*")
         params = p._to_core()
         masks = p.iouType in ("segm", "boundary")
-        dets = self.cocoDt._core_mask_detections() if masks else self.cocoDt._core_detections()
+        if masks:
+            dets = self.cocoDt._core_mask_detections()
+        elif p.iouType == "keypoints":
+            dets = self.cocoDt._core_keypoint_detections()
+        else:
+            dets = self.cocoDt._core_detections()
         result = _core.evaluate(self.cocoGt._core_dataset(masks=masks), dets, params)
         # pycocotools leaves these normalised in params.
         p.imgIds = list(result.params.img_ids)
@@ -569,7 +652,7 @@ class COCOeval:
         print(f"DONE (t={time.time() - tic:0.2f}s).")
 
     def summarize(self) -> None:
-        """Print pycocotools' 12-line summary and set ``stats``."""
+        """Print pycocotools' summary (12 lines; 10 for keypoints) and set ``stats``."""
         if not self.eval or self._result is None:
             raise RuntimeError("Please run accumulate() first")
         stats, text = _core.summarize(self._result)

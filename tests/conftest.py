@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# DS_BIN_DIR: run the executables of a build folder instead of the installed ones.
-BIN = Path(os.environ["DS_BIN_DIR"]) if os.environ.get("DS_BIN_DIR") else Path(sys.prefix) / "bin"
+# The executables under test: the installed ones, or a build folder's (DS_BIN_DIR=build/dev/cpp/app,
+# to run tests against a build before installing it).
+BIN = Path(os.environ["DS_BIN_DIR"]).resolve() if os.environ.get("DS_BIN_DIR") else Path(sys.prefix) / "bin"
 # Real COCO annotations and results with pycocotools' published numbers, shipped with the tests
 # (a copy of the workplace's shared fixture; licences in its README) so a fresh clone has them.
 FIXTURES = REPO / "tests" / "data"

@@ -154,9 +154,9 @@ def test_shards_merged_keep_the_masks(masked_run: Path, whole: tuple[subprocess.
 
 
 @pytest.mark.parametrize(("line", "message"), [
-    ("iou_type: keypoints", "iou_type: unknown type 'keypoints' (bbox, segm, boundary; keypoints are not supported)"),
-    ("iou_type: [bbox, mask]", "iou_type: unknown type 'mask' (bbox, segm, boundary)"),
-    ("iou_type: []", "iou_type: empty list: give bbox, segm, boundary or a list such as [bbox, segm]"),
+    ("sigmas: {person: [0.1]}", "sigmas: applies to the coco_keypoints metric (iou_type: keypoints)"),
+    ("iou_type: [bbox, mask]", "iou_type: unknown type 'mask' (bbox, segm, boundary, keypoints)"),
+    ("iou_type: []", "iou_type: empty list: give bbox, segm, boundary, keypoints or a list such as [bbox, segm]"),
     ("metrics: [voc]\niou_type: segm", "iou_type: applies to the coco metric, which 'metrics' leaves out"),
 ])
 def test_bad_iou_type_is_one_line(masked_run: Path, tmp_path: Path, line: str, message: str) -> None:

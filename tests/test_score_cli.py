@@ -176,9 +176,11 @@ def test_missing_file() -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--iou-type", "keypoints"], "--iou-type keypoints is not supported (bbox, segm, boundary)"),
-    (["--iou-type", "segm", "--metric", "voc"], "--iou-type segm scores COCO masks (the metric coco_segm): leave out --metric, or give --metric coco_segm alone"),
-    (["--metric", "map"], "--metric: unknown metric 'map' (known: coco, coco_segm, coco_boundary, voc, voc07)"),
+    (["--iou-type", "boxes"], "--iou-type: unknown type 'boxes' (bbox, segm, boundary, keypoints)"),
+    (["--iou-type", "keypoints", "--metric", "coco"], "--iou-type keypoints scores the metric coco_keypoints: leave out --metric, or give --metric coco_keypoints alone"),
+    (["--sigmas", "s.yaml"], "--sigmas applies to --iou-type keypoints"),
+    (["--iou-type", "segm", "--metric", "voc"], "--iou-type segm scores the metric coco_segm: leave out --metric, or give --metric coco_segm alone"),
+    (["--metric", "map"], "--metric: unknown metric 'map' (known: coco, coco_segm, coco_boundary, coco_keypoints, voc, voc07)"),
 ])
 def test_usage_errors(args: list[str], message: str) -> None:
     done = score("--gt", GT_FILE, "--dt", DT_FILE, *args)

@@ -7,6 +7,7 @@
 
 #include "core/eval/coco/coco_evaluator.hpp"
 #include "core/eval/coco/evaluate.hpp"
+#include "core/eval/coco/oks.hpp"
 #include "core/eval/coco/results.hpp"
 #include "core/eval/coco/summarize.hpp"
 #include "core/util/error.hpp"
@@ -58,18 +59,21 @@ PYBIND11_MODULE(_core, m) {
   py::class_<Category>(m, "Category")
       .def(py::init<>())
       .def_readwrite("id", &Category::id).def_readwrite("name", &Category::name)
-      .def_readwrite("supercategory", &Category::supercategory);
+      .def_readwrite("supercategory", &Category::supercategory)
+      .def_readwrite("keypoint_names", &Category::keypoint_names).def_readwrite("skeleton", &Category::skeleton);
   py::class_<Annotation>(m, "Annotation")
       .def(py::init<>())
       .def_readwrite("id", &Annotation::id).def_readwrite("image_id", &Annotation::image_id)
       .def_readwrite("category_id", &Annotation::category_id).def_readwrite("bbox", &Annotation::bbox)
       .def_readwrite("area", &Annotation::area).def_readwrite("iscrowd", &Annotation::iscrowd)
-      .def_readwrite("difficult", &Annotation::difficult).def_readwrite("truncated", &Annotation::truncated);
+      .def_readwrite("difficult", &Annotation::difficult).def_readwrite("truncated", &Annotation::truncated)
+      .def_readwrite("keypoints", &Annotation::keypoints).def_readwrite("num_keypoints", &Annotation::num_keypoints);
   py::class_<Detection>(m, "Detection")
       .def(py::init<>())
       .def_readwrite("image_id", &Detection::image_id).def_readwrite("category_id", &Detection::category_id)
       .def_readwrite("bbox", &Detection::bbox).def_readwrite("score", &Detection::score)
-      .def_readonly("mask_area", &Detection::mask_area);
+      .def_readonly("mask_area", &Detection::mask_area)
+      .def_readonly("keypoints", &Detection::keypoints);
 
   py::class_<Dataset>(m, "Dataset")
       .def(py::init<>())
@@ -95,6 +99,10 @@ PYBIND11_MODULE(_core, m) {
         py::call_guard<py::gil_scoped_release>(), "Read a COCO results file with its masks, as loadRes does.");
   m.def("read_mask_results_text", &coco::read_mask_results_text, py::arg("json"), py::arg("label"),
         py::call_guard<py::gil_scoped_release>(), "Read COCO results JSON text with its masks.");
+  m.def("read_keypoint_results", [](const std::filesystem::path& p) { return coco::read_keypoint_results(p); }, py::arg("path"),
+        py::call_guard<py::gil_scoped_release>(), "Read a COCO keypoint results file, as loadRes does.");
+  m.def("read_keypoint_results_text", &coco::read_keypoint_results_text, py::arg("json"), py::arg("label"),
+        py::call_guard<py::gil_scoped_release>(), "Read COCO keypoint results JSON text.");
   m.def("detections_from_columns",
         [](const Column<std::int64_t>& image_ids, const Column<std::int64_t>& category_ids,
            const Column<double>& boxes, const Column<double>& scores, const std::string& source) {
@@ -108,9 +116,10 @@ PYBIND11_MODULE(_core, m) {
   py::enum_<coco::IouType>(m, "IouType")
       .value("bbox", coco::IouType::kBbox)
       .value("segm", coco::IouType::kSegm)
-      .value("boundary", coco::IouType::kBoundary);
+      .value("boundary", coco::IouType::kBoundary)
+      .value("keypoints", coco::IouType::kKeypoints);
   py::class_<coco::Params>(m, "Params")
-      .def(py::init(&coco::Params::defaults))
+      .def(py::init(&coco::Params::defaults), py::arg("iou_type") = coco::IouType::kBbox)
       .def_readwrite("iou_type", &coco::Params::iou_type)
       .def_readwrite("img_ids", &coco::Params::img_ids)
       .def_readwrite("cat_ids", &coco::Params::cat_ids)
@@ -120,7 +129,8 @@ PYBIND11_MODULE(_core, m) {
       .def_readwrite("area_rng", &coco::Params::area_rng)
       .def_readwrite("area_lbl", &coco::Params::area_lbl)
       .def_readwrite("use_cats", &coco::Params::use_cats)
-      .def_readwrite("boundary_dilation_ratio", &coco::Params::boundary_dilation_ratio);
+      .def_readwrite("boundary_dilation_ratio", &coco::Params::boundary_dilation_ratio)
+      .def_readwrite("kpt_oks_sigmas", &coco::Params::kpt_oks_sigmas);
 
   py::class_<coco::EvalResult>(m, "EvalResult")
       .def_readonly("params", &coco::EvalResult::params)
@@ -142,14 +152,27 @@ PYBIND11_MODULE(_core, m) {
   m.def("check_result_images",
         [](const Dataset& gt, const Detections& d, const std::string& source) { coco::check_result_images(gt, d, source); },
         py::arg("gt"), py::arg("detections"), py::arg("source"));
+  m.def("keypoint_oks",
+        [](const Detections& d, const std::vector<std::size_t>& order, const std::vector<Annotation>& gts,
+           const std::vector<double>& sigmas) {
+          std::vector<const Detection*> dts;
+          for (const std::size_t i : order) dts.push_back(&d.at(i));
+          std::vector<const Annotation*> gt_ptrs;
+          for (const Annotation& a : gts) gt_ptrs.push_back(&a);
+          std::vector<double> out(dts.size() * gts.size()), scratch;
+          coco::keypoint_oks(dts, gt_ptrs, coco::oks_vars(sigmas), out, scratch);
+          return out;
+        },
+        py::arg("detections"), py::arg("order"), py::arg("gts"), py::arg("sigmas"),
+        "OKS of detections[order] (rows) and gts (columns), as computeOks (for tests).");
   m.def("has_duplicate_annotation_ids", &coco::has_duplicate_annotation_ids, py::arg("gt"));
   m.def("evaluate",
         [](const Dataset& gt, const Detections& d, const coco::Params& p, int threads) { return coco::evaluate(gt, d, p, threads); },
         py::arg("gt"), py::arg("detections"), py::arg("params"), py::arg("threads") = 0,
-        py::call_guard<py::gil_scoped_release>(), "COCO bbox, segm or boundary evaluate + accumulate.");
+        py::call_guard<py::gil_scoped_release>(), "COCO bbox, segm, boundary or keypoints evaluate + accumulate.");
   m.def("summarize", [](const coco::EvalResult& r) {
           const auto items = coco::summarize(r);
           return py::make_tuple(coco::stats_of(items), coco::format_summary(items, r.params));
         },
-        py::arg("result"), "The 12 stats and the text pycocotools prints.");
+        py::arg("result"), "The stats (12; 10 for keypoints) and the text pycocotools prints.");
 }

@@ -33,6 +33,7 @@ struct FormatKeeps {
   // Images that are frames of a video file (Image::frame >= 0). Formats without it need one
   // file per image, and convert cannot extract frames (no decoder in the light front).
   bool video_frames = false;
+  bool keypoints = false;  // Annotation::keypoints and the categories' keypoint names, skeleton
 };
 
 class DatasetFormat {

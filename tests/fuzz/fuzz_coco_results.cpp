@@ -1,5 +1,6 @@
 // COCO results JSON (detections): read whole, and cut in two halves read on two threads (the
-// path large files take; a small threshold sends every input there).
+// path large files take; a small threshold sends every input there); and read as keypoint
+// results (boxes from the keypoints' extent when the first record has none).
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -19,5 +20,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Splitting is an optimisation: it must never change what a file means.
   if (whole_ok != halves_ok) fuzz::bug("read whole and read in halves disagree on validity");
   if (whole_ok && whole.size() != halves.size()) fuzz::bug("read whole and read in halves give different counts");
+  fuzz::expect_clean([&] {
+    const std::vector<Detection> kps = coco::read_keypoint_results(file);
+    for (const Detection& d : kps)
+      if (d.keypoints.empty() || d.keypoints.size() % 3 != 0 || d.bbox.w < 0 || d.bbox.h < 0)
+        fuzz::bug("keypoint results read with an empty or ragged keypoint array, or a negative box");
+  });
   return 0;
 }

@@ -106,6 +106,11 @@ int run_convert(const ParsedArgs& args) {
   if (tracked > 0 && !keeps.track_ids)
     std::cout << "note: " << format.name() << " has no track ids: " << tracked
               << (tracked == 1 ? " box is" : " boxes are") << " written without its track id\n";
+  const auto with_keypoints = std::count_if(dataset.annotations.begin(), dataset.annotations.end(),
+                                            [](const Annotation& a) { return !a.keypoints.empty(); });
+  if (with_keypoints > 0 && !keeps.keypoints)
+    std::cout << "note: " << format.name() << " has no keypoints: " << with_keypoints
+              << (with_keypoints == 1 ? " box is" : " boxes are") << " written without its keypoints\n";
   const auto unmasked = std::count_if(dataset.annotations.begin(), dataset.annotations.end(), [&](const Annotation& a) {
     return a.segmentation && !format.writes_mask(*a.segmentation);
   });

@@ -7,6 +7,7 @@
 
 #include "app/cli/report.hpp"
 #include "app/commands/commands.hpp"
+#include "core/config/run_config.hpp"
 #include "core/eval/coco/evaluate.hpp"
 #include "core/eval/coco/results.hpp"
 #include "core/eval/run_evaluators.hpp"
@@ -78,19 +79,19 @@ int run_score(const ParsedArgs& args) {
   if (!gt_path) throw UsageError("--gt GT.json is required");
   if (!dt_path) throw UsageError("--dt RESULTS.json is required");
   const std::string iou_type = args.get("--iou-type").value_or("bbox");
-  if (iou_type == "keypoints") throw UsageError("--iou-type keypoints is not supported (bbox, segm, boundary)");
-  if (iou_type != "bbox" && iou_type != "segm" && iou_type != "boundary")
-    throw UsageError("--iou-type: unknown type '" + iou_type + "' (bbox, segm, boundary)");
-  // segm and boundary are one metric each (coco_segm, coco_boundary).
-  const std::string mask_metric = iou_type == "bbox" ? "" : "coco_" + iou_type;
-  if (!mask_metric.empty() && args.get("--metric") && *args.get("--metric") != mask_metric)
-    throw UsageError("--iou-type " + iou_type + " scores COCO masks (the metric " + mask_metric +
-                     "): leave out --metric, or give --metric " + mask_metric + " alone");
+  if (iou_type != "bbox" && iou_type != "segm" && iou_type != "boundary" && iou_type != "keypoints")
+    throw UsageError("--iou-type: unknown type '" + iou_type + "' (bbox, segm, boundary, keypoints)");
+  // segm, boundary and keypoints are one metric each (coco_segm, coco_boundary, coco_keypoints).
+  const std::string type_metric = iou_type == "bbox" ? "" : "coco_" + iou_type;
+  if (!type_metric.empty() && args.get("--metric") && *args.get("--metric") != type_metric)
+    throw UsageError("--iou-type " + iou_type + " scores the metric " + type_metric +
+                     ": leave out --metric, or give --metric " + type_metric + " alone");
   if (args.has("--report") && !args.get("--output"))
     throw UsageError("--report needs --output METRICS.json: report.html goes beside it");
   const std::vector<std::string> metrics_wanted =
-      mask_metric.empty() ? metric_names(args) : std::vector<std::string>{mask_metric};
+      type_metric.empty() ? metric_names(args) : std::vector<std::string>{type_metric};
   const bool boundary = std::find(metrics_wanted.begin(), metrics_wanted.end(), "coco_boundary") != metrics_wanted.end();
+  const bool keypoints = std::find(metrics_wanted.begin(), metrics_wanted.end(), "coco_keypoints") != metrics_wanted.end();
   if (args.get("--boundary-dilation-ratio") && !boundary)
     throw UsageError("--boundary-dilation-ratio applies to boundary IoU: add --iou-type boundary");
   const bool masks = std::any_of(metrics_wanted.begin(), metrics_wanted.end(),
@@ -101,6 +102,12 @@ int run_score(const ParsedArgs& args) {
   if (args.get("--analysis-iou")) options.analysis_iou = fraction_arg(args, "--analysis-iou", false);
   if (args.get("--score-threshold")) options.score_threshold = fraction_arg(args, "--score-threshold", true);
   if (const auto r = args.get("--boundary-dilation-ratio")) options.boundary_dilation_ratio = dilation_ratio_arg(*r);
+  if (const auto file = args.get("--sigmas")) {
+    if (!keypoints) throw UsageError("--sigmas applies to --iou-type keypoints");
+    const ConfigNode config = ConfigNode::load(*file);
+    if (!config.has("sigmas")) config.fail("sigmas", "missing (a mapping of category name -> list of sigmas)");
+    options.keypoint_sigmas = keypoint_sigmas(config);
+  }
   if (const auto out = args.get("--output")) {
     // Checked before the (possibly long) evaluation, and never onto an input.
     if (same_file(*out, *dt_path)) throw UsageError("--output " + *out + " is the --dt file; it would be overwritten");
@@ -115,10 +122,13 @@ int run_score(const ParsedArgs& args) {
   auto gt_future = std::async(std::launch::async, [&] {
     return coco::read_instances_file(*gt_path, {}, false, masks);
   });
-  std::vector<Detection> dts = masks ? coco::read_mask_results(*dt_path) : coco::read_results(*dt_path);
+  std::vector<Detection> dts = masks       ? coco::read_mask_results(*dt_path)
+                               : keypoints ? coco::read_keypoint_results(*dt_path)
+                                           : coco::read_results(*dt_path);
   const Dataset gt = gt_future.get();
   if (dts.empty()) throw Error(*dt_path + ": no detections (the results file is an empty list)");
   coco::check_result_images(gt, dts, *dt_path);
+  if (keypoints) coco::check_result_keypoints(gt, dts, *dt_path);
   if (coco::has_duplicate_annotation_ids(gt))
     std::cerr << "warning: " << *gt_path
               << ": annotation ids repeat; like pycocotools, each repeated id is scored as the "

@@ -1,5 +1,7 @@
 #include "core/config/run_config.hpp"
 
+#include <cmath>
+
 #include "core/eval/evaluator.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
@@ -33,6 +35,32 @@ bool RunConfig::scores_masks_only() const {
   return reads_masks() && std::find(metrics.begin(), metrics.end(), "coco") == metrics.end();
 }
 
+std::vector<CategorySigmas> keypoint_sigmas(const ConfigNode& root) {
+  std::vector<CategorySigmas> out;
+  const auto sigmas = root.optional_child("sigmas");
+  if (!sigmas) return out;
+  // OKS sigmas by category name, for skeletons other than COCO's 17 person keypoints. Their
+  // count is checked against the dataset's categories when the metric is made.
+  if (!sigmas->node().IsMap()) root.fail("sigmas", "expected a mapping of category name -> list of sigmas");
+  for (const std::string& name : sigmas->keys()) {
+    const YAML::Node list = sigmas->node()[name];
+    if (!list.IsSequence() || list.size() == 0) sigmas->fail(name, "expected a list of numbers (one sigma per keypoint)");
+    CategorySigmas entry{name, {}, sigmas->where(name)};
+    for (const YAML::Node& v : list) {
+      double x = 0;
+      try {
+        x = v.as<double>();
+      } catch (const YAML::Exception&) {
+        sigmas->fail(name, "expected numbers, got '" + v.as<std::string>("?") + "'");
+      }
+      if (!(x > 0) || !std::isfinite(x)) sigmas->fail(name, "sigmas must be positive numbers");
+      entry.sigmas.push_back(x);
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
 RunConfig load_run_config(const std::filesystem::path& file) {
   const ConfigNode root = ConfigNode::load(file);
   RunConfig cfg{file, dataset_spec(root), std::nullopt, {}, {}, {}, 0.5, 0.02, std::nullopt, {}};
@@ -49,19 +77,24 @@ RunConfig load_run_config(const std::filesystem::path& file) {
     // What the coco metric scores, as pycocotools' iouType: boxes, masks, boundaries (Boundary
     // IoU, faster-coco-eval's iouType), or several.
     const std::vector<std::string> types = root.strings_or("iou_type", {});
-    if (types.empty()) root.fail("iou_type", "empty list: give bbox, segm, boundary or a list such as [bbox, segm]");
+    if (types.empty()) root.fail("iou_type", "empty list: give bbox, segm, boundary, keypoints or a list such as [bbox, segm]");
     for (const std::string& t : types)
-      if (t != "bbox" && t != "segm" && t != "boundary")
-        root.fail("iou_type", "unknown type '" + t + "' (bbox, segm, boundary" + (t == "keypoints" ? "; keypoints are not supported" : "") + ")");
+      if (t != "bbox" && t != "segm" && t != "boundary" && t != "keypoints")
+        root.fail("iou_type", "unknown type '" + t + "' (bbox, segm, boundary, keypoints)");
     const auto at = std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco");
     if (at == cfg.metrics.end()) root.fail("iou_type", "applies to the coco metric, which 'metrics' leaves out");
     const bool bbox = std::find(types.begin(), types.end(), "bbox") != types.end();
     const bool segm = std::find(types.begin(), types.end(), "segm") != types.end();
-    const bool boundary = std::find(types.begin(), types.end(), "boundary") != types.end();
     const auto listed = [&](std::string_view m) { return std::find(cfg.metrics.begin(), cfg.metrics.end(), m) != cfg.metrics.end(); };
-    // After coco, in the order bbox, segm, boundary.
-    if (boundary && !listed("coco_boundary")) cfg.metrics.insert(at + 1, "coco_boundary");
-    if (segm && !listed("coco_segm")) cfg.metrics.insert(std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco") + 1, "coco_segm");
+    // After coco, in the order bbox, segm, boundary, keypoints: each inserted right after coco,
+    // the last first.
+    const auto after_coco = [&] { return std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco") + 1; };
+    for (const char* t : {"keypoints", "boundary", "segm"}) {
+      const std::string metric = std::string("coco_") + t;
+      if (std::find(types.begin(), types.end(), t) != types.end() && !listed(metric)) cfg.metrics.insert(after_coco(), metric);
+    }
+    (void)at;
+    (void)segm;
     if (!bbox) cfg.metrics.erase(std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco"));
   }
   std::vector<std::string> all_analyses;
@@ -86,6 +119,10 @@ RunConfig load_run_config(const std::filesystem::path& file) {
     if (!(*cfg.score_threshold >= 0 && *cfg.score_threshold <= 1))
       root.fail("score_threshold", "expected a number from 0 to 1");
   }
+  cfg.keypoint_sigmas = keypoint_sigmas(root);
+  if (!cfg.keypoint_sigmas.empty() &&
+      std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco_keypoints") == cfg.metrics.end())
+    root.fail("sigmas", "applies to the coco_keypoints metric (iou_type: keypoints)");
   if (const auto map = root.optional_child("class_map")) {
     if (!map->node().IsMap()) root.fail("class_map", "expected a mapping of model class -> dataset class");
     for (const std::string& k : map->keys()) cfg.class_map[k] = map->string(k);

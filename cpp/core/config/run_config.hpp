@@ -4,8 +4,10 @@
 //   model: models/shapes-fcos.yaml                            # a model config
 //   output: ../runs/demo                                      # relative to this file
 //   metrics: [coco]                                           # optional
-//   iou_type: [bbox, segm, boundary]                          # optional: what coco scores
+//   iou_type: [bbox, segm]                                    # optional: what coco scores
+//                                                             # (bbox, segm, boundary, keypoints)
 //   boundary_dilation_ratio: 0.02                             # optional (iou_type boundary)
+//   sigmas: {hand: [0.025, ...]}                              # optional: OKS sigmas by category
 //   analyses: [thresholds, confusion, tide, per_image]        # optional; [] for none
 //   analysis_iou: 0.5                                         # optional
 //   score_threshold: 0.3                                      # optional (default: best F1)
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "core/config/config_node.hpp"
+#include "core/eval/evaluator.hpp"
 
 namespace ds {
 
@@ -31,6 +34,8 @@ struct RunConfig {
   double boundary_dilation_ratio = 0.02;  // coco_boundary's (Boundary IoU's boundary width)
   std::optional<double> score_threshold;  // the cut of confusion and per_image; none: best F1
   std::map<std::string, std::string> class_map;
+  // keypoints: OKS sigmas of categories other than COCO's 17-keypoint person (`sigmas:`).
+  std::vector<CategorySigmas> keypoint_sigmas;
   // A metric scores masks: the dataset must be read with them (ReadOptions::masks).
   bool reads_masks() const;
   // It scores masks and not boxes (iou_type: segm): the viewer then matches by masks too.
@@ -38,6 +43,10 @@ struct RunConfig {
 };
 
 RunConfig load_run_config(const std::filesystem::path& file);
+
+// `sigmas:` of a config (category name -> one OKS sigma per keypoint); empty when absent.
+// Errors name the file, line and key.
+std::vector<CategorySigmas> keypoint_sigmas(const ConfigNode& config);
 
 // The dataset spec under `key` of `config`: an inline mapping, or a path to a dataset.yaml.
 ConfigNode dataset_spec(const ConfigNode& config, std::string_view key = "dataset");

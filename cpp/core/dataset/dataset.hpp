@@ -1,6 +1,7 @@
 #pragma once
 // The in-memory dataset every format reads into and writes from, and the detections a model
 // or a results file gives. Boxes use COCO's convention: top-left corner, width, height, pixels.
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -31,6 +32,10 @@ struct Category {
   std::int64_t id = 0;
   std::string name;
   std::string supercategory;
+  // COCO keypoints: the names of the category's K keypoints (empty: it has none) and the
+  // skeleton's edges as the file stores them (pairs of 1-based keypoint indices).
+  std::vector<std::string> keypoint_names;
+  std::vector<std::array<std::int64_t, 2>> skeleton;
 };
 
 struct Annotation {
@@ -47,6 +52,13 @@ struct Annotation {
   std::int64_t track_id = -1;
   // COCO's polygons or RLE; null when the file has none or the reader was not asked for masks.
   std::shared_ptr<const mask::Segmentation> segmentation;
+  // COCO keypoints: x, y, v for each of the category's K keypoints (v: 0 not labelled,
+  // 1 labelled but not visible, 2 visible); empty when the record has none. Doubles: pycocotools
+  // computes OKS in float64 from the file's numbers.
+  std::vector<double> keypoints;
+  // How many keypoints are labelled (v > 0), as the file says (counted when it does not);
+  // keypoint evaluation ignores a ground truth with none.
+  int num_keypoints = 0;
 };
 
 struct Dataset {
@@ -71,6 +83,9 @@ struct Detection {
   // mask_area set and their box from the mask, as pycocotools' loadRes does.
   std::shared_ptr<const mask::Segmentation> segmentation;
   double mask_area = -1;  // >= 0: the area segm evaluation uses (else the box's w * h)
+  // x, y, v for each of the category's keypoints (empty: none). Keypoint results without a
+  // box get the keypoints' extent as their box, as pycocotools' loadRes does.
+  std::vector<double> keypoints;
 };
 
 }  // namespace ds

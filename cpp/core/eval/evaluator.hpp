@@ -54,7 +54,15 @@ class Evaluator {
 };
 
 // What a metric compares detections and ground truth by; the analyses compare the same.
-enum class Matching { kBox, kMask, kBoundary };
+enum class Matching { kBox, kMask, kBoundary, kKeypoints };
+
+// OKS sigmas for one category, by name (a run config's `sigmas:`); `where` locates the entry
+// for messages ("run.yaml:7: sigmas.hand").
+struct CategorySigmas {
+  std::string category;
+  std::vector<double> sigmas;
+  std::string where;
+};
 
 struct EvaluatorOptions {
   int threads = 0;  // 0: one per core
@@ -66,12 +74,14 @@ struct EvaluatorOptions {
   // What the analyses match by: the run's first metric's own matching (masks for segm).
   Matching analysis_matching = Matching::kBox;
   double boundary_dilation_ratio = 0.02;  // coco_boundary: the boundary's width / image diagonal
+  // coco_keypoints: sigmas of categories that do not use COCO's 17 person keypoints.
+  std::vector<CategorySigmas> keypoint_sigmas;
 };
 
 // The metrics a run config or `score --metric` may name; "coco" is the default.
 std::vector<std::string_view> evaluator_names();
-// Whether the metric scores masks (coco_segm, coco_boundary): the ground truth and results must then be read
-// with their segmentations.
+// Whether the metric scores masks (coco_segm, coco_boundary): the ground truth and results must
+// then be read with their segmentations. (Keypoints are always read.)
 bool evaluator_reads_masks(std::string_view name);
 // What the metric matches by (box IoU for an unknown name).
 Matching evaluator_matching(std::string_view name);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/eval/coco/iou.hpp"
+#include "core/eval/coco/oks.hpp"
 #include "core/mask/boundary.hpp"
 #include "core/mask/iou.hpp"
 #include "core/mask/segmentation.hpp"
@@ -38,11 +39,30 @@ void mask_iou(std::span<const Detection* const> dts, std::span<const Annotation*
     if (!crowd[i % gts.size()]) out[i] = std::min(out[i], edges[i]);
 }
 
+// OKS per pair, each with its detection's category's vars (the TIDE analysis compares across
+// classes too: a person's keypoints against another class's are 0 unless the counts agree).
+void keypoint_similarity(std::span<const Detection* const> dts, std::span<const Annotation* const> gts,
+                         const std::unordered_map<std::int64_t, std::vector<double>>& vars, std::span<double> out) {
+  std::vector<double> scratch;
+  for (std::size_t d = 0; d < dts.size(); ++d) {
+    const auto v = vars.find(dts[d]->category_id);
+    for (std::size_t g = 0; g < gts.size(); ++g) {
+      double& o = out[d * gts.size() + g];
+      o = 0;
+      if (v == vars.end() || dts[d]->keypoints.size() != 3 * v->second.size()) continue;
+      if (!gts[g]->keypoints.empty() && gts[g]->keypoints.size() != dts[d]->keypoints.size()) continue;
+      coco::keypoint_oks(dts.subspan(d, 1), gts.subspan(g, 1), v->second, {&o, 1}, scratch);
+    }
+  }
+}
+
 }  // namespace
 
 void pair_ious(std::span<const Detection* const> dts, std::span<const Annotation* const> gts,
                const MatchOptions& options, std::span<double> out) {
-  if (options.masks)
+  if (options.oks_vars)
+    keypoint_similarity(dts, gts, *options.oks_vars, out);
+  else if (options.masks)
     mask_iou(dts, gts, *options.masks, out);
   else
     coco::box_iou(dts, gts, out);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "core/dataset/dataset.hpp"
@@ -50,6 +51,10 @@ struct MatchOptions {
     double boundary_dilation_ratio = 0;
   };
   std::optional<MaskImage> masks;
+  // Set: object keypoint similarity (pycocotools' computeOks) instead of IoU, with these OKS
+  // `vars` ((2 sigma)^2) per category id; a pair whose keypoints do not fit the detection's
+  // category (or a category without vars) has 0.
+  const std::unordered_map<std::int64_t, std::vector<double>>* oks_vars = nullptr;
 };
 
 // `truth` and `detections` belong to the same image. Category ids are compared as they are.

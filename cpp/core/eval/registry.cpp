@@ -1,5 +1,6 @@
 // The one place metrics are registered: add a line here for a new evaluator.
 #include "core/eval/coco/coco_evaluator.hpp"
+#include "core/eval/coco/keypoint_sigmas.hpp"
 #include "core/eval/evaluator.hpp"
 #include "core/eval/voc/voc_evaluator.hpp"
 #include "core/util/error.hpp"
@@ -29,6 +30,9 @@ constexpr Entry kEvaluators[] = {
        p.boundary_dilation_ratio = o.boundary_dilation_ratio;
        return std::make_unique<coco::CocoEvaluator>(gt, o, std::move(p));
      }, true, Matching::kBoundary},
+    {"coco_keypoints", [](const Dataset& gt, const EvaluatorOptions& o) -> std::unique_ptr<Evaluator> {
+       return std::make_unique<coco::CocoEvaluator>(gt, o, coco::keypoint_params(gt, o.keypoint_sigmas));
+     }, false, Matching::kKeypoints},
     {"voc", [](const Dataset& gt, const EvaluatorOptions&) -> std::unique_ptr<Evaluator> {
        return std::make_unique<voc::VocEvaluator>(gt, voc::Interpolation::kAllPoint);
      }},

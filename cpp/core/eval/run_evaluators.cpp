@@ -6,6 +6,7 @@ EvaluatorOptions evaluator_options(const RunConfig& cfg, EvaluatorOptions base) 
   base.analysis_iou = cfg.analysis_iou;
   base.score_threshold = cfg.score_threshold;
   base.boundary_dilation_ratio = cfg.boundary_dilation_ratio;
+  base.keypoint_sigmas = cfg.keypoint_sigmas;
   if (!cfg.metrics.empty()) base.analysis_matching = evaluator_matching(cfg.metrics.front());
   return base;
 }

@@ -11,7 +11,10 @@ class CocoFormat final : public DatasetFormat {
  public:
   std::string_view name() const override { return "coco"; }
   std::string_view summary() const override { return "COCO instances JSON (annotations: FILE.json, images: DIR)"; }
-  FormatKeeps keeps() const override { return {true, true, true, true, true}; }
+  FormatKeeps keeps() const override {
+    return {.crowd = true, .difficult = true, .truncated = true, .image_ids = true, .category_ids = true,
+            .keypoints = true};
+  }
   bool writes_mask(const mask::Segmentation&) const override { return true; }
   Dataset read(const ConfigNode& spec, const ReadOptions& options) const override;
   void write(const Dataset& dataset, const std::filesystem::path& dir,

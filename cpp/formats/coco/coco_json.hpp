@@ -37,6 +37,13 @@ std::vector<Detection> read_mask_results(const std::filesystem::path& results);
 // The same from JSON text in memory; `label` names it in messages.
 std::vector<Detection> read_mask_results_text(std::string_view json, const std::string& label);
 
+// Keypoint results: each record's 'keypoints' ([x, y, v] * K, finite) and 'score', as
+// pycocotools' loadRes takes them: when the first record has a 'bbox', every record needs one
+// and the box gives the area; when it has none, the box is the keypoints' extent (min to max
+// of every keypoint's x and y) and the area its w * h.
+std::vector<Detection> read_keypoint_results(const std::filesystem::path& results);
+std::vector<Detection> read_keypoint_results_text(std::string_view json, const std::string& label);
+
 std::string instances_json(const Dataset& dataset);
 std::string results_json(std::span<const Detection> detections);
 

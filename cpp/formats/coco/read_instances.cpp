@@ -1,9 +1,12 @@
 #include <cmath>
+#include <limits>
 #include <string>
+#include <unordered_map>
 
 #include "core/util/error.hpp"
 #include "core/util/json_source.hpp"
 #include "formats/coco/coco_json.hpp"
+#include "formats/coco/read_keypoints.hpp"
 #include "formats/coco/read_segmentation.hpp"
 
 namespace ds::coco {
@@ -29,6 +32,40 @@ class BadRecord {
   Dataset& out_;
   bool skip_;
 };
+
+// An annotation with keypoints: its position in Dataset::annotations and in the file. Their
+// count is checked against the category's once the whole file is read (COCO's own files list
+// the categories after the annotations).
+struct KeypointRecord {
+  std::size_t index, in_file;
+};
+
+void check_keypoint_counts(Dataset& out, const std::vector<KeypointRecord>& records, bool skip_bad) {
+  if (records.empty()) return;
+  std::unordered_map<std::int64_t, std::size_t> names;
+  for (const Category& c : out.categories) names.try_emplace(c.id, c.keypoint_names.size());
+  std::vector<std::uint8_t> drop;
+  for (const KeypointRecord& r : records) {
+    const Annotation& a = out.annotations[r.index];
+    const auto it = names.find(a.category_id);
+    const std::size_t k = it == names.end() ? 0 : it->second;
+    if (a.keypoints.size() == 3 * k) continue;
+    const std::string what =
+        out.source + ": " + record("annotations", r.in_file) + " (id " + std::to_string(a.id) + "): 'keypoints': " +
+        (k == 0 ? "category " + std::to_string(a.category_id) + " has no keypoint names (its 'keypoints' in 'categories')"
+                : std::to_string(a.keypoints.size() / 3) + " keypoints, category " + std::to_string(a.category_id) +
+                      " has " + std::to_string(k) + " (expected " + std::to_string(3 * k) + " numbers)");
+    if (!skip_bad) throw Error(what);
+    out.skipped.push_back(what);
+    drop.resize(out.annotations.size());
+    drop[r.index] = 1;
+  }
+  if (drop.empty()) return;
+  std::size_t kept = 0;
+  for (std::size_t n = 0; n < out.annotations.size(); ++n)
+    if (!drop[n]) out.annotations[kept++] = std::move(out.annotations[n]);
+  out.annotations.resize(kept);
+}
 
 void read_images(JsonSource& src, JsonValue images, Dataset& out, BadRecord& bad) {
   std::size_t index = 0;
@@ -81,6 +118,27 @@ void read_categories(JsonSource& src, JsonValue categories, Dataset& out, BadRec
         cat.name = src.get_string(field.value(), fctx);
       } else if (key == "supercategory") {
         cat.supercategory = src.get_string(field.value(), fctx);
+      } else if (key == "keypoints") {
+        for (auto name : src.get_array(field.value(), fctx)) {
+          value n;
+          src.check(name.get(n), fctx());
+          cat.keypoint_names.emplace_back(src.get_string(n, fctx));
+        }
+      } else if (key == "skeleton") {
+        for (auto edge : src.get_array(field.value(), fctx)) {
+          value e;
+          src.check(edge.get(e), fctx());
+          std::array<std::int64_t, 2> pair{};
+          std::size_t count = 0;
+          for (auto end : src.get_array(e, fctx)) {
+            value v;
+            src.check(end.get(v), fctx());
+            if (count == 2) src.fail(fctx() + ": expected pairs of keypoint numbers, got more");
+            pair[count++] = src.get_int(std::move(v), fctx);
+          }
+          if (count != 2) src.fail(fctx() + ": expected pairs of keypoint numbers");
+          cat.skeleton.push_back(pair);
+        }
       }
     }
     if (!has_id) {
@@ -94,7 +152,7 @@ void read_categories(JsonSource& src, JsonValue categories, Dataset& out, BadRec
 }
 
 void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out, BadRecord& bad,
-                      bool masks) {
+                      bool masks, std::vector<KeypointRecord>& keypoint_records) {
   std::size_t index = 0;
   for (auto element : src.get_array(annotations, [] { return std::string("'annotations'"); })) {
     Annotation ann;
@@ -104,7 +162,7 @@ void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out, BadR
     };
     value v;
     src.check(element.get(v), ctx());
-    enum : unsigned { kId = 1, kImage = 2, kCategory = 4, kBox = 8, kArea = 16 };
+    enum : unsigned { kId = 1, kImage = 2, kCategory = 4, kBox = 8, kArea = 16, kNumKeypoints = 32 };
     unsigned seen = 0;
     for (auto field : src.get_object(v, ctx)) {
       std::string_view key;
@@ -133,6 +191,13 @@ void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out, BadR
         ann.truncated = src.get_flag(field.value(), fctx);
       } else if (masks && key == "segmentation") {
         ann.segmentation = read_segmentation(src, field.value(), fctx);
+      } else if (key == "keypoints") {
+        read_keypoints(src, field.value(), ann.keypoints, fctx);
+      } else if (key == "num_keypoints") {
+        const std::int64_t n = src.get_int(field.value(), fctx);
+        if (n < 0 || n > std::numeric_limits<int>::max()) src.fail(fctx() + ": expected a count, got " + std::to_string(n));
+        ann.num_keypoints = static_cast<int>(n);
+        seen |= kNumKeypoints;
       }
     }
     const char* missing = !(seen & kId)         ? "id"
@@ -159,7 +224,13 @@ void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out, BadR
     }
     // Files without 'area' (most converters' output) get the box area.
     if (!(seen & kArea)) ann.area = ann.bbox.w * ann.bbox.h;
-    out.annotations.push_back(ann);
+    if (const std::string problem = keypoint_problem(ann.keypoints, true); !problem.empty()) {
+      bad(ctx() + ": 'keypoints': " + problem);
+      continue;
+    }
+    if (!(seen & kNumKeypoints)) ann.num_keypoints = labelled_keypoints(ann.keypoints);
+    if (!ann.keypoints.empty()) keypoint_records.push_back({out.annotations.size(), at});
+    out.annotations.push_back(std::move(ann));
   }
 }
 
@@ -171,6 +242,7 @@ Dataset read_source(JsonSource& src, bool skip_bad, bool masks) {
   if (const auto code = src.document().get_object().get(root); code != simdjson::SUCCESS)
     src.fail(code, "top level", "an object with 'images', 'annotations' and 'categories'");
   bool has_images = false;
+  std::vector<KeypointRecord> keypoint_records;
   for (auto field : root) {
     std::string_view key;
     src.check(field.unescaped_key().get(key), "top level");
@@ -178,13 +250,14 @@ Dataset read_source(JsonSource& src, bool skip_bad, bool masks) {
       read_images(src, field.value(), out, bad);
       has_images = true;
     } else if (key == "annotations") {
-      read_annotations(src, field.value(), out, bad, masks);
+      read_annotations(src, field.value(), out, bad, masks, keypoint_records);
     } else if (key == "categories") {
       read_categories(src, field.value(), out, bad);
     }
   }
   if (!has_images) throw Error(out.source + ": missing 'images' (not a COCO instances file?)");
   if (!src.at_end()) src.fail("unexpected content after the top-level object (a '}' too early?)");
+  check_keypoint_counts(out, keypoint_records, skip_bad);
   return out;
 }
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <future>
 #include <optional>
 #include <string>
@@ -7,15 +8,20 @@
 #include "core/util/json_source.hpp"
 #include "core/mask/segmentation.hpp"
 #include "formats/coco/coco_json.hpp"
+#include "formats/coco/read_keypoints.hpp"
 #include "formats/coco/read_segmentation.hpp"
 
 namespace ds::coco {
 namespace {
 
-// Appends the records of `src`'s top-level array to `out`. With `has_box` (mask results), each
-// record's 'segmentation' is read too, 'bbox' may be missing, and has_box says which had one.
+// What a results file is read for: boxes, masks or keypoints.
+enum class Kind { kBoxes, kMasks, kKeypoints };
+
+// Appends the records of `src`'s top-level array to `out`. With `has_box` (mask or keypoint
+// results), 'bbox' may be missing and has_box says which record had one; `kind` says whether
+// each record's 'segmentation' or 'keypoints' is read too.
 void read_records(JsonSource& src, std::vector<Detection>& out,
-                  std::vector<std::uint8_t>* has_box = nullptr) {
+                  std::vector<std::uint8_t>* has_box = nullptr, Kind kind = Kind::kBoxes) {
   simdjson::ondemand::array records;
   if (const auto code = src.document().get_array().get(records); code != simdjson::SUCCESS)
     src.fail(code, "top level", "an array of detections");
@@ -25,7 +31,7 @@ void read_records(JsonSource& src, std::vector<Detection>& out,
     const auto ctx = [&] { return "detection [" + std::to_string(index) + "]"; };
     simdjson::ondemand::value v;
     src.check(element.get(v), ctx());
-    enum : unsigned { kImage = 1, kCategory = 2, kBox = 4, kScore = 8 };
+    enum : unsigned { kImage = 1, kCategory = 2, kBox = 4, kScore = 8, kKeypoints = 16 };
     unsigned seen = 0;
     for (auto field : src.get_object(v, ctx)) {
       // Raw key bytes compared in place: unescaping every key of 500k records costs more than
@@ -45,8 +51,14 @@ void read_records(JsonSource& src, std::vector<Detection>& out,
       } else if (key == "score") {
         det.score = src.get_finite(field.value(), named("score"));
         seen |= kScore;
-      } else if (has_box && key == "segmentation") {
+      } else if (kind == Kind::kMasks && key == "segmentation") {
         det.segmentation = read_segmentation(src, field.value(), named("segmentation"));
+      } else if (kind == Kind::kKeypoints && key == "keypoints") {
+        read_keypoints(src, field.value(), det.keypoints, named("keypoints"));
+        if (const std::string problem = keypoint_problem(det.keypoints, false); !problem.empty())
+          src.fail(ctx() + ": 'keypoints': " + problem);
+        if (det.keypoints.empty()) src.fail(ctx() + ": 'keypoints': empty");
+        seen |= kKeypoints;
       }
     }
     if (!(seen & kImage)) src.fail(ctx() + ": missing 'image_id'");
@@ -54,7 +66,8 @@ void read_records(JsonSource& src, std::vector<Detection>& out,
     if (has_box) has_box->push_back((seen & kBox) != 0);
     else if (!(seen & kBox)) src.fail(ctx() + ": missing 'bbox' (results without boxes are read for --iou-type segm only)");
     if (!(seen & kScore)) src.fail(ctx() + ": missing 'score'");
-    out.push_back(det);
+    if (kind == Kind::kKeypoints && !(seen & kKeypoints)) src.fail(ctx() + ": missing 'keypoints'");
+    out.push_back(std::move(det));
     ++index;
   }
   // Nothing may follow the list: a ']' too early would otherwise drop every record after it.
@@ -129,7 +142,7 @@ namespace {
 std::vector<Detection> mask_results(JsonSource& src, const std::string& file) {
   std::vector<Detection> out;
   std::vector<std::uint8_t> has_box;
-  read_records(src, out, &has_box);
+  read_records(src, out, &has_box, Kind::kMasks);
   const auto where = [&](std::size_t n) { return file + ": detection [" + std::to_string(n) + "]: "; };
   // pycocotools' loadRes decides from the first record how to read all of them.
   const bool boxes = !has_box.empty() && has_box[0];
@@ -153,6 +166,33 @@ std::vector<Detection> mask_results(JsonSource& src, const std::string& file) {
   return out;
 }
 
+std::vector<Detection> keypoint_results(JsonSource& src, const std::string& file) {
+  std::vector<Detection> out;
+  std::vector<std::uint8_t> has_box;
+  read_records(src, out, &has_box, Kind::kKeypoints);
+  // pycocotools' loadRes decides from the first record: with a 'bbox', every record needs one
+  // and its area is the box's; without, each record's box is its keypoints' extent (all of
+  // them, v = 0 too), and its area that box's, w * h, which our matching uses.
+  const bool boxes = !has_box.empty() && has_box[0];
+  for (std::size_t n = 0; n < out.size(); ++n) {
+    Detection& d = out[n];
+    if (boxes) {
+      if (!has_box[n])
+        throw Error(file + ": detection [" + std::to_string(n) + "]: missing 'bbox' (the first detection has one, so every one needs it)");
+      continue;
+    }
+    double x0 = d.keypoints[0], x1 = x0, y0 = d.keypoints[1], y1 = y0;
+    for (std::size_t k = 3; k < d.keypoints.size(); k += 3) {
+      x0 = std::min(x0, d.keypoints[k]);
+      x1 = std::max(x1, d.keypoints[k]);
+      y0 = std::min(y0, d.keypoints[k + 1]);
+      y1 = std::max(y1, d.keypoints[k + 1]);
+    }
+    d.bbox = {x0, y0, x1 - x0, y1 - y0};
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<Detection> read_results(const std::filesystem::path& results,
@@ -166,6 +206,16 @@ std::vector<Detection> read_results(const std::filesystem::path& results,
   out.reserve(src.document_size() / 80 + 16);
   read_records(src, out);
   return out;
+}
+
+std::vector<Detection> read_keypoint_results(const std::filesystem::path& results) {
+  JsonSource src(results);
+  return keypoint_results(src, results.string());
+}
+
+std::vector<Detection> read_keypoint_results_text(std::string_view json, const std::string& label) {
+  JsonSource src(json, label);
+  return keypoint_results(src, label);
 }
 
 std::vector<Detection> read_mask_results(const std::filesystem::path& results) {

@@ -55,7 +55,18 @@ std::string instances_json(const Dataset& dataset) {
   out += ",\n\"categories\": ";
   append_records<Category>(out, dataset.categories, [](JsonWriter& w, const Category& c) {
     w.begin_object().field("id", c.id).field("name", c.name);
-    w.field("supercategory", c.supercategory).end_object();
+    w.field("supercategory", c.supercategory);
+    if (!c.keypoint_names.empty()) {
+      w.key("keypoints").begin_array();
+      for (const std::string& name : c.keypoint_names) w.value(name);
+      w.end_array();
+    }
+    if (!c.skeleton.empty()) {
+      w.key("skeleton").begin_array();
+      for (const auto& edge : c.skeleton) w.value(std::span<const std::int64_t>(edge));
+      w.end_array();
+    }
+    w.end_object();
   });
   out += ",\n\"annotations\": ";
   append_records<Annotation>(out, dataset.annotations, [](JsonWriter& w, const Annotation& a) {
@@ -64,6 +75,10 @@ std::string instances_json(const Dataset& dataset) {
     write_box(w, a.bbox);
     if (a.segmentation) write_segmentation(w, *a.segmentation);
     w.field("area", a.area).field("iscrowd", a.iscrowd ? 1 : 0);
+    if (!a.keypoints.empty()) {
+      w.key("keypoints").value(std::span<const double>(a.keypoints));
+      w.field("num_keypoints", static_cast<std::int64_t>(a.num_keypoints));
+    }
     if (a.difficult) w.field("difficult", 1);
     if (a.truncated) w.field("truncated", 1);
     w.end_object();
@@ -78,6 +93,7 @@ std::string results_json(std::span<const Detection> detections) {
     w.begin_object().field("image_id", d.image_id).field("category_id", d.category_id);
     write_box(w, d.bbox);
     if (d.segmentation) write_segmentation(w, *d.segmentation);
+    if (!d.keypoints.empty()) w.key("keypoints").value(std::span<const double>(d.keypoints));
     w.field("score", d.score).end_object();
   });
   out += "\n";

@@ -42,6 +42,7 @@ std::string gallery_json(const Dataset& dataset, std::span<const Detection> dete
   for (const Detection& d : detections)
     if (const auto it = dets.find(d.image_id); it != dets.end() && known.contains(d.category_id)) it->second.push_back(d);
   const GroundTruth truth(dataset);
+  const analysis::Overlap overlap = options.overlap.for_dataset(dataset);
 
   JsonWriter w(1);
   w.begin_array();
@@ -57,7 +58,7 @@ std::string gallery_json(const Dataset& dataset, std::span<const Detection> dete
       continue;
     }
     const std::vector<Detection>& mine = dets.at(image.id);
-    MatchOptions how = options.overlap.match_options(image);
+    MatchOptions how = overlap.match_options(image);
     how.iou_threshold = options.iou;
     how.score_threshold = options.score_threshold;
     const ImageMatch match = match_image(truth.of(image.id), mine, how);

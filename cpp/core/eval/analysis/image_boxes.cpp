@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "core/eval/coco/keypoint_sigmas.hpp"
+#include "core/eval/coco/oks.hpp"
+
 
 namespace ds::analysis {
 
@@ -11,13 +14,34 @@ const char* Overlap::name() const {
     case Matching::kBox: return "box IoU";
     case Matching::kMask: return "mask IoU";
     case Matching::kBoundary: return "boundary IoU";
+    case Matching::kKeypoints: return "OKS";
   }
   return "IoU";
+}
+
+Overlap Overlap::for_dataset(const Dataset& gt) const {
+  Overlap out = *this;
+  if (matching != Matching::kKeypoints || oks_vars) return out;
+  const coco::Params p = coco::keypoint_params(gt, keypoint_sigmas);
+  auto vars = std::make_shared<std::unordered_map<std::int64_t, std::vector<double>>>();
+  for (const Category& c : gt.categories) {
+    if (c.keypoint_names.empty()) continue;  // scored only where it names keypoints
+    const std::vector<double>* sigmas = &p.kpt_oks_sigmas;
+    for (const auto& [id, own] : p.kpt_oks_sigmas_by_category)
+      if (id == c.id) sigmas = &own;
+    if (sigmas->size() == c.keypoint_names.size()) vars->emplace(c.id, coco::oks_vars(*sigmas));
+  }
+  out.oks_vars = std::move(vars);
+  return out;
 }
 
 MatchOptions Overlap::match_options(const Image& image) const {
   MatchOptions o;
   if (matching == Matching::kBox) return o;
+  if (matching == Matching::kKeypoints) {
+    o.oks_vars = oks_vars.get();
+    return o;
+  }
   o.masks = MatchOptions::MaskImage{static_cast<std::uint32_t>(std::max(image.height, 0)),
                                     static_cast<std::uint32_t>(std::max(image.width, 0)),
                                     matching == Matching::kBoundary ? boundary_dilation_ratio : 0.0};
@@ -44,10 +68,18 @@ std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int6
     slot.emplace(id, out.size());
     out.emplace_back().image = it->second;
   }
+  const Overlap ready = overlap.for_dataset(gt);
+  // Keypoints: only categories with keypoints are compared (as the keypoint metric scores
+  // them), and a person without labelled keypoints is ignored there: here it is a crowd region,
+  // which absorbs what matches it and is never missed.
+  const auto scored = [&](std::int64_t category_id) { return !ready.oks_vars || ready.oks_vars->contains(category_id); };
   for (const Annotation& a : gt.annotations)
-    if (const auto s = slot.find(a.image_id); s != slot.end()) out[s->second].gts.push_back(a);
+    if (const auto s = slot.find(a.image_id); s != slot.end() && scored(a.category_id)) {
+      out[s->second].gts.push_back(a);
+      if (ready.oks_vars && a.num_keypoints == 0) out[s->second].gts.back().iscrowd = true;
+    }
   for (const Detection& d : dts)
-    if (const auto s = slot.find(d.image_id); s != slot.end()) out[s->second].dts.push_back(d);
+    if (const auto s = slot.find(d.image_id); s != slot.end() && scored(d.category_id)) out[s->second].dts.push_back(d);
   for (ImageBoxes& im : out) {
     std::stable_sort(im.dts.begin(), im.dts.end(),
                      [](const Detection& a, const Detection& b) { return a.score > b.score; });
@@ -57,7 +89,7 @@ std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int6
     std::vector<const Annotation*> gts;
     for (const Annotation& a : im.gts) gts.push_back(&a);
     im.ious.resize(dts.size() * gts.size());
-    pair_ious(dts, gts, overlap.match_options(*im.image), im.ious);
+    pair_ious(dts, gts, ready.match_options(*im.image), im.ious);
   }
   return out;
 }

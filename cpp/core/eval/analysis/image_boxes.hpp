@@ -2,6 +2,8 @@
 // What every analysis starts from: each image's ground truth and detections side by side, with
 // their IoUs (pycocotools' box IoU; crowd regions: intersection over the detection's area).
 #include <cstdint>
+#include <memory>
+#include <unordered_map>
 #include <span>
 #include <vector>
 
@@ -32,8 +34,16 @@ struct ImageBoxes {
 struct Overlap {
   Matching matching = Matching::kBox;
   double boundary_dilation_ratio = 0.02;
+  std::vector<CategorySigmas> keypoint_sigmas;  // keypoints: a run's own sigmas by category
+  // keypoints: each category's OKS vars, once for_dataset() has resolved the sigmas.
+  std::shared_ptr<const std::unordered_map<std::int64_t, std::vector<double>>> oks_vars;
 
-  static Overlap of(const EvaluatorOptions& o) { return {o.analysis_matching, o.boundary_dilation_ratio}; }
+  static Overlap of(const EvaluatorOptions& o) {
+    return {o.analysis_matching, o.boundary_dilation_ratio, o.keypoint_sigmas, nullptr};
+  }
+  // Ready for `gt`'s images: keypoints resolve their sigmas against its categories (as the
+  // keypoint metric does; throws ds::Error as it does). The others need nothing.
+  Overlap for_dataset(const Dataset& gt) const;
   // How people read it: "box IoU", "mask IoU", "boundary IoU".
   const char* name() const;
   // The image matching's options for one image of the dataset.

@@ -104,6 +104,7 @@ const char* bootstrapped_metric(const Overlap& overlap) {
     case Matching::kBox: return "AP";
     case Matching::kMask: return "segm_AP";
     case Matching::kBoundary: return "boundary_AP";
+    case Matching::kKeypoints: return "keypoints_AP";
   }
   return "AP";
 }

@@ -51,6 +51,7 @@ Names names_of(IouType t) {
   switch (t) {
     case IouType::kBbox: return {"coco", "COCO boxes (bbox)", "bbox", "", "box IoU"};
     case IouType::kSegm: return {"coco_segm", "COCO masks (segm)", "segm", "segm_", "mask IoU"};
+    case IouType::kKeypoints: return {"coco_keypoints", "COCO keypoints (OKS)", "keypoints", "keypoints_", "OKS"};
     case IouType::kBoundary:
       return {"coco_boundary", "COCO boundaries (boundary IoU)", "boundary", "boundary_",
               "the lower of mask IoU and boundary IoU"};
@@ -153,8 +154,11 @@ Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const Det
   for (const Category& c : gt.categories)
     if (const auto k = cats.find(c.id); k != IdIndex::npos) names[static_cast<std::size_t>(k)] = c.name;
   std::vector<std::size_t> gt_count(cat_ids.size(), 0), dt_count(cat_ids.size(), 0);
+  // The ground truth that counts: not crowd, and for keypoints with a labelled keypoint.
+  const bool keypoints = r.params.iou_type == IouType::kKeypoints;
   for (const Annotation& a : gt.annotations)
-    if (const auto k = cats.find(a.category_id); k != IdIndex::npos && !a.iscrowd && images.contains(a.image_id))
+    if (const auto k = cats.find(a.category_id); k != IdIndex::npos && !a.iscrowd &&
+                                                 !(keypoints && a.num_keypoints == 0) && images.contains(a.image_id))
       ++gt_count[static_cast<std::size_t>(k)];
   for (const Detection& d : dts)
     if (const auto k = cats.find(d.category_id); k != IdIndex::npos && images.contains(d.image_id))

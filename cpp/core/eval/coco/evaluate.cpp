@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -9,6 +10,7 @@
 #include "core/dataset/id_index.hpp"
 #include "core/eval/coco/iou.hpp"
 #include "core/eval/coco/masks.hpp"
+#include "core/eval/coco/oks.hpp"
 #include "core/mask/iou.hpp"
 #include "core/util/error.hpp"
 
@@ -123,7 +125,11 @@ struct Worker {
   std::vector<const mask::Rle*> dt_masks, gt_masks, dt_boundaries, gt_boundaries;
   std::vector<std::uint8_t> crowd;
   std::vector<double> dt_areas;
+  std::vector<double> oks_scratch;
 };
+
+// keypoints: each category position's OKS `vars` (empty for bbox and segm).
+using CategoryVars = std::vector<std::vector<double>>;
 
 // By descending score, ties in input order (pycocotools' mergesort of -score). An image has a
 // handful of detections per category: insertion sort, no allocation.
@@ -156,7 +162,7 @@ void boundary_iou(Worker& w, const ImageGroup& group, const Grouped<Annotation>&
 // segm and boundary: the masks IoU is computed on (null for bbox).
 void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
                        const Grouped<Detection>& dts, const Params& p, EvalArrays& out,
-                       Worker& w, const RecordMasks* masks) {
+                       Worker& w, const RecordMasks* masks, const CategoryVars& vars) {
   const std::size_t A = p.area_rng.size(), T = p.iou_thrs.size();
   const auto max_det = static_cast<std::size_t>(std::max(p.max_dets.back(), 0));
   w.cm.reset(A);
@@ -205,6 +211,15 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
       mask::iou(w.dt_masks, w.gt_masks, w.crowd, w.ious);
       if (p.iou_type == IouType::kBoundary) boundary_iou(w, group, gts, dts, g0, gi, *masks);
       group.dt_areas = w.dt_areas;
+    } else if (p.iou_type == IouType::kKeypoints) {
+      group.ignore_unlabelled = true;
+      if (p.use_cats) {
+        keypoint_oks(group.dts, group.gts, vars[k], w.ious, w.oks_scratch);
+      } else {
+        // pycocotools' computeOks reads _gts[imgId, -1] when useCats is off: nothing, so no
+        // detection ever matches. Reproduced: no OKS reaches any threshold.
+        std::fill(w.ious.begin(), w.ious.end(), -std::numeric_limits<double>::infinity());
+      }
     } else {
       box_iou(group.dts, group.gts, w.ious);
     }
@@ -224,6 +239,54 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
                                         n_dt ? status.subspan(a * T) : status, A * T, w.match);
   }
   accumulate_category(w.cm, p, k, out, w.acc);
+}
+
+// keypoints: each evaluated category's OKS vars (its own sigmas, else kpt_oks_sigmas), after
+// checking that they fit the category and that every record to compare has one x, y, v per
+// sigma. The checks come before the worker threads, which must not throw.
+CategoryVars keypoint_vars(const Dataset& gt, std::span<const Detection> dts, const Params& p,
+                           const IdIndex& images) {
+  const std::vector<std::int64_t>& cat_ids = *p.cat_ids;
+  std::unordered_map<std::int64_t, const Category*> categories;
+  for (const Category& c : gt.categories) categories.try_emplace(c.id, &c);
+  std::unordered_map<std::int64_t, std::size_t> sigma_count;
+  CategoryVars out;
+  for (const std::int64_t id : cat_ids) {
+    const std::vector<double>* sigmas = &p.kpt_oks_sigmas;
+    for (const auto& [cat, own] : p.kpt_oks_sigmas_by_category)
+      if (cat == id) sigmas = &own;
+    const auto c = categories.find(id);
+    const std::string name = "category " + (c != categories.end() ? "'" + c->second->name + "' (id " + std::to_string(id) + ")"
+                                                                  : std::to_string(id));
+    if (sigmas->empty()) throw Error("params: kpt_oks_sigmas is empty (" + name + " needs one sigma per keypoint)");
+    if (c != categories.end() && !c->second->keypoint_names.empty() &&
+        c->second->keypoint_names.size() != sigmas->size())
+      throw Error("params: " + name + " has " + std::to_string(c->second->keypoint_names.size()) +
+                  " keypoints but its sigmas (kpt_oks_sigmas) are " + std::to_string(sigmas->size()) +
+                  ": give the category sigmas of its own");
+    sigma_count[id] = sigmas->size();
+    out.push_back(oks_vars(*sigmas));
+  }
+  const auto expected = [&](std::int64_t image_id, std::int64_t category_id) -> std::size_t {
+    if (!images.contains(image_id)) return 0;
+    const auto it = sigma_count.find(category_id);
+    return it == sigma_count.end() ? 0 : 3 * it->second;
+  };
+  for (const Annotation& a : gt.annotations) {
+    const std::size_t n = expected(a.image_id, a.category_id);
+    if (n && !a.keypoints.empty() && a.keypoints.size() != n)
+      throw Error("annotation (id " + std::to_string(a.id) + "): 'keypoints': " + std::to_string(a.keypoints.size()) +
+                  " values, expected " + std::to_string(n) + " (x, y, v for each of the category's sigmas)");
+  }
+  for (std::size_t i = 0; i < dts.size(); ++i) {
+    const std::size_t n = expected(dts[i].image_id, dts[i].category_id);
+    if (n && dts[i].keypoints.size() != n)
+      throw Error("detection [" + std::to_string(i) + "]: 'keypoints': " +
+                  (dts[i].keypoints.empty() ? std::string("missing")
+                                            : std::to_string(dts[i].keypoints.size()) + " values") +
+                  ", expected " + std::to_string(n) + " (x, y, v for each of the category's sigmas)");
+  }
+  return out;
 }
 
 }  // namespace
@@ -254,9 +317,13 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
     for (const Image& im : gt.images) p.img_ids->push_back(im.id);
   }
   p.img_ids = sorted_unique(std::move(*p.img_ids));
+  const bool keypoints = p.iou_type == IouType::kKeypoints;
   if (!p.cat_ids) {
     p.cat_ids.emplace();
-    for (const Category& c : gt.categories) p.cat_ids->push_back(c.id);
+    // keypoints: the categories that have keypoints (pycocotools takes every category, and
+    // fails on one whose annotations have none).
+    for (const Category& c : gt.categories)
+      if (!keypoints || !c.keypoint_names.empty()) p.cat_ids->push_back(c.id);
     p.cat_ids = sorted_unique(std::move(*p.cat_ids));
   } else if (p.use_cats) {
     p.cat_ids = sorted_unique(std::move(*p.cat_ids));
@@ -273,6 +340,7 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
     positions[static_cast<std::size_t>(cats.find(cat_ids[n]))].push_back(static_cast<std::uint32_t>(n));
   const std::size_t K = p.use_cats ? cat_ids.size() : 1;
   const std::size_t I = p.img_ids->size();
+  const CategoryVars vars = keypoints && p.use_cats ? keypoint_vars(gt, dts, p, images) : CategoryVars{};
 
   const auto key_of = [&](std::int64_t image_id, std::int64_t category_id, auto emit) {
     const std::int32_t c = cats.find(category_id);
@@ -313,7 +381,7 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
   const auto run = [&] {
     Worker w;
     for (std::size_t k = next++; k < K; k = next++)
-      evaluate_category(k, gts, dets, p, result.arrays, w, masks ? &*masks : nullptr);
+      evaluate_category(k, gts, dets, p, result.arrays, w, masks ? &*masks : nullptr, vars);
   };
   if (n_threads <= 1) {
     run();

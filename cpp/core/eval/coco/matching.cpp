@@ -11,14 +11,15 @@ std::size_t match_image(const ImageGroup& group, std::array<double, 2> area_rng,
   const std::size_t n_dt = group.dts.size();
   const auto outside = [&](double area) { return area < area_rng[0] || area > area_rng[1]; };
 
-  // Ground truth that is crowd (pycocotools' `ignore` is overwritten by `iscrowd`) or outside
-  // the area range is ignored, and sorted last (stable).
+  // Ground truth that is crowd (pycocotools' `ignore` is overwritten by `iscrowd`), without
+  // labelled keypoints (keypoints only), or outside the area range is ignored, and sorted last
+  // (stable).
   s.gt_ignore.resize(n_gt);
   s.gt_order.clear();
   std::size_t counted = 0;
   for (std::size_t g = 0; g < n_gt; ++g) {
     const Annotation& gt = *group.gts[g];
-    s.gt_ignore[g] = gt.iscrowd || outside(gt.area);
+    s.gt_ignore[g] = gt.iscrowd || (group.ignore_unlabelled && gt.num_keypoints == 0) || outside(gt.area);
     if (!s.gt_ignore[g]) {
       s.gt_order.push_back(static_cast<std::uint32_t>(g));
       ++counted;

@@ -20,6 +20,9 @@ struct ImageGroup {
   // The detections' areas for the area ranges (segm: the mask's or the box's, as loadRes
   // chose); empty: each box's w * h.
   std::span<const double> dt_areas;
+  // keypoints: a ground truth with no labelled keypoint (num_keypoints 0) is ignored like a
+  // crowd region (pycocotools' _prepare), yet still matched only once.
+  bool ignore_unlabelled = false;
 };
 
 struct MatchScratch {

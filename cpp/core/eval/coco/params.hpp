@@ -1,16 +1,21 @@
 #pragma once
-// pycocotools' Params for bbox evaluation: the knobs users change, with its defaults.
+// pycocotools' Params: the knobs users change, with its defaults (setDetParams, setKpParams).
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ds::coco {
 
-// What is compared: boxes, or masks (each record's segmentation, pycocotools' 'segm'), or
-// masks and their boundaries (faster-coco-eval's 'boundary': Boundary IoU, see mask/boundary).
-enum class IouType { kBbox, kSegm, kBoundary };
+// What is compared: boxes, masks (each record's segmentation, pycocotools' 'segm'), masks and
+// their boundaries (faster-coco-eval's 'boundary': Boundary IoU, see mask/boundary), or
+// keypoints (object keypoint similarity, OKS: pycocotools' 'keypoints').
+enum class IouType { kBbox, kSegm, kBoundary, kKeypoints };
+
+// COCO's 17 person keypoints' sigmas, as pycocotools' setKpParams computes them (each / 10.0).
+std::vector<double> coco_person_sigmas();
 
 struct Params {
   IouType iou_type = IouType::kBbox;
@@ -27,8 +32,14 @@ struct Params {
   // kBoundary: the boundary's width as a share of the image diagonal (faster-coco-eval's
   // boundary_dilation_ratio, the authors' dilation_ratio).
   double boundary_dilation_ratio = 0.02;
+  // keypoints: the sigmas of OKS (pycocotools' kpt_oks_sigmas), one per keypoint, for every
+  // category that has none of its own in kpt_oks_sigmas_by_category (our extension: skeletons
+  // of different sizes in one dataset).
+  std::vector<double> kpt_oks_sigmas;
+  std::vector<std::pair<std::int64_t, std::vector<double>>> kpt_oks_sigmas_by_category;
 
-  static Params defaults();
+  // setDetParams (bbox, segm) or setKpParams (keypoints).
+  static Params defaults(IouType type = IouType::kBbox);
 };
 
 }  // namespace ds::coco

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include "core/dataset/id_index.hpp"
 #include "core/util/error.hpp"
@@ -21,6 +22,25 @@ void check_result_images(const Dataset& gt, std::span<const Detection> dts,
       throw Error(source + ": detection [" + std::to_string(n) + "]: image_id " +
                   std::to_string(dts[n].image_id) + " is not an image of the ground truth" +
                   (gt.source.empty() ? "" : " (" + gt.source + ")"));
+}
+
+void check_result_keypoints(const Dataset& gt, std::span<const Detection> dts,
+                            const std::string& source) {
+  std::unordered_map<std::int64_t, const Category*> cats;
+  for (const Category& c : gt.categories) cats.try_emplace(c.id, &c);
+  for (std::size_t n = 0; n < dts.size(); ++n) {
+    const auto it = cats.find(dts[n].category_id);
+    if (it == cats.end()) continue;
+    const Category& c = *it->second;
+    const std::size_t k = c.keypoint_names.size();
+    const auto where = [&] { return source + ": detection [" + std::to_string(n) + "]: 'keypoints': "; };
+    if (k == 0)
+      throw Error(where() + "category '" + c.name + "' (id " + std::to_string(c.id) +
+                  ") has no keypoint names in the ground truth");
+    if (dts[n].keypoints.size() != 3 * k)
+      throw Error(where() + std::to_string(dts[n].keypoints.size()) + " numbers, category '" + c.name + "' has " +
+                  std::to_string(k) + " keypoints (expected " + std::to_string(3 * k) + ": x, y, v each)");
+  }
 }
 
 std::vector<Detection> detections_from_columns(std::span<const std::int64_t> image_ids,

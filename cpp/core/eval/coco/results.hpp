@@ -16,6 +16,13 @@ namespace ds::coco {
 void check_result_images(const Dataset& gt, std::span<const Detection> dts,
                          const std::string& source);
 
+// Keypoint results: every detection's keypoints must be x, y, v for each keypoint of its
+// category; throws ds::Error naming `source`, the record and 'keypoints' for the first that
+// are not, or whose category has no keypoint names. Detections of categories the ground truth
+// does not list are left alone (they are never scored).
+void check_result_keypoints(const Dataset& gt, std::span<const Detection> dts,
+                            const std::string& source);
+
 // Detections from columns: n image ids, n category ids, n x 4 boxes (x, y, w, h), n scores.
 // Throws ds::Error naming `source`, the record and the field for a NaN or infinite number or a
 // negative width or height.

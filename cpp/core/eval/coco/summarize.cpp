@@ -62,6 +62,18 @@ double summarize_one(const EvalResult& r, bool ap, std::optional<double> iou_thr
 
 std::vector<SummaryItem> summarize(const EvalResult& r) {
   const Params& p = r.params;
+  if (p.iou_type == IouType::kKeypoints) {
+    // pycocotools' _summarizeKps: maxDets 20 whatever the params say (-1 where they lack it).
+    std::vector<SummaryItem> items = {
+        {"AP", true, std::nullopt, "all", 20},      {"AP50", true, 0.5, "all", 20},
+        {"AP75", true, 0.75, "all", 20},            {"APm", true, std::nullopt, "medium", 20},
+        {"APl", true, std::nullopt, "large", 20},   {"AR", false, std::nullopt, "all", 20},
+        {"AR50", false, 0.5, "all", 20},            {"AR75", false, 0.75, "all", 20},
+        {"ARm", false, std::nullopt, "medium", 20}, {"ARl", false, std::nullopt, "large", 20},
+    };
+    for (SummaryItem& it : items) it.value = summarize_one(r, it.is_ap, it.iou_thr, it.area, it.max_dets);
+    return items;
+  }
   if (p.max_dets.size() < 3)
     throw Error("params: maxDets needs 3 values for the standard summary (it uses maxDets[0..2])");
   const int m0 = p.max_dets[0], m1 = p.max_dets[1], m2 = p.max_dets[2];

@@ -18,7 +18,7 @@ struct SummaryItem {
   double value = -1;              // -1: no ground truth to measure against
 };
 
-// The 12 numbers in pycocotools' order (stats[0..11]).
+// The 12 numbers in pycocotools' order (stats[0..11]); for keypoints its 10 (_summarizeKps).
 std::vector<SummaryItem> summarize(const EvalResult& result);
 std::vector<double> stats_of(const std::vector<SummaryItem>& items);
 
