@@ -103,8 +103,16 @@ def test_metrics_fields_and_table(tmp_path: Path) -> None:
     done = run_ds("score", "--gt", gt_file, "--dt", dt_file, "--metric", "coco_segm,coco_boundary",
                   "--boundary-dilation-ratio", "0.05", "--output", out)
     assert done.returncode == 0, done.stderr
-    assert "Boundaries (iouType=boundary, dilation ratio 0.05):" in done.stdout
+    assert "COCO boundaries (boundary IoU)" in done.stdout and "(dilation ratio 0.05)" in done.stdout
     m = json.loads(out.read_text())
+    # each evaluation describes itself: its own section, its values under its prefix
+    sections = {s["id"]: s for s in m["schema"]["sections"]}
+    assert [v["key"] for v in sections["coco_boundary"]["values"]][:3] == [
+        "boundary_AP", "boundary_AP50", "boundary_AP75"]
+    assert sections["coco_boundary"]["tables"][0]["key"] == "boundary_per_class"
+    assert sections["coco_segm"]["curves"][0]["key"] == "segm_pr_curves"
+    # the analyses explain the first metric (segm): they match masks
+    assert "mask IoU" in sections["thresholds"]["meaning"]
     for prefix in ("segm_", "boundary_"):
         assert len(m[prefix + "coco_stats"]) == 12
         assert m[prefix + "AP"] == m[prefix + "coco_stats"][0]
@@ -171,7 +179,7 @@ def test_ratio_without_boundary_is_a_usage_error(tmp_path: Path) -> None:
     ("iou_type: boundary\nboundary_dilation_ratio: 1.0", "run.yaml:5: boundary_dilation_ratio: expected a number above 0 and below 1"),
     ("iou_type: boundary\nboundary_dilation_ratio: wide", "run.yaml:5: boundary_dilation_ratio: expected a number, got 'wide'"),
     ("iou_type: segm\nboundary_dilation_ratio: 0.05", "run.yaml:5: boundary_dilation_ratio: applies to boundary IoU"),
-    ("iou_type: [bbox, edge]", "run.yaml:4: iou_type: unknown type 'edge' (bbox, segm, boundary)"),
+    ("iou_type: [bbox, edge]", "run.yaml:4: iou_type: unknown type 'edge' (bbox, segm, boundary, keypoints)"),
 ])
 def test_bad_run_config_is_one_line(tmp_path: Path, lines: str, message: str) -> None:
     # merge reads the run config first (the light front, no model loaded).

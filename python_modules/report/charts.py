@@ -114,7 +114,10 @@ def _panels(panels: Sequence[P], draw: Callable[[Axes, P], None], title: Callabl
     """Small multiples on unit axes: `draw` fills one panel; labels on the outer panels only,
     one legend (the first panel's) above them all."""
     rows, cols = _grid(len(panels), max_cols)
-    fig, axes = _multiples(len(panels), max_cols, panel_size)
+    # Few panels: wide enough for the legend's entries side by side above them.
+    pw, ph = panel_size
+    pw = max(pw, 1.35 * legend_cols / cols)
+    fig, axes = _multiples(len(panels), max_cols, (pw, ph))
     for idx, ax in enumerate(axes.flat):
         if idx >= len(panels):
             ax.set_visible(False)

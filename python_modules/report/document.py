@@ -304,8 +304,9 @@ def threshold_chart(run: Run, chart: Chart, gallery: Any = None) -> str:
         return absent(f"No threshold curves in this run (no {chart.key}).")
     grid = th["score_grid"]
     iou = fmt(th.get("iou", 0.5), 2)
-    body = [note(f"Detections with score ≥ threshold, matched at IoU {iou}; computed from the "
-                 "raw (not interpolated) precision and recall.")]
+    what = chart.meaning or f"detections with score ≥ threshold, matched at IoU {iou}"
+    body = [note(esc(f"{what[:1].upper()}{what[1:]}; computed from the raw (not interpolated) "
+                     "precision and recall."))]
     overall = th.get("overall")
     if isinstance(overall, dict) and all(k in overall for k in ("precision", "recall", "f1")):
         best = overall.get("best") or {}

@@ -127,8 +127,9 @@ Metrics thresholds_analysis(const AnalysisContext& context) {
   Metrics m;
   if (t.overall.best) {
     char line[200];
-    std::snprintf(line, sizeof line, "\nBest F1 %.3f at score >= %.3f (precision %.3f, recall %.3f; IoU %.2f)\n",
-                  t.overall.best->f1, t.overall.best->score, t.overall.best->precision, t.overall.best->recall, t.iou);
+    std::snprintf(line, sizeof line, "\nBest F1 %.3f at score >= %.3f (precision %.3f, recall %.3f; %s %.2f)\n",
+                  t.overall.best->f1, t.overall.best->score, t.overall.best->precision, t.overall.best->recall,
+                  context.matched_by, t.iou);
     m.text = line;
   }
   JsonWriter w(1);

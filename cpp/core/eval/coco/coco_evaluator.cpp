@@ -59,12 +59,15 @@ Names names_of(IouType t) {
   return {"coco", "COCO", "", "", "IoU"};
 }
 
+// What the thresholds threshold: keypoints compare by OKS, the others by an IoU.
+const char* similarity(const Params& p) { return p.iou_type == IouType::kKeypoints ? "OKS" : "IoU"; }
+
 std::string range_text(const SummaryItem& it, const Params& p) {
   char b[96];
   if (it.iou_thr)
-    std::snprintf(b, sizeof b, "IoU %.2f", *it.iou_thr);
+    std::snprintf(b, sizeof b, "%s %.2f", similarity(p), *it.iou_thr);
   else
-    std::snprintf(b, sizeof b, "IoU %.2f:%.2f", p.iou_thrs.front(), p.iou_thrs.back());
+    std::snprintf(b, sizeof b, "%s %.2f:%.2f", similarity(p), p.iou_thrs.front(), p.iou_thrs.back());
   std::string out = b;
   out += it.area == "all" ? ", all areas" : ", " + it.area + " objects";
   return out + ", " + std::to_string(it.max_dets) + " detection" + (it.max_dets == 1 ? "" : "s") + " per image";
@@ -100,14 +103,15 @@ Section describe(const EvalResult& r, const std::vector<SummaryItem>& items) {
   if (!r.params.use_cats) return s;
   const int m = r.params.max_dets.back();
   const std::string all = "all areas, " + std::to_string(m) + " detections per image";
+  const std::string sim = similarity(r.params);
   Table t{prefix + "per_class", "Per class", "each category's own COCO numbers", "category_id", "name", {}, "AP"};
-  t.columns = {{"AP", "AP", "average precision at IoU 0.50:0.95, " + all},
-               {"AP50", "AP50", "average precision at IoU 0.50, " + all},
-               {"AP75", "AP75", "average precision at IoU 0.75, " + all}};
+  t.columns = {{"AP", "AP", "average precision at " + sim + " 0.50:0.95, " + all},
+               {"AP50", "AP50", "average precision at " + sim + " 0.50, " + all},
+               {"AP75", "AP75", "average precision at " + sim + " 0.75, " + all}};
   for (const auto& [key, label] : {std::pair{"APs", "small"}, std::pair{"APm", "medium"}, std::pair{"APl", "large"}})
     if (std::find(r.params.area_lbl.begin(), r.params.area_lbl.end(), label) != r.params.area_lbl.end())
-      t.columns.push_back({key, key, std::string("average precision at IoU 0.50:0.95, ") + label + " objects"});
-  t.columns.push_back({"AR", "AR" + std::to_string(m), "average recall at IoU 0.50:0.95, " + all});
+      t.columns.push_back({key, key, "average precision at " + sim + " 0.50:0.95, " + label + " objects"});
+  t.columns.push_back({"AR", "AR" + std::to_string(m), "average recall at " + sim + " 0.50:0.95, " + all});
   t.columns.push_back({"gt", "GT", "ground truth objects (not crowd)", true, ValueFormat::kCount});
   t.columns.push_back({"detections", "detections", "detections of the category", true, ValueFormat::kCount});
   s.tables.push_back(std::move(t));
@@ -115,10 +119,10 @@ Section describe(const EvalResult& r, const std::vector<SummaryItem>& items) {
           "interpolated precision at each recall threshold, " + all, "recall_thresholds", "recall", "precision",
           "classes", "name", {}};
   if (std::find(r.params.iou_thrs.begin(), r.params.iou_thrs.end(), 0.5) != r.params.iou_thrs.end())
-    c.series.push_back({"precision_iou50", "IoU 0.50"});
+    c.series.push_back({"precision_iou50", sim + " 0.50"});
   if (std::find(r.params.iou_thrs.begin(), r.params.iou_thrs.end(), 0.75) != r.params.iou_thrs.end())
-    c.series.push_back({"precision_iou75", "IoU 0.75"});
-  c.series.push_back({"precision_mean", "mean over IoU thresholds"});
+    c.series.push_back({"precision_iou75", sim + " 0.75"});
+  c.series.push_back({"precision_mean", "mean over " + sim + " thresholds"});
   s.curves.push_back(std::move(c));
   return s;
 }
