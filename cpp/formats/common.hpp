@@ -18,6 +18,12 @@
 
 namespace ds::formats {
 
+// Bounds on sizes a file claims (a sequence's frame count, a frame's width and height): each
+// frame becomes an image record, so a typo or a hostile 2^31 would take minutes and gigabytes
+// before anything else is read. 2,000,000 frames is over 18 hours of 30 fps video.
+inline constexpr std::int64_t kMaxFrames = 2'000'000;
+inline constexpr std::int64_t kMaxSide = 1'000'000;  // pixels; also what an int holds comfortably
+
 // A bad record or file: under skip_bad it is noted in `out.skipped` and reading goes on;
 // otherwise it is the error.
 void skip_or_throw(const ReadOptions& options, Dataset& out, const std::string& message);

@@ -20,6 +20,9 @@ struct ReadOptions {
 
 struct WriteOptions {
   bool copy_images = false;  // copy image files; default: symbolic links
+  // The folder the dataset will be known by, when it is written elsewhere first (convert
+  // stages its output); formats that record their own name (MOT's seqinfo.ini) use it.
+  std::filesystem::path final_dir;
 };
 
 // What a format can carry besides boxes and class names; `convert` says what is lost.

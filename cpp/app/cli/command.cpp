@@ -75,8 +75,10 @@ std::vector<std::string> ParsedArgs::get_all(std::string_view name) const {
 std::string usage(const Command& c) {
   std::string out = "usage: " + std::string(kProgram) + " " + std::string(c.name);
   if (!c.positional.empty()) out += " " + std::string(c.positional);
-  for (const Option& o : c.options)
-    out += " [" + std::string(o.name) + (o.value_name.empty() ? "" : " " + std::string(o.value_name)) + "]";
+  for (const Option& o : c.options) {
+    const std::string text = std::string(o.name) + (o.value_name.empty() ? "" : " " + std::string(o.value_name));
+    out += o.required ? " " + text : " [" + text + "]";
+  }
   out += "\n\n" + std::string(c.summary) + "\n\noptions:\n";
   const auto add = [&](const Option& o) {
     std::string left = "  " + std::string(o.name) + (o.value_name.empty() ? "" : " " + std::string(o.value_name));
@@ -102,7 +104,12 @@ ParsedArgs parse_args(const Command& c, std::span<char* const> args) {
         inline_value = true;
       }
       const Option* o = find_option(c, name);
-      if (!o) throw UsageError("unknown option " + name);
+      if (!o) {
+        std::vector<std::string> known;
+        for (const Option& k : c.options) known.emplace_back(k.name);
+        for (const Option& k : kCommonOptions) known.emplace_back(k.name);
+        throw UsageError("unknown option " + name + did_you_mean(name, known));
+      }
       if (o->value_name.empty()) {
         if (inline_value) throw UsageError(name + " takes no value");
       } else if (!inline_value) {
@@ -139,7 +146,12 @@ int run_main(std::span<const Command> commands, int argc, char** argv,
   for (const Command& c : commands)
     if (c.name == argv[1]) command = &c;
   if (!command) {
-    std::cerr << kProgram << ": unknown command '" << argv[1] << "' (try '" << kProgram << " --help')\n";
+    std::vector<std::string> known;
+    for (const Command& c : commands) known.emplace_back(c.name);
+    const std::string guess = closest_name(argv[1], known);
+    std::cerr << kProgram << ": unknown command '" << printable(argv[1]) << "'"
+              << (guess.empty() ? "" : " (did you mean '" + guess + "'?)") << "; '" << kProgram
+              << " --help' lists them\n";
     return 2;
   }
   bool verbose = false;
@@ -157,7 +169,9 @@ int run_main(std::span<const Command> commands, int argc, char** argv,
     }
     return command->run(args);
   } catch (const UsageError& e) {
-    std::cerr << kProgram << " " << command->name << ": " << printable(e.what(), 4000) << "\n\n" << usage(*command);
+    // One line: what is wrong and where the rest is (the whole help would bury it).
+    std::cerr << kProgram << " " << command->name << ": " << printable(e.what(), 4000) << "; '" << kProgram << " "
+              << command->name << " --help' shows the options\n";
     return 2;
   } catch (const Error& e) {
     // One line whatever the input held: a CSV field or file name with a line break, Latin-1 bytes.

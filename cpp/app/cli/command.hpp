@@ -16,6 +16,7 @@ struct Option {
   std::string_view name;        // "--output"
   std::string_view value_name;  // "DIR"; empty for a flag
   std::string_view help;
+  bool required = false;  // usage shows it without brackets; the command checks it
 };
 
 class ParsedArgs {

@@ -73,6 +73,7 @@ int run_convert(const ParsedArgs& args) {
   check_target(*output, dataset, spec_file);
   WriteOptions options;
   options.copy_images = args.has("--copy-images");
+  options.final_dir = *output;
   // Every output file appears at once or not at all (a full disk leaves no half dataset).
   StagedFolder staged(*output);
   try {

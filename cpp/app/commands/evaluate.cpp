@@ -40,7 +40,12 @@ int run_evaluate(const ParsedArgs& args) {
   } else {
     throw Error(config_path.string() + ": model: missing (or give --model MODEL.yaml)");
   }
-  const fs::path out_dir = args.get("--output") ? fs::path(*args.get("--output")) : cfg.output;
+  // Another model than the config's writes a folder of its own: swapping models never
+  // overwrites the config's run (runs/<run config>/<model config>/).
+  const bool swapped = args.get("--model") && !(cfg.model && same_file(*cfg.model, model));
+  const fs::path out_dir = args.get("--output") ? fs::path(*args.get("--output"))
+                           : swapped            ? cfg.output / model.stem()
+                                                : cfg.output;
   const std::int64_t limit = args.get_int("--limit", 0);
   if (limit < 0) throw UsageError("--limit must be 0 (all) or more");
   const std::int64_t batch = args.get_int("--batch-size", 0);
@@ -143,10 +148,11 @@ int run_evaluate(const ParsedArgs& args) {
                      scores, host);
   journal.remove();  // once the results are there
 
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.1f",
+                stats.model_seconds > 0 ? static_cast<double>(stats.frames) / stats.model_seconds : 0.0);
   std::cout << "model " << model_name << " on " << scoring.images() << " images (" << dataset.source << "), "
-            << scoring.detections().size() << " detections, "
-            << (stats.model_seconds > 0 ? static_cast<double>(stats.frames) / stats.model_seconds : 0.0)
-            << " images/s in the model\n"
+            << scoring.detections().size() << " detections, " << rate << " images/s in the model\n"
             << pipeline::timings_line(stats) << "\n";
   if (!stats.skipped.empty()) {
     std::cout << "skipped " << stats.skipped.size() << " unreadable images (--skip-bad; not scored):\n";

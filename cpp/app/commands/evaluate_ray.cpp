@@ -105,7 +105,7 @@ int run_evaluate_on_ray(const ParsedArgs& args, const RayRun& run) {
   const std::string runtime = current_executable().string();
   std::cerr << "ray: " << (address ? "joined " + *address : std::string("local cluster on 127.0.0.1")) << ", " << cpus
             << " CPUs, " << workers << " workers, " << shards << " shards (started in "
-            << format_double(info["start_seconds"].cast<double>()) << " s)\n";
+            << fixed_decimals(info["start_seconds"].cast<double>(), 1) << " s)\n";
   Progress progress("evaluating on ray", run.total);
   py::dict timing;
   try {

@@ -1,5 +1,7 @@
 #include "core/config/config_node.hpp"
 
+#include <algorithm>
+
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 #include "core/util/text.hpp"
@@ -155,6 +157,15 @@ fs::path ConfigNode::existing_dir(std::string_view key) const {
   if (!fs::exists(p, ec)) fail(key, "folder not found: " + p.string());
   if (!fs::is_directory(p, ec)) fail(key, "not a folder: " + p.string());
   return p;
+}
+
+void ConfigNode::only_keys(std::span<const std::string> known) const {
+  for (const std::string& k : keys())
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
+      std::string list;
+      for (const std::string& n : known) list += (list.empty() ? "" : ", ") + n;
+      fail(k, "unknown key" + did_you_mean(k, known) + " (known: " + list + ")");
+    }
 }
 
 }  // namespace ds

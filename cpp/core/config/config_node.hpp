@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,10 @@ class ConfigNode {
   std::filesystem::path path(std::string_view key) const;
   std::filesystem::path existing_file(std::string_view key) const;
   std::filesystem::path existing_dir(std::string_view key) const;
+
+  // Fails on the first key of this mapping that is not in `known`, naming it with the closest
+  // known key: a typo in a config must never be ignored.
+  void only_keys(std::span<const std::string> known) const;
 
   // "file:line: key.path: problem"
   [[noreturn]] void fail(std::string_view key, std::string_view problem) const;

@@ -63,6 +63,20 @@ std::vector<CategorySigmas> keypoint_sigmas(const ConfigNode& root) {
 
 RunConfig load_run_config(const std::filesystem::path& file) {
   const ConfigNode root = ConfigNode::load(file);
+  if (root.has("format") && !root.has("dataset")) {
+    // A dataset.yaml given where a run config goes (`evaluate DATASET.yaml --model M.yaml`, as
+    // `yolo val data=...`): a run of that dataset with the default metrics and analyses.
+    std::vector<std::string> analyses;
+    for (const std::string_view a : analysis_names()) analyses.emplace_back(a);
+    return {file, root, std::nullopt, file.parent_path() / "runs" / file.stem(), {"coco"}, analyses,
+            0.5, 0.02, std::nullopt, {}};
+  }
+  // Every key a run config may have (run_config.hpp); a typo fails here, naming the line.
+  static const std::vector<std::string> kKeys = {"dataset",  "model",        "output",
+                                                 "metrics",  "iou_type",     "boundary_dilation_ratio",
+                                                 "sigmas",   "analyses",     "analysis_iou",
+                                                 "score_threshold", "class_map"};
+  root.only_keys(kKeys);
   RunConfig cfg{file, dataset_spec(root), std::nullopt, {}, {}, {}, 0.5, 0.02, std::nullopt, {}};
   if (root.has("model")) cfg.model = root.existing_file("model");
   cfg.output = root.has("output") ? root.path("output") : file.parent_path() / "runs" / file.stem();

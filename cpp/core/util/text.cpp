@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 namespace ds {
 
@@ -119,6 +120,53 @@ std::string format_double(double v) {
   // Keep a float looking like a float, as Python's json does ("1.0", not "1").
   if (out.find_first_of(".eEn") == std::string::npos) out += ".0";
   return out;
+}
+
+namespace {
+
+// Optimal string alignment distance (Levenshtein with adjacent swaps), case-insensitive.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  const auto lower = [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); };
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1]))
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+}  // namespace
+
+std::string closest_name(std::string_view word, std::span<const std::string> known) {
+  // Typos, not different words: at most a third of the word may change (at least one letter).
+  if (word.size() > 200) return {};
+  const std::size_t limit = std::max<std::size_t>(1, word.size() / 3);
+  std::string best;
+  std::size_t best_distance = limit + 1;
+  for (const std::string& k : known) {
+    const std::size_t dist = edit_distance(word, k);
+    if (dist < best_distance) {
+      best = k;
+      best_distance = dist;
+    }
+  }
+  return best;
+}
+
+std::string did_you_mean(std::string_view word, std::span<const std::string> known) {
+  const std::string c = closest_name(word, known);
+  return c.empty() ? std::string() : " (did you mean '" + c + "'?)";
+}
+
+std::string fixed_decimals(double v, int decimals) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.*f", decimals, v);
+  return b;
 }
 
 }  // namespace ds

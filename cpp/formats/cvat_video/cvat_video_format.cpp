@@ -22,11 +22,15 @@ namespace {
 using formats::XmlFile;
 
 // <parent><name>N</name></parent> as a positive integer; `why` says what it is needed for.
-std::int64_t positive_child(const XmlFile& xml, const pugi::xml_node& parent, const char* name, const std::string& why) {
+std::int64_t positive_child(const XmlFile& xml, const pugi::xml_node& parent, const char* name, const std::string& why,
+                            std::int64_t max) {
   const pugi::xml_node node = parent.child(name);
   if (!node) xml.fail(parent, "<" + std::string(parent.name()) + "> without <" + name + "> (" + why + ")");
   const auto v = formats::parse_integer(node.text().get());
   if (!v || *v <= 0) xml.fail(node, "<" + std::string(name) + ">: expected a positive integer, got '" + node.text().get() + "'");
+  if (*v > max)
+    xml.fail(node, "<" + std::string(name) + ">: " + node.text().get() + " is more than this reader takes (" +
+                       std::to_string(max) + ")");
   return *v;
 }
 
@@ -113,15 +117,15 @@ Dataset CvatVideoFormat::read(const ConfigNode& spec, const ReadOptions& options
   if (!owner) owner = meta.child("job");
   if (!owner) xml.fail(meta, "<meta> without <task> or <job> (the frame count and size are there)");
   Frames task;
-  task.size = positive_child(xml, owner, "size", "the frame count");
+  task.size = positive_child(xml, owner, "size", "the frame count", formats::kMaxFrames);
   const std::int64_t frames = task.size;
   pugi::xml_node original = owner.child("original_size");
   if (!original) original = meta.child("original_size");
   if (!original)
     xml.fail(owner, "<" + std::string(owner.name()) +
                         "> without <original_size> (the frame size; video frames cannot be sized without decoding)");
-  const std::int64_t width = positive_child(xml, original, "width", "the frame width");
-  const std::int64_t height = positive_child(xml, original, "height", "the frame height");
+  const std::int64_t width = positive_child(xml, original, "width", "the frame width", formats::kMaxSide);
+  const std::int64_t height = positive_child(xml, original, "height", "the frame height", formats::kMaxSide);
   if (const pugi::xml_node s = owner.child("start_frame")) {
     const auto v = formats::parse_integer(s.text().get());
     if (!v || *v < 0) xml.fail(s, "<start_frame>: expected an integer >= 0, got '" + std::string(s.text().get()) + "'");

@@ -46,7 +46,7 @@ class SeqInfo {
     return it->second.first;
   }
   // A required positive integer; `why` says what it is needed for.
-  std::int64_t positive(std::string_view key, std::string_view why) const {
+  std::int64_t positive(std::string_view key, std::string_view why, std::int64_t max) const {
     const auto it = values_.find(to_lower(key));
     if (it == values_.end())
       throw Error(file_.string() + ": missing key '" + std::string(key) + "' (" + std::string(why) + ")");
@@ -54,6 +54,9 @@ class SeqInfo {
     if (!v || *v <= 0)
       throw Error(file_.string() + ":" + std::to_string(it->second.second) + ": " + std::string(key) +
                   ": expected a positive integer, got '" + it->second.first + "'");
+    if (*v > max)
+      throw Error(file_.string() + ":" + std::to_string(it->second.second) + ": " + std::string(key) + ": " +
+                  it->second.first + " is more than this reader takes (" + std::to_string(max) + ")");
     return *v;
   }
 
@@ -85,9 +88,11 @@ Dataset MotFormat::read(const ConfigNode& spec, const ReadOptions& options) cons
   const fs::path info_file = seq / "seqinfo.ini";
   if (!fs::is_regular_file(info_file)) spec.fail("sequence", info_file.string() + ": file not found (MOT sequences have a seqinfo.ini)");
   const SeqInfo info(info_file);
-  const std::int64_t length = info.positive("seqLength", "the number of frames");
-  const std::int64_t width = info.positive("imWidth", "the frame width; video frames cannot be sized without decoding");
-  const std::int64_t height = info.positive("imHeight", "the frame height; video frames cannot be sized without decoding");
+  const std::int64_t length = info.positive("seqLength", "the number of frames", formats::kMaxFrames);
+  const std::int64_t width =
+      info.positive("imWidth", "the frame width; video frames cannot be sized without decoding", formats::kMaxSide);
+  const std::int64_t height =
+      info.positive("imHeight", "the frame height; video frames cannot be sized without decoding", formats::kMaxSide);
   const fs::path gt = spec.has("gt") ? spec.existing_file("gt") : seq / "gt" / "gt.txt";
   if (!fs::is_regular_file(gt)) spec.fail("sequence", gt.string() + ": file not found (the ground truth, gt/gt.txt)");
   const std::string zero_conf = spec.string_or("zero_conf", "crowd");
@@ -217,8 +222,10 @@ void MotFormat::write(const Dataset& dataset, const fs::path& dir, const WriteOp
           format_double(a->bbox.y + 1) + "," + format_double(a->bbox.w) + "," + format_double(a->bbox.h) + "," +
           (a->iscrowd ? "0" : "1") + "," + std::to_string(a->category_id) + ",-1\n";
   }
-  std::string name = fs::absolute(dir).lexically_normal().filename().string();
-  if (name.empty()) name = fs::absolute(dir).lexically_normal().parent_path().filename().string();
+  // The sequence's name is its folder's, as the user will know it (not a staging folder's).
+  const fs::path named = fs::absolute(options.final_dir.empty() ? dir : options.final_dir).lexically_normal();
+  std::string name = named.filename().string();
+  if (name.empty()) name = named.parent_path().filename().string();
   write_file_atomic(dir / "gt" / "gt.txt", gt);
   write_file_atomic(dir / "seqinfo.ini", "[Sequence]\nname=" + name + "\nimDir=img1\nseqLength=" + std::to_string(seq.length) +
                                              "\nimWidth=" + std::to_string(seq.width) + "\nimHeight=" +

@@ -25,12 +25,7 @@ const std::set<std::string> kHeadKeys = {"kind", "min_size", "max_size", "fixed_
 const std::set<std::string> kInputKeys = {"size", "mean", "std"};
 
 void only_known(const ConfigNode& node, const std::set<std::string>& known) {
-  for (const std::string& k : node.keys())
-    if (!known.contains(k)) {
-      std::string list;
-      for (const std::string& n : known) list += (list.empty() ? "" : ", ") + n;
-      node.fail(k, "unknown key for module: libtorch (known: " + list + ")");
-    }
+  node.only_keys(std::vector<std::string>(known.begin(), known.end()));
 }
 
 int integer_in(const ConfigNode& node, std::string_view key, int fallback, int lo, int hi) {

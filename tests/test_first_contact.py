@@ -1,0 +1,129 @@
+"""A new user's first hour (issue "Reliability and first contact, round 2"): typos are named
+with what was meant, usage errors are one line, sizes a file claims are bounded, a converted MOT
+sequence is named as its folder. Each test is named after the case it found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import COCO_FIXTURE, error_line, run_ds
+
+GT = COCO_FIXTURE / "instances_val2014_100.json"
+DT = COCO_FIXTURE / "instances_val2014_fakebbox100_results.json"
+
+
+def run_config(tmp_path: Path, extra: str) -> Path:
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"dataset: {{format: coco, annotations: {GT}, images: {tmp_path}}}\n"
+                   f"model: run.yaml\noutput: out\n{extra}\n")
+    return cfg
+
+
+def test_unknown_run_config_key_names_line_key_and_guess(tmp_path: Path) -> None:
+    # merge reads the run config first, in the light front: no model, no Python
+    done = run_ds("merge", run_config(tmp_path, "metric: [coco]"), tmp_path)
+    assert done.returncode == 1
+    line = error_line(done)
+    assert "run.yaml:4: metric: unknown key (did you mean 'metrics'?)" in line
+    assert "known: dataset, model, output, metrics" in line
+
+
+def test_unknown_run_config_key_without_a_close_name(tmp_path: Path) -> None:
+    done = run_ds("merge", run_config(tmp_path, "colour: blue"), tmp_path)
+    assert done.returncode == 1
+    line = error_line(done)
+    assert "run.yaml:4: colour: unknown key (known:" in line and "did you mean" not in line
+
+
+def test_unknown_command_is_one_line_with_a_guess() -> None:
+    done = run_ds("evalute", "configs/demo.yaml")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "detection-studio: unknown command 'evalute' (did you mean 'evaluate'?); "
+        "'detection-studio --help' lists them"]
+
+
+def test_unknown_option_is_one_line_with_a_guess() -> None:
+    done = run_ds("score", "--gt", GT, "--dt", DT, "--metrci", "voc")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "detection-studio score: unknown option --metrci (did you mean '--metric'?); "
+        "'detection-studio score --help' shows the options"]
+
+
+def test_missing_required_option_is_one_line() -> None:
+    done = run_ds("score", "--dt", DT)
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1 and "--gt GT.json is required" in done.stderr
+
+
+def test_usage_shows_required_options_without_brackets() -> None:
+    usage = run_ds("score", "--help").stdout.splitlines()[0]
+    assert " --gt GT.json --dt RESULTS.json [--output FILE]" in usage
+    assert "[--gt" not in usage
+    convert = run_ds("convert", "--help").stdout.splitlines()[0]
+    assert " --to FORMAT --output DIR [--copy-images]" in convert
+
+
+def test_evaluate_help_names_every_output() -> None:
+    text = run_ds("evaluate", "--help").stdout
+    for name in ("detections.json", "metrics.json", "report.html", "gallery.json"):
+        assert name in text
+
+
+def mot_sequence(root: Path, seqinfo: str) -> Path:
+    seq = root / "seq"
+    (seq / "gt").mkdir(parents=True)
+    (seq / "gt" / "gt.txt").write_text("1,1,10,10,20,20,1,1,1\n")
+    (seq / "seqinfo.ini").write_text("[Sequence]\nname=seq\nimDir=img1\nimExt=.jpg\n" + seqinfo)
+    # The frames are a video's: nothing is decoded by check or convert, so any file stands in.
+    (root / "clip.mp4").write_bytes(b"not decoded")
+    spec = root / "dataset.yaml"
+    spec.write_text("format: mot\nsequence: seq\nvideo: clip.mp4\n")
+    return spec
+
+
+@pytest.mark.parametrize(("seqinfo", "message"), [
+    ("seqLength=100000000\nimWidth=640\nimHeight=480\n",
+     "seqinfo.ini:5: seqLength: 100000000 is more than this reader takes (2000000)"),
+    ("seqLength=2147483648\nimWidth=640\nimHeight=480\n",
+     "seqinfo.ini:5: seqLength: 2147483648 is more than this reader takes"),
+    ("seqLength=3\nimWidth=99999999999\nimHeight=480\n",
+     "seqinfo.ini:6: imWidth: 99999999999 is more than this reader takes (1000000)"),
+])
+def test_mot_claimed_sizes_are_bounded(tmp_path: Path, seqinfo: str, message: str) -> None:
+    done = run_ds("check", mot_sequence(tmp_path, seqinfo), timeout=30)
+    assert done.returncode == 1
+    assert message in error_line(done)
+
+
+def test_cvat_video_claimed_frame_count_is_bounded(tmp_path: Path) -> None:
+    xml = tmp_path / "annotations.xml"
+    xml.write_text("<annotations><meta><task><size>2147483648</size><mode>interpolation</mode>"
+                   "<original_size><width>640</width><height>480</height></original_size>"
+                   "<labels><label><name>car</name></label></labels></task></meta></annotations>")
+    spec = tmp_path / "dataset.yaml"
+    spec.write_text(f"format: cvat-video\nannotations: {xml}\nvideo: {xml}\n")
+    done = run_ds("check", spec, timeout=30)
+    assert done.returncode == 1
+    assert "<size>: 2147483648 is more than this reader takes (2000000)" in error_line(done)
+
+
+def test_convert_to_mot_names_the_sequence_after_its_folder(tmp_path: Path) -> None:
+    src = mot_sequence(tmp_path / "in", "seqLength=3\nimWidth=640\nimHeight=480\n")
+    out = tmp_path / "MOT-demo-01"
+    done = run_ds("convert", src, "--to", "mot", "--output", out)
+    assert done.returncode == 0, done.stderr
+    info = (out / "seqinfo.ini").read_text()
+    assert "name=MOT-demo-01\n" in info and "partial" not in info
+    assert "imWidth=640\n" in info
+
+
+def test_run_config_path_given_a_dataset_yaml_loads_as_a_run(tmp_path: Path) -> None:
+    # `merge` reads run configs in the light front: a dataset.yaml in its place is a run of it
+    spec = tmp_path / "data.yaml"
+    spec.write_text(f"format: coco\nannotations: {GT}\nimages: {tmp_path}\n")
+    done = run_ds("merge", spec, tmp_path / "nowhere")
+    assert done.returncode == 1
+    assert "dataset: missing" not in done.stderr and "shard.json" in error_line(done)
