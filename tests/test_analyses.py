@@ -375,7 +375,8 @@ def test_bad_options_are_usage_errors(tmp_path: Path, args: list[str], named: st
     done = run_ds("score", "--gt", gt_file, "--dt", dt_file, "--output", tmp_path / "m.json",
                   *args)
     assert done.returncode == 2, done.stderr
-    # One line naming the problem, then the usage (as every usage error of the CLI).
+    # One line naming the problem (as every usage error of the CLI).
+    assert len(done.stderr.splitlines()) == 1
     first = done.stderr.splitlines()[0]
     assert first.startswith("detection-studio score: ") and named in first
     assert "Traceback" not in done.stderr

@@ -185,7 +185,9 @@ def test_missing_file() -> None:
 def test_usage_errors(args: list[str], message: str) -> None:
     done = score("--gt", GT_FILE, "--dt", DT_FILE, *args)
     assert done.returncode == 2
-    assert done.stderr.splitlines()[0] == f"detection-studio score: {message}"
+    # one line: the problem, then where the options are
+    assert done.stderr.splitlines() == [
+        f"detection-studio score: {message}; 'detection-studio score --help' shows the options"]
 
 
 def test_repeated_annotation_ids_warn(tmp_path: Path) -> None:
