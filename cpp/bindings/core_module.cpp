@@ -41,8 +41,8 @@ py::array_t<double> view(const std::vector<double>& v, std::vector<py::ssize_t> 
 template <class T>
 using Column = py::array_t<T, py::array::c_style | py::array::forcecast>;
 
-template <class T>
-std::span<const T> span_of(const Column<T>& a) {
+template <class T, int Flags>
+std::span<const T> span_of(const py::array_t<T, Flags>& a) {
   return {a.data(), static_cast<std::size_t>(a.size())};
 }
 
