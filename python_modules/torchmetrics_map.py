@@ -140,10 +140,11 @@ class MeanAveragePrecision:
                 "When providing a list of max detection thresholds it should have length 3. "
                 f"Got value {len(max_detection_thresholds)}"
             )
+        # ValueError where torchmetrics raises ValueError, for code that catches it
         if not isinstance(class_metrics, bool):
-            raise ValueError("Expected argument `class_metrics` to be a boolean")
+            raise ValueError("Expected argument `class_metrics` to be a boolean")  # noqa: TRY004
         if not isinstance(extended_summary, bool):
-            raise ValueError("Expected argument `extended_summary` to be a boolean")
+            raise ValueError("Expected argument `extended_summary` to be a boolean")  # noqa: TRY004
         if average not in ("macro", "micro"):
             raise ValueError(
                 f"Expected argument `average` to be one of ('macro', 'micro') but got {average}"
@@ -266,7 +267,7 @@ class MeanAveragePrecision:
         ``target[i]`` (boxes, labels[, masks, iscrowd, area]); tensors or NumPy arrays."""
         for name, value in (("preds", preds), ("target", target)):
             if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
-                raise ValueError(
+                raise ValueError(  # noqa: TRY004 (torchmetrics' error)
                     f"Expected argument `{name}` to be a list of dicts, got {type(value).__name__}"
                 )
         if len(preds) != len(target):

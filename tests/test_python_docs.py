@@ -8,7 +8,7 @@ import re
 import pytest
 from conftest import REPO
 
-BLOCKS = re.findall(r"```python\n(.*?)```", (REPO / "docs" / "python.md").read_text(), re.S)
+BLOCKS = re.findall(r"```python\n(.*?)```", (REPO / "docs" / "python.md").read_text(), re.DOTALL)
 
 
 def test_has_examples() -> None:

@@ -7,13 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import detection_studio as ds
 import numpy as np
 import pytest
 from conftest import COCO_FIXTURE, run_ds
 from hypothesis import HealthCheck, given, settings
 from keypoint_cases import Case, cases
-
-import detection_studio as ds
 
 GT = COCO_FIXTURE / "instances_val2014_100.json"
 BBOX = COCO_FIXTURE / "instances_val2014_fakebbox100_results.json"

@@ -14,8 +14,8 @@ import pytest
 torch = pytest.importorskip("torch")
 tm_detection = pytest.importorskip("torchmetrics.detection")
 
-import detection_studio as ds  # noqa: E402
-from torchmetrics_cases import batch, max_difference  # noqa: E402
+import detection_studio as ds
+from torchmetrics_cases import batch, max_difference
 
 TOL = 1e-12
 

@@ -270,8 +270,14 @@ PYBIND11_MODULE(_core, m) {
   m.def("category_stats", &coco::category_stats, py::arg("result"), py::arg("k"),
         "pycocotools' stats with catIds = [category k] alone.");
 
-  m.def("evaluator_names", [] { return std::vector<std::string>(ds::evaluator_names().begin(), ds::evaluator_names().end()); });
-  m.def("analysis_names", [] { return std::vector<std::string>(ds::analysis_names().begin(), ds::analysis_names().end()); });
+  m.def("evaluator_names", [] {
+    const auto names = ds::evaluator_names();
+    return std::vector<std::string>(names.begin(), names.end());
+  });
+  m.def("analysis_names", [] {
+    const auto names = ds::analysis_names();
+    return std::vector<std::string>(names.begin(), names.end());
+  });
   m.def("evaluator_reads_masks", [](const std::string& name) { return ds::evaluator_reads_masks(name); }, py::arg("name"));
   m.def("metric_for_iou_type", &ds::metric_for_iou_type, py::arg("iou_type"));
   m.def("score_document",

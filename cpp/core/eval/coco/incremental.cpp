@@ -1,6 +1,8 @@
 #include "core/eval/coco/incremental.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -175,7 +177,8 @@ struct Reader {
 
 }  // namespace
 
-IncrementalEvaluator::IncrementalEvaluator(IncrementalOptions options) : options_(std::move(options)) {
+IncrementalEvaluator::IncrementalEvaluator(IncrementalOptions options)
+    : options_(std::move(options)), background_(std::make_unique<Background>()) {
   Params& p = options_.params;
   if (options_.iou_types.empty()) throw Error("iou_type: give bbox, segm or both");
   for (const IouType t : options_.iou_types)
@@ -227,11 +230,8 @@ void IncrementalEvaluator::add_image(const ImageArrays& gt_in, const ImageArrays
   const std::vector<IouType>& types = options_.iou_types;
   const bool boxes = has(types, IouType::kBbox), masks = has(types, IouType::kSegm);
   std::vector<std::uint8_t> scratch;
-  const Side gs = convert(gt_in, false, options_, boxes, masks, scratch, where);
-  const Side ds_ = convert(dt_in, true, options_, boxes, masks, scratch, where);
-  const Params& p = options_.params;
-  const std::size_t A = p.area_rng.size(), T = p.iou_thrs.size();
-  const auto max_det = static_cast<std::size_t>(p.max_dets.back());
+  Side gs = convert(gt_in, false, options_, boxes, masks, scratch, where);
+  Side ds_ = convert(dt_in, true, options_, boxes, masks, scratch, where);
   const std::uint64_t position = images_;
 
   // The records as torchmetrics' COCO dicts hold them (bbox xywh, area, iscrowd, score); ids
@@ -269,7 +269,70 @@ void IncrementalEvaluator::add_image(const ImageArrays& gt_in, const ImageArrays
     left_out_.push_back(position);
     return;
   }
+  Pending job{position, std::move(gts), std::move(dts), std::move(gs.masks), std::move(ds_.masks), std::move(ds_.mask_area)};
+  if (!options_.background) {
+    match(job);
+    return;
+  }
+  Background& bg = *background_;
+  std::unique_lock lock(bg.mutex);
+  if (!bg.thread.joinable())
+    bg.thread = std::jthread([this](std::stop_token stop) { run_background(stop); });
+  // A bounded queue: update() never gets more than this many images ahead of the matching.
+  bg.space.wait(lock, [&] { return bg.queue.size() < 256; });
+  bg.queue.push_back(std::move(job));
+  lock.unlock();
+  bg.ready.notify_one();
+}
 
+void IncrementalEvaluator::run_background(std::stop_token stop) {
+  Background& bg = *background_;
+  std::unique_lock lock(bg.mutex);
+  while (true) {
+    if (!bg.ready.wait(lock, stop, [&] { return !bg.queue.empty(); })) return;  // stopped
+    Pending job = std::move(bg.queue.front());
+    bg.queue.pop_front();
+    bg.busy = true;
+    lock.unlock();
+    bg.space.notify_one();
+    match(job);  // cannot throw for checked input; sets_ belong to this thread while it runs
+    lock.lock();
+    bg.busy = false;
+    if (bg.queue.empty()) bg.idle.notify_all();
+  }
+}
+
+void IncrementalEvaluator::drain() const {
+  if (!background_) return;
+  Background& bg = *background_;
+  std::unique_lock lock(bg.mutex);
+  bg.idle.wait(lock, [&] { return bg.queue.empty() && !bg.busy; });
+}
+
+IncrementalEvaluator::~IncrementalEvaluator() {
+  // The stop wakes the thread's wait (condition_variable_any with its stop_token).
+  if (background_ && background_->thread.joinable()) {
+    background_->thread.request_stop();
+    background_->thread.join();
+  }
+}
+
+void IncrementalEvaluator::match(Pending& job) {
+  const Params& p = options_.params;
+  const std::size_t A = p.area_rng.size(), T = p.iou_thrs.size();
+  const auto max_det = static_cast<std::size_t>(p.max_dets.back());
+  const std::uint64_t position = job.position;
+  const std::vector<Annotation>& gts = job.gts;
+  const std::vector<Detection>& dts = job.dts;
+  struct MaskView {
+    const std::vector<mask::Rle>& masks;
+  };
+  const MaskView gs{job.gt_masks};
+  struct DtView {
+    const std::vector<mask::Rle>& masks;
+    const std::vector<double>& mask_area;
+  };
+  const DtView ds_{job.dt_masks, job.dt_mask_area};
   std::vector<std::uint32_t> gi, di;
   std::vector<const Annotation*> gptr;
   std::vector<const Detection*> dptr;
@@ -347,7 +410,13 @@ void IncrementalEvaluator::add_image(const ImageArrays& gt_in, const ImageArrays
   }
 }
 
+const KeptIous& IncrementalEvaluator::ious(std::size_t type_index, bool micro) const {
+  drain();
+  return sets_.at(set_index(type_index, micro)).ious;
+}
+
 EvalResult IncrementalEvaluator::accumulate(std::size_t type_index, bool micro) const {
+  drain();
   const RecordSet& set = sets_.at(set_index(type_index, micro));
   EvalResult r;
   r.params = options_.params;
@@ -357,15 +426,27 @@ EvalResult IncrementalEvaluator::accumulate(std::size_t type_index, bool micro) 
   r.params.img_ids.emplace();
   const Params& p = r.params;
   r.arrays = EvalArrays(p.iou_thrs.size(), p.rec_thrs.size(), cats.size(), p.area_rng.size(), p.max_dets.size());
-  AccumulateScratch scratch;
-  for (std::size_t k = 0; k < cats.size(); ++k) {
-    const auto it = set.categories.find(cats[k]);
-    if (it != set.categories.end()) accumulate_category(it->second.matches, p, k, r.arrays, scratch);
+  // Categories are independent (each writes its own cells): one thread per core takes them in turn.
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    AccumulateScratch scratch;
+    for (std::size_t k = next++; k < cats.size(); k = next++) {
+      const auto it = set.categories.find(cats[k]);
+      if (it != set.categories.end()) accumulate_category(it->second.matches, p, k, r.arrays, scratch);
+    }
+  };
+  const std::size_t n_threads = std::min<std::size_t>(cats.size(), std::max(1u, std::thread::hardware_concurrency()));
+  if (n_threads <= 1 || options_.threads == 1) {
+    work();
+  } else {
+    std::vector<std::jthread> pool;
+    for (std::size_t n = 0; n < n_threads; ++n) pool.emplace_back(work);
   }
   return r;
 }
 
 std::string IncrementalEvaluator::serialize() const {
+  drain();
   Writer w;
   w.put<std::uint64_t>(images_);
   w.put<std::uint64_t>(gt_images_);

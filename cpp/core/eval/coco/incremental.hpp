@@ -12,7 +12,12 @@
 // it picks), bit for bit.
 #include <array>
 #include <cstdint>
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -52,6 +57,11 @@ struct IncrementalOptions {
   // Keep each (image, category) IoU matrix (torchmetrics' extended_summary "ious"): memory then
   // grows with them.
   bool keep_ious = false;
+  // Match on a thread of the evaluator's own: add_image checks and converts an image and
+  // queues it (at most 256 ahead), so the caller's next batch overlaps the matching; readers
+  // of the records wait for the queue to empty. Off: add_image matches before it returns.
+  bool background = true;
+  int threads = 0;  // accumulate's threads (0: one per core, 1: none)
 };
 
 // The IoU matrices kept with keep_ious, for one IoU type: pair n is (image[n], category[n]) with
@@ -67,6 +77,9 @@ struct KeptIous {
 class IncrementalEvaluator {
  public:
   explicit IncrementalEvaluator(IncrementalOptions options);
+  ~IncrementalEvaluator();
+  // Movable only before the first add_image (its thread points at it).
+  IncrementalEvaluator(IncrementalEvaluator&&) = default;
 
   // Checks, converts and matches one image (its position is the number of images added before).
   // Throws ds::Error naming `where` (e.g. "image 3") and the key for bad input; nothing is kept
@@ -86,7 +99,7 @@ class IncrementalEvaluator {
   // pycocotools' evaluate + accumulate over the records of iou type `type_index` (a position in
   // options.iou_types), micro (one category, 0) or by label.
   EvalResult accumulate(std::size_t type_index, bool micro) const;
-  const KeptIous& ious(std::size_t type_index, bool micro) const { return sets_.at(set_index(type_index, micro)).ious; }
+  const KeptIous& ious(std::size_t type_index, bool micro) const;
 
   // The records as bytes, and the evaluator of several processes' records: images are ordered as
   // torchmetrics orders its gathered lists (the i-th image of every rank, ranks in order).
@@ -115,11 +128,31 @@ class IncrementalEvaluator {
 
   std::size_t set_index(std::size_t type_index, bool micro) const;
 
+  // One image, checked and converted, waiting to be matched.
+  struct Pending {
+    std::uint64_t position = 0;
+    std::vector<Annotation> gts;
+    std::vector<Detection> dts;
+    std::vector<mask::Rle> gt_masks, dt_masks;
+    std::vector<double> dt_mask_area;
+  };
+  struct Background {
+    std::mutex mutex;
+    std::condition_variable_any ready, space, idle;
+    std::deque<Pending> queue;
+    bool busy = false;
+    std::jthread thread;
+  };
+  void match(Pending& job);
+  void run_background(std::stop_token stop);
+  void drain() const;
+
   IncrementalOptions options_;
   std::vector<RecordSet> sets_;
   std::map<std::int64_t, bool> classes_;
   std::size_t images_ = 0, gt_images_ = 0, dt_images_ = 0;
   std::vector<std::uint64_t> left_out_;  // positions of images without ground truth (segm alone)
+  std::unique_ptr<Background> background_;
 };
 
 // pycocotools' stats when its catIds are [category k] alone (torchmetrics' class_metrics).
