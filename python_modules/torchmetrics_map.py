@@ -58,10 +58,13 @@ def _torch_linspace_f32(start: float, end: float, steps: int) -> list[float]:
 
 
 def _as_numpy(value: Any, where: str) -> np.ndarray:
-    if hasattr(value, "detach"):  # a torch tensor
-        return value.detach().cpu().numpy()
     if isinstance(value, np.ndarray):
         return value
+    if hasattr(value, "detach"):  # a torch tensor: a view when it is on the CPU without grad
+        try:
+            return value.numpy()
+        except (RuntimeError, TypeError):
+            return value.detach().cpu().numpy()
     raise TypeError(f"{where}: expected a tensor or an array, got {type(value).__name__}")
 
 
