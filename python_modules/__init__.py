@@ -2,7 +2,39 @@
 
 The C++ core is exposed as ``detection_studio._core``; inferencer modules
 (``pytorch_detect`` first) are imported by name by the ``detection-studio`` host.
+
+The Python API (docs/python.md)::
+
+    import detection_studio as ds
+    metric = ds.MeanAveragePrecision()        # torchmetrics' MeanAveragePrecision, in C++
+    run = ds.score("gt.json", "results.json")  # what `detection-studio score` computes
+
+Its names are imported on first use, so importing the package stays light for the host.
 """
 
-__all__ = ["__version__"]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from detection_studio.api import Run, score
+    from detection_studio.torchmetrics_map import MeanAveragePrecision
+
+__all__ = ["MeanAveragePrecision", "Run", "__version__", "score"]
 __version__ = "0.1.0"
+
+_LAZY = {
+    "MeanAveragePrecision": "detection_studio.torchmetrics_map",
+    "Run": "detection_studio.api",
+    "score": "detection_studio.api",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'detection_studio' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -5,11 +5,15 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <optional>
+
 #include "core/eval/coco/coco_evaluator.hpp"
 #include "core/eval/coco/evaluate.hpp"
+#include "core/eval/coco/incremental.hpp"
 #include "core/eval/coco/oks.hpp"
 #include "core/eval/coco/results.hpp"
 #include "core/eval/coco/summarize.hpp"
+#include "core/eval/score.hpp"
 #include "core/util/error.hpp"
 #include "formats/coco/coco_json.hpp"
 
@@ -37,9 +41,38 @@ py::array_t<double> view(const std::vector<double>& v, std::vector<py::ssize_t> 
 template <class T>
 using Column = py::array_t<T, py::array::c_style | py::array::forcecast>;
 
-template <class T>
-std::span<const T> span_of(const Column<T>& a) {
+template <class T, int Flags>
+std::span<const T> span_of(const py::array_t<T, Flags>& a) {
   return {a.data(), static_cast<std::size_t>(a.size())};
+}
+
+// One side of an image for IncrementalEvaluator: views of the arrays (kept alive by the caller
+// for the call). Boxes are float32 or float64 (n, 4); masks (n, h, w) uint8.
+template <class T>
+using Array = py::array_t<T, py::array::c_style>;
+
+coco::ImageArrays image_arrays(const py::object& boxes, const Array<std::int64_t>& labels,
+                               const std::optional<Array<double>>& scores,
+                               const std::optional<Array<std::uint8_t>>& crowd,
+                               const std::optional<Array<double>>& area,
+                               const std::optional<Array<std::uint8_t>>& masks) {
+  coco::ImageArrays a;
+  a.rows = static_cast<std::size_t>(labels.size());
+  a.labels = span_of(labels);
+  if (scores) a.scores = span_of(*scores);
+  if (crowd) a.crowd = span_of(*crowd);
+  if (area) a.area = span_of(*area);
+  if (!boxes.is_none()) {
+    if (py::isinstance<Array<float>>(boxes)) a.boxes_f32 = boxes.cast<Array<float>>().data();
+    else if (py::isinstance<Array<double>>(boxes)) a.boxes_f64 = boxes.cast<Array<double>>().data();
+    else throw py::type_error("boxes: expected a C-contiguous float32 or float64 (n, 4) array");
+  }
+  if (masks) {
+    a.masks = masks->data();
+    a.mask_h = static_cast<std::uint32_t>(masks->shape(1));
+    a.mask_w = static_cast<std::uint32_t>(masks->shape(2));
+  }
+  return a;
 }
 
 }  // namespace
@@ -175,4 +208,87 @@ PYBIND11_MODULE(_core, m) {
           return py::make_tuple(coco::stats_of(items), coco::format_summary(items, r.params));
         },
         py::arg("result"), "The stats (12; 10 for keypoints) and the text pycocotools prints.");
+
+  py::enum_<coco::BoxFormat>(m, "BoxFormat")
+      .value("xyxy", coco::BoxFormat::kXyxy)
+      .value("xywh", coco::BoxFormat::kXywh)
+      .value("cxcywh", coco::BoxFormat::kCxcywh);
+  py::class_<coco::IncrementalEvaluator>(m, "IncrementalEvaluator",
+                                         "COCO bbox/segm evaluation one image at a time (core/eval/coco/incremental).")
+      .def(py::init([](std::vector<coco::IouType> types, coco::BoxFormat format, std::vector<double> iou_thrs,
+                       std::vector<double> rec_thrs, std::vector<int> max_dets, bool micro, bool macro, bool keep_ious) {
+             coco::IncrementalOptions o;
+             o.iou_types = std::move(types);
+             o.box_format = format;
+             o.params.iou_thrs = std::move(iou_thrs);
+             o.params.rec_thrs = std::move(rec_thrs);
+             o.params.max_dets = std::move(max_dets);
+             o.micro = micro;
+             o.macro = macro;
+             o.keep_ious = keep_ious;
+             return coco::IncrementalEvaluator(std::move(o));
+           }),
+           py::arg("iou_types"), py::arg("box_format"), py::arg("iou_thrs"), py::arg("rec_thrs"), py::arg("max_dets"),
+           py::arg("micro"), py::arg("macro"), py::arg("keep_ious"))
+      .def("add_image",
+           [](coco::IncrementalEvaluator& e, const py::object& gt_boxes, const Array<std::int64_t>& gt_labels,
+              const std::optional<Array<std::uint8_t>>& gt_crowd, const std::optional<Array<double>>& gt_area,
+              const std::optional<Array<std::uint8_t>>& gt_masks, const py::object& dt_boxes,
+              const Array<std::int64_t>& dt_labels, const Array<double>& dt_scores,
+              const std::optional<Array<std::uint8_t>>& dt_masks, const std::string& where) {
+             const coco::ImageArrays gt = image_arrays(gt_boxes, gt_labels, std::nullopt, gt_crowd, gt_area, gt_masks);
+             const coco::ImageArrays dt = image_arrays(dt_boxes, dt_labels, dt_scores, std::nullopt, std::nullopt, dt_masks);
+             py::gil_scoped_release release;
+             e.add_image(gt, dt, where);
+           },
+           py::arg("gt_boxes"), py::arg("gt_labels"), py::arg("gt_crowd"), py::arg("gt_area"), py::arg("gt_masks"),
+           py::arg("dt_boxes"), py::arg("dt_labels"), py::arg("dt_scores"), py::arg("dt_masks"), py::arg("where"))
+      .def_property_readonly("images", &coco::IncrementalEvaluator::images)
+      .def_property_readonly("gt_images", &coco::IncrementalEvaluator::gt_images)
+      .def_property_readonly("dt_images", &coco::IncrementalEvaluator::dt_images)
+      .def_property_readonly("classes", &coco::IncrementalEvaluator::classes)
+      .def("evaluated_images", &coco::IncrementalEvaluator::evaluated_images)
+      .def("accumulate", &coco::IncrementalEvaluator::accumulate, py::arg("type_index"), py::arg("micro"),
+           py::call_guard<py::gil_scoped_release>())
+      .def("ious",
+           [](const coco::IncrementalEvaluator& e, std::size_t type_index, bool micro) {
+             const coco::KeptIous& k = e.ious(type_index, micro);
+             return py::make_tuple(py::array_t<std::int64_t>(k.image.size(), k.image.data()),
+                                   py::array_t<std::int64_t>(k.category.size(), k.category.data()),
+                                   py::array_t<std::uint32_t>(k.rows.size(), k.rows.data()),
+                                   py::array_t<std::uint32_t>(k.cols.size(), k.cols.data()),
+                                   py::array_t<std::uint64_t>(k.offset.size(), k.offset.data()),
+                                   py::array_t<float>(k.values.size(), k.values.data()));
+           },
+           py::arg("type_index"), py::arg("micro"), "(image, category, rows, cols, offset, values) of the kept IoU matrices.")
+      .def("serialize", [](const coco::IncrementalEvaluator& e) { return py::bytes(e.serialize()); })
+      .def("merged",
+           [](const coco::IncrementalEvaluator& e, const std::vector<std::string>& states) {
+             return coco::IncrementalEvaluator::merge(e.options(), states);
+           },
+           py::arg("states"), "An evaluator with these options holding the records of `states` (rank order).");
+  m.def("category_stats", &coco::category_stats, py::arg("result"), py::arg("k"),
+        "pycocotools' stats with catIds = [category k] alone.");
+
+  m.def("evaluator_names", [] {
+    const auto names = ds::evaluator_names();
+    return std::vector<std::string>(names.begin(), names.end());
+  });
+  m.def("analysis_names", [] {
+    const auto names = ds::analysis_names();
+    return std::vector<std::string>(names.begin(), names.end());
+  });
+  m.def("evaluator_reads_masks", [](const std::string& name) { return ds::evaluator_reads_masks(name); }, py::arg("name"));
+  m.def("metric_for_iou_type", &ds::metric_for_iou_type, py::arg("iou_type"));
+  m.def("score_document",
+        [](const Dataset& gt, const Detections& d, const std::vector<std::string>& metrics,
+           const std::vector<std::string>& analyses, int threads, const std::string& gt_label, const std::string& dt_label) {
+          EvaluatorOptions o;
+          o.threads = threads;
+          const ScoreDocument doc = ds::score_document(gt, d, metrics, analyses, o, gt_label, dt_label);
+          return std::pair<std::string, std::string>(doc.metrics_json, doc.text);
+        },
+        py::arg("gt"), py::arg("detections"), py::arg("metrics"), py::arg("analyses"), py::arg("threads"),
+        py::arg("gt_label"), py::arg("dt_label"), py::call_guard<py::gil_scoped_release>(),
+        "`score`'s evaluation: (metrics.json's text, the printed tables).");
 }

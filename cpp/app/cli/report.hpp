@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "core/eval/evaluator.hpp"
+#include "core/eval/score.hpp"
 
 namespace ds::cli {
 
-using JsonFields = std::vector<std::pair<std::string, std::string>>;  // key -> rendered JSON
-
-std::string metrics_document(const JsonFields& run_facts, const std::vector<Metrics>& metrics);
+// metrics.json's document is built in the core (core/eval/score.hpp), where the Python API
+// builds it too.
+using ds::JsonFields;
+using ds::metrics_document;
 
 // A JSON string value, rendered.
 std::string json_string(std::string_view s);

@@ -11,6 +11,7 @@
 #include "core/eval/coco/evaluate.hpp"
 #include "core/eval/coco/results.hpp"
 #include "core/eval/run_evaluators.hpp"
+#include "core/eval/score.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 #include "formats/coco/coco_json.hpp"
@@ -82,7 +83,7 @@ int run_score(const ParsedArgs& args) {
   if (iou_type != "bbox" && iou_type != "segm" && iou_type != "boundary" && iou_type != "keypoints")
     throw UsageError("--iou-type: unknown type '" + iou_type + "' (bbox, segm, boundary, keypoints)");
   // segm, boundary and keypoints are one metric each (coco_segm, coco_boundary, coco_keypoints).
-  const std::string type_metric = iou_type == "bbox" ? "" : "coco_" + iou_type;
+  const std::string type_metric = iou_type == "bbox" ? "" : metric_for_iou_type(iou_type);
   if (!type_metric.empty() && args.get("--metric") && *args.get("--metric") != type_metric)
     throw UsageError("--iou-type " + iou_type + " scores the metric " + type_metric +
                      ": leave out --metric, or give --metric " + type_metric + " alone");
@@ -126,25 +127,14 @@ int run_score(const ParsedArgs& args) {
                                : keypoints ? coco::read_keypoint_results(*dt_path)
                                            : coco::read_results(*dt_path);
   const Dataset gt = gt_future.get();
-  if (dts.empty()) throw Error(*dt_path + ": no detections (the results file is an empty list)");
-  coco::check_result_images(gt, dts, *dt_path);
-  if (keypoints) coco::check_result_keypoints(gt, dts, *dt_path);
+  check_score_inputs(gt, dts, *dt_path, keypoints);
   if (coco::has_duplicate_annotation_ids(gt))
     std::cerr << "warning: " << *gt_path
               << ": annotation ids repeat; like pycocotools, each repeated id is scored as the "
                  "last annotation with that id\n";
   const auto loaded = std::chrono::steady_clock::now();
 
-  std::vector<Metrics> metrics;
-  {
-    // Side by side: the evaluators only read the ground truth and the detections.
-    const std::vector<std::unique_ptr<Evaluator>> evaluators =
-        make_evaluators(metrics_wanted, analyses_wanted, gt, options);
-    std::vector<std::future<Metrics>> running;
-    for (const auto& e : evaluators)
-      running.push_back(std::async(std::launch::async, [&e, &dts] { return e->evaluate_all(dts); }));
-    for (auto& r : running) metrics.push_back(r.get());
-  }
+  const std::vector<Metrics> metrics = score_metrics(gt, dts, metrics_wanted, analyses_wanted, options);
   const auto done = std::chrono::steady_clock::now();
 
   if (!args.has("--quiet"))
@@ -154,10 +144,7 @@ int run_score(const ParsedArgs& args) {
     std::cerr << "load " << ms(start, loaded) << " ms, evaluate " << ms(loaded, done) << " ms\n";
   }
   if (const auto out = args.get("--output")) {
-    const JsonFields facts = {{"ground_truth", json_string(*gt_path)},
-                              {"results", json_string(*dt_path)},
-                              {"images", std::to_string(gt.images.size())},
-                              {"detections", std::to_string(dts.size())}};
+    const JsonFields facts = score_facts(*gt_path, *dt_path, gt.images.size(), dts.size());
     write_file_atomic(*out, metrics_document(facts, metrics));
   }
   return 0;
