@@ -55,11 +55,35 @@ def _import_file(config: Path, module: str) -> ModuleType:
     return mod
 
 
+def _trusted(config: Path) -> bool:
+    """The config's ``trusted: true`` (top level or under ``model:``)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return False  # the inferencer reports the file's own problem
+    if not isinstance(data, dict):
+        return False
+    model = data.get("model")
+    return data.get("trusted") is True or (isinstance(model, dict) and model.get("trusted") is True)
+
+
 def import_module(config_path: str, module: str) -> ModuleType:
-    """The inferencer module that ``module:`` in the config at ``config_path`` names."""
+    """The inferencer module that ``module:`` in the config at ``config_path`` names.
+
+    A dotted name outside ``detection_studio`` imports whatever the environment holds under that
+    name and calls its ``load``: it needs ``trusted: true`` in the config. A ``.py`` file beside
+    the config is the user's own code and needs nothing.
+    """
     config = Path(config_path)
     if _is_file(module):
         return _import_file(config, module)
+    if "." in module and module.split(".")[0] != "detection_studio" and not _trusted(config):
+        raise ConfigError(str(config), "module",
+                          f"{module!r} would import and run code from {module.split('.')[0]!r}; "
+                          "only detection_studio's inferencers (or a .py file beside the config) "
+                          "are trusted by default: set trusted: true if you trust it")
     name = module if "." in module else f"detection_studio.{module}"
     try:
         return importlib.import_module(name)

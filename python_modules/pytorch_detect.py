@@ -183,6 +183,11 @@ def _resolve_device(cfg: _Config) -> torch.device:
     raise cfg.error("device", f"unknown device {spec!r} (use auto, cpu, cuda or cuda:N)")
 
 
+# Packages whose callables a model config may name without `trusted: true`: naming a callable
+# runs it (`architecture: os:system` with `args: {command: ...}` would run a shell command).
+TRUSTED_PACKAGES = ("torchvision", "detection_studio")
+
+
 def _import_callable(cfg: _Config, spec: str) -> Callable[..., Any]:
     key = "model.architecture"
     if ":" in spec:
@@ -191,6 +196,11 @@ def _import_callable(cfg: _Config, spec: str) -> Callable[..., Any]:
         mod_name, _, attr = spec.rpartition(".")
     if not mod_name or not attr:
         raise cfg.error(key, f"expected 'package.module:callable', got {spec!r}")
+    trusted = cfg.get("model.trusted", bool, cfg.get("trusted", bool, False)) is True
+    if mod_name.split(".")[0] not in TRUSTED_PACKAGES and not trusted:
+        raise cfg.error(key, f"{spec!r} would import and run code from {mod_name.split('.')[0]!r}; "
+                             f"only {' and '.join(TRUSTED_PACKAGES)} are trusted by default: set "
+                             "model.trusted: true if you trust it")
     try:
         module = importlib.import_module(mod_name)
     except Exception as e:

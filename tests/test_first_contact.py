@@ -40,16 +40,16 @@ def test_unknown_command_is_one_line_with_a_guess() -> None:
     done = run_ds("evalute", "configs/demo.yaml")
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
-        "detection-studio: unknown command 'evalute' (did you mean 'evaluate'?); "
-        "'detection-studio --help' lists them"]
+        ("detection-studio: unknown command 'evalute' (did you mean 'evaluate'?); "
+         "'detection-studio --help' lists them")]
 
 
 def test_unknown_option_is_one_line_with_a_guess() -> None:
     done = run_ds("score", "--gt", GT, "--dt", DT, "--metrci", "voc")
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
-        "detection-studio score: unknown option --metrci (did you mean '--metric'?); "
-        "'detection-studio score --help' shows the options"]
+        ("detection-studio score: unknown option --metrci (did you mean '--metric'?); "
+         "'detection-studio score --help' shows the options")]
 
 
 def test_missing_required_option_is_one_line() -> None:

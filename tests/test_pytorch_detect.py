@@ -419,3 +419,11 @@ def test_export_format_loads_a_pt2_file(tmp_path: Path) -> None:
     (tmp_path / "bad.pt2").write_bytes(b"not a zip")
     cfg.write_text(cfg.read_text().replace("tiny.pt2", "bad.pt2"))
     _expect(cfg, tmp_path / "bad.pt2", "model.weights", "torch.export")
+
+
+@pytest.mark.parametrize("arch", ["os:system", "subprocess.run", "builtins:exec"])
+def test_architecture_outside_torchvision_needs_trusted(tmp_path: Path, arch: str) -> None:
+    # naming a callable runs it: os:system with args {command: ...} would run a command
+    err = _expect(_write(tmp_path, architecture=arch), tmp_path / "model.yaml",
+                  "model.architecture", "trusted by default")
+    assert "model.trusted: true" in str(err)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, error_line, run_ds
 from detection_studio import loader
+from detection_studio.errors import ConfigError
 
 DOC = REPO / "docs" / "inferencers.md"
 MODELS = REPO / "configs" / "models"
@@ -81,3 +82,16 @@ def test_module_file_without_load_is_one_line(tmp_path: Path) -> None:
                     "--output", tmp_path / "out")
     assert result.returncode == 1
     assert f"{model}: module: " in error_line(result) and "no load(config_path)" in result.stderr
+
+
+def test_dotted_module_outside_detection_studio_needs_trusted(tmp_path: Path) -> None:
+    # a dotted name imports whatever the environment holds under it and calls its load()
+    cfg = tmp_path / "model.yaml"
+    cfg.write_text("module: json.decoder\n")
+    with pytest.raises(ConfigError, match="trusted by default: set trusted: true"):
+        loader.import_module(str(cfg), "json.decoder")
+    cfg.write_text("module: json.decoder\ntrusted: true\n")
+    assert loader.import_module(str(cfg), "json.decoder").__name__ == "json.decoder"
+    # detection_studio's own, and a .py file beside the config, need nothing
+    assert loader.import_module(str(cfg), "detection_studio.demo_model").__name__.endswith(
+        "demo_model")
