@@ -204,3 +204,46 @@ def test_shards_merged_give_the_one_machine_run(small: Path, uninterrupted: Path
     assert mixed.returncode == 1 and "another run" in error_line(mixed)
     bad = run_ds("evaluate", small / "run.yaml", "--shard", "3/3")
     assert bad.returncode == 1 and "--shard" in error_line(bad)
+
+
+def test_resume_after_the_model_config_changed_is_refused(small: Path, tmp_path: Path) -> None:
+    # resumed detections of an edited model would mix with the old ones (AP 0.7068 where the
+    # old and new runs give 0.8552 and 0.6506): the journal records what shapes the detections
+    model = tmp_path / "model.yaml"
+    model.write_text(MODEL.read_text().replace("classes: shapes.names",
+                                               f"classes: {MODEL.parent / 'shapes.names'}")
+                     .replace("weights: ", f"weights: {MODEL.parent}/"))
+    run = tmp_path / "run.yaml"
+    run.write_text((small / "run.yaml").read_text().replace(str(MODEL), str(model))
+                   .replace("gt.json", str(small / "gt.json"))
+                   .replace("images: images", f"images: {small / 'images'}"))
+    out = tmp_path / "out"
+    process = subprocess.Popen([str(BIN / "detection-studio"), "evaluate", str(run), "--output", str(out),
+                                "--batch-size", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while journal_lines(out / "journal.jsonl") < 2 and process.poll() is None:
+        time.sleep(0.01)
+    process.kill()
+    process.wait(timeout=60)
+    model.write_text(model.read_text().replace("score_threshold: 0.05", "score_threshold: 0.6"))
+    edited = run_ds("evaluate", run, "--output", out, "--batch-size", "2", "--resume")
+    assert edited.returncode == 1 and "journal is of another run" in error_line(edited)
+    assert "the files the model config names" in error_line(edited)
+
+
+def test_second_run_into_a_folder_in_use_fails_at_once_naming_the_holder(small: Path,
+                                                                      tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = subprocess.Popen([str(BIN / "detection-studio"), "evaluate", str(small / "run.yaml"),
+                              "--output", str(out), "--batch-size", "1"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        while journal_lines(out / "journal.jsonl") < 1 and first.poll() is None:
+            time.sleep(0.01)
+        second = run_ds("evaluate", small / "run.yaml", "--output", out, "--resume", timeout=60)
+        assert second.returncode == 1
+        line = error_line(second)
+        assert f"in use by another run (pid {first.pid})" in line
+    finally:
+        first.wait(timeout=300)
+    assert first.returncode == 0, first.stderr.read() if first.stderr else ""
+    assert (out / "metrics.json").is_file() and not (out / "journal.jsonl").exists()

@@ -28,6 +28,31 @@
 namespace fs = std::filesystem;
 
 namespace ds::cli {
+namespace {
+
+// The run config, the model config and every file the model config names (a value that is
+// the path of an existing file beside it: weights, class names, a user's .py module).
+std::string run_fingerprint(const fs::path& config, const fs::path& model) {
+  std::vector<fs::path> files = {config, model};
+  const ConfigNode root = ConfigNode::load(model);
+  const auto walk = [&](const auto& self, const YAML::Node& node) -> void {
+    if (node.IsMap()) {
+      for (const auto& kv : node) self(self, kv.second);
+    } else if (node.IsSequence()) {
+      for (const auto& v : node) self(self, v);
+    } else if (node.IsScalar()) {
+      const std::string value = node.Scalar();
+      if (value.empty() || value.size() > 4096) return;
+      std::error_code ec;
+      const fs::path file = resolve_relative_to(model, value);
+      if (fs::is_regular_file(file, ec)) files.push_back(file);
+    }
+  };
+  walk(walk, root.node());
+  return files_fingerprint(files);
+}
+
+}  // namespace
 
 int run_evaluate(const ParsedArgs& args) {
   const fs::path config_path = args.positional.at(0);
@@ -62,6 +87,8 @@ int run_evaluate(const ParsedArgs& args) {
   // Before the model loads: the outputs can be written, and overwrite none of the inputs.
   check_output_dir(out_dir, {"detections.json", "metrics.json", "gallery.json", "report.html", "journal.jsonl", "shard.json"},
                    {config_path, model, cfg.dataset.file(), fs::path(dataset.source)});
+  // One run per output folder at a time, for the run's whole life.
+  const OutputLock lock(out_dir);
   if (const auto engine = args.get("--engine"); engine && *engine != "local") {
     if (*engine != "ray") throw UsageError("--engine: unknown engine '" + *engine + "' (local or ray)");
     if (shard || resume) throw UsageError("--engine ray runs the shards itself: leave out --shard and --resume");
@@ -70,10 +97,11 @@ int run_evaluate(const ParsedArgs& args) {
   const EvaluatorOptions eval_options = evaluator_options(cfg);
   std::vector<std::unique_ptr<Evaluator>> evaluators = make_evaluators(cfg, dataset);
 
-  // What the journal is of: a resumed run must be the same run.
+  // What the journal is of: a resumed run must be the same run, down to what shapes its
+  // detections (the configs' text, the files the model config names: weights, class names).
   const std::string run = fs::absolute(config_path).lexically_normal().string() + "|" +
                           fs::absolute(model).lexically_normal().string() + "|" + dataset.source + "|" +
-                          std::to_string(total) + "|" + std::to_string(batch);
+                          std::to_string(total) + "|" + std::to_string(batch) + "|" + run_fingerprint(config_path, model);
   const std::string run_identity =
       shard ? run + "|shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count) : run;
   const fs::path journal_path = out_dir / "journal.jsonl";

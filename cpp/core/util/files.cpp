@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <stdio.h>  // renameat2
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -181,6 +183,70 @@ fs::path current_executable() {
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec) throw Error("/proc/self/exe: cannot resolve the running executable: " + ec.message());
   return exe;
+}
+
+OutputLock::OutputLock(const std::filesystem::path& folder) {
+  const std::filesystem::path abs = std::filesystem::absolute(folder).lexically_normal();
+  std::filesystem::path name = abs.filename();
+  if (name.empty()) name = abs.parent_path().filename();
+  const std::filesystem::path parent = abs.filename().empty() ? abs.parent_path().parent_path() : abs.parent_path();
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  const std::filesystem::path lock = parent / ("." + name.string() + ".lock");
+  fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Error(lock.string() + ": cannot create the output lock: " + std::strerror(errno));
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {};
+    const ssize_t n = ::pread(fd_, pid, sizeof pid - 1, 0);
+    ::close(fd_);
+    fd_ = -1;
+    std::string holder(pid, n > 0 ? static_cast<std::size_t>(n) : 0);
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    throw Error(folder.string() + ": in use by another run (pid " + (holder.empty() ? "unknown" : holder) +
+                "); wait for it, or give another --output");
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+    // The pid is a courtesy for the message above; the lock itself holds without it.
+  }
+}
+
+OutputLock::~OutputLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the lock
+}
+
+std::string files_fingerprint(std::span<const std::filesystem::path> files, std::uintmax_t hash_limit) {
+  // FNV-1a, 64 bits: a change detector, not a security boundary.
+  std::uint64_t h = 1469598103934665603ull;
+  const auto mix = [&](std::string_view bytes) {
+    for (const char c : bytes) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ull;
+    }
+  };
+  for (const std::filesystem::path& f : files) {
+    mix(f.string());
+    mix(std::string_view("\0", 1));
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(f, ec);
+    if (ec) {
+      mix("missing");
+      continue;
+    }
+    if (size <= hash_limit) {
+      try {
+        mix(RegularFile(f, "a file").read_all());
+        continue;
+      } catch (const Error&) {
+        // unreadable: fall back to its size and time
+      }
+    }
+    const auto time = std::filesystem::last_write_time(f, ec).time_since_epoch().count();
+    mix(std::to_string(size) + "@" + std::to_string(time));
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
 }
 
 }  // namespace ds

@@ -1,6 +1,8 @@
 #pragma once
 // File I/O with user-facing errors, and writes that never leave a half-written file behind.
+#include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -66,6 +68,26 @@ class StagedFolder {
   std::filesystem::path staging_;
   bool published_ = false;
 };
+
+// An exclusive lock on an output folder for a run's life, so two runs never write one folder
+// (one would delete the journal the other writes). The lock is a file beside the folder,
+// `.<name>.lock`, which stays where the folder is swapped by publish (a file inside would move).
+// Throws ds::Error naming the holder's pid when another process holds it.
+class OutputLock {
+ public:
+  explicit OutputLock(const std::filesystem::path& folder);
+  ~OutputLock();
+  OutputLock(const OutputLock&) = delete;
+  OutputLock& operator=(const OutputLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// A fingerprint of what files hold: each path with its bytes (files up to `hash_limit`) or its
+// size and modification time (larger ones: weights are not read twice). Missing files count as
+// such. For "is this the same run": a changed config, class list or weights file changes it.
+std::string files_fingerprint(std::span<const std::filesystem::path> files, std::uintmax_t hash_limit = 16u << 20);
 
 // True when `a` and `b` name the same file (same inode, or the same path when neither exists).
 bool same_file(const std::filesystem::path& a, const std::filesystem::path& b);

@@ -149,8 +149,9 @@ JournalReplay read_journal(const fs::path& path, const std::string& run) {
     if (first) {
       std::string_view written;
       if (doc["run"].get_string().get(written) != simdjson::SUCCESS || written != run)
-        throw Error(path.string() + ": the journal is of another run (model, dataset, --limit or --batch-size "
-                                    "differ); run without --resume to start over");
+        throw Error(path.string() + ": the journal is of another run (the run or model config, the files the model "
+                                    "config names, the dataset, --limit or --batch-size differ); run without --resume "
+                                    "to start over");
       first = false;
     } else {
       try {
