@@ -234,7 +234,7 @@ def test_yolo_bad_pose_line(change, message, pose_dataset, tmp_path):
     ("kpt_shape: [17, 3]\nkpt_names: {0: [a, b]}", r"data\.yaml:\d+: kpt_names\.0: 2 keypoint names, where kpt_shape has 17"),
     ("kpt_shape: [17, 3]\nkpt_names: {1: [a]}", r"data\.yaml:\d+: kpt_names\.1: expected a class index \(0 to 0\)"),
     ("kpt_shape: [17, 3]\nkpt_names: [a, b]", r"data\.yaml:\d+: kpt_names: expected a mapping class index: list of keypoint names"),
-    ("kpt_shape: [16, 3]", r"c\.txt:1: expected .*kpt_shape is \[16, 3\]\): 53 values, got 56"),
+    ("kpt_shape: [16, 3]", r"\w\.txt:1: expected .*kpt_shape is \[16, 3\]\): 53 values, got 56"),
 ])
 def test_yolo_bad_pose_data_yaml(lines, message, pose_dataset, tmp_path):
     d = copy_of(pose_dataset, "yolo", tmp_path)

@@ -194,7 +194,7 @@ def test_pose_without_names_and_with_two_dims(tmp_path):
     run("convert", tmp_path / "coco" / "dataset.yaml", "--to", "yolo", "--output", tmp_path / "y3")
     data = data_yaml(tmp_path / "y3")
     assert data["kpt_shape"] == [3, 3] and "kpt_names" not in data
-    assert (tmp_path / "y3" / "labels" / "a.txt").read_text().splitlines()[0] == "0 0.5 0.5 0.4 0.6 0.25 0.5 2 0 0 0 0.75 0.125 2"
+    assert (tmp_path / "y3" / "labels" / "a.txt").read_text().splitlines()[0] == "0 0.5 0.5 0.4 0.6 0.25 0.5 2 0.0 0.0 0 0.75 0.125 2"
 
 
 def test_pose_lost_elsewhere_is_announced(people, tmp_path):

@@ -18,11 +18,14 @@ from formats_support import (
 
 pytest.importorskip("ultralytics")
 
+# Ultralytics takes GIF files for videos, not images.
+IMAGES = [("a.jpg", 160, 120), ("b.png", 200, 100), ("c.bmp", 64, 96), ("e.webp", 150, 150), ("f.jpg", 320, 240)]
+
 
 @pytest.fixture(scope="module")
 def people(tmp_path_factory):
     root = tmp_path_factory.mktemp("people")
-    spec = make_coco_keypoints(root)
+    spec = make_coco_keypoints(root, images=IMAGES)
     return spec, json.loads((root / "annotations.json").read_text())
 
 
@@ -52,7 +55,7 @@ def test_ultralytics_reads_our_pose_labels(people, tmp_path):
 def test_we_read_ultralytics_converted_coco(tmp_path):
     from ultralytics.data.converter import convert_coco
 
-    make_coco_keypoints(tmp_path / "src")
+    make_coco_keypoints(tmp_path / "src", images=IMAGES)
     doc = json.loads((tmp_path / "src" / "annotations.json").read_text())
     (tmp_path / "ann").mkdir()
     (tmp_path / "ann" / "person_keypoints_val.json").write_text(json.dumps(doc))

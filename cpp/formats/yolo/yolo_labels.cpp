@@ -1,6 +1,7 @@
 #include "formats/yolo/yolo_labels.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_map>
 
 #include "core/util/error.hpp"
@@ -39,7 +40,9 @@ void read_keypoints(const std::vector<double>& v, const PoseShape& pose, const I
     if (pose.dims == 3) {
       vis = v[6 + n * pose.dims];
       if (vis != 0 && vis != 1 && vis != 2)
-        throw Error(where + ": keypoint " + std::to_string(n + 1) + ": visibility " + format_double(vis) +
+        throw Error(where + ": keypoint " + std::to_string(n + 1) + ": visibility " +
+                    (vis == std::trunc(vis) && std::abs(vis) < 1e15 ? std::to_string(static_cast<std::int64_t>(vis))
+                                                                    : format_double(vis)) +
                     " is not 0, 1 or 2");
     } else if (x >= 0 && y >= 0) {
       vis = 2;
@@ -47,6 +50,8 @@ void read_keypoints(const std::vector<double>& v, const PoseShape& pose, const I
     if (pose.dims == 2 && vis == 0) {
       a.keypoints.insert(a.keypoints.end(), {0.0, 0.0, 0.0});  // COCO's unlabelled keypoint
     } else {
+      if (!std::isfinite(x * W) || !std::isfinite(y * H))
+        throw Error(where + ": keypoint " + std::to_string(n + 1) + ": coordinates out of range");
       a.keypoints.insert(a.keypoints.end(), {x * W, y * H, vis});
     }
     a.num_keypoints += vis > 0;
@@ -221,8 +226,9 @@ std::vector<std::string> write_images_and_labels(const Dataset& dataset, const f
             text += " 0 0 0";  // an object without keypoints: none labelled
             continue;
           }
+          const double v = kp[3 * n + 2];  // 0, 1 or 2 (the readers check it)
           text += " " + format_double(kp[3 * n] / W) + " " + format_double(kp[3 * n + 1] / H) + " " +
-                  format_double(kp[3 * n + 2]);
+                  (v == 1 ? "1" : v == 2 ? "2" : "0");
         }
       }
       text += "\n";
