@@ -143,6 +143,8 @@ def report(tools: list[Tool], data: dict[str, int], load: tuple[float, float], i
     base = statistics.median(ours.walls)
     reference = next((t for t in tools if t.name == protocol.reference and t.walls), ours).stats
     bitwise = "(bitwise)" if protocol.tolerance == 0 else "(bits, or the largest difference)"
+    owner = protocol.reference + ("'" if protocol.reference.endswith("s") else "'s")
+    categories = f"{data['categories']} {'category' if data['categories'] == 1 else 'categories'}"
     lines = [
         start,
         protocol.title,
@@ -151,7 +153,7 @@ def report(tools: list[Tool], data: dict[str, int], load: tuple[float, float], i
         "each run."),
         "",
         (f"{protocol.what}: "
-        f"{data['images']:,} images, {data['gt']:,} ground-truth objects, {data['categories']} categories, "
+        f"{data['images']:,} images, {data['gt']:,} ground-truth objects, {categories}, "
         f"{data['dt']:,} detections. Each run is a whole process (start, load "
         f"both JSON files, evaluate, accumulate, summarize, exit), the tools taking turns. Wall "
         f"time is the median of the runs; peak memory is the child's maximum resident set "
@@ -163,7 +165,7 @@ def report(tools: list[Tool], data: dict[str, int], load: tuple[float, float], i
         f"{load[0]:.1f} before, {load[1]:.1f} after), Python {platform.python_version()}."),
         "",
         ("| tool | version | runs | median wall (s) | min (s) | time / detection-studio | "
-        f"median CPU (s) | peak memory (GB) | stats = {protocol.reference}'s {bitwise} |"),
+        f"median CPU (s) | peak memory (GB) | stats = {owner} {bitwise} |"),
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for t in tools:
@@ -173,6 +175,7 @@ def report(tools: list[Tool], data: dict[str, int], load: tuple[float, float], i
         lines.append(f"| {t.name} | {t.version} | {len(t.walls)} | {med:.2f} | "
                      f"{min(t.walls):.2f} | {med / base:.2f} | {statistics.median(t.cpu):.2f} | "
                      f"{max(t.rss) / 2**20:.2f} | {agreement(t.stats, reference)} |")
+    lines += ["", summary(tools)]
     if note:
         lines += ["", note]
     count = len(protocol.stat_names.split(", "))
@@ -180,6 +183,20 @@ def report(tools: list[Tool], data: dict[str, int], load: tuple[float, float], i
     lines += [f"{t.name:>24}: {json.dumps(t.stats)}" for t in tools if t.walls]
     lines += ["```", end]
     return "\n".join(lines)
+
+
+def summary(tools: list[Tool]) -> str:
+    """One sentence of what the table says: each peer's time and memory against ours."""
+    ours = tools[0]
+    base, base_cpu, base_rss = statistics.median(ours.walls), statistics.median(ours.cpu), max(ours.rss)
+    peers = [t for t in tools if t.walls and not t.name.startswith("detection")]
+    parts = [f"{t.name} takes {statistics.median(t.walls) / base:.1f}x as long "
+             f"({statistics.median(t.cpu) / base_cpu:.1f}x the CPU time) and "
+             f"{max(t.rss) / base_rss:.1f}x the peak memory" for t in peers]
+    slower = [t.name for t in peers if statistics.median(t.walls) < base]
+    verdict = ("faster than every peer" if not slower else "slower than " + ", ".join(slower))
+    return (f"In this run `{ours.name}` ({base:.2f} s, {base_rss / 2**20:.2f} GB) is {verdict}: "
+            + "; ".join(parts) + ".")
 
 
 def replace_section(document: str, section: str, iou_type: str) -> str:
