@@ -83,6 +83,8 @@ bench: install
 	$(PY) -m pip install -q --disable-pip-version-check hotcoco==1.3.0 faster-coco-eval==1.8.0
 	$(PY) bench/bench_coco_eval.py
 	$(PY) bench/bench_coco_eval.py --iou-type segm
+	$(PY) bench/bench_coco_eval.py --iou-type keypoints
+	$(PY) bench/bench_coco_eval.py --iou-type boundary --slow-rounds 3
 
 lint: install
 	$(VENV)/bin/ruff check python_modules tests datasets bench

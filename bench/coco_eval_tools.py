@@ -1,6 +1,8 @@
 """One evaluation, whole process, as each peer library's users run it: load the ground truth
-and the results file, evaluate, accumulate, summarize. Writes the 12 stats as JSON (exact
-doubles) to the path given. Run as: python coco_eval_tools.py TOOL GT.json RESULTS.json STATS.json [bbox|segm]"""
+and the results file, evaluate, accumulate, summarize. Writes the stats (12; 10 for keypoints) as
+JSON (exact doubles) to the path given. Run as:
+python coco_eval_tools.py TOOL GT.json RESULTS.json STATS.json [bbox|segm|keypoints|boundary]
+(boundary: faster-coco-eval and detection_studio.coco only, at their default dilation ratio 0.02)"""
 
 from __future__ import annotations
 

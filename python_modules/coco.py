@@ -254,15 +254,21 @@ class COCO:
                 keypoints = lambda: _core.read_keypoint_results(source)
             except _core.Error as box_error:
                 # Results without boxes are masks or keypoints (loadRes takes the box from each
-                # mask, or from the keypoints' extent), as the first record says.
-                first = _first_record(source)
-                try:
-                    if "segmentation" in first or "keypoints" not in first:
-                        dets = masks = _core.read_mask_results(source)
-                    else:
-                        dets = keypoints = _core.read_keypoint_results(source)
-                except _core.Error as error:
-                    raise (box_error if "bbox" in first or not first else error) from None
+                # mask, or from the keypoints' extent), as the first record says. Keypoint files
+                # are tried on their head's first record (parsing the whole file in Python took
+                # longer than reading and scoring it); any failure takes the general path.
+                quick = _keypoint_results_from_head(source)
+                if quick is not None:
+                    dets = keypoints = quick
+                else:
+                    first = _first_record(source)
+                    try:
+                        if "segmentation" in first or "keypoints" not in first:
+                            dets = masks = _core.read_mask_results(source)
+                        else:
+                            dets = keypoints = _core.read_keypoint_results(source)
+                    except _core.Error as error:
+                        raise (box_error if "bbox" in first or not first else error) from None
             records: Any = source
         elif isinstance(resFile, np.ndarray):
             source = "results array"
@@ -417,6 +423,34 @@ def _keypoint_detections_from_dicts(records: list[Record]) -> _core.Detections:
 def _no_keypoints() -> _core.Detections:
     raise ValueError("results array: N x 7 rows hold no keypoints (iouType 'keypoints' needs "
                      "results with 'keypoints')")
+
+
+def _keypoint_results_from_head(path: str) -> _core.Detections | None:
+    """A results file's keypoint detections when the first record (read from the file's first
+    MiB) has keypoints and no segmentation and the file reads as keypoint results; else None.
+    The same branch as _first_record's: a file that reads is valid JSON, whose first record
+    json.load would give too."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            head = f.read(1 << 20)
+    except (OSError, ValueError):
+        return None
+    text = head.lstrip(" \t\n\r")
+    if not text.startswith("["):
+        return None
+    start = len(head) - len(text) + 1
+    while start < len(head) and head[start] in " \t\n\r":
+        start += 1
+    try:
+        first, _ = json.JSONDecoder().raw_decode(head, start)
+    except ValueError:
+        return None
+    if not isinstance(first, dict) or "segmentation" in first or "keypoints" not in first:
+        return None
+    try:
+        return _core.read_keypoint_results(path)
+    except _core.Error:
+        return None
 
 
 def _first_record(path: str) -> dict[str, Any]:

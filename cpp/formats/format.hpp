@@ -37,6 +37,8 @@ struct FormatKeeps {
   // file per image, and convert cannot extract frames (no decoder in the light front).
   bool video_frames = false;
   bool keypoints = false;  // Annotation::keypoints and the categories' keypoint names, skeleton
+  // Masks of a dataset with keypoints (YOLO pose lines hold a box and keypoints, no outline).
+  bool masks_beside_keypoints = false;
 };
 
 class DatasetFormat {

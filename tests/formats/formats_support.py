@@ -4,6 +4,7 @@ and box comparison. Every test writes into its own tmp_path."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -11,7 +12,8 @@ from pathlib import Path
 
 from PIL import Image as PILImage
 
-BIN = Path(sys.executable).parent
+# The installed executables, or a build folder's (DS_BIN_DIR, as tests/conftest.py).
+BIN = Path(os.environ["DS_BIN_DIR"]).resolve() if os.environ.get("DS_BIN_DIR") else Path(sys.executable).parent
 CLI = BIN / "detection-studio"
 
 # Sparse COCO-style ids; one class has no boxes; one name holds a comma (CSV quoting).
@@ -145,3 +147,84 @@ def assert_same_boxes(
 
 def category_names(doc: dict) -> list[str]:
     return sorted(c["name"] for c in doc["categories"])
+
+
+# COCO's person keypoints (names and skeleton as person_keypoints_*.json has them).
+COCO_KEYPOINTS = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",
+                  "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
+                  "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"]
+COCO_SKELETON = [[16, 14], [14, 12], [17, 15], [15, 13], [12, 13], [6, 12], [7, 13], [6, 7], [6, 8],
+                 [7, 9], [8, 10], [9, 11], [2, 3], [1, 2], [1, 3], [2, 4], [3, 5], [4, 6], [5, 7]]
+# Ultralytics' flip_idx for them (coco8-pose.yaml).
+COCO_FLIP_IDX = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
+
+
+def make_coco_keypoints(root: Path, images=IMAGES[:5], categories=None, seed: int = 3,
+                        polygons: bool = False) -> Path:
+    """A COCO keypoints dataset under root (images/, annotations.json, dataset.yaml): people with
+    every visibility (2, 1, and 0 as 0, 0, 0 or, once, with coordinates), one with no labelled
+    keypoint, one crowd region; `categories` (default: COCO's person) all of the same K.
+    With `polygons`, each person has an outline too (as in person_keypoints_*.json)."""
+    rng = random.Random(seed)
+    categories = categories or [{"id": 1, "name": "person", "supercategory": "person",
+                                 "keypoints": COCO_KEYPOINTS, "skeleton": COCO_SKELETON}]
+    imgs, anns = [], []
+    for i, (name, w, h) in enumerate(images):
+        write_image(root / "images" / name, w, h, seed=i)
+        imgs.append({"id": 10 + i, "file_name": name, "width": w, "height": h})
+        for n in range(1 + i % 3):
+            cat = categories[(i + n) % len(categories)]
+            k = len(cat["keypoints"])
+            x, y = round(rng.uniform(0, w / 2), 2), round(rng.uniform(0, h / 2), 2)
+            bw, bh = round(rng.uniform(4, w - x), 2), round(rng.uniform(4, h - y), 2)
+            kps: list[float] = []
+            for j in range(k):
+                v = rng.choice([2, 2, 2, 1, 0])
+                if v or (i == 1 and j == 0):  # a v = 0 keypoint that still has coordinates
+                    kps += [round(rng.uniform(x, x + bw), 3), round(rng.uniform(y, y + bh), 2), v]
+                else:
+                    kps += [0, 0, 0]
+            crowd = i == 3 and n == 0
+            if (i == 2 and n == 1) or crowd:
+                kps = [0] * (3 * k)  # no labelled keypoint
+            ann = {"id": 500 + len(anns), "image_id": 10 + i, "category_id": cat["id"],
+                   "bbox": [x, y, bw, bh], "area": round(bw * bh, 4), "iscrowd": int(crowd),
+                   "keypoints": kps, "num_keypoints": sum(1 for v in kps[2::3] if v > 0)}
+            if polygons:
+                ann["segmentation"] = [[x, y, x + bw, y, x + bw / 2, y + bh]]
+            anns.append(ann)
+    doc = {"images": imgs, "annotations": anns, "categories": categories}
+    (root / "annotations.json").write_text(json.dumps(doc))
+    spec = root / "dataset.yaml"
+    spec.write_text("format: coco\nannotations: annotations.json\nimages: images\n")
+    return spec
+
+
+def keypoints_by_file(doc: dict) -> dict[str, list[tuple[str, list[float], int]]]:
+    """file name -> [(class name, keypoints, num_keypoints)] in annotation order."""
+    names = {c["id"]: c["name"] for c in doc["categories"]}
+    files = {im["id"]: im["file_name"] for im in doc["images"]}
+    out: dict[str, list] = {f: [] for f in files.values()}
+    for a in doc["annotations"]:
+        out[files[a["image_id"]]].append((names[a["category_id"]], a.get("keypoints", []), a.get("num_keypoints", 0)))
+    return out
+
+
+def assert_same_keypoints(original: dict, converted: dict, tolerance: float) -> int:
+    """Every object's keypoints of `original` are in `converted`: x and y within `tolerance`
+    pixels, v and num_keypoints the same. Returns the number of keypoints compared."""
+    a, b = keypoints_by_file(original), keypoints_by_file(converted)
+    assert sorted(a) == sorted(b), "image files differ"
+    compared = 0
+    for name, objects in a.items():
+        got = b[name]
+        assert [c for c, _, _ in objects] == [c for c, _, _ in got], f"{name}: classes differ"
+        for (cls, kps, n), (_, kps2, n2) in zip(objects, got):
+            assert len(kps) == len(kps2), f"{name}: {cls}: {len(kps) // 3} keypoints became {len(kps2) // 3}"
+            for j in range(0, len(kps), 3):
+                assert abs(kps[j] - kps2[j]) <= tolerance and abs(kps[j + 1] - kps2[j + 1]) <= tolerance, (
+                    f"{name}: {cls}: keypoint {j // 3 + 1} {kps[j:j + 3]} became {kps2[j:j + 3]}")
+                assert kps[j + 2] == kps2[j + 2], f"{name}: {cls}: keypoint {j // 3 + 1} visibility"
+                compared += 1
+            assert n == n2, f"{name}: {cls}: num_keypoints {n} became {n2}"
+    return compared

@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from formats_support import make_coco, run
+from formats_support import make_coco, make_coco_keypoints, run
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +182,65 @@ def test_missing_image_where_the_annotations_know_its_size(datasets, tmp_path):
     out = run("check", d / "dataset.yaml", check=False)
     assert out.returncode == 1
     assert "error: missing image (1)\n  " + str(d / "JPEGImages" / "c.bmp") + ": image not found (image 3 (c.bmp))" in out.stdout
+
+
+# YOLO pose labels: data.yaml's kpt_shape says how long every line is.
+
+
+@pytest.fixture(scope="module")
+def pose_dataset(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pose")
+    spec = make_coco_keypoints(root / "coco")
+    run("convert", spec, "--to", "yolo", "--output", root / "yolo", "--copy-images")
+    return root
+
+
+def first_line_changed(label, change):
+    lines = label.read_text().splitlines()
+    values = lines[0].split()
+    change(values)
+    lines[0] = " ".join(values)
+    label.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda v: v.pop(), r"c\.txt:1: expected '<class> <cx> <cy> <w> <h>' and 17 keypoints of 3 values \(x y v; data\.yaml's kpt_shape is \[17, 3\]\): 56 values, got 55"),
+    (lambda v: v.extend(["0.1", "0.1", "2"]), r"c\.txt:1: expected .* 56 values, got 59"),
+    (lambda v: v.__setitem__(5 + 3 * 4 + 2, "3"), r"c\.txt:1: keypoint 5: visibility 3 is not 0, 1 or 2"),
+    (lambda v: v.__setitem__(5 + 2, "-1"), r"c\.txt:1: keypoint 1: visibility -1 is not 0, 1 or 2"),
+    (lambda v: v.__setitem__(5 + 3 * 2 + 2, "1.5"), r"c\.txt:1: keypoint 3: visibility 1\.5 is not 0, 1 or 2"),
+    (lambda v: v.__setitem__(5 + 3 * 16, "nan"), r"c\.txt:1: keypoint 17: 'nan' is not a number"),
+    (lambda v: v.__setitem__(5 + 1, "inf"), r"c\.txt:1: keypoint 1: 'inf' is not a number"),
+    (lambda v: v.__setitem__(2, "1e999"), r"c\.txt:1: '1e999' is not a number"),
+])
+def test_yolo_bad_pose_line(change, message, pose_dataset, tmp_path):
+    d = copy_of(pose_dataset, "yolo", tmp_path)
+    first_line_changed(d / "labels" / "c.txt", change)
+    assert_one_line_error(run("check", d / "dataset.yaml", check=False), message)
+    stdout, out = convert_skipping(d / "dataset.yaml", tmp_path)
+    assert "skipped 1 malformed record or file" in stdout and len(out["images"]) == 4
+
+
+@pytest.mark.parametrize(("lines", "message"), [
+    ("kpt_shape: [17]", r"data\.yaml:\d+: kpt_shape: expected \[number of keypoints, 2 or 3\]"),
+    ("kpt_shape: [17, 4]", r"data\.yaml:\d+: kpt_shape: expected \[number of keypoints, 2 or 3\]"),
+    ("kpt_shape: [0, 3]", r"data\.yaml:\d+: kpt_shape: expected \[number of keypoints, 2 or 3\]"),
+    ("kpt_shape: [-17, 3]", r"data\.yaml:\d+: kpt_shape: expected \[number of keypoints, 2 or 3\]"),
+    ("kpt_shape: 17", r"data\.yaml:\d+: kpt_shape: expected \[number of keypoints, 2 or 3\]"),
+    ("kpt_shape: [17.5, 3]", r"data\.yaml:\d+: kpt_shape: expected \[number of keypoints, 2 or 3\]"),
+    ("kpt_shape: [17, 3]\nflip_idx: [0, 1]", r"data\.yaml:\d+: flip_idx: expected a list of 17 keypoint indices"),
+    ("kpt_shape: [17, 3]\nflip_idx: [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 17]",
+     r"data\.yaml:\d+: flip_idx: expected keypoint indices from 0 to 16"),
+    ("kpt_shape: [17, 3]\nkpt_names: {0: [a, b]}", r"data\.yaml:\d+: kpt_names\.0: 2 keypoint names, where kpt_shape has 17"),
+    ("kpt_shape: [17, 3]\nkpt_names: {1: [a]}", r"data\.yaml:\d+: kpt_names\.1: expected a class index \(0 to 0\)"),
+    ("kpt_shape: [17, 3]\nkpt_names: [a, b]", r"data\.yaml:\d+: kpt_names: expected a mapping class index: list of keypoint names"),
+    ("kpt_shape: [16, 3]", r"\w\.txt:1: expected .*kpt_shape is \[16, 3\]\): 53 values, got 56"),
+])
+def test_yolo_bad_pose_data_yaml(lines, message, pose_dataset, tmp_path):
+    d = copy_of(pose_dataset, "yolo", tmp_path)
+    text = (d / "data.yaml").read_text()
+    kept = [line for line in text.splitlines() if not line.startswith(("kpt_shape", "flip_idx", "kpt_names", "  ", "    "))]
+    # names: is a mapping written as "  0: ..." lines: keep the class names, replace the pose keys.
+    names = "names: [person]"
+    (d / "data.yaml").write_text("\n".join(line for line in kept if line != "names:") + f"\n{names}\n{lines}\n")
+    assert_one_line_error(run("check", d / "dataset.yaml", check=False), message)

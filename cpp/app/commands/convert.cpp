@@ -112,13 +112,18 @@ int run_convert(const ParsedArgs& args) {
   if (with_keypoints > 0 && !keeps.keypoints)
     std::cout << "note: " << format.name() << " has no keypoints: " << with_keypoints
               << (with_keypoints == 1 ? " box is" : " boxes are") << " written without its keypoints\n";
+  // A format whose keypoint records have no outline (YOLO pose lines) writes no mask beside them.
+  const bool pose_drops_masks = keeps.keypoints && !keeps.masks_beside_keypoints &&
+                                std::any_of(dataset.categories.begin(), dataset.categories.end(),
+                                            [](const Category& c) { return !c.keypoint_names.empty(); });
   const auto unmasked = std::count_if(dataset.annotations.begin(), dataset.annotations.end(), [&](const Annotation& a) {
-    return a.segmentation && !format.writes_mask(*a.segmentation);
+    return a.segmentation && (pose_drops_masks || !format.writes_mask(*a.segmentation));
   });
   if (unmasked > 0)
     std::cout << "note: " << format.name() << " cannot hold " << (unmasked == 1 ? "this mask: " : "these masks: ")
               << unmasked << (unmasked == 1 ? " box is" : " boxes are")
-              << " written without its mask (RLE masks only in coco; one polygon per object in yolo)\n";
+              << " written without its mask (RLE masks only in coco; one polygon per object in yolo, none in yolo "
+                 "pose labels)\n";
   for (const std::string& w : dataset.warnings) std::cout << "warning: " << w << "\n";
   if (!dataset.skipped.empty()) {
     std::cout << "skipped " << plural(dataset.skipped.size(), "malformed record or file", "malformed records or files")

@@ -36,6 +36,9 @@ struct Category {
   // skeleton's edges as the file stores them (pairs of 1-based keypoint indices).
   std::vector<std::string> keypoint_names;
   std::vector<std::array<std::int64_t, 2>> skeleton;
+  // Ultralytics' flip_idx: for each keypoint, the one it becomes in a mirrored image (empty: not
+  // known). Only the yolo format reads and writes it.
+  std::vector<std::int64_t> keypoint_flip;
 };
 
 struct Annotation {

@@ -13,7 +13,7 @@ class CocoFormat final : public DatasetFormat {
   std::string_view summary() const override { return "COCO instances JSON (annotations: FILE.json, images: DIR)"; }
   FormatKeeps keeps() const override {
     return {.crowd = true, .difficult = true, .truncated = true, .image_ids = true, .category_ids = true,
-            .keypoints = true};
+            .keypoints = true, .masks_beside_keypoints = true};
   }
   bool writes_mask(const mask::Segmentation&) const override { return true; }
   Dataset read(const ConfigNode& spec, const ReadOptions& options) const override;

@@ -8,15 +8,20 @@
 
 namespace ds::coco {
 
-// Reads a 'keypoints' array of numbers into `out` (cleared first). `ctx` names the field.
+// Reads a 'keypoints' array of numbers into `out` (replaced). `ctx` names the field; it is
+// called only on an error (a file holds millions of these numbers). The numbers go through a
+// scratch buffer first, so `out` is allocated once, at its size.
 template <class Ctx>
 void read_keypoints(JsonSource& src, JsonValue value, std::vector<double>& out, Ctx&& ctx) {
-  out.clear();
+  thread_local std::vector<double> scratch;
+  scratch.clear();
   for (auto element : src.get_array(value, ctx)) {
     simdjson::ondemand::value v;
-    src.check(element.get(v), ctx());
-    out.push_back(src.get_number(v, ctx));
+    if (const auto code = element.get(v); code != simdjson::SUCCESS) [[unlikely]]
+      src.fail(code, ctx());
+    scratch.push_back(src.get_number(v, ctx));
   }
+  out.assign(scratch.begin(), scratch.end());
 }
 
 // What is wrong with a keypoint array, or "" when nothing is: a length that is not a multiple

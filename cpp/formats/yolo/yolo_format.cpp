@@ -1,5 +1,7 @@
 #include "formats/yolo/yolo_format.hpp"
 
+#include <algorithm>
+
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 #include "core/util/text.hpp"
@@ -59,6 +61,108 @@ fs::path common_folder(const std::vector<fs::path>& paths, const fs::path& fallb
   return common.empty() ? fallback : common;
 }
 
+// data.yaml's `kpt_shape: [K, 2 or 3]` (none: not a pose dataset).
+PoseShape pose_shape(const ConfigNode& data) {
+  if (!data.has("kpt_shape")) return {};
+  const YAML::Node node = data.node()["kpt_shape"];
+  const auto bad = [&] {
+    data.fail("kpt_shape", "expected [number of keypoints, 2 or 3] (x y, or x y visibility), as kpt_shape: [17, 3]");
+  };
+  if (!node.IsSequence() || node.size() != 2 || !node[0].IsScalar() || !node[1].IsScalar()) bad();
+  const auto k = formats::parse_integer(node[0].Scalar()), dims = formats::parse_integer(node[1].Scalar());
+  if (!k || !dims || *k < 1 || *k > 10000 || (*dims != 2 && *dims != 3)) bad();
+  return {static_cast<std::size_t>(*k), static_cast<std::size_t>(*dims)};
+}
+
+// data.yaml's `flip_idx` (K keypoint indices) or empty.
+std::vector<std::int64_t> flip_index(const ConfigNode& data, std::size_t k) {
+  if (!data.has("flip_idx")) return {};
+  const YAML::Node node = data.node()["flip_idx"];
+  std::vector<std::int64_t> out;
+  if (node.IsSequence())
+    for (const YAML::Node& item : node) {
+      const auto i = item.IsScalar() ? formats::parse_integer(item.Scalar()) : std::nullopt;
+      if (!i || *i < 0 || static_cast<std::size_t>(*i) >= k)
+        data.fail("flip_idx", "expected keypoint indices from 0 to " + std::to_string(k - 1) + " (kpt_shape's " +
+                                  std::to_string(k) + " keypoints)");
+      out.push_back(*i);
+    }
+  if (out.size() != k)
+    data.fail("flip_idx", "expected a list of " + std::to_string(k) + " keypoint indices (one per keypoint of kpt_shape)");
+  return out;
+}
+
+// Ultralytics' `kpt_names: {class index: [K names]}`; classes it does not name get kp0..kpK-1.
+std::vector<std::vector<std::string>> keypoint_names(const ConfigNode& data, std::size_t k, std::size_t classes) {
+  std::vector<std::string> fallback;
+  for (std::size_t i = 0; i < k; ++i) fallback.push_back("kp" + std::to_string(i));
+  std::vector<std::vector<std::string>> out(classes, fallback);
+  if (!data.has("kpt_names")) return out;
+  if (!data.node()["kpt_names"].IsMap())
+    data.fail("kpt_names", "expected a mapping class index: list of keypoint names, as Ultralytics writes it");
+  const ConfigNode map = data.child("kpt_names");
+  for (const std::string& key : map.keys()) {
+    const auto index = formats::parse_integer(key);
+    if (!index || *index < 0 || static_cast<std::size_t>(*index) >= classes)
+      map.fail(key, "expected a class index (0 to " + std::to_string(classes - 1) + ")");
+    const std::vector<std::string> names = map.strings_or(key, {});
+    if (names.size() != k)
+      map.fail(key, std::to_string(names.size()) + " keypoint names, where kpt_shape has " + std::to_string(k));
+    out[static_cast<std::size_t>(*index)] = names;
+  }
+  return out;
+}
+
+// flip_idx from the keypoint names where they say left and right: each keypoint maps to the one
+// named with left and right swapped, or to itself; empty when no name pairs up.
+std::vector<std::int64_t> flip_from_names(const std::vector<std::string>& names) {
+  std::vector<std::int64_t> out(names.size());
+  bool paired = false;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    out[i] = static_cast<std::int64_t>(i);
+    std::string mirrored = names[i];
+    for (const auto& [from, to] : {std::pair{"left", "right"}, std::pair{"right", "left"}})
+      if (const auto at = names[i].find(from); at != std::string::npos) {
+        mirrored = names[i].substr(0, at) + to + names[i].substr(at + std::string_view(from).size());
+        break;
+      }
+    if (mirrored == names[i]) continue;
+    for (std::size_t j = 0; j < names.size(); ++j)
+      if (names[j] == mirrored) {
+        out[i] = static_cast<std::int64_t>(j);
+        paired = true;
+      }
+  }
+  return paired ? out : std::vector<std::int64_t>{};
+}
+
+// data.yaml's pose keys for a dataset written with `pose`: kpt_shape, flip_idx when known (read
+// from a YOLO dataset, or from left/right keypoint names), kpt_names unless all are kp0...
+std::string pose_yaml(const PoseShape& pose, const std::vector<Category>& by_index) {
+  std::string yaml = "kpt_shape: [" + std::to_string(pose.keypoints) + ", 3]\n";
+  const Category* first = nullptr;
+  for (const Category& c : by_index)
+    if (!c.keypoint_names.empty() && !first) first = &c;
+  std::vector<std::int64_t> flip = first->keypoint_flip;
+  if (flip.size() != pose.keypoints) flip = flip_from_names(first->keypoint_names);
+  if (!flip.empty()) {
+    yaml += "flip_idx: [";
+    for (std::size_t i = 0; i < flip.size(); ++i) yaml += (i ? ", " : "") + std::to_string(flip[i]);
+    yaml += "]\n";
+  }
+  std::string names;
+  for (std::size_t i = 0; i < by_index.size(); ++i) {
+    const std::vector<std::string>& kn = by_index[i].keypoint_names;
+    bool plain = true;
+    for (std::size_t n = 0; n < kn.size(); ++n) plain = plain && kn[n] == "kp" + std::to_string(n);
+    if (kn.empty() || plain) continue;
+    names += "  " + std::to_string(i) + ":\n";
+    for (const std::string& n : kn) names += "    - " + formats::yaml_quote(n) + "\n";
+  }
+  if (!names.empty()) yaml += "kpt_names:\n" + names;
+  return yaml;
+}
+
 std::vector<fs::path> relative_to(const std::vector<fs::path>& paths, const fs::path& base) {
   std::vector<fs::path> out;
   for (const fs::path& p : paths) out.push_back(p.lexically_relative(base));
@@ -95,19 +199,35 @@ Dataset UltralyticsFormat::read(const ConfigNode& spec, const ReadOptions& optio
       data.fail(split, "no such folder or list file: " + p.string());
     }
   }
-  Dataset out = read_images_and_labels(image_dir, relative_to(images, image_dir), names_of(data), options);
+  const std::vector<std::string> names = names_of(data);
+  const PoseShape pose = pose_shape(data);
+  Dataset out = read_images_and_labels(image_dir, relative_to(images, image_dir), names, options, pose);
+  if (pose.keypoints > 0) {
+    const std::vector<std::int64_t> flip = flip_index(data, pose.keypoints);
+    const std::vector<std::vector<std::string>> kpt_names = keypoint_names(data, pose.keypoints, names.size());
+    for (std::size_t i = 0; i < out.categories.size(); ++i) {
+      out.categories[i].keypoint_names = kpt_names[i];
+      out.categories[i].keypoint_flip = flip;
+    }
+  }
   out.source = data.file().string() + " (" + split + ")";
   return out;
 }
 
 void UltralyticsFormat::write(const Dataset& dataset, const fs::path& dir, const WriteOptions& options) const {
-  write_images_and_labels(dataset, dir, options);
+  const PoseShape pose = pose_shape_of(dataset);
+  write_images_and_labels(dataset, dir, options, pose);
   std::string yaml =
       "# Written by detection-studio convert. train and val name the same images: point them\n"
       "# at your own splits before training.\n"
       "train: images\nval: images\nnames:\n";
   const std::vector<std::string> names = class_names(dataset);
   for (std::size_t i = 0; i < names.size(); ++i) yaml += "  " + std::to_string(i) + ": " + formats::yaml_quote(names[i]) + "\n";
+  if (pose.keypoints > 0) {
+    std::vector<Category> by_index = dataset.categories;
+    std::sort(by_index.begin(), by_index.end(), [](const Category& a, const Category& b) { return a.id < b.id; });
+    yaml += pose_yaml(pose, by_index);
+  }
   write_file_atomic(dir / "data.yaml", yaml);
   write_file_atomic(dir / "dataset.yaml", "format: yolo\ndata: data.yaml\nsplit: val\n");
 }

@@ -1,6 +1,7 @@
 #include "formats/yolo/yolo_labels.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_map>
 
 #include "core/util/error.hpp"
@@ -28,9 +29,38 @@ fs::path label_path(const fs::path& image) {
 
 namespace {
 
+// A pose line's keypoints (`v`: the numbers after the class; keypoints from v[4]) into `a`.
+void read_keypoints(const std::vector<double>& v, const PoseShape& pose, const ImageSize& size,
+                    const std::string& where, Annotation& a) {
+  const double W = size.width, H = size.height;
+  a.keypoints.reserve(3 * pose.keypoints);
+  for (std::size_t n = 0; n < pose.keypoints; ++n) {
+    const double x = v[4 + n * pose.dims], y = v[5 + n * pose.dims];
+    double vis = 0;
+    if (pose.dims == 3) {
+      vis = v[6 + n * pose.dims];
+      if (vis != 0 && vis != 1 && vis != 2)
+        throw Error(where + ": keypoint " + std::to_string(n + 1) + ": visibility " +
+                    (vis == std::trunc(vis) && std::abs(vis) < 1e15 ? std::to_string(static_cast<std::int64_t>(vis))
+                                                                    : format_double(vis)) +
+                    " is not 0, 1 or 2");
+    } else if (x >= 0 && y >= 0) {
+      vis = 2;
+    }
+    if (pose.dims == 2 && vis == 0) {
+      a.keypoints.insert(a.keypoints.end(), {0.0, 0.0, 0.0});  // COCO's unlabelled keypoint
+    } else {
+      if (!std::isfinite(x * W) || !std::isfinite(y * H))
+        throw Error(where + ": keypoint " + std::to_string(n + 1) + ": coordinates out of range");
+      a.keypoints.insert(a.keypoints.end(), {x * W, y * H, vis});
+    }
+    a.num_keypoints += vis > 0;
+  }
+}
+
 // One label file into `anns` (image-relative, in pixels).
 void read_label_file(const fs::path& file, const ImageSize& size, const std::vector<std::string>& names,
-                     std::vector<Annotation>& anns, bool masks) {
+                     std::vector<Annotation>& anns, bool masks, const PoseShape& pose) {
   const std::string text = read_text_file(file);
   std::size_t start = 0, line_no = 0;
   std::vector<std::string_view> tokens;
@@ -50,8 +80,15 @@ void read_label_file(const fs::path& file, const ImageSize& size, const std::vec
     }
     const std::string where = file.string() + ":" + std::to_string(line_no);
     // 5 values: a box. 1 + 2k values (k >= 3): an Ultralytics segment (a polygon) and its bounds.
-    const bool segment = tokens.size() >= 7 && tokens.size() % 2 == 1;
-    if (tokens.size() != 5 && !segment)
+    // A pose dataset: 5 + K * dims values, the box and the keypoints, on every line.
+    const bool segment = pose.keypoints == 0 && tokens.size() >= 7 && tokens.size() % 2 == 1;
+    if (pose.keypoints > 0 && tokens.size() != 5 + pose.keypoints * pose.dims) {
+      const std::string k = std::to_string(pose.keypoints), dims = std::to_string(pose.dims);
+      throw Error(where + ": expected '<class> <cx> <cy> <w> <h>' and " + k + " keypoints of " + dims + " values (" +
+                  (pose.dims == 3 ? "x y v" : "x y") + "; data.yaml's kpt_shape is [" + k + ", " + dims + "]): " +
+                  std::to_string(5 + pose.keypoints * pose.dims) + " values, got " + std::to_string(tokens.size()));
+    }
+    if (pose.keypoints == 0 && tokens.size() != 5 && !segment)
       throw Error(where + ": expected '<class> <cx> <cy> <w> <h>' (5 values), got " + std::to_string(tokens.size()));
     const auto cls = formats::parse_integer(tokens[0]);
     if (!cls) throw Error(where + ": class '" + std::string(tokens[0]) + "' is not an integer");
@@ -61,7 +98,11 @@ void read_label_file(const fs::path& file, const ImageSize& size, const std::vec
     std::vector<double> v;
     for (std::size_t k = 1; k < tokens.size(); ++k) {
       const auto n = formats::parse_number(tokens[k]);
-      if (!n) throw Error(where + ": '" + std::string(tokens[k]) + "' is not a number");
+      if (!n) {
+        const std::string keypoint =
+            pose.keypoints > 0 && k >= 5 ? "keypoint " + std::to_string((k - 5) / pose.dims + 1) + ": " : "";
+        throw Error(where + ": " + keypoint + "'" + std::string(tokens[k]) + "' is not a number");
+      }
       v.push_back(*n);
     }
     Annotation a;
@@ -81,6 +122,7 @@ void read_label_file(const fs::path& file, const ImageSize& size, const std::vec
       if (v[2] < 0 || v[3] < 0) throw Error(where + ": negative width or height");
       a.bbox = {(v[0] - v[2] / 2) * W, (v[1] - v[3] / 2) * H, v[2] * W, v[3] * H};
       a.area = a.bbox.w * a.bbox.h;
+      if (pose.keypoints > 0) read_keypoints(v, pose, size, where, a);
     }
     anns.push_back(std::move(a));
   }
@@ -89,7 +131,8 @@ void read_label_file(const fs::path& file, const ImageSize& size, const std::vec
 }  // namespace
 
 Dataset read_images_and_labels(const fs::path& image_dir, const std::vector<fs::path>& images,
-                               const std::vector<std::string>& names, const ReadOptions& options) {
+                               const std::vector<std::string>& names, const ReadOptions& options,
+                               const PoseShape& pose) {
   Dataset out;
   out.image_dir = image_dir;
   for (std::size_t i = 0; i < names.size(); ++i)
@@ -106,7 +149,7 @@ Dataset read_images_and_labels(const fs::path& image_dir, const std::vector<fs::
       image.height = size.height;
       const fs::path labels = label_path(image_path);
       std::error_code ec;
-      if (fs::exists(labels, ec)) read_label_file(labels, size, names, anns, options.masks);
+      if (fs::exists(labels, ec)) read_label_file(labels, size, names, anns, options.masks, pose);
     } catch (const Error& e) {
       formats::skip_or_throw(options, out, e.what());
       continue;
@@ -124,8 +167,23 @@ std::vector<std::string> class_names(const Dataset& dataset) {
   return out;
 }
 
+PoseShape pose_shape_of(const Dataset& dataset) {
+  PoseShape out;
+  const Category* first = nullptr;
+  for (const Category& c : dataset.categories) {
+    if (c.keypoint_names.empty()) continue;
+    if (first && c.keypoint_names.size() != out.keypoints)
+      throw Error("yolo holds one kpt_shape for all classes: class '" + first->name + "' has " +
+                  std::to_string(out.keypoints) + " keypoints, class '" + c.name + "' " +
+                  std::to_string(c.keypoint_names.size()));
+    first = &c;
+    out.keypoints = c.keypoint_names.size();
+  }
+  return out;
+}
+
 std::vector<std::string> write_images_and_labels(const Dataset& dataset, const fs::path& dir,
-                                                 const WriteOptions& options) {
+                                                 const WriteOptions& options, const PoseShape& pose) {
   place_images(dataset, dir / "images", options);
   std::vector<Category> cats = dataset.categories;
   std::sort(cats.begin(), cats.end(), [](const Category& a, const Category& b) { return a.id < b.id; });
@@ -146,7 +204,8 @@ std::vector<std::string> write_images_and_labels(const Dataset& dataset, const f
         throw Error("annotation " + std::to_string(a->id) + ": category " + std::to_string(a->category_id) +
                     " is not in the dataset's categories");
       const double W = size.width, H = size.height;
-      if (const auto* outline = formats::outline_of(*a); outline && outline->size() == 1) {
+      const auto* outline = pose.keypoints > 0 ? nullptr : formats::outline_of(*a);
+      if (outline && outline->size() == 1) {
         text += std::to_string(it->second);  // an Ultralytics segment line
         const auto& p = outline->front();
         for (std::size_t k = 0; k + 1 < p.size(); k += 2)
@@ -156,7 +215,23 @@ std::vector<std::string> write_images_and_labels(const Dataset& dataset, const f
       }
       const Box& b = a->bbox;
       text += std::to_string(it->second) + " " + format_double((b.x + b.w / 2) / W) + " " +
-              format_double((b.y + b.h / 2) / H) + " " + format_double(b.w / W) + " " + format_double(b.h / H) + "\n";
+              format_double((b.y + b.h / 2) / H) + " " + format_double(b.w / W) + " " + format_double(b.h / H);
+      if (pose.keypoints > 0) {
+        const std::vector<double>& kp = a->keypoints;
+        if (!kp.empty() && kp.size() != 3 * pose.keypoints)
+          throw Error("annotation " + std::to_string(a->id) + ": " + std::to_string(kp.size() / 3) +
+                      " keypoints, where kpt_shape has " + std::to_string(pose.keypoints));
+        for (std::size_t n = 0; n < pose.keypoints; ++n) {
+          if (kp.empty()) {
+            text += " 0 0 0";  // an object without keypoints: none labelled
+            continue;
+          }
+          const double v = kp[3 * n + 2];  // 0, 1 or 2 (the readers check it)
+          text += " " + format_double(kp[3 * n] / W) + " " + format_double(kp[3 * n + 1] / H) + " " +
+                  (v == 1 ? "1" : v == 2 ? "2" : "0");
+        }
+      }
+      text += "\n";
     }
     write_file_atomic(dir / "labels" / rel, text);
     paths.push_back(formats::generic(fs::path("images") / formats::relative_image_path(im)));

@@ -50,8 +50,11 @@ void keypoint_oks(std::span<const Detection* const> dts, std::span<const Annotat
         // (dx**2 + dy**2) / vars / (area + np.spacing(1)) / 2, left to right
         e.push_back((dx * dx + dy * dy) / vars[n] / denom / 2);
       }
-      // np.exp is libm's exp for float64 (without AVX-512F; see docs/metrics.md).
-      for (double& v : e) v = std::exp(-v);
+      // np.exp is libm's exp for float64 (without AVX-512F; see docs/metrics.md). Beyond
+      // exp(-745.14) the result rounds to +0 (half the smallest subnormal is exp(-745.13)):
+      // keypoints far from the ground truth (most pairs in a crowded image) skip libm's slow
+      // underflow path and get the same 0.
+      for (double& v : e) v = v > 746.0 ? 0.0 : std::exp(-v);
       // np.sum(np.exp(-e)) / e.shape[0]; K = 0 gives NaN as NumPy's 0/0 does.
       out[i * n_gt + j] = pairwise_sum(e) / static_cast<double>(e.size());
     }
