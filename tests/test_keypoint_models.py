@@ -24,7 +24,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from conftest import BIN, run_ds
+from conftest import BIN, error_line, run_ds
 from keypoint_cases import NAMES
 from PIL import Image
 
@@ -291,3 +291,76 @@ def test_results_without_boxes_render_from_their_keypoints(kp_run: Path, whole: 
     done = _render(kp_run, no_boxes, tmp_path / "r", "--score-threshold", "0")
     counts = tuple(int(v) for v in re.search(r"TP (\d+), FP (\d+), missed (\d+)", done.stdout).groups())
     assert counts == _coco_matches_at_half(kp_run, no_boxes)
+
+
+USER_MODULE = '''
+import numpy as np
+
+KEYPOINTS = {keypoints}
+
+
+class Model:
+    name = "user"
+    class_names = ["person"]
+    batch_size = 1
+
+    def infer(self, images):
+        out = []
+        for _ in images:
+            r = {{"boxes": np.array([[10, 10, 60, 80]], np.float32), "scores": np.array([0.9], np.float32),
+                  "labels": np.array([0], np.int64)}}
+            if KEYPOINTS is not None:
+                r["keypoints"] = np.array(KEYPOINTS, np.float32)
+            out.append(r)
+        return out
+
+
+def load(config_path):
+    return Model()
+'''
+
+
+@pytest.mark.parametrize(("keypoints", "message"), [
+    ("None", ("user gives no keypoints, and {run} scores them (iou_type: keypoints): use a model that gives "
+              "them (Keypoint R-CNN) or another iou_type")),
+    ("[[[1, 2]] * 17]", "{model}: inference result 'keypoints' must be 1 x K x 3 (x, y, v of K keypoints per box)"),
+    ("[[[1, float('nan'), 1]] * 17]",
+     "{model}: inference result 'keypoints' of box 0 holds a value that is not a finite number"),
+])
+def test_a_models_keypoints_are_checked_in_one_line(kp_run: Path, tmp_path: Path, keypoints: str,
+                                                    message: str) -> None:
+    (tmp_path / "user.py").write_text(USER_MODULE.format(keypoints=keypoints))
+    model = tmp_path / "user.yaml"
+    model.write_text("module: ./user.py\n")
+    done = run_ds("evaluate", kp_run / "run.yaml", "--model", model, "--output", tmp_path / "out")
+    assert done.returncode == 1
+    assert error_line(done).endswith(message.format(run=kp_run / "run.yaml", model=model))
+
+
+def test_a_user_modules_keypoints_reach_detections_json(kp_run: Path, tmp_path: Path) -> None:
+    points = [[20 + k, 30 + 2 * k, 1] for k in range(17)]
+    (tmp_path / "user.py").write_text(USER_MODULE.format(keypoints=f"[{points}]"))
+    (tmp_path / "user.yaml").write_text("module: ./user.py\n")
+    done = run_ds("evaluate", kp_run / "run.yaml", "--model", tmp_path / "user.yaml", "--output", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    dets = json.loads((tmp_path / "out" / "detections.json").read_text())
+    assert [d["keypoints"] for d in dets] == [[v for p in points for v in p]] * len(SIZES)
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    oracle = pycocotools_keypoints(kp_run / "gt.json", tmp_path / "out" / "detections.json")
+    assert metrics["keypoints_coco_stats"] == [float(v) for v in oracle.stats]
+
+
+def test_score_report_gallery_matches_by_oks_as_per_image(kp_run: Path, whole: Path, tmp_path: Path) -> None:
+    """`score --iou-type keypoints --report --images`: the gallery's pictures are matched as the
+    per_image analysis matched (by OKS, with the detections' keypoints)."""
+    metrics_file = tmp_path / "metrics.json"
+    done = run_ds("score", "--gt", kp_run / "gt.json", "--dt", whole / "detections.json", "--iou-type", "keypoints",
+                  "--output", metrics_file, "--report", "--images", kp_run / "images", "--quiet")
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads(metrics_file.read_text())
+    gallery = json.loads((tmp_path / "gallery.json").read_text())
+    assert gallery and [g["image_id"] for g in gallery] == metrics["per_image"]["worst"]
+    counts = {im["image_id"]: im for im in metrics["per_image"]["images"]}
+    for g in gallery:
+        assert (g["tp"], g["fp"], g["fn"]) == tuple(counts[g["image_id"]][k] for k in ("tp", "fp", "fn"))
+    assert sum(g["tp"] for g in gallery) > 0
