@@ -66,18 +66,19 @@ def kp_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     outputs = _model_outputs(root, images)
 
     # People where the model put its best two: the first's points shifted by a pixel or two (a
-    # hit), the second's by a lot (a miss and a false positive); v 2, 1 and 0 by turns.
+    # hit), the second's by a lot (a miss and a false positive); v 2, 1 and 0 by turns. Their
+    # areas (OKS's scale; medium and large) are their own, not the random model's small boxes'.
     anns = []
     for i, det in enumerate(outputs, start=1):
         assert len(det["scores"]) >= 2, "the random model must detect something"
-        for rank, shift in ((0, 1.5), (1, 25.0)):
+        for rank, shift, area in ((0, 1.5, 5000.0), (1, 25.0, 12000.0)):
             x0, y0, x1, y1 = (float(v) for v in det["boxes"][rank])
             kps: list[float] = []
             for k, (x, y, _) in enumerate(det["keypoints"][rank]):
                 v = (2, 1, 0)[k % 3]
                 kps += [round(float(x) + shift, 2), round(float(y) - shift / 2, 2), v] if v else [0, 0, 0]
             anns.append({"id": len(anns) + 1, "image_id": i, "category_id": 1, "iscrowd": 0,
-                         "bbox": [x0, y0, x1 - x0, y1 - y0], "area": (x1 - x0) * (y1 - y0),
+                         "bbox": [x0, y0, x1 - x0, y1 - y0], "area": area,
                          "keypoints": kps, "num_keypoints": sum(1 for v in kps[2::3] if v > 0)})
     gt = {"images": [{"id": i, "file_name": f"{i}.png", "width": w, "height": h}
                      for i, (h, w) in enumerate(SIZES, start=1)],
@@ -222,14 +223,15 @@ def test_render_draws_the_detections_skeletons(kp_run: Path, whole: Path, tmp_pa
     _render(kp_run, boxes_only, tmp_path / "without", "--iou-type", "bbox", "--score-threshold", "0")
     tp, fp = (0, 158, 115), (213, 94, 0)  # RGB of draw.hpp's true and false positive colours
     for i, (h, w) in enumerate(SIZES, start=1):
-        a = np.asarray(Image.open(tmp_path / "with" / f"{i}.png").convert("RGB")).astype(int)
-        b = np.asarray(Image.open(tmp_path / "without" / f"{i}.png").convert("RGB")).astype(int)
-        assert a.shape == b.shape
+        scale = display_scale(w, h)
+        # The picture, without the footer (whose status line names the results file).
+        a = np.asarray(Image.open(tmp_path / "with" / f"{i}.png").convert("RGB")).astype(int)[:h * scale, :w * scale]
+        b = np.asarray(Image.open(tmp_path / "without" / f"{i}.png").convert("RGB")).astype(int)[:h * scale, :w * scale]
+        assert a.shape == b.shape == (h * scale, w * scale, 3)
         changed = (a != b).any(axis=2)
         assert changed.sum() > 0
         colours = {tuple(c) for c in a[changed]}
         assert colours <= {tp, fp}, colours - {tp, fp}
-        scale = display_scale(w, h)
         mine = [d for d in dets if d["image_id"] == i]
         hits = 0
         for d in mine:
