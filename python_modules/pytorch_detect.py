@@ -39,7 +39,12 @@ Model config schema (YAML; every path is relative to the config file's directory
 The model must follow torchvision's detection API: in eval mode it takes a list of 3xHxW float32
 RGB tensors in [0, 1] and returns one ``{"boxes" (xyxy), "scores", "labels"}`` dict per image
 (a TorchScript detector returning ``(losses, detections)`` is also accepted). A ``"masks"`` entry
-(N x 1 x H x W probabilities, as Mask R-CNN gives) is thresholded and returned too.
+(N x 1 x H x W probabilities, as Mask R-CNN gives) is thresholded and returned too, and a
+``"keypoints"`` entry (N x K x 3: x, y, v, as Keypoint R-CNN gives) is returned at the input
+image's scale. Its v is passed on as the model gives it: torchvision's Keypoint R-CNN gives 1
+for every point (its per-point confidences are ``keypoints_scores``, not returned), which is what
+torchvision's reference COCO evaluation writes into results files; pycocotools ignores a
+detection's v (OKS uses every predicted point).
 
 Every problem in a config raises :class:`detection_studio.errors.ConfigError`, whose one-line
 message is ``"<file>: <key>: <problem>"``, naming the file that is wrong.
@@ -465,7 +470,8 @@ class Inferencer:
         Each dict holds ``boxes`` (float32 Nx4, xyxy pixels of the input image), ``scores``
         (float32 N, descending, >= score_threshold) and ``labels`` (int64 N, indices into
         ``class_names``), with N <= max_detections; for models with masks also ``masks``
-        (uint8 NxHxW at the input image's size, 1 inside).
+        (uint8 NxHxW at the input image's size, 1 inside); for models with keypoints also
+        ``keypoints`` (float32 NxKx3: x, y in the input image's pixels, v as the model gives it).
         """
         if len(images) == 0:
             return []
@@ -511,7 +517,27 @@ class Inferencer:
         }
         if "masks" in det:
             out["masks"] = self._masks(det["masks"], keep, order, h, w)
+        if "keypoints" in det:
+            out["keypoints"] = self._keypoints(det["keypoints"], keep, order, (mh, mw), h, w)
         return out
+
+    @staticmethod
+    def _keypoints(keypoints: torch.Tensor, keep: torch.Tensor, order: torch.Tensor,
+                   model_hw: tuple[int, int], h: int, w: int) -> np.ndarray:
+        """Keypoints (N x K x 3) of the kept detections, x and y at the input image's scale.
+
+        Not clamped to the image: a point the model puts outside it is where the model put it,
+        and OKS measures that distance (torchvision's reference evaluation writes them as is).
+        """
+        kp = keypoints.detach().float()
+        if kp.ndim == 2 and kp.shape[0] > 0:  # N x 3K, flat as results files hold them
+            kp = kp.reshape(kp.shape[0], -1, 3)
+        kp = kp[keep][order].clone()
+        mh, mw = model_hw
+        if (mh, mw) != (h, w):
+            kp[..., 0] *= w / mw
+            kp[..., 1] *= h / mh
+        return np.ascontiguousarray(kp.cpu().numpy(), dtype=np.float32)
 
     def _masks(self, masks: torch.Tensor, keep: torch.Tensor, order: torch.Tensor,
                h: int, w: int) -> np.ndarray:

@@ -164,6 +164,10 @@ def test_random_weights_round_trip(name: str, tmp_path: Path,
         np.testing.assert_array_equal(det["labels"], r["labels"].numpy())
         np.testing.assert_allclose(det["boxes"], r["boxes"].numpy(), atol=1e-3)
         np.testing.assert_allclose(det["scores"], r["scores"].numpy(), atol=1e-5)
+        # Keypoint R-CNN's points (N x 17 x 3) come back as torchvision gives them.
+        assert ("keypoints" in det) == ("keypoints" in r) == (name == "keypointrcnn_resnet50_fpn")
+        if "keypoints" in r:
+            np.testing.assert_allclose(det["keypoints"], r["keypoints"].numpy(), atol=1e-3)
 
 
 def test_evaluate_puts_label_i_on_coco_category_i(tmp_path: Path) -> None:

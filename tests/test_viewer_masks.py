@@ -104,8 +104,8 @@ def test_segm_matches_by_mask_iou(scene: Path, tmp_path: Path) -> None:
 
 def test_bad_iou_type_is_a_usage_error(scene: Path, tmp_path: Path) -> None:
     done = run_ds("render", scene / "run.yaml", "--results", scene / "detections.json", "--output", tmp_path,
-                  "--iou-type", "keypoints")
-    assert done.returncode == 2 and "--iou-type: unknown type 'keypoints' (bbox, segm)" in done.stderr
+                  "--iou-type", "boundary")
+    assert done.returncode == 2 and "--iou-type: unknown type 'boundary' (bbox, segm, keypoints)" in done.stderr
 
 
 @pytest.mark.skipif(not xvfb.tools_available(), reason="needs Xvfb and xdotool")

@@ -18,6 +18,7 @@ std::vector<Detection> to_detections(std::int64_t image_id, std::span<const RawD
     // mask_area stays unset: detections.json carries the box too, and pycocotools' loadRes then
     // takes the box's area for the area ranges; scoring in-process must agree with the file.
     d.segmentation = r.mask;
+    d.keypoints = r.keypoints;
     out.push_back(std::move(d));
   }
   return out;

@@ -24,6 +24,8 @@ struct RawDetection {
   std::int64_t label = 0;  // index into class_names()
   // An instance mask (RLE at the image's size) when the model gives one, e.g. Mask R-CNN.
   std::shared_ptr<const mask::Segmentation> mask;
+  // x, y, v per keypoint in image pixels when the model gives them (Keypoint R-CNN); empty: none.
+  std::vector<double> keypoints;
 };
 
 class Inferencer {

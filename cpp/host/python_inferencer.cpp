@@ -3,6 +3,9 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/config/run_config.hpp"
 #include "core/util/error.hpp"
 #include "host/inferencer.hpp"
@@ -85,7 +88,28 @@ class PythonInferencer final : public Inferencer {
     // Optional: a mapping's "masks" (any mapping: modules need not return a plain dict).
     const py::object masks = py::hasattr(result, "get") ? result.attr("get")("masks", py::none()) : py::object(py::none());
     if (!masks.is_none()) add_masks(masks, image, out);
+    const py::object keypoints = py::hasattr(result, "get") ? result.attr("get")("keypoints", py::none()) : py::object(py::none());
+    if (!keypoints.is_none()) add_keypoints(keypoints, out);
     return out;
+  }
+
+  // "keypoints": N x K x 3 (x, y, v in the image's pixels), as torchvision's Keypoint R-CNN gives.
+  void add_keypoints(py::handle keypoints_object, std::vector<RawDetection>& out) const {
+    using floats = py::array_t<double, py::array::c_style | py::array::forcecast>;
+    const floats kp = floats::ensure(keypoints_object);
+    if (!kp) throw Error(config_.string() + ": inference result 'keypoints' is not a numeric array");
+    if (kp.ndim() != 3 || static_cast<std::size_t>(kp.shape(0)) != out.size() || kp.shape(2) != 3)
+      throw Error(config_.string() + ": inference result 'keypoints' must be " + std::to_string(out.size()) +
+                  " x K x 3 (x, y, v of K keypoints per box)");
+    const auto per = static_cast<std::size_t>(kp.shape(1)) * 3;
+    for (std::size_t n = 0; n < out.size(); ++n) {
+      const double* p = kp.data() + n * per;
+      // detections.json and the journal are JSON: a NaN would make them unreadable.
+      if (!std::all_of(p, p + per, [](double v) { return std::isfinite(v); }))
+        throw Error(config_.string() + ": inference result 'keypoints' of box " + std::to_string(n) +
+                    " holds a value that is not a finite number");
+      out[n].keypoints.assign(p, p + per);
+    }
   }
 
   // "masks": N x H x W bytes at the image's size, non-zero inside; kept as COCO RLE.

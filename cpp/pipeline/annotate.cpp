@@ -9,7 +9,8 @@ std::vector<Detection> labelled_detections(const Result& r) {
   for (const host::RawDetection& d : r.detections) {
     // Widened before subtracting, as evaluate's detections.json does: the numbers agree.
     const double x1 = d.x1, y1 = d.y1, x2 = d.x2, y2 = d.y2;
-    out.push_back({.image_id = id, .category_id = d.label, .bbox = {x1, y1, x2 - x1, y2 - y1}, .score = static_cast<double>(d.score)});
+    out.push_back({.image_id = id, .category_id = d.label, .bbox = {x1, y1, x2 - x1, y2 - y1}, .score = static_cast<double>(d.score),
+                   .keypoints = d.keypoints});
   }
   return out;
 }

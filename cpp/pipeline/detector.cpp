@@ -56,7 +56,7 @@ class SavedDetector final : public Detector {
       }
       by_image_[d.image_id].push_back({static_cast<float>(d.bbox.x), static_cast<float>(d.bbox.y),
                                        static_cast<float>(d.bbox.x + d.bbox.w), static_cast<float>(d.bbox.y + d.bbox.h),
-                                       static_cast<float>(d.score), label, d.segmentation});
+                                       static_cast<float>(d.score), label, d.segmentation, d.keypoints});
     }
   }
   const std::string& name() const override { return name_; }
@@ -101,8 +101,9 @@ std::unique_ptr<Detector> saved_detector(const std::filesystem::path& results, c
   for (const Category& c : dataset.categories) categories.insert(c.id);
   std::vector<Detection> kept;
   std::size_t unknown_image = 0, unknown_category = 0;
-  // With their masks, when the file has them (drawn, and matched by them under segm).
-  for (const Detection& d : coco::read_mask_results(results)) {
+  // With their masks and keypoints, when the file has them (drawn, and matched by them under
+  // segm or keypoints).
+  for (const Detection& d : coco::read_full_results(results)) {
     if (!images.contains(d.image_id)) {
       ++unknown_image;
       continue;

@@ -8,7 +8,15 @@ namespace ds::pipeline {
 
 GroundTruth::GroundTruth(const Dataset& dataset) {
   for (const Annotation& a : dataset.annotations) by_image_[a.image_id].push_back(a);
-  for (const Category& c : dataset.categories) names_[c.id] = c.name;
+  for (const Category& c : dataset.categories) {
+    names_[c.id] = c.name;
+    if (!c.skeleton.empty()) skeletons_[c.id] = c.skeleton;
+  }
+}
+
+std::span<const std::array<std::int64_t, 2>> GroundTruth::skeleton(std::int64_t id) const {
+  const auto it = skeletons_.find(id);
+  return it == skeletons_.end() ? std::span<const std::array<std::int64_t, 2>>{} : std::span(it->second);
 }
 
 std::span<const Annotation> GroundTruth::of(std::int64_t image_id) const {
@@ -21,12 +29,20 @@ std::string GroundTruth::category_name(std::int64_t id) const {
   return it == names_.end() ? "category " + std::to_string(id) : it->second;
 }
 
-MatchOptions frame_match(const Image& image, double score_threshold, bool masks) {
-  MatchOptions o{.iou_threshold = kMatchIou, .score_threshold = score_threshold};
-  if (masks)
-    o.masks = MatchOptions::MaskImage{static_cast<std::uint32_t>(std::max(image.height, 0)),
-                                      static_cast<std::uint32_t>(std::max(image.width, 0))};
+MatchOptions frame_match(const Image& image, double score_threshold, const analysis::Overlap& overlap) {
+  MatchOptions o = overlap.match_options(image);
+  o.iou_threshold = kMatchIou;
+  o.score_threshold = score_threshold;
   return o;
+}
+
+analysis::Overlap frame_overlap(const RunConfig& cfg, std::optional<Matching> chosen, const Dataset& dataset) {
+  const analysis::Overlap o{chosen.value_or(cfg.viewer_matching()), cfg.boundary_dilation_ratio, cfg.keypoint_sigmas, nullptr};
+  return o.for_dataset(dataset);
+}
+
+std::string overlap_label(const analysis::Overlap& overlap) {
+  return overlap.matching == Matching::kBox ? "IoU" : overlap.name();
 }
 
 vision::FrameContent dataset_content(const GroundTruth& truth, std::int64_t image_id,
@@ -36,6 +52,7 @@ vision::FrameContent dataset_content(const GroundTruth& truth, std::int64_t imag
   c.detections = detections;
   c.match = &match;
   c.category_name = [&truth](std::int64_t id) { return truth.category_name(id); };
+  c.skeleton = [&truth](std::int64_t id) { return truth.skeleton(id); };
   return c;
 }
 

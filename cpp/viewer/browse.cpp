@@ -25,6 +25,17 @@ std::string fixed(double v, int decimals) {
 
 bool inside(const Box& b, double x, double y) { return x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h; }
 
+// What the panel reports of a pair: OKS when the image was matched by keypoints (the value the
+// matching compared), else the boxes' IoU.
+double overlap_of(const Shown& shown, const Detection& d, const Annotation& a) {
+  if (!shown.oks_vars) return voc::box_iou(d.bbox, a.bbox);
+  const Detection* dp = &d;
+  const Annotation* ap = &a;
+  double v = 0;
+  pair_ious({&dp, 1}, {&ap, 1}, {.oks_vars = shown.oks_vars}, {&v, 1});
+  return v;
+}
+
 }  // namespace
 
 Shown shown_boxes(std::span<const Annotation> truth, std::span<const Detection> detections,
@@ -39,9 +50,10 @@ Shown shown_boxes(std::span<const Annotation> truth, std::span<const Detection> 
     if (wanted(options, detections[k].category_id)) d.push_back(detections[k]), di.push_back(k);
   const ImageMatch m =
       match_image(t, d, {.iou_threshold = options.iou_threshold, .score_threshold = options.score_threshold,
-                         .masks = options.masks});
+                         .masks = options.masks, .oks_vars = options.oks_vars});
 
   Shown s;
+  s.oks_vars = options.oks_vars;
   if (options.show_crowd) {
     s.truth = std::move(t);
     s.detections = std::move(d);
@@ -171,19 +183,20 @@ std::string describe_box(const Shown& shown, const Picked& p,
            : o == DetectionOutcome::kCrowd     ? "inside a crowd region (ignored)"
                                                 : "false positive") +
           "\n";
+    const std::string what = shown.oks_vars ? "OKS " : "IoU ";
     const std::ptrdiff_t g = shown.match.matched_truth[p.index];
     if (g >= 0) {
       const Annotation& a = shown.truth[static_cast<std::size_t>(g)];
-      out += "IoU " + fixed(box_iou(d.bbox, a.bbox), 3) + " with ground truth id " + std::to_string(a.id) + "\n";
+      out += what + fixed(overlap_of(shown, d, a), 3) + " with ground truth id " + std::to_string(a.id) + "\n";
     } else {
       // The best overlap it had, so a near miss can be told from a box in the void.
       double best = 0;
       std::int64_t id = -1;
       for (const Annotation& a : shown.truth) {
-        const double v = box_iou(d.bbox, a.bbox);
+        const double v = overlap_of(shown, d, a);
         if (v > best) best = v, id = a.id;
       }
-      out += id >= 0 ? "no match; best IoU " + fixed(best, 3) + " with ground truth id " + std::to_string(id) + "\n"
+      out += id >= 0 ? "no match; best " + what + fixed(best, 3) + " with ground truth id " + std::to_string(id) + "\n"
                      : "no match; overlaps no ground truth\n";
     }
     const double area = d.bbox.w * d.bbox.h;
@@ -196,8 +209,8 @@ std::string describe_box(const Shown& shown, const Picked& p,
         (o == TruthOutcome::kMatched ? "found" : o == TruthOutcome::kCrowd ? "crowd region (ignored)" : "missed") + "\n";
   for (std::size_t k = 0; k < shown.detections.size(); ++k) {
     if (shown.match.matched_truth[k] == static_cast<std::ptrdiff_t>(p.index))
-      out += "matched by score " + fixed(shown.detections[k].score, 3) + ", IoU " +
-             fixed(box_iou(shown.detections[k].bbox, a.bbox), 3) + "\n";
+      out += "matched by score " + fixed(shown.detections[k].score, 3) + (shown.oks_vars ? ", OKS " : ", IoU ") +
+             fixed(overlap_of(shown, shown.detections[k], a), 3) + "\n";
   }
   const double area = a.area > 0 ? a.area : a.bbox.w * a.bbox.h;
   out += "area " + fixed(area, 0) + " (" + area_range(area) + ")\n";

@@ -10,6 +10,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/dataset/dataset.hpp"
@@ -26,6 +27,8 @@ struct ShowOptions {
   bool show_crowd = true;  // crowd regions and the detections they absorb
   // Set: matching by mask IoU on an image of this size (pipeline::frame_match decides).
   std::optional<MatchOptions::MaskImage> masks;
+  // Set: matching by OKS with these vars per category (pipeline::frame_match decides).
+  const std::unordered_map<std::int64_t, std::vector<double>>* oks_vars = nullptr;
 };
 
 // One image's boxes as shown: the class filter applied before matching (matching is per class,
@@ -37,6 +40,8 @@ struct Shown {
   ImageMatch match;  // over `truth` and `detections`, same order
   std::vector<std::size_t> truth_index;
   std::vector<std::size_t> detection_index;
+  // Matched by OKS with these vars (ShowOptions::oks_vars): the box panel says OKS, not IoU.
+  const std::unordered_map<std::int64_t, std::vector<double>>* oks_vars = nullptr;
 };
 
 Shown shown_boxes(std::span<const Annotation> truth, std::span<const Detection> detections,
@@ -92,7 +97,8 @@ struct Picked {
 std::optional<Picked> pick_box(const Shown& shown, double x, double y, bool truth_visible,
                                bool detections_visible);
 
-// Lines describing a picked box: class, score, outcome, IoU with its match, ground-truth id,
+// Lines describing a picked box: class, score, outcome, IoU (OKS when matched by keypoints) with
+// its match, ground-truth id,
 // area and its range, crowd/difficult flags.
 std::string describe_box(const Shown& shown, const Picked& picked,
                          const std::function<std::string(std::int64_t)>& category_name);

@@ -71,7 +71,7 @@ Session::Session(const SessionOptions& options) : verbose_(options.verbose), ski
   }
 
   dataset_ = load_dataset(cfg.dataset, {.masks = true});  // drawn when the dataset has them
-  mask_iou_ = options.mask_iou.value_or(cfg.scores_masks_only());
+  overlap_ = pipeline::frame_overlap(cfg, options.matching, dataset_);
   for (const Image& im : dataset_.images) {
     if (options.limit > 0 && images_.size() >= options.limit) break;
     images_.push_back(&im);
@@ -248,7 +248,7 @@ void Session::fail(std::size_t k, std::string problem) {
 
 ImageMatch Session::match(std::size_t i, double score_threshold) {
   return match_image(truth_->of(images_[i]->id), detections(i).detections,
-                     pipeline::frame_match(*images_[i], score_threshold, mask_iou_));
+                     pipeline::frame_match(*images_[i], score_threshold, overlap_));
 }
 
 Frame Session::frame(std::size_t i, const ViewState& state, const std::string& log_prefix) {
@@ -269,7 +269,7 @@ Frame Session::frame(std::size_t i, const ViewState& state, const std::string& l
     image = cv::Mat(im.height > 0 ? im.height : 480, im.width > 0 ? im.width : 640, CV_8UC3, cv::Scalar(90, 90, 90));
   }
   f.match = match_image(truth_->of(images_[i]->id), dets->detections,
-                        pipeline::frame_match(*images_[i], state.score_threshold, mask_iou_));
+                        pipeline::frame_match(*images_[i], state.score_threshold, overlap_));
 
   vision::FrameContent content = pipeline::dataset_content(*truth_, images_[i]->id, dets->detections, f.match);
   content.show_truth = state.show_truth;
@@ -279,7 +279,7 @@ Frame Session::frame(std::size_t i, const ViewState& state, const std::string& l
   std::string source = source_name();
   if (models_.size() > 1) source += " [" + std::to_string(current_ + 1) + "/" + std::to_string(models_.size()) + "]";
   content.status = {i, images_.size(), images_[i]->file_name, source, dets->inference_ms, state.score_threshold,
-                    kMatchIou, message, mask_iou_};
+                    kMatchIou, message, pipeline::overlap_label(overlap_)};
   f.canvas = vision::draw_frame(image, content);
 
   const auto on = [](bool b) { return b ? "on" : "off"; };

@@ -35,8 +35,9 @@ struct SessionOptions {
   std::size_t limit = 0;                         // 0: every image
   bool verbose = false;
   bool skip_bad = false;  // browsing passes over images that cannot be decoded
-  // TP/FP/FN by mask IoU; unset: when the run config scores masks and not boxes (iou_type: segm).
-  std::optional<bool> mask_iou;
+  // TP/FP/FN by box IoU, mask IoU or OKS (--iou-type); unset: the run config's
+  // (RunConfig::viewer_matching: masks for iou_type segm alone, OKS for keypoints alone).
+  std::optional<Matching> matching;
 };
 
 // What the user toggles.
@@ -112,8 +113,8 @@ class Session {
   std::span<const Annotation> truth(std::size_t i) const;
   const pipeline::GroundTruth& ground_truth() const { return *truth_; }
   bool saved() const { return saved_; }
-  // TP/FP/FN by mask IoU (--iou-type segm, or a run config scoring masks alone).
-  bool mask_iou() const { return mask_iou_; }
+  // What TP/FP/FN are decided by (--iou-type, or the run config's), ready for the dataset.
+  const analysis::Overlap& overlap() const { return overlap_; }
   ImageMatch match(std::size_t i, double score_threshold);
 
   // Whether image i decodes (the reason is in `why` when it does not).
@@ -138,7 +139,7 @@ class Session {
 
   bool saved_ = false;  // the one "model" is a results file
   bool skip_bad_ = false;
-  bool mask_iou_ = false;
+  analysis::Overlap overlap_;
 
   // Declared before the models: detectors (Python objects) must go before the interpreter.
   std::unique_ptr<pipeline::ModelHost> host_;

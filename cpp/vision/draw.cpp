@@ -169,8 +169,7 @@ std::string status_line(const FrameStatus& s) {
     out += buf;
   }
   char buf[64];
-  std::snprintf(buf, sizeof buf, "   score >= %.2f   %sIoU %g", s.score_threshold, s.mask_iou ? "mask " : "",
-                s.iou_threshold);
+  std::snprintf(buf, sizeof buf, "   score >= %.2f   %s %g", s.score_threshold, s.overlap.c_str(), s.iou_threshold);
   return out + buf;
 }
 
@@ -329,11 +328,69 @@ void draw_masks(cv::Mat& canvas, const cv::Rect& area, cv::Size image, const Fra
   }
 }
 
+// Keypoints of one record at canvas scale: its skeleton's edges, then its points. `truth`: the
+// ground truth's points by visibility (v = 2 filled, v = 1 hollow, v = 0 left out); otherwise
+// (a detection) every point filled. Lines without anti-aliasing, so every pixel drawn carries
+// the style's colour (what the tests look for).
+void draw_keypoints(cv::Mat& canvas, std::span<const double> kp, std::span<const std::array<std::int64_t, 2>> skeleton,
+                    double scale, const cv::Scalar& color, int thickness, bool truth) {
+  const std::size_t k = kp.size() / 3;
+  const auto shown = [&](std::size_t i) { return !truth || kp[3 * i + 2] > 0; };
+  const auto point = [&](std::size_t i) {
+    return cv::Point(static_cast<int>(std::lround(kp[3 * i] * scale)), static_cast<int>(std::lround(kp[3 * i + 1] * scale)));
+  };
+  for (const auto& [a, b] : skeleton) {
+    if (a < 1 || b < 1 || static_cast<std::size_t>(a) > k || static_cast<std::size_t>(b) > k) continue;
+    const auto i = static_cast<std::size_t>(a - 1), j = static_cast<std::size_t>(b - 1);
+    if (shown(i) && shown(j)) cv::line(canvas, point(i), point(j), color, thickness, cv::LINE_8);
+  }
+  const int radius = thickness + 2;
+  for (std::size_t i = 0; i < k; ++i) {
+    if (!shown(i)) continue;
+    const bool filled = !truth || kp[3 * i + 2] >= 2;
+    cv::circle(canvas, point(i), radius, color, filled ? cv::FILLED : 1, cv::LINE_8);
+  }
+}
+
+// The keypoints of `c`'s records, in their boxes' colours (under the boxes and tags).
+void draw_all_keypoints(cv::Mat& canvas, double scale, const FrameContent& c) {
+  const ImageMatch* m = c.match;
+  const auto skeleton = [&](std::int64_t category) {
+    return c.skeleton ? c.skeleton(category) : std::span<const std::array<std::int64_t, 2>>{};
+  };
+  if (c.show_truth) {
+    for (std::size_t g = 0; g < c.truth.size(); ++g) {
+      if (c.truth[g].keypoints.empty()) continue;
+      const TruthOutcome o = m ? m->truth[g] : TruthOutcome::kMatched;
+      const cv::Scalar& color = o == TruthOutcome::kMissed ? colors::kMissed : o == TruthOutcome::kCrowd ? colors::kCrowd : colors::kTruth;
+      draw_keypoints(canvas, c.truth[g].keypoints, skeleton(c.truth[g].category_id), scale, color, 1, true);
+    }
+  }
+  if (!c.show_detections) return;
+  for (std::size_t d = 0; d < c.detections.size(); ++d) {
+    if (c.detections[d].keypoints.empty()) continue;
+    const DetectionOutcome o = m ? m->detections[d] : DetectionOutcome::kFalsePositive;
+    if (o == DetectionOutcome::kBelowThreshold) continue;
+    const cv::Scalar& color = !c.has_truth                            ? colors::kDetection
+                              : o == DetectionOutcome::kTruePositive ? colors::kTruePositive
+                              : o == DetectionOutcome::kCrowd        ? colors::kCrowd
+                                                                     : colors::kFalsePositive;
+    draw_keypoints(canvas, c.detections[d].keypoints, skeleton(c.detections[d].category_id), scale, color, 2, false);
+  }
+  for (std::size_t d = 0; d < c.overlay.size(); ++d) {
+    if (c.overlay[d].keypoints.empty()) continue;
+    const DetectionOutcome o = c.overlay_match ? c.overlay_match->detections[d] : DetectionOutcome::kFalsePositive;
+    if (o == DetectionOutcome::kBelowThreshold || o == DetectionOutcome::kCrowd) continue;
+    draw_keypoints(canvas, c.overlay[d].keypoints, skeleton(c.overlay[d].category_id), scale, colors::kOverlay, 1, false);
+  }
+}
+
 // Boxes and tags of `c` on `canvas`, whose top-left `area` holds the image at `scale`.
 void draw_boxes(cv::Mat& canvas, const cv::Rect& area, double scale, const FrameContent& c) {
   const ImageMatch* m = c.match;
   const auto name = [&](std::int64_t id) { return c.category_name ? c.category_name(id) : std::to_string(id); };
   std::vector<Tag> truth_tags, detection_tags;
+  draw_all_keypoints(canvas, scale, c);
 
   if (c.show_truth) {
     // Matched and crowd first, missed on top of them.

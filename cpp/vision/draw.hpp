@@ -7,9 +7,14 @@
 // regions are dotted grey. Colours are from the Okabe-Ito palette (safe for colour-blind
 // viewers); the line style tells truth from detections without colour. Masks, where records have
 // them, lie under the boxes: a detection's filled translucently in its box's colour, ground
-// truth's outlined in its box's colour.
+// truth's outlined in its box's colour. Keypoints, where records have them, are drawn over the
+// masks in the box's colour: the category's skeleton edges between them and the points, ground
+// truth's visible points (v = 2) filled, its occluded ones (v = 1) hollow, unlabelled ones (v = 0)
+// left out with their edges; every point of a detection is drawn filled (a prediction's v is no
+// visibility: torchvision writes 1, Detectron2 a score, and OKS scores every point).
 #include <opencv2/core.hpp>
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -43,7 +48,9 @@ struct FrameStatus {
   double score_threshold = 0;
   double iou_threshold = 0.5;
   std::string message;  // a problem to show instead of the counts (e.g. the model failed)
-  bool mask_iou = false;  // TP/FP/FN by mask IoU (segm) rather than box IoU
+  // What TP/FP/FN are decided by, as the status line names it: "IoU" (boxes), "mask IoU",
+  // "boundary IoU", "OKS".
+  std::string overlap = "IoU";
 };
 
 struct FrameContent {
@@ -51,6 +58,9 @@ struct FrameContent {
   std::span<const Detection> detections;
   const ImageMatch* match = nullptr;  // outcomes for truth and detections, same order
   std::function<std::string(std::int64_t)> category_name;
+  // A category's skeleton (edges between 1-based keypoint indices), for records with keypoints.
+  // Unset, or empty for a category: their points alone are drawn.
+  std::function<std::span<const std::array<std::int64_t, 2>>(std::int64_t)> skeleton;
   bool show_truth = true;
   bool show_detections = true;
   bool show_masks = true;

@@ -171,6 +171,12 @@ int run_evaluate(const ParsedArgs& args) {
     return 0;
   }
 
+  // A box model under iou_type keypoints: say what is wrong, not which detection lacks them.
+  if (cfg.scores_keypoints() && std::none_of(scoring.detections().begin(), scoring.detections().end(),
+                                             [](const Detection& d) { return !d.keypoints.empty(); }) &&
+      !scoring.detections().empty())
+    throw Error(model_name + " gives no keypoints, and " + config_path.string() +
+                " scores them (iou_type: keypoints): use a model that gives them (Keypoint R-CNN) or another iou_type");
   const Scores scores = score_run(scoring);
   publish_scored_run(out_dir, {config_path, model, model_name, dataset, scoring, mapping, stats, eval_options, start},
                      scores, host);

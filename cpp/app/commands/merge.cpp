@@ -68,7 +68,8 @@ void merge_shards(const fs::path& config_path, const std::vector<fs::path>& dirs
   std::size_t detections = 0;
   for (const auto& [info, dir] : shards) {
     const fs::path file = dir / "detections.json";
-    for (const Detection& d : cfg.reads_masks() ? coco::read_mask_results(file) : coco::read_results(file)) {
+    // Masks and keypoints too when the run scores them (its metrics need them, as in one run).
+    for (const Detection& d : cfg.reads_masks() || cfg.scores_keypoints() ? coco::read_full_results(file) : coco::read_results(file)) {
       const auto it = position.find(d.image_id);
       if (it == position.end() || it->second < info.first || it->second >= info.end)
         throw Error(file.string() + ": image_id " + std::to_string(d.image_id) + " is not one of this shard's images");

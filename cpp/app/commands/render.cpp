@@ -51,7 +51,7 @@ int run_render(const ParsedArgs& args) {
                              .extension = format == "png" ? ".png" : ".jpg",
                              .score_threshold = threshold,
                              .errors_only = args.has("--errors-only"),
-                             .mask_iou = options.mask_iou.value_or(cfg.scores_masks_only()),
+                             .overlap = pipeline::frame_overlap(cfg, options.matching, dataset),
                              .count = source->size(),
                              .verbose = args.verbose()});
   Progress progress("rendering " + name, source->size());

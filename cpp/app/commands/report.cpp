@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "app/commands/commands.hpp"
+#include "core/config/run_config.hpp"
 #include "core/eval/analysis/image_boxes.hpp"
 #include "core/eval/analysis/per_image.hpp"
 #include "core/eval/coco/results.hpp"
@@ -37,14 +38,19 @@ int run_score_report(const ParsedArgs& args) {
   std::string gallery = "[]\n";
   if (const auto images = args.get("--images")) {
     // Read again: run_score is the light front's, and keeps nothing.
-    // Masks when the run scored masks: its analyses matched them, so the pictures do too.
+    // Masks or keypoints when the run scored them: its analyses matched them, so the pictures
+    // do too (and draw them).
     const std::string iou_type = args.get("--iou-type").value_or("bbox");
-    const bool masks = iou_type != "bbox";
+    const bool keypoints = iou_type == "keypoints";
+    const bool masks = iou_type != "bbox" && !keypoints;
     Dataset gt = coco::read_instances_file(*args.get("--gt"), {}, false, masks);
-    const std::vector<Detection> dts = masks ? coco::read_mask_results(*args.get("--dt")) : coco::read_results(*args.get("--dt"));
+    const std::vector<Detection> dts = masks       ? coco::read_mask_results(*args.get("--dt"))
+                                       : keypoints ? coco::read_keypoint_results(*args.get("--dt"))
+                                                   : coco::read_results(*args.get("--dt"));
     gt.image_dir = *images;
     EvaluatorOptions options;
-    options.analysis_matching = evaluator_matching(masks ? "coco_" + iou_type : "coco");
+    options.analysis_matching = evaluator_matching(iou_type == "bbox" ? "coco" : "coco_" + iou_type);
+    if (const auto file = args.get("--sigmas")) options.keypoint_sigmas = keypoint_sigmas(ConfigNode::load(*file));
     if (args.get("--boundary-dilation-ratio"))
       options.boundary_dilation_ratio = args.get_double("--boundary-dilation-ratio", options.boundary_dilation_ratio);
     if (args.get("--analysis-iou")) options.analysis_iou = args.get_double("--analysis-iou", 0.5);

@@ -23,8 +23,9 @@ viewer::SessionOptions session_options(const ParsedArgs& args) {
   o.verbose = args.verbose();
   o.skip_bad = args.has("--skip-bad");
   if (const auto t = args.get("--iou-type")) {
-    if (*t != "bbox" && *t != "segm") throw UsageError("--iou-type: unknown type '" + *t + "' (bbox, segm)");
-    o.mask_iou = *t == "segm";
+    if (*t != "bbox" && *t != "segm" && *t != "keypoints")
+      throw UsageError("--iou-type: unknown type '" + *t + "' (bbox, segm, keypoints)");
+    o.matching = *t == "segm" ? Matching::kMask : *t == "keypoints" ? Matching::kKeypoints : Matching::kBox;
   }
   return o;
 }

@@ -35,6 +35,16 @@ bool RunConfig::scores_masks_only() const {
   return reads_masks() && std::find(metrics.begin(), metrics.end(), "coco") == metrics.end();
 }
 
+bool RunConfig::scores_keypoints() const {
+  return std::find(metrics.begin(), metrics.end(), "coco_keypoints") != metrics.end();
+}
+
+Matching RunConfig::viewer_matching() const {
+  if (scores_masks_only()) return Matching::kMask;
+  if (scores_keypoints() && std::find(metrics.begin(), metrics.end(), "coco") == metrics.end()) return Matching::kKeypoints;
+  return Matching::kBox;
+}
+
 std::vector<CategorySigmas> keypoint_sigmas(const ConfigNode& root) {
   std::vector<CategorySigmas> out;
   const auto sigmas = root.optional_child("sigmas");

@@ -40,6 +40,12 @@ struct RunConfig {
   bool reads_masks() const;
   // It scores masks and not boxes (iou_type: segm): the viewer then matches by masks too.
   bool scores_masks_only() const;
+  // It scores keypoints (coco_keypoints): detections carry them through files.
+  bool scores_keypoints() const;
+  // What render and view match ground truth and detections by (unless --iou-type says): boxes
+  // when the run scores boxes, else masks when it scores masks (segm, boundary), else OKS when
+  // it scores keypoints.
+  Matching viewer_matching() const;
 };
 
 RunConfig load_run_config(const std::filesystem::path& file);

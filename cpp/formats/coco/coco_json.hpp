@@ -44,6 +44,13 @@ std::vector<Detection> read_mask_results_text(std::string_view json, const std::
 std::vector<Detection> read_keypoint_results(const std::filesystem::path& results);
 std::vector<Detection> read_keypoint_results_text(std::string_view json, const std::string& label);
 
+// Any results file, as render, view and merge read one: masks as read_mask_results reads them,
+// and each record's 'keypoints' where it has them (checked as read_keypoint_results checks
+// them); a record with keypoints and no 'bbox' (when the first has none) and no mask gets its
+// keypoints' extent as its box, as pycocotools' loadRes does.
+std::vector<Detection> read_full_results(const std::filesystem::path& results);
+std::vector<Detection> read_full_results_text(std::string_view json, const std::string& label);
+
 std::string instances_json(const Dataset& dataset);
 std::string results_json(std::span<const Detection> detections);
 

@@ -14,14 +14,19 @@
 namespace ds::coco {
 namespace {
 
-// What a results file is read for: boxes, masks or keypoints.
-enum class Kind { kBoxes, kMasks, kKeypoints };
+// What a results file is read for beyond boxes: each record's 'segmentation', its 'keypoints'
+// (and whether every record must have them).
+struct Fields {
+  bool masks = false;
+  bool keypoints = false;
+  bool need_keypoints = false;
+};
 
 // Appends the records of `src`'s top-level array to `out`. With `has_box` (mask or keypoint
-// results), 'bbox' may be missing and has_box says which record had one; `kind` says whether
-// each record's 'segmentation' or 'keypoints' is read too.
+// results), 'bbox' may be missing and has_box says which record had one; `fields` says what
+// else is read.
 void read_records(JsonSource& src, std::vector<Detection>& out,
-                  std::vector<std::uint8_t>* has_box = nullptr, Kind kind = Kind::kBoxes) {
+                  std::vector<std::uint8_t>* has_box = nullptr, Fields fields = {}) {
   simdjson::ondemand::array records;
   if (const auto code = src.document().get_array().get(records); code != simdjson::SUCCESS)
     src.fail(code, "top level", "an array of detections");
@@ -51,9 +56,9 @@ void read_records(JsonSource& src, std::vector<Detection>& out,
       } else if (key == "score") {
         det.score = src.get_finite(field.value(), named("score"));
         seen |= kScore;
-      } else if (kind == Kind::kMasks && key == "segmentation") {
+      } else if (fields.masks && key == "segmentation") {
         det.segmentation = read_segmentation(src, field.value(), named("segmentation"));
-      } else if (kind == Kind::kKeypoints && key == "keypoints") {
+      } else if (fields.keypoints && key == "keypoints") {
         read_keypoints(src, field.value(), det.keypoints, named("keypoints"));
         if (const std::string problem = keypoint_problem(det.keypoints, false); !problem.empty())
           src.fail(ctx() + ": 'keypoints': " + problem);
@@ -66,7 +71,7 @@ void read_records(JsonSource& src, std::vector<Detection>& out,
     if (has_box) has_box->push_back((seen & kBox) != 0);
     else if (!(seen & kBox)) src.fail(ctx() + ": missing 'bbox' (results without boxes are read for --iou-type segm only)");
     if (!(seen & kScore)) src.fail(ctx() + ": missing 'score'");
-    if (kind == Kind::kKeypoints && !(seen & kKeypoints)) src.fail(ctx() + ": missing 'keypoints'");
+    if (fields.need_keypoints && !(seen & kKeypoints)) src.fail(ctx() + ": missing 'keypoints'");
     out.push_back(std::move(det));
     ++index;
   }
@@ -139,10 +144,25 @@ std::optional<std::vector<Detection>> read_halves(simdjson::padded_string& text,
 
 namespace {
 
-std::vector<Detection> mask_results(JsonSource& src, const std::string& file) {
+// The box a keypoint result without one gets in pycocotools' loadRes: the extent of all its
+// keypoints (v = 0 too).
+Box keypoint_extent(const std::vector<double>& kp) {
+  double x0 = kp[0], x1 = x0, y0 = kp[1], y1 = y0;
+  for (std::size_t k = 3; k < kp.size(); k += 3) {
+    x0 = std::min(x0, kp[k]);
+    x1 = std::max(x1, kp[k]);
+    y0 = std::min(y0, kp[k + 1]);
+    y1 = std::max(y1, kp[k + 1]);
+  }
+  return {x0, y0, x1 - x0, y1 - y0};
+}
+
+// With `keypoints`, records may carry keypoints too, and one without a box or a mask gets its
+// keypoints' extent as its box (render, view and merge read any results file this way).
+std::vector<Detection> mask_results(JsonSource& src, const std::string& file, bool keypoints = false) {
   std::vector<Detection> out;
   std::vector<std::uint8_t> has_box;
-  read_records(src, out, &has_box, Kind::kMasks);
+  read_records(src, out, &has_box, {.masks = true, .keypoints = keypoints});
   const auto where = [&](std::size_t n) { return file + ": detection [" + std::to_string(n) + "]: "; };
   // pycocotools' loadRes decides from the first record how to read all of them.
   const bool boxes = !has_box.empty() && has_box[0];
@@ -153,8 +173,13 @@ std::vector<Detection> mask_results(JsonSource& src, const std::string& file) {
       if (!has_box[n]) throw Error(where(n) + "missing 'bbox' (the first detection has one, so every one needs it)");
       continue;
     }
+    if (!d.segmentation && keypoints && !d.keypoints.empty()) {
+      if (!has_box[n]) d.bbox = keypoint_extent(d.keypoints);
+      continue;
+    }
     if (!d.segmentation)
-      throw Error(where(n) + "missing 'segmentation' (the first detection has no 'bbox', so every one needs a mask)");
+      throw Error(where(n) + "missing 'segmentation' (the first detection has no 'bbox', so every one needs a mask" +
+                  (keypoints ? " or keypoints)" : ")"));
     if (!d.segmentation->rle)
       throw Error(where(n) + "'segmentation': polygons need a 'bbox' beside them (pycocotools reads masks without boxes only as RLE)");
     d.mask_area = mask::area(*d.segmentation->rle);
@@ -169,7 +194,7 @@ std::vector<Detection> mask_results(JsonSource& src, const std::string& file) {
 std::vector<Detection> keypoint_results(JsonSource& src, const std::string& file) {
   std::vector<Detection> out;
   std::vector<std::uint8_t> has_box;
-  read_records(src, out, &has_box, Kind::kKeypoints);
+  read_records(src, out, &has_box, {.keypoints = true, .need_keypoints = true});
   // pycocotools' loadRes decides from the first record: with a 'bbox', every record needs one
   // and its area is the box's; without, each record's box is its keypoints' extent (all of
   // them, v = 0 too), and its area that box's, w * h, which our matching uses.
@@ -181,14 +206,7 @@ std::vector<Detection> keypoint_results(JsonSource& src, const std::string& file
         throw Error(file + ": detection [" + std::to_string(n) + "]: missing 'bbox' (the first detection has one, so every one needs it)");
       continue;
     }
-    double x0 = d.keypoints[0], x1 = x0, y0 = d.keypoints[1], y1 = y0;
-    for (std::size_t k = 3; k < d.keypoints.size(); k += 3) {
-      x0 = std::min(x0, d.keypoints[k]);
-      x1 = std::max(x1, d.keypoints[k]);
-      y0 = std::min(y0, d.keypoints[k + 1]);
-      y1 = std::max(y1, d.keypoints[k + 1]);
-    }
-    d.bbox = {x0, y0, x1 - x0, y1 - y0};
+    d.bbox = keypoint_extent(d.keypoints);
   }
   return out;
 }
@@ -226,6 +244,16 @@ std::vector<Detection> read_mask_results(const std::filesystem::path& results) {
 std::vector<Detection> read_mask_results_text(std::string_view json, const std::string& label) {
   JsonSource src(json, label);
   return mask_results(src, label);
+}
+
+std::vector<Detection> read_full_results(const std::filesystem::path& results) {
+  JsonSource src(results);
+  return mask_results(src, results.string(), true);
+}
+
+std::vector<Detection> read_full_results_text(std::string_view json, const std::string& label) {
+  JsonSource src(json, label);
+  return mask_results(src, label, true);
 }
 
 }  // namespace ds::coco

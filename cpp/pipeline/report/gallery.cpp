@@ -64,7 +64,7 @@ std::string gallery_json(const Dataset& dataset, std::span<const Detection> dete
     const ImageMatch match = match_image(truth.of(image.id), mine, how);
     vision::FrameContent content = dataset_content(truth, image.id, mine, match);
     content.status = {n, image_ids.size(), image.file_name, options.model, std::nullopt, options.score_threshold,
-                      options.iou, ""};
+                      options.iou, "", overlap_label(overlap)};
     cv::Mat drawn = vision::draw_frame(pixels, content);
     if (const int side = std::max(drawn.cols, drawn.rows); side > options.max_side) {
       const double f = static_cast<double>(options.max_side) / side;

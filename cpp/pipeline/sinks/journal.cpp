@@ -75,8 +75,13 @@ Control JournalSink::consume(const Result& r) {
     }
   }
   images_ += "]";
-  // Masks, when the model gives them: [h, w, "counts"] per detection, null for none.
-  if (std::any_of(dets.begin(), dets.end(), [](const Detection& d) { return d.segmentation && d.segmentation->rle; })) {
+  // Masks, when the model gives them: [h, w, "counts"] per detection, null for none. Then
+  // keypoints, when it gives them: [x, y, v, ...] per detection, null for none (the masks'
+  // place is null when there are keypoints and no masks).
+  const bool masks = std::any_of(dets.begin(), dets.end(), [](const Detection& d) { return d.segmentation && d.segmentation->rle; });
+  const bool keypoints = std::any_of(dets.begin(), dets.end(), [](const Detection& d) { return !d.keypoints.empty(); });
+  if (keypoints && !masks) images_ += ",null";
+  if (masks) {
     images_ += ",[";
     for (std::size_t i = 0; i < dets.size(); ++i) {
       if (i > 0) images_ += ',';
@@ -88,6 +93,23 @@ Control JournalSink::consume(const Result& r) {
       images_ += "[" + std::to_string(s->rle->h) + "," + std::to_string(s->rle->w) + ",";
       append_json_string(images_, mask::to_string(*s->rle));
       images_ += "]";
+    }
+    images_ += "]";
+  }
+  if (keypoints) {
+    images_ += ",[";
+    for (std::size_t i = 0; i < dets.size(); ++i) {
+      if (i > 0) images_ += ',';
+      if (dets[i].keypoints.empty()) {
+        images_ += "null";
+        continue;
+      }
+      images_ += '[';
+      for (std::size_t k = 0; k < dets[i].keypoints.size(); ++k) {
+        if (k > 0) images_ += ',';
+        append_number(images_, dets[i].keypoints[k]);
+      }
+      images_ += ']';
     }
     images_ += "]";
   }
@@ -165,7 +187,7 @@ JournalReplay read_journal(const fs::path& path, const std::string& run) {
           std::vector<Detection> dets;
           for (std::size_t i = 0; i + 5 < v.size(); i += 6)
             dets.push_back({.image_id = id, .category_id = static_cast<std::int64_t>(v[i]), .bbox = {v[i + 1], v[i + 2], v[i + 3], v[i + 4]}, .score = v[i + 5]});
-          if (++it != fields.end()) {  // masks
+          if (++it != fields.end() && !(*it).is_null()) {  // masks
             std::size_t k = 0;
             for (auto m : (*it).get_array()) {
               if (k >= dets.size()) throw Error(path.string() + ": a journal line has more masks than detections");
@@ -179,6 +201,15 @@ JournalReplay read_journal(const fs::path& path, const std::string& run) {
                 s->rle = mask::from_string(counts, h, w);
                 dets[k].segmentation = std::move(s);
               }
+              ++k;
+            }
+          }
+          if (it != fields.end() && ++it != fields.end()) {  // keypoints
+            std::size_t k = 0;
+            for (auto p : (*it).get_array()) {
+              if (k >= dets.size()) throw Error(path.string() + ": a journal line has more keypoints than detections");
+              if (!p.is_null())
+                for (auto x : p.get_array()) dets[k].keypoints.push_back(x.get_double());
               ++k;
             }
           }

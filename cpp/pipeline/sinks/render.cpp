@@ -16,7 +16,7 @@ Control RenderSink::consume(const Result& r) {
   const Image& image = *r.frame.image;
   std::size_t dropped = 0;
   const std::vector<Detection> dets = host::to_detections(image.id, r.detections, mappings_.of(r), dropped);
-  const ImageMatch match = match_image(truth_.of(image.id), dets, frame_match(image, options_.score_threshold, options_.mask_iou));
+  const ImageMatch match = match_image(truth_.of(image.id), dets, frame_match(image, options_.score_threshold, options_.overlap));
   true_positives += match.true_positives;
   false_positives += match.false_positives;
   missed += match.missed;
@@ -25,7 +25,7 @@ Control RenderSink::consume(const Result& r) {
               << " fn=" << match.missed << "\n";
   if (options_.errors_only && !match.has_errors()) return Control::kContinue;
   vision::FrameContent content = dataset_content(truth_, image.id, dets, match);
-  content.status = {r.frame.index, options_.count, r.frame.name, r.model, std::nullopt, options_.score_threshold, kMatchIou, "", options_.mask_iou};
+  content.status = {r.frame.index, options_.count, r.frame.name, r.model, std::nullopt, options_.score_threshold, kMatchIou, "", overlap_label(options_.overlap)};
   // The image's own relative path (sub-folders kept), with the output format's extension; a
   // frame of a video is named after the video and the frame.
   fs::path name = image.file_name;

@@ -14,7 +14,7 @@ struct RenderOptions {
   std::string extension = ".png";
   double score_threshold = 0.5;
   bool errors_only = false;
-  bool mask_iou = false;  // TP/FP/FN by mask IoU (segm)
+  analysis::Overlap overlap;  // TP/FP/FN by box IoU, mask IoU or OKS (ready: frame_overlap)
   std::size_t count = 0;  // frames in the run (the status line's n/count)
   bool verbose = false;  // one line per picture on stderr
 };

@@ -627,6 +627,7 @@ void MainWindow::draw_side(Side& side, std::size_t source, bool& pending, std::s
   // Not run yet: the truth in its neutral style, not as "missed" by detections not there yet.
   content.match = known ? &side.shown.match : nullptr;
   content.category_name = [this](std::int64_t id) { return session_.ground_truth().category_name(id); };
+  content.skeleton = [this](std::int64_t id) { return session_.ground_truth().skeleton(id); };
   content.show_truth = state_.show_truth;
   content.show_detections = state_.show_detections && known;
   content.show_masks = state_.show_masks;
@@ -672,8 +673,8 @@ void MainWindow::redraw(bool log) {
   std::string status = std::to_string(current_ + 1) + "/" + std::to_string(session_.size()) + "   " + im.file_name +
                        "   " + source;
   if (a_->inference_ms) status += " (" + fixed(*a_->inference_ms, 1) + " ms)";
-  status += "   score >= " + fixed(state_.score_threshold, 2) + "   IoU " + fixed(show_.iou_threshold, 2) +
-            (session_.mask_iou() ? " (masks)" : "");
+  status += "   score >= " + fixed(state_.score_threshold, 2) + "   " + pipeline::overlap_label(session_.overlap()) + " " +
+            fixed(show_.iou_threshold, 2);
   if (!problem.empty()) {
     status += "   " + problem;
   } else if (pending) {
@@ -732,7 +733,9 @@ void MainWindow::refresh_rows() {
 
 ShowOptions MainWindow::options_for(std::size_t i) const {
   ShowOptions o = show_;
-  o.masks = pipeline::frame_match(session_.image(i), o.score_threshold, session_.mask_iou()).masks;
+  const MatchOptions how = pipeline::frame_match(session_.image(i), o.score_threshold, session_.overlap());
+  o.masks = how.masks;
+  o.oks_vars = how.oks_vars;
   return o;
 }
 

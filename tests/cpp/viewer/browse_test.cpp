@@ -2,6 +2,9 @@
 // list's filter, the metrics of the shown subset, and box picking.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
+
 #include "viewer/browse.hpp"
 
 using namespace ds;
@@ -162,4 +165,34 @@ TEST(Picking, SmallestBoxUnderThePointAndItsDescription) {
   EXPECT_EQ(area_range(31 * 31), "small");
   EXPECT_EQ(area_range(96 * 96), "large");
   EXPECT_DOUBLE_EQ(box_iou({0, 0, 10, 10}, {5, 0, 10, 10}), 50.0 / 150.0);
+}
+
+TEST(Picking, KeypointRunsMatchByOksAndTheBoxPanelSaysOks) {
+  // One person with two labelled keypoints and a detection whose first point is 5 pixels off:
+  // OKS = (exp(-25 / (vars * area * 2)) + exp(0)) / 2 with vars 1 and area 100, pycocotools'
+  // computeOks by hand.
+  std::vector<Annotation> truth = {{21, 1, 1, {0, 0, 30, 30}, 100, false, false, false}};
+  truth[0].keypoints = {10, 10, 2, 20, 20, 2};
+  truth[0].num_keypoints = 2;
+  // A box far from the truth's: by box IoU it would be a false positive.
+  std::vector<Detection> detections = {{1, 1, {40, 40, 10, 10}, 0.9}};
+  detections[0].keypoints = {13, 14, 1, 20, 20, 1};
+  const std::unordered_map<std::int64_t, std::vector<double>> vars = {{1, {1.0, 1.0}}};
+  const Shown by_box = shown_boxes(truth, detections, {});
+  EXPECT_EQ(by_box.match.true_positives, 0u);
+  const Shown shown = shown_boxes(truth, detections, {.oks_vars = &vars});
+  EXPECT_EQ(shown.match.true_positives, 1u);
+  const double oks = (std::exp(-25.0 / (1.0 * 100.0 * 2.0)) + 1.0) / 2.0;
+  char expected[64];
+  std::snprintf(expected, sizeof expected, "OKS %.3f with ground truth id 21", oks);
+  const auto p = pick_box(shown, 45, 45, true, true);
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(p->detection);
+  const std::string text = describe_box(shown, *p, name);
+  EXPECT_NE(text.find(expected), std::string::npos) << text;
+  EXPECT_EQ(text.find("IoU"), std::string::npos) << text;
+  const auto t = pick_box(shown, 5, 5, true, true);
+  ASSERT_TRUE(t);
+  const std::string truth_text = describe_box(shown, *t, name);
+  EXPECT_NE(truth_text.find(", OKS " + std::string(expected).substr(4, 5)), std::string::npos) << truth_text;
 }

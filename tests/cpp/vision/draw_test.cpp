@@ -128,3 +128,50 @@ TEST(WriteImage, WritesPngLosslesslyAndRejectsOtherTypes) {
   EXPECT_THROW(vision::write_image(dir / "frame.bmp", canvas), Error);
   std::filesystem::remove_all(dir);
 }
+
+TEST(DrawFrame, DrawsSkeletonsVisibleFilledOccludedHollowUnlabelledLeftOut) {
+  // One person at scale 2: truth keypoints 1 (visible), 2 (occluded), 3 (unlabelled), a
+  // triangle skeleton; a detection's three points near them. Canvas point = 2 * image point.
+  const cv::Mat image(240, 320, CV_8UC3, cv::Scalar(30, 30, 30));
+  std::vector<Annotation> truth = {{1, 1, 1, {30, 30, 60, 70}, 4200, false, false, false}};
+  truth[0].keypoints = {40, 40, 2, 80, 40, 1, 60, 80, 0};
+  truth[0].num_keypoints = 2;
+  std::vector<Detection> detections = {{1, 1, {32, 32, 60, 70}, 0.9}};
+  detections[0].keypoints = {42, 46, 1, 82, 46, 1, 62, 86, 1};
+  const std::vector<std::array<std::int64_t, 2>> skeleton = {{1, 2}, {2, 3}, {1, 3}};
+  const ImageMatch match = match_image(truth, detections, {.iou_threshold = 0.5});
+  ASSERT_EQ(match.true_positives, 1u);
+  vision::FrameContent c;
+  c.truth = truth;
+  c.detections = detections;
+  c.match = &match;
+  c.skeleton = [&](std::int64_t) { return std::span<const std::array<std::int64_t, 2>>(skeleton); };
+  const cv::Mat canvas = vision::draw_frame(image, c);
+  const cv::Vec3b truth_color(233, 180, 86), tp_color(115, 158, 0);
+  const auto at = [&](int x, int y) { return canvas.at<cv::Vec3b>(y, x); };
+  // The truth's edge 1-2 (canvas y = 80, x 80..160), both ends labelled: drawn.
+  EXPECT_EQ(at(120, 80), truth_color);
+  // Point 1 (visible) is filled: a pixel inside its circle, off the edge.
+  EXPECT_EQ(at(80, 78), truth_color);
+  // Point 2 (occluded) is hollow: inside its circle, off the edge, the image shows.
+  EXPECT_NE(at(160, 78), truth_color);
+  EXPECT_EQ(at(160, 77), truth_color);  // its rim (radius 3)
+  // Point 3 is unlabelled: neither it nor its edges are drawn.
+  EXPECT_NE(at(120, 160), truth_color);
+  EXPECT_NE(at(100, 120), truth_color);
+  // The detection's edges join all its points (v is no visibility for a prediction), in the
+  // true positive's colour, its points filled.
+  EXPECT_EQ(at(124, 92), tp_color);   // edge 1-2 at canvas y = 92
+  EXPECT_EQ(at(124, 172), tp_color);  // point 3, filled
+  EXPECT_EQ(at(104, 132), tp_color);  // edge 1-3's middle
+
+  // Without a skeleton the points alone; with detections hidden none of theirs.
+  vision::FrameContent points_only = c;
+  points_only.skeleton = nullptr;
+  const cv::Mat no_edges = vision::draw_frame(image, points_only);
+  EXPECT_NE(no_edges.at<cv::Vec3b>(80, 120), truth_color);
+  EXPECT_EQ(no_edges.at<cv::Vec3b>(78, 80), truth_color);
+  vision::FrameContent hidden = c;
+  hidden.show_detections = false;
+  EXPECT_NE(vision::draw_frame(image, hidden).at<cv::Vec3b>(172, 124), tp_color);
+}
