@@ -57,7 +57,7 @@ struct Column {
 
 // Every value any run has, in the order the runs describe them; labels get their section's
 // short label where two sections share one (AP of boxes and AP of masks).
-std::vector<Column> columns_of(const std::vector<Row>& rows, const std::vector<std::vector<Section>>& sections) {
+std::vector<Column> columns_of(const std::vector<std::vector<Section>>& sections) {
   std::vector<Column> out;
   std::map<std::string, std::set<std::string>> sections_of_label;
   for (const auto& run : sections)
@@ -70,7 +70,6 @@ std::vector<Column> columns_of(const std::vector<Row>& rows, const std::vector<s
         const bool shared = sections_of_label[v.label].size() > 1 && !s.short_label.empty();
         out.push_back({v.key, shared ? s.short_label + " " + v.label : v.label, v.format, v.headline});
       }
-  (void)rows;
   return out;
 }
 
@@ -267,7 +266,7 @@ int run_compare(const ParsedArgs& args) {
       rows.push_back(std::move(row));
     }
   }
-  const std::vector<Column> columns = columns_of(rows, sections);
+  const std::vector<Column> columns = columns_of(sections);
 
   // Each model against the first on the same dataset, on COCO AP by what the run's analyses match.
   std::vector<Difference> diffs;

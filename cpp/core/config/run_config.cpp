@@ -105,10 +105,9 @@ RunConfig load_run_config(const std::filesystem::path& file) {
     for (const std::string& t : types)
       if (t != "bbox" && t != "segm" && t != "boundary" && t != "keypoints")
         root.fail("iou_type", "unknown type '" + t + "' (bbox, segm, boundary, keypoints)");
-    const auto at = std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco");
-    if (at == cfg.metrics.end()) root.fail("iou_type", "applies to the coco metric, which 'metrics' leaves out");
+    if (std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco") == cfg.metrics.end())
+      root.fail("iou_type", "applies to the coco metric, which 'metrics' leaves out");
     const bool bbox = std::find(types.begin(), types.end(), "bbox") != types.end();
-    const bool segm = std::find(types.begin(), types.end(), "segm") != types.end();
     const auto listed = [&](std::string_view m) { return std::find(cfg.metrics.begin(), cfg.metrics.end(), m) != cfg.metrics.end(); };
     // After coco, in the order bbox, segm, boundary, keypoints: each inserted right after coco,
     // the last first.
@@ -117,8 +116,6 @@ RunConfig load_run_config(const std::filesystem::path& file) {
       const std::string metric = std::string("coco_") + t;
       if (std::find(types.begin(), types.end(), t) != types.end() && !listed(metric)) cfg.metrics.insert(after_coco(), metric);
     }
-    (void)at;
-    (void)segm;
     if (!bbox) cfg.metrics.erase(std::find(cfg.metrics.begin(), cfg.metrics.end(), "coco"));
   }
   std::vector<std::string> all_analyses;
