@@ -134,8 +134,9 @@ def params(draw: st.DrawFn, case: Case) -> dict[str, Any]:
     return out
 
 
-def run(module: str, case: Case) -> dict[str, Any]:
-    """Evaluate `case` with pycocotools or detection_studio.coco; stdout is captured."""
+def run(module: str, case: Any, iou_type: str = "bbox") -> dict[str, Any]:
+    """Evaluate `case` (its gt, results and params) with pycocotools or detection_studio.coco;
+    stdout is captured."""
     if module == "pycocotools":
         from pycocotools.coco import COCO
         from pycocotools.cocoeval import COCOeval
@@ -147,7 +148,7 @@ def run(module: str, case: Case) -> dict[str, Any]:
         gt.dataset = copy.deepcopy(case.gt)
         gt.createIndex()
         dt = gt.loadRes(copy.deepcopy(case.results))
-        ev = COCOeval(gt, dt, "bbox")
+        ev = COCOeval(gt, dt, iou_type)
         for name, value in case.params.items():
             setattr(ev.params, name, copy.deepcopy(value))
         ev.evaluate()

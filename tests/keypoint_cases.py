@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+import coco_cases
 import numpy as np
 from hypothesis import strategies as st
 
@@ -160,26 +161,7 @@ def params(draw: st.DrawFn, case: Case) -> dict[str, Any]:
 
 def run(module: str, case: Case) -> dict[str, Any]:
     """Evaluate `case` with pycocotools or detection_studio.coco; stdout is captured."""
-    if module == "pycocotools":
-        from pycocotools.coco import COCO
-        from pycocotools.cocoeval import COCOeval
-    else:
-        from detection_studio.coco import COCO, COCOeval  # type: ignore[assignment]
-    text = io.StringIO()
-    with contextlib.redirect_stdout(text):
-        gt = COCO()
-        gt.dataset = copy.deepcopy(case.gt)
-        gt.createIndex()
-        dt = gt.loadRes(copy.deepcopy(case.results))
-        ev = COCOeval(gt, dt, "keypoints")
-        for name, value in case.params.items():
-            setattr(ev.params, name, copy.deepcopy(value))
-        ev.evaluate()
-        ev.accumulate()
-        start = len(text.getvalue())
-        ev.summarize()
-    return {"stats": ev.stats, "precision": ev.eval["precision"], "recall": ev.eval["recall"],
-            "scores": ev.eval["scores"], "summary": text.getvalue()[start:]}
+    return coco_cases.run(module, case, "keypoints")
 
 
 def assert_same(case: Case) -> float:
