@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 # Coordinates on a half-pixel grid and sizes that make exact IoUs likely: a 10x10 box and a
@@ -132,6 +133,12 @@ def params(draw: st.DrawFn, case: Case) -> dict[str, Any]:
     if draw(st.integers(0, 3)) == 0:
         out["useCats"] = 0
     return out
+
+
+def examples(n: int) -> settings:
+    # Derandomized: `make test` runs the same cases every time (a failure reproduces).
+    return settings(max_examples=n, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 def run(module: str, case: Any, iou_type: str = "bbox") -> dict[str, Any]:

@@ -6,15 +6,9 @@ detections, annotation id 0, repeated annotation ids, and every parameter users 
 
 from __future__ import annotations
 
-from coco_cases import Case, assert_same, cases, params
-from hypothesis import HealthCheck, given, settings
+from coco_cases import Case, assert_same, cases, examples, params
+from hypothesis import given
 from hypothesis import strategies as st
-
-
-def examples(n: int) -> settings:
-    # Derandomized: `make test` runs the same cases every time (a failure reproduces).
-    return settings(max_examples=n, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 @examples(400)

@@ -6,15 +6,10 @@ what the cases aim at."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from coco_cases import examples
+from hypothesis import given
 from hypothesis import strategies as st
 from keypoint_cases import Case, assert_same, assert_same_oks, cases, params
-
-
-def examples(n: int) -> settings:
-    # Derandomized: `make test` runs the same cases every time (a failure reproduces).
-    return settings(max_examples=n, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 @examples(400)
