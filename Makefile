@@ -9,9 +9,11 @@ STAMPS := .stamps
 BUILD := build/wheel
 
 # C++ build dependencies from Debian (OpenCV, JSON, YAML, XML, tests, a virtual display), and
-# GStreamer's base plugins (videotestsrc, videoconvert, appsink: the tests' stand-in camera).
+# GStreamer's base plugins (videotestsrc, videoconvert, appsink: the tests' stand-in camera), and
+# strace (tests check what one child process opened, e.g. that it never started Python).
 APT_PACKAGES := build-essential cmake ninja-build pkg-config libopencv-dev libyaml-cpp-dev \
-  libsimdjson-dev libpugixml-dev libgtest-dev qtbase5-dev xvfb xdotool gstreamer1.0-plugins-base chromium
+  libsimdjson-dev libpugixml-dev libgtest-dev qtbase5-dev xvfb xdotool gstreamer1.0-plugins-base chromium \
+  strace
 # What the build itself needs inside the venv (--no-build-isolation: CMake must see this torch).
 BUILD_DEPS := torch==2.14.1 torchvision==0.29.1 numpy==2.4.6 pyyaml==6.0.3 pillow==13.0.0 \
   pybind11==3.1.0 scikit-build-core==1.1.2

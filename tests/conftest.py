@@ -6,8 +6,11 @@ import contextlib
 import importlib.util
 import io
 import os
+import re
+import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -56,10 +59,13 @@ def run_ds(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 600,
+    opens: ChildOpens | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Runs the installed `detection-studio` with the given arguments."""
+    """Runs the installed `detection-studio` with the given arguments (under `opens`' strace
+    when given)."""
+    command = [str(BIN / "detection-studio"), *map(str, args)]
     return subprocess.run(
-        [str(BIN / "detection-studio"), *map(str, args)],
+        opens.wrap(command) if opens else command,
         cwd=cwd,
         env=env,
         check=False,
@@ -67,6 +73,36 @@ def run_ds(
         text=True,
         timeout=timeout,
     )
+
+
+class ChildOpens:
+    """The files that the commands run through `wrap` (and their children) opened, by strace:
+    only those processes count, so tests or builds using the same venv meanwhile cannot make a
+    check pass or fail."""
+
+    def __init__(self, folder: Path) -> None:
+        if shutil.which("strace") is None:
+            raise RuntimeError("strace is missing (make deps installs it)")
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.runs = 0
+
+    def wrap(self, command: Sequence[str]) -> list[str]:
+        self.runs += 1
+        log = self.folder / f"opens-{self.runs}.log"
+        # -z: successful calls only; -qq: no attach/exit chatter in the log
+        return ["strace", "-f", "-qq", "-z", "-e", "trace=open,openat,openat2", "-o", str(log),
+                *command]
+
+    def count(self, pattern: str) -> int:
+        """How many opens of a path matching the regex `pattern` the wrapped commands made."""
+        found = re.compile(r'"[^"]*' + pattern + r'"')
+        return sum(1 for log in sorted(self.folder.glob("opens-*.log"))
+                   for line in log.read_text(errors="replace").splitlines() if found.search(line))
+
+    def python_started(self) -> bool:
+        # The embedded interpreter finds the venv through its pyvenv.cfg when it starts.
+        return self.count(r"/pyvenv\.cfg") > 0
 
 
 def error_line(result: subprocess.CompletedProcess[str]) -> str:

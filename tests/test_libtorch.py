@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, error_line, run_ds
-from test_viewer import FileOpens
+from conftest import REPO, ChildOpens, error_line, run_ds
 
 DEMO = REPO / "configs" / "demo.yaml"
 MODELS = REPO / "configs" / "models"
@@ -21,12 +20,12 @@ NATIVE = MODELS / "shapes-fcos-libtorch.yaml"
 PY_SCRIPTED = MODELS / "shapes-fcos-torchscript.yaml"  # the same file through pytorch_detect
 PY_EAGER = MODELS / "shapes-fcos.yaml"  # the demo's default: state_dict, eager PyTorch
 LIMIT = "40"
-TORCH_INIT = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" \
-    / "site-packages" / "torch" / "__init__.py"
+# torch's Python package being imported: its __init__ (source or cached bytecode) opened
+TORCH_PACKAGE = r"/site-packages/torch/(__pycache__/)?__init__\.(py|cpython-[^\"]*\.pyc)"
 
 
-def evaluate(model: Path, out: Path, limit: str = LIMIT) -> dict:
-    result = run_ds("evaluate", DEMO, "--model", model, "--limit", limit, "--output", out)
+def evaluate(model: Path, out: Path, limit: str = LIMIT, opens: ChildOpens | None = None) -> dict:
+    result = run_ds("evaluate", DEMO, "--model", model, "--limit", limit, "--output", out, opens=opens)
     assert result.returncode == 0, result.stderr
     return json.loads((out / "metrics.json").read_text())
 
@@ -99,34 +98,31 @@ def test_workers_do_not_change_the_detections(native_run: Path, tmp_path: Path) 
 
 
 def test_native_model_never_starts_python(shapes_val: Path, tmp_path: Path) -> None:
-    opens = FileOpens(Path(sys.prefix) / "pyvenv.cfg")
-    try:
-        result = run_ds("detect", shapes_val / "val", "--model", NATIVE, "--output", tmp_path / "a",
-                        "--limit", "3", "--score-threshold", "0.3")
-        assert result.returncode == 0, result.stderr
-        frames = [json.loads(line) for line in (tmp_path / "a" / "detections.jsonl").open()]
-        assert len(frames) == 3 and any(f["detections"] for f in frames)
-        assert opens.count() == 0, "module: libtorch started Python"
-        # The control: the same TorchScript file through pytorch_detect starts it.
-        result = run_ds("detect", shapes_val / "val", "--model", PY_SCRIPTED, "--output",
-                        tmp_path / "b", "--limit", "1")
-        assert result.returncode == 0, result.stderr
-        assert opens.count() > 0
-    finally:
-        opens.close()
+    native = ChildOpens(tmp_path / "native")
+    result = run_ds("detect", shapes_val / "val", "--model", NATIVE, "--output", tmp_path / "a",
+                    "--limit", "3", "--score-threshold", "0.3", opens=native)
+    assert result.returncode == 0, result.stderr
+    frames = [json.loads(line) for line in (tmp_path / "a" / "detections.jsonl").open()]
+    assert len(frames) == 3 and any(f["detections"] for f in frames)
+    assert not native.python_started(), "module: libtorch started Python"
+    # The control: the same TorchScript file through pytorch_detect starts it.
+    control = ChildOpens(tmp_path / "control")
+    result = run_ds("detect", shapes_val / "val", "--model", PY_SCRIPTED, "--output",
+                    tmp_path / "b", "--limit", "1", opens=control)
+    assert result.returncode == 0, result.stderr
+    assert control.python_started()
 
 
 def test_evaluate_with_native_model_does_not_import_torch(shapes_val: Path, tmp_path: Path) -> None:
     # evaluate starts Python for report.html (matplotlib); torch's Python package stays out.
-    opens = FileOpens(TORCH_INIT)
-    try:
-        evaluate(NATIVE, tmp_path / "a", limit="4")
-        assert (tmp_path / "a" / "report.html").is_file()
-        assert opens.count() == 0, "evaluate with module: libtorch imported torch"
-        evaluate(PY_SCRIPTED, tmp_path / "b", limit="4")
-        assert opens.count() > 0
-    finally:
-        opens.close()
+    native = ChildOpens(tmp_path / "native")
+    evaluate(NATIVE, tmp_path / "a", limit="4", opens=native)
+    assert (tmp_path / "a" / "report.html").is_file()
+    assert native.python_started()
+    assert native.count(TORCH_PACKAGE) == 0, "evaluate with module: libtorch imported torch"
+    control = ChildOpens(tmp_path / "control")
+    evaluate(PY_SCRIPTED, tmp_path / "b", limit="4", opens=control)
+    assert control.count(TORCH_PACKAGE) > 0
 
 
 @pytest.mark.parametrize(("body", "key", "says"), [
@@ -316,16 +312,14 @@ def test_aoti_network_with_cpp_decoding_gives_the_python_paths_metrics(aoti_fcos
 
 
 def test_aoti_model_never_starts_python(aoti_fcos: Path, tmp_path: Path) -> None:
-    opens = FileOpens(Path(sys.prefix) / "pyvenv.cfg")
-    try:
-        result = run_ds("detect", REPO / "datasets" / "shapes" / "val", "--model", aoti_fcos,
-                        "--output", tmp_path / "a", "--limit", "3", "--score-threshold", "0.3")
-        assert result.returncode == 0, result.stderr
-        frames = [json.loads(line) for line in (tmp_path / "a" / "detections.jsonl").open()]
-        assert len(frames) == 3 and any(f["detections"] for f in frames)
-        assert opens.count() == 0, "an AOTInductor model started Python"
-    finally:
-        opens.close()
+    opens = ChildOpens(tmp_path / "opens")
+    result = run_ds("detect", REPO / "datasets" / "shapes" / "val", "--model", aoti_fcos,
+                    "--output", tmp_path / "a", "--limit", "3", "--score-threshold", "0.3",
+                    opens=opens)
+    assert result.returncode == 0, result.stderr
+    frames = [json.loads(line) for line in (tmp_path / "a" / "detections.jsonl").open()]
+    assert len(frames) == 3 and any(f["detections"] for f in frames)
+    assert not opens.python_started(), "an AOTInductor model started Python"
 
 
 @pytest.mark.parametrize(("change", "says"), [

@@ -8,14 +8,11 @@ a hit; image 2 a miss and a detection inside a crowd region (neither right nor w
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import re
 import shutil
-import struct
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xvfb
-from conftest import BIN, error_line, run_ds
+from conftest import BIN, ChildOpens, error_line, run_ds
 from PIL import Image, ImageChops
 
 # The viewer's visual language (README, "Viewer"), RGB.
@@ -106,9 +103,10 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def render(scene: Path, out: Path, *args: str | os.PathLike[str]) -> subprocess.CompletedProcess[str]:
+def render(scene: Path, out: Path, *args: str | os.PathLike[str],
+           opens: ChildOpens | None = None) -> subprocess.CompletedProcess[str]:
     return run_ds("render", scene / "run.yaml", "--results", scene / "detections.json",
-                  "--output", out, *args)
+                  "--output", out, *args, opens=opens)
 
 
 # --- looking at pictures ------------------------------------------------------------------
@@ -232,50 +230,20 @@ def test_render_and_view_reject_bad_input(scene: Path, tmp_path: Path) -> None:
     assert "TP 0, FP 0" in result.stdout
 
 
-class FileOpens:
-    """Counts how often a file is opened (Linux inotify), by any process."""
-
-    IN_OPEN = 0x20
-
-    def __init__(self, path: Path) -> None:
-        self.libc = ctypes.CDLL(None, use_errno=True)
-        self.fd = self.libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
-        if self.fd < 0 or self.libc.inotify_add_watch(self.fd, str(path).encode(), self.IN_OPEN) < 0:
-            raise OSError(ctypes.get_errno(), f"inotify on {path}")
-
-    def count(self) -> int:
-        n = 0
-        while True:
-            try:
-                data = os.read(self.fd, 65536)
-            except BlockingIOError:
-                return n
-            offset = 0
-            while offset < len(data):
-                _, _, _, name_length = struct.unpack_from("iIII", data, offset)
-                offset += 16 + name_length
-                n += 1
-
-    def close(self) -> None:
-        os.close(self.fd)
-
-
 def test_results_need_no_python(scene: Path, tmp_path: Path) -> None:
     # Embedded Python reads the venv's pyvenv.cfg when it starts: with --results nothing may.
-    pyvenv = Path(sys.prefix) / "pyvenv.cfg"
-    opens = FileOpens(pyvenv)
-    try:
-        assert render(scene, tmp_path / "a").returncode == 0
-        assert opens.count() == 0, "render --results started Python"
-        # The control: a model config makes it start Python (and fail importing the module).
-        bad = tmp_path / "bad.yaml"
-        bad.write_text("name: bad\nmodule: no_such_module_here\n")
-        result = run_ds("render", scene / "run.yaml", "--model", bad, "--output", tmp_path / "b")
-        assert result.returncode == 1
-        assert "no_such_module_here" in error_line(result)
-        assert opens.count() > 0
-    finally:
-        opens.close()
+    quiet = ChildOpens(tmp_path / "quiet")
+    assert render(scene, tmp_path / "a", opens=quiet).returncode == 0
+    assert not quiet.python_started(), "render --results started Python"
+    # The control: a model config makes it start Python (and fail importing the module).
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nmodule: no_such_module_here\n")
+    control = ChildOpens(tmp_path / "control")
+    result = run_ds("render", scene / "run.yaml", "--model", bad, "--output", tmp_path / "b",
+                    opens=control)
+    assert result.returncode == 1
+    assert "no_such_module_here" in error_line(result)
+    assert control.python_started()
 
 
 # --- view without a screen ------------------------------------------------------------------
@@ -353,10 +321,10 @@ def test_view_browses_with_keys(scene: Path, display: xvfb.VirtualDisplay, tmp_p
     rendered = tmp_path / "rendered"
     assert render(scene, rendered).returncode == 0  # the pictures the window must show
     shots = tmp_path / "shots"
-    opens = FileOpens(Path(sys.prefix) / "pyvenv.cfg")
+    opens = ChildOpens(tmp_path / "opens")
     viewer = xvfb.Viewer(BIN / "detection-studio",
                          [scene / "run.yaml", "--results", scene / "detections.json",
-                          "--output", shots, "--ui", "highgui"], display)
+                          "--output", shots, "--ui", "highgui"], display, wrap=opens.wrap)
     try:
         def at(line: str, index: int, threshold: str = "0.50") -> dict[str, str]:
             fields = log(line)
@@ -424,9 +392,7 @@ def test_view_browses_with_keys(scene: Path, display: xvfb.VirtualDisplay, tmp_p
         assert viewer.wait_exit() == 0
     finally:
         viewer.kill()
-        python_starts = opens.count()
-        opens.close()
-    assert python_starts == 0, "view --results started Python"
+    assert not opens.python_started(), "view --results started Python"
 
 
 def test_view_quits_on_escape_and_on_closing_the_window(scene: Path, display: xvfb.VirtualDisplay) -> None:

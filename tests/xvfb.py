@@ -7,11 +7,13 @@ in front of the screen would see.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -116,10 +118,14 @@ class Viewer:
     a virtual display, followed through its log lines."""
 
     def __init__(self, executable: Path, args: Sequence[str], display: VirtualDisplay,
-                 command: str = "view", extra_env: dict[str, str] | None = None) -> None:
+                 command: str = "view", extra_env: dict[str, str] | None = None,
+                 wrap: Callable[[list[str]], list[str]] | None = None) -> None:
         self.display = display
+        argv = [str(executable), command, *map(str, args)]
         self.process = subprocess.Popen(
-            [str(executable), command, *map(str, args)],
+            wrap(argv) if wrap else argv,
+            # its own process group: kill() ends a wrapper (strace) and the viewer under it together
+            start_new_session=True,
             env={**display.env(), **(extra_env or {})},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -208,6 +214,7 @@ class Viewer:
 
     def kill(self) -> None:
         if self.process.poll() is None:
-            self.process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=30)
         self._stderr_reader.join(timeout=30)
