@@ -275,7 +275,7 @@ def test_view_runs_on_qt_offscreen(scene: Path) -> None:
         stderr=subprocess.DEVNULL, text=True)
     try:
         assert process.stdout is not None
-        first = process.stdout.readline()  # printed after the first frame is shown
+        first = xvfb.line_within(process.stdout, xvfb.WAIT_SECONDS)  # after the first frame is shown
         tp, fp, missed = counts(0)
         assert first.startswith("view: image 1/3 000.png model=detections.json threshold=0.50 "
                                 f"tp={tp} fp={fp} fn={missed} ")

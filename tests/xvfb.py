@@ -12,6 +12,7 @@ import ctypes
 import os
 import queue
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -19,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO
 
 from PIL import Image, ImageChops, ImageGrab
 
@@ -29,6 +31,14 @@ WAIT_SECONDS = 120.0
 
 def tools_available() -> bool:
     return shutil.which("Xvfb") is not None and shutil.which("xdotool") is not None
+
+
+def line_within(stream: IO[str], seconds: float) -> str:
+    """The next line of a pipe, or "" when none came within `seconds` (a hung child must fail
+    its test, not hang the suite)."""
+    if not select.select([stream], [], [], seconds)[0]:
+        return ""
+    return stream.readline()
 
 
 class VirtualDisplay:
@@ -45,7 +55,7 @@ class VirtualDisplay:
         )
         os.close(write_fd)
         with os.fdopen(read_fd) as pipe:
-            number = pipe.readline().strip()  # written once the server accepts clients
+            number = line_within(pipe, 60).strip()  # written once the server accepts clients
         if not number:
             self.process.kill()
             raise RuntimeError("Xvfb did not start")
