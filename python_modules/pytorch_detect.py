@@ -52,6 +52,7 @@ message is ``"<file>: <key>: <problem>"``, naming the file that is wrong.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import math
@@ -71,6 +72,14 @@ __all__ = ["Inferencer", "load"]
 
 _FORMATS = ("state_dict", "torchscript", "export", "pickle")
 _MISSING = object()
+# Every key this module reads, by section: a typo (`score_treshold`) would otherwise be
+# ignored and the run go on with the default (the libtorch backend rejects them too).
+_KEYS: dict[str, tuple[str, ...]] = {
+    "": ("name", "module", "classes", "device", "model", "input", "score_threshold",
+         "max_detections", "batch_size", "threads", "mask_threshold", "trusted"),
+    "model": ("format", "weights", "architecture", "args", "trusted"),
+    "input": ("size", "mean", "std"),
+}
 
 
 @contextmanager
@@ -92,9 +101,10 @@ def _one_line(exc: BaseException, limit: int = 160) -> str:
 class _Config:
     """Typed access to a parsed config mapping; errors name the config file and the key."""
 
-    def __init__(self, path: Path, data: Mapping[str, Any]) -> None:
+    def __init__(self, path: Path, data: Mapping[str, Any], lines: Mapping[str, int] | None = None) -> None:
         self.path = path
         self.data = data
+        self.lines = lines or {}  # dotted key -> its line in the file, for messages
 
     def error(self, key: str, problem: str) -> ConfigError:
         return ConfigError(str(self.path), key, problem)
@@ -114,6 +124,24 @@ class _Config:
             names = " or ".join(_type_name(t) for t in want)
             raise self.error(key, f"expected {names}, got {_type_name(type(node))}")
         return node
+
+    def only_keys(self, known: Mapping[str, Sequence[str]]) -> None:
+        """Rejects a key outside `known` (section "" is the top level) in one line naming
+        file:line and the key, with the closest known key."""
+        for section, names in known.items():
+            node = self.data if not section else self.data.get(section)
+            if not isinstance(node, Mapping):
+                continue
+            for key in node:
+                if key in names:
+                    continue
+                dotted = f"{section}.{key}" if section else str(key)
+                close = difflib.get_close_matches(str(key), names, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                line = self.lines.get(dotted)
+                where = f"{self.path}:{line}" if line else str(self.path)
+                raise ConfigError(where, dotted,
+                                  f"unknown key{hint}; known: {', '.join(names)}")
 
     def _missing(self, key: str) -> Any:
         raise self.error(key, "required key is missing")
@@ -146,7 +174,30 @@ def _read_config(config_path: str) -> _Config:
     if not isinstance(data, dict):
         got = "an empty file" if data is None else _type_name(type(data))
         raise ConfigError(str(path), "(root)", f"expected a mapping of keys, got {got}")
-    return _Config(path, data)
+    return _Config(path, data, _key_lines(text))
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """The line of each key of the top two levels ("model.format": 4), from YAML's node tree
+    (safe_load keeps no positions)."""
+    lines: dict[str, int] = {}
+
+    def walk(node: yaml.Node, prefix: str, depth: int) -> None:
+        if not isinstance(node, yaml.MappingNode) or depth > 1:
+            return
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                dotted = f"{prefix}{key.value}"
+                lines[dotted] = key.start_mark.line + 1
+                walk(value, dotted + ".", depth + 1)
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines
+    if root is not None:
+        walk(root, "", 0)
+    return lines
 
 
 def _read_classes(cfg: _Config) -> tuple[Path, list[str]]:
@@ -357,6 +408,7 @@ class Inferencer:
 
     def __init__(self, config_path: str) -> None:
         cfg = _read_config(config_path)
+        cfg.only_keys(_KEYS)
         self.config_path = str(cfg.path)
         self.name = cfg.get("name", str, cfg.path.stem)
         cfg.get("module", str, "pytorch_detect")  # the host's key: only type-checked here

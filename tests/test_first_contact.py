@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import COCO_FIXTURE, error_line, run_ds
+from conftest import COCO_FIXTURE, REPO, SHAPES, error_line, run_ds
 
 GT = COCO_FIXTURE / "instances_val2014_100.json"
 DT = COCO_FIXTURE / "instances_val2014_fakebbox100_results.json"
@@ -127,3 +127,24 @@ def test_run_config_path_given_a_dataset_yaml_loads_as_a_run(tmp_path: Path) -> 
     done = run_ds("merge", spec, tmp_path / "nowhere")
     assert done.returncode == 1
     assert "dataset: missing" not in done.stderr and "shard.json" in error_line(done)
+
+
+@pytest.mark.parametrize(("yaml_text", "expected"), [
+    ("score_treshold: 0.3\n",
+     "typo.yaml:5: score_treshold: unknown key (did you mean 'score_threshold'?)"),
+    ("model:\n  format: torchscript\n  weigths: shapes_fcos.torchscript.pt\n",
+     "typo.yaml:7: model.weigths: unknown key (did you mean 'weights'?)"),
+])
+def test_pytorch_detect_model_config_typo_names_line_key_and_guess(
+        tmp_path: Path, yaml_text: str, expected: str) -> None:
+    models = REPO / "configs" / "models"
+    model = tmp_path / "typo.yaml"
+    head = (f"name: typo\nmodule: pytorch_detect\nclasses: {models / 'shapes.names'}\n"
+            "device: cpu\n")
+    if not yaml_text.startswith("model:"):
+        yaml_text += f"model:\n  format: torchscript\n  weights: {models / 'shapes_fcos.torchscript.pt'}\n"
+    model.write_text(head + yaml_text)
+    done = run_ds("detect", SHAPES / "val", "--model", model, "--limit", "1",
+                  "--output", tmp_path / "out")
+    assert done.returncode == 1
+    assert expected in error_line(done)
