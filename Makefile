@@ -121,7 +121,11 @@ $(STAMPS)/install: $(STAMPS)/venv $(SOURCES)
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps facenet-pytorch==2.6.0
 	@touch $@
 
-data: datasets/shapes/annotations/instances_val.json datasets/faces/annotations/instances.json
+data: datasets/shapes/annotations/instances_val.json datasets/faces/annotations/instances.json \
+  datasets/clip/clip.mp4
+# a short video of moving shapes with ground-truth tracks (README "Video, cameras and streams")
+datasets/clip/clip.mp4: datasets/make_clip.py datasets/make_shapes.py | $(STAMPS)/install
+	$(PY) datasets/make_clip.py --output datasets/clip
 datasets/faces/annotations/instances.json: datasets/make_faces.py | $(STAMPS)/install
 	$(PY) datasets/make_faces.py --output datasets/faces
 datasets/shapes/annotations/instances_val.json: datasets/make_shapes.py | $(STAMPS)/venv

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,48 @@ def test_second_run_into_a_folder_in_use_fails_at_once_naming_the_holder(small: 
         first.wait(timeout=300)
     assert first.returncode == 0, first.stderr.read() if first.stderr else ""
     assert (out / "metrics.json").is_file() and not (out / "journal.jsonl").exists()
+
+
+def killed_after(small: Path, out: Path, lines: int) -> Path:
+    """A run killed once its journal has `lines` lines (the header is one); the journal."""
+    process = subprocess.Popen([str(BIN / "detection-studio"), "evaluate", str(small / "run.yaml"),
+                                "--output", str(out), "--batch-size", "2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while journal_lines(out / "journal.jsonl") < lines and process.poll() is None:
+        time.sleep(0.01)
+    process.kill()
+    process.wait(timeout=60)
+    return out / "journal.jsonl"
+
+
+def journal_line(doc: dict) -> bytes:
+    """A journal line with its right checksum (CRC-32 of the JSON, 8 hex digits)."""
+    text = json.dumps(doc, separators=(",", ":")).encode()
+    return b"%08x " % zlib.crc32(text) + text + b"\n"
+
+
+def test_resume_refuses_a_journal_with_an_image_twice(small: Path, tmp_path: Path) -> None:
+    # Two runs appending to one journal wrote the same batch twice; the next resume counted
+    # 44 of 40 images.
+    journal = killed_after(small, tmp_path / "out", 3)
+    lines = journal.read_bytes().splitlines(keepends=True)[:3]
+    journal.write_bytes(b"".join(lines) + lines[2])  # the second batch again, as line 4
+    result = run_ds("evaluate", small / "run.yaml", "--output", tmp_path / "out", "--batch-size", "2",
+                    "--resume")
+    assert result.returncode == 1
+    assert "journal.jsonl:4: image id " in error_line(result)
+    assert "is in the journal twice (did two runs write into this folder?)" in error_line(result)
+    assert not (tmp_path / "out" / "metrics.json").exists()
+
+
+def test_resume_refuses_a_journal_whose_next_goes_back(small: Path, tmp_path: Path) -> None:
+    journal = killed_after(small, tmp_path / "out", 3)
+    lines = journal.read_bytes().splitlines(keepends=True)[:3]
+    last = json.loads(lines[2].split(b" ", 1)[1])
+    journal.write_bytes(b"".join(lines) + journal_line({"images": [], "skipped": [],
+                                                        "next": last["next"] - 1}))
+    result = run_ds("evaluate", small / "run.yaml", "--output", tmp_path / "out", "--batch-size", "2",
+                    "--resume")
+    assert result.returncode == 1
+    assert (f'journal.jsonl:4: "next" goes back from {last["next"]} to {last["next"] - 1}'
+            in error_line(result))

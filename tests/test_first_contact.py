@@ -148,3 +148,74 @@ def test_pytorch_detect_model_config_typo_names_line_key_and_guess(
                   "--output", tmp_path / "out")
     assert done.returncode == 1
     assert expected in error_line(done)
+
+
+def model_with_classes(tmp_path: Path, names: list[str]) -> Path:
+    """The demo detector reading its labels' names from another classes file."""
+    models = REPO / "configs" / "models"
+    (tmp_path / "other.names").write_text("\n".join(names) + "\n")
+    model = tmp_path / "model.yaml"
+    model.write_text((models / "shapes-fcos.yaml").read_text()
+                     .replace("classes: shapes.names", f"classes: {tmp_path / 'other.names'}")
+                     .replace("weights: shapes_fcos.pt", f"weights: {models / 'shapes_fcos.pt'}")
+                     .replace("device: auto", "device: cpu"))
+    return model
+
+
+def demo_run(tmp_path: Path, extra: str = "") -> Path:
+    run = tmp_path / "run.yaml"
+    run.write_text(f"dataset: {{format: coco, annotations: {SHAPES / 'annotations' / 'instances_val.json'}, "
+                   f"images: {SHAPES / 'val'}}}\noutput: {tmp_path / 'out'}\n{extra}")
+    return run
+
+
+def test_no_model_class_matching_the_dataset_is_an_error(tmp_path: Path) -> None:
+    # An untrained model's (or a wrong classes file's) names: every detection was dropped and
+    # the run said AP 0 with exit 0.
+    model = model_with_classes(tmp_path, ["apple", "pear", "plum", "fig", "kiwi", "lime"])
+    done = run_ds("evaluate", demo_run(tmp_path), "--model", model, "--limit", "2")
+    assert done.returncode == 1
+    errors = [x for x in done.stderr.splitlines() if x.strip() and not x.startswith("warning: ")]
+    assert len(errors) == 1, done.stderr  # the error, after the two summarised warnings
+    line = errors[0]
+    assert (f"{model}: none of the model's classes ('apple', 'pear', 'plum', 'fig', 'kiwi' and 1 more) "
+            "is a dataset category ('circle', 'square', 'triangle', 'star', 'cross' and 1 more): "
+            "nothing would be scored") in line
+    assert "allow_unmatched_classes: true" in line
+    assert not (tmp_path / "out" / "metrics.json").exists()
+    allowed = run_ds("evaluate", demo_run(tmp_path, "allow_unmatched_classes: true\n"), "--model", model,
+                     "--limit", "2", "--output", tmp_path / "allowed")
+    assert allowed.returncode == 0, allowed.stderr
+    assert (tmp_path / "allowed" / "metrics.json").is_file()
+
+
+def test_unmatched_classes_are_one_summarised_warning(tmp_path: Path) -> None:
+    # A 1,000,000-line classes file for a 6-class model printed 1,000,006 warning lines.
+    extra = [f"thing{i}" for i in range(100_000)]
+    model = model_with_classes(tmp_path, ["circle", "square", "triangle", "star", "cross", "ellipse", *extra])
+    done = run_ds("evaluate", demo_run(tmp_path), "--model", model, "--limit", "2")
+    assert done.returncode == 0, done.stderr
+    warnings = [x for x in done.stderr.splitlines() if x.startswith("warning: ")]
+    assert warnings == [("warning: 100000 model classes 'thing0', 'thing1', 'thing2', 'thing3', 'thing4' "
+                         "and 99995 more match no dataset category; their detections are not scored "
+                         "(add them to class_map:)")]
+
+
+def test_render_draws_the_runs_detections_without_the_model(tmp_path: Path) -> None:
+    run = demo_run(tmp_path, f"model: {REPO / 'configs' / 'models' / 'shapes-fcos.yaml'}\n")
+    assert run_ds("evaluate", run, "--limit", "2").returncode == 0
+    # Without its model: only the run's detections.json can be drawn.
+    run.write_text("\n".join(x for x in run.read_text().splitlines() if not x.startswith("model:")) + "\n")
+    done = run_ds("render", run, "--output", tmp_path / "pictures", "--limit", "2")
+    assert done.returncode == 0, done.stderr
+    assert f"render: drawing {tmp_path / 'out' / 'detections.json'} (the run's detections)" in done.stderr
+    assert len(list((tmp_path / "pictures").glob("*.png"))) == 2
+    # --results takes the run's folder too
+    again = run_ds("render", run, "--results", tmp_path / "out", "--output", tmp_path / "p2", "--limit", "1")
+    assert again.returncode == 0, again.stderr
+    assert len(list((tmp_path / "p2").glob("*.png"))) == 1
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    bad = run_ds("render", run, "--results", empty, "--output", tmp_path / "p3")
+    assert bad.returncode == 1
+    assert f"{empty}: no detections.json in this folder" in error_line(bad)

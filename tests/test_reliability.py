@@ -218,6 +218,23 @@ def test_fifo_as_input_is_refused(tmp_path, which):
     assert str(bad) in line and "FIFO" in line, line
 
 
+@pytest.mark.parametrize("line", ["0 0.5 0.5 0.2 0.2 1e6 1e6 0.9 0.1\n",  # a segment point
+                                  "0 0.5 0.5 40 0.2\n",  # pixels where a fraction belongs
+                                  "0 -3 0.5 0.2 0.2\n"])
+def test_yolo_label_far_outside_the_image_is_refused(tmp_path, line):
+    """A segment at 1e6 image widths was rasterised for 14 s (fuzz_yolo_text's timeout)."""
+    spec = darknet(tmp_path)
+    (tmp_path / "labels" / "a.txt").write_text("0 0.5 0.5 0.2 0.2\n" + line)
+    proc = run_ds("check", spec, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert f"{tmp_path / 'labels' / 'a.txt'}:2: " in error_line(proc)
+    assert "is not a normalised coordinate" in error_line(proc)
+    # 1% past the edge is rounding: read (check then names the boxes crossing the edges)
+    (tmp_path / "labels" / "a.txt").write_text("0 0.5 0.5 1.005 0.2\n0 0.1 0.1 1.005 0.5 0.5 -0.004\n")
+    kept = run_ds("check", spec, timeout=60)
+    assert "boxes:  2 " in kept.stdout and "normalised" not in kept.stdout + kept.stderr
+
+
 def test_dev_zero_as_input_is_refused(tmp_path):
     spec = darknet(tmp_path)
     (tmp_path / "obj.names").unlink()
@@ -440,3 +457,31 @@ def test_records_after_an_early_closing_bracket_are_an_error(tmp_path, large):
     good.write_text("[" + record + "]")
     proc = run_ds("score", "--gt", bad_gt, "--dt", good)
     assert proc.returncode == 1 and "bad_gt.json" in error_line(proc)
+
+
+def test_polygon_error_in_results_names_the_file(tmp_path):
+    """Used to say "detection [0]: 'segmentation': polygon 0: ..." without the file."""
+    spec = coco_dataset(tmp_path)
+    dt = tmp_path / "dt.json"
+    dt.write_text(json.dumps([{"image_id": 1, "category_id": 1, "segmentation": [[1, 2, 3]],
+                               "bbox": [1, 2, 3, 4], "score": 0.5}]))
+    gt = tmp_path / "annotations.json"
+    doc = json.loads(gt.read_text())
+    doc["annotations"][0]["segmentation"] = [[1, 2, 30, 2, 30, 20]]
+    gt.write_text(json.dumps(doc))
+    assert spec.is_file()
+    proc = run_ds("score", "--gt", gt, "--dt", dt, "--iou-type", "segm")
+    assert proc.returncode == 1
+    assert error_line(proc).endswith(f"{dt}: detection [0]: 'segmentation': polygon 0: 3 numbers; "
+                                     "a polygon needs at least 3 points")
+
+
+def test_nul_byte_in_a_file_name_is_escaped_in_check(tmp_path):
+    """A NUL in a file name went out raw, cutting the line for whoever reads it."""
+    spec = coco_dataset(tmp_path, "a.png")
+    gt = tmp_path / "annotations.json"
+    gt.write_text(gt.read_text().replace('"a.png"', '"a\\u0000b.png"'))
+    proc = run_ds("check", spec)
+    assert proc.returncode == 1
+    assert "\0" not in proc.stdout
+    assert "a\\x00b.png: image not found" in proc.stdout

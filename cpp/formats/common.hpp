@@ -23,6 +23,9 @@ namespace ds::formats {
 // before anything else is read. 2,000,000 frames is over 18 hours of 30 fps video.
 inline constexpr std::int64_t kMaxFrames = 2'000'000;
 inline constexpr std::int64_t kMaxSide = 1'000'000;  // pixels; also what an int holds comfortably
+// The dataset YAML key that lets COCO file_names / Open Images ImageIDs leave the images folder
+// (core/dataset/image_paths.hpp says why they may not by default).
+inline constexpr const char* kAllowOutsideImages = "allow_outside_images";
 
 // A bad record or file: under skip_bad it is noted in `out.skipped` and reading goes on;
 // otherwise it is the error.

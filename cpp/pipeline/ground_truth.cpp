@@ -63,9 +63,7 @@ const ClassMapping& MappingCache::of(const Result& r) {
   const auto it = cache_.find(&r.detector);
   if (it != cache_.end()) return it->second;
   ClassMapping m = r.detector.map_to(dataset_.categories, class_map_);
-  for (const std::string& c : m.unmapped_model_classes)
-    std::cerr << "warning: " << r.model << ": model class '" << c
-              << "' matches no dataset category; its detections are not shown (add it to class_map:)\n";
+  for (const std::string& w : mapping_warnings(m, r.model, "not shown")) std::cerr << "warning: " << w << "\n";
   return cache_.emplace(&r.detector, std::move(m)).first->second;
 }
 

@@ -118,9 +118,8 @@ void Session::load(Model& model) {
     model.detector = host_->load(model.config);
     model.name = model.detector->name();
     model.mapping = model.detector->map_to(dataset_.categories, class_map_);
-    for (const std::string& c : model.mapping.unmapped_model_classes)
-      std::cerr << "warning: " << model.name << ": model class '" << c
-                << "' matches no dataset category; its detections are not shown (add it to class_map:)\n";
+    for (const std::string& w : mapping_warnings(model.mapping, model.name, "not shown"))
+      std::cerr << "warning: " << w << "\n";
   } catch (const Error& e) {
     model.detector.reset();
     model.problem = e.what();

@@ -232,6 +232,11 @@ int run_compare(const ParsedArgs& args) {
       while (loaded.index() != m) loaded.next();
       pipeline::Detector& detector = loaded.current();
       const ClassMapping mapping = detector.map_to(dataset.categories, cfg.class_map);
+      for (const std::string& w : mapping_warnings(mapping, detector.name() + " on " + dataset_dirs[d], "not scored"))
+        std::cerr << "warning: " << w << "\n";
+      if (!cfg.allow_unmatched_classes)
+        require_a_class_match(mapping, dataset.categories, detector.name(),
+                              "set allow_unmatched_classes: true in " + cfg.file.string());
       pipeline::EvaluationSink scoring(make_evaluators(cfg, dataset), mapping);
       const auto source = pipeline::dataset_source(dataset, total, 0, {.keep_side = detector.max_input_side()});
       Progress progress(detector.name() + " on " + dataset_dirs[d], total);

@@ -115,10 +115,10 @@ int run_evaluate(const ParsedArgs& args) {
   pipeline::Models models({[&] { return host.load(model); }});
   pipeline::Detector& detector = models.current();
   const ClassMapping mapping = detector.map_to(dataset.categories, cfg.class_map);
-  for (const std::string& c : mapping.unmapped_model_classes)
-    std::cerr << "warning: model class '" << c << "' matches no dataset category; its detections are not scored (add it to class_map:)\n";
-  for (const std::string& c : mapping.uncovered_categories)
-    std::cerr << "warning: dataset category '" << c << "' has no model class\n";
+  for (const std::string& w : mapping_warnings(mapping, "", "not scored")) std::cerr << "warning: " << w << "\n";
+  if (!cfg.allow_unmatched_classes)
+    require_a_class_match(mapping, dataset.categories, model.string(),
+                          "set allow_unmatched_classes: true in " + cfg.file.string());
   const std::string model_name = detector.name();
 
   // A shard's images: bounds on the model's batches, so batches hold what they hold in one run.

@@ -29,7 +29,14 @@ int run_render(const ParsedArgs& args) {
 
   const RunConfig cfg = load_run_config(options.config);
   std::optional<fs::path> model;
-  if (!options.results) {
+  std::optional<fs::path> results = options.results;
+  std::error_code ec;
+  if (!results && options.models.empty() && fs::is_regular_file(cfg.output / "detections.json", ec)) {
+    // The run was evaluated: draw what it scored rather than running the model again.
+    results = cfg.output / "detections.json";
+    std::cerr << "render: drawing " << results->string() << " (the run's detections); --model MODEL.yaml runs a model instead\n";
+  }
+  if (!results) {
     if (!options.models.empty()) model = options.models.front();
     else if (cfg.model) model = *cfg.model;
     else throw Error(options.config.string() + ": model: missing (give --model MODEL.yaml or --results DETECTIONS.json)");
@@ -41,7 +48,7 @@ int run_render(const ParsedArgs& args) {
 
   pipeline::ModelHost host(options.verbose);
   std::vector<pipeline::Models::Loader> loaders;
-  if (options.results) loaders.push_back([&] { return pipeline::saved_detector(*options.results, dataset); });
+  if (results) loaders.push_back([&] { return pipeline::saved_detector(*results, dataset); });
   else loaders.push_back([&] { return host.load(*model); });
   pipeline::Models models(std::move(loaders));
   const std::string name = models.current().name();  // loads it now: a broken model fails here

@@ -3,6 +3,7 @@
 
 #include "app/commands/commands.hpp"
 #include "core/config/run_config.hpp"
+#include "core/dataset/image_paths.hpp"
 #include "core/eval/analysis/image_boxes.hpp"
 #include "core/eval/analysis/per_image.hpp"
 #include "core/eval/coco/results.hpp"
@@ -48,6 +49,7 @@ int run_score_report(const ParsedArgs& args) {
                                        : keypoints ? coco::read_keypoint_results(*args.get("--dt"))
                                                    : coco::read_results(*args.get("--dt"));
     gt.image_dir = *images;
+    if (!args.has("--allow-outside-images")) refuse_images_outside(gt, "--allow-outside-images");
     EvaluatorOptions options;
     options.analysis_matching = evaluator_matching(iou_type == "bbox" ? "coco" : "coco_" + iou_type);
     if (const auto file = args.get("--sigmas")) options.keypoint_sigmas = keypoint_sigmas(ConfigNode::load(*file));

@@ -15,6 +15,11 @@ viewer::SessionOptions session_options(const ParsedArgs& args) {
     std::error_code ec;
     if (!fs::exists(*r, ec)) throw Error(*r + ": results file not found (--results)");
     o.results = fs::path(*r);
+    if (fs::is_directory(*o.results, ec)) {  // a run's folder: the detections evaluate wrote there
+      o.results = *o.results / "detections.json";
+      if (!fs::is_regular_file(*o.results, ec))
+        throw Error(*r + ": no detections.json in this folder (--results takes a run's folder or a COCO results file)");
+    }
   }
   if (const auto out = args.get("--output")) o.output = fs::path(*out);
   const std::int64_t limit = args.get_int("--limit", 0);

@@ -1,9 +1,11 @@
 #include "core/classes/class_map.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/util/error.hpp"
+#include "core/util/text.hpp"
 
 namespace ds {
 namespace {
@@ -105,6 +107,51 @@ ClassMapping map_classes(std::span<const std::string> model_classes,
   for (std::size_t c = 0; c < categories.size(); ++c)
     if (!covered[c]) out.uncovered_categories.push_back(categories[c].name);
   return out;
+}
+
+namespace {
+
+constexpr std::size_t kNamesShown = 5;
+
+// "'a', 'b', 'c' and 7 more"
+std::string some_names(std::span<const std::string> names) {
+  std::string out;
+  for (std::size_t i = 0; i < std::min(names.size(), kNamesShown); ++i)
+    out += (i ? ", '" : "'") + printable(names[i], 40) + "'";
+  if (names.size() > kNamesShown) out += " and " + std::to_string(names.size() - kNamesShown) + " more";
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> mapping_warnings(const ClassMapping& mapping, std::string_view model,
+                                          std::string_view dropped_as) {
+  const std::string prefix = model.empty() ? "" : std::string(model) + ": ";
+  std::vector<std::string> out;
+  if (const auto& u = mapping.unmapped_model_classes; !u.empty())
+    out.push_back(prefix + (u.size() == 1 ? "model class " : std::to_string(u.size()) + " model classes ") +
+                  some_names(u) + (u.size() == 1 ? " matches" : " match") + " no dataset category; " +
+                  (u.size() == 1 ? "its" : "their") + " detections are " + std::string(dropped_as) +
+                  " (add them to class_map:)");
+  if (const auto& c = mapping.uncovered_categories; !c.empty())
+    out.push_back(prefix + (c.size() == 1 ? "dataset category " : std::to_string(c.size()) + " dataset categories ") +
+                  some_names(c) + (c.size() == 1 ? " has" : " have") + " no model class");
+  return out;
+}
+
+bool any_class_matches(const ClassMapping& mapping) {
+  return std::any_of(mapping.category_of.begin(), mapping.category_of.end(),
+                     [](const std::optional<std::int64_t>& c) { return c.has_value(); });
+}
+
+void require_a_class_match(const ClassMapping& mapping, std::span<const Category> categories,
+                           std::string_view model, std::string_view allow_with) {
+  if (any_class_matches(mapping)) return;
+  std::vector<std::string> names;
+  for (const Category& c : categories) names.push_back(c.name);
+  throw Error(std::string(model) + ": none of the model's classes (" + some_names(mapping.unmapped_model_classes) +
+              ") is a dataset category (" + (names.empty() ? std::string("none") : some_names(names)) +
+              "): nothing would be scored; map them with class_map: in the run config, or " + std::string(allow_with));
 }
 
 }  // namespace ds

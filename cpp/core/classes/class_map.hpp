@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/dataset/dataset.hpp"
@@ -18,6 +19,21 @@ struct ClassMapping {
   std::vector<std::string> unmapped_model_classes;       // model classes with no category
   std::vector<std::string> uncovered_categories;         // categories no model class maps to
 };
+
+// The mapping's warnings for people, one line each and a few names per line (a classes file of
+// a million lines must not print a million warnings): model classes no category takes, whose
+// detections are `dropped_as` ("not scored", "not shown"), and categories no model class
+// covers. `model` prefixes each line when not empty.
+std::vector<std::string> mapping_warnings(const ClassMapping& mapping, std::string_view model,
+                                          std::string_view dropped_as);
+
+// True when at least one model class maps to a dataset category.
+bool any_class_matches(const ClassMapping& mapping);
+
+// Throws when no model class matches a dataset category (every detection would be dropped and
+// the run score 0 with exit 0), naming both sides; `allow_with` says how to run anyway.
+void require_a_class_match(const ClassMapping& mapping, std::span<const Category> categories,
+                           std::string_view model, std::string_view allow_with);
 
 // "Dining_Table" -> "diningtable"
 std::string normalize_class_name(std::string_view name);

@@ -85,7 +85,7 @@ RunConfig load_run_config(const std::filesystem::path& file) {
   static const std::vector<std::string> kKeys = {"dataset",  "model",        "output",
                                                  "metrics",  "iou_type",     "boundary_dilation_ratio",
                                                  "sigmas",   "analyses",     "analysis_iou",
-                                                 "score_threshold", "class_map"};
+                                                 "score_threshold", "class_map", "allow_unmatched_classes"};
   root.only_keys(kKeys);
   RunConfig cfg{file, dataset_spec(root), std::nullopt, {}, {}, {}, 0.5, 0.02, std::nullopt, {}};
   if (root.has("model")) cfg.model = root.existing_file("model");
@@ -148,6 +148,7 @@ RunConfig load_run_config(const std::filesystem::path& file) {
     if (!map->node().IsMap()) root.fail("class_map", "expected a mapping of model class -> dataset class");
     for (const std::string& k : map->keys()) cfg.class_map[k] = map->string(k);
   }
+  cfg.allow_unmatched_classes = root.flag_or("allow_unmatched_classes", false);
   return cfg;
 }
 

@@ -12,6 +12,7 @@
 //   analysis_iou: 0.5                                         # optional
 //   score_threshold: 0.3                                      # optional (default: best F1)
 //   class_map: {model name: dataset name}                     # optional
+//   allow_unmatched_classes: true                             # optional (default false)
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -36,6 +37,9 @@ struct RunConfig {
   std::map<std::string, std::string> class_map;
   // keypoints: OKS sigmas of categories other than COCO's 17-keypoint person (`sigmas:`).
   std::vector<CategorySigmas> keypoint_sigmas;
+  // Run even when no model class matches a dataset category (`allow_unmatched_classes: true`);
+  // by default that is an error: every detection would be dropped and AP read 0.
+  bool allow_unmatched_classes = false;
   // A metric scores masks: the dataset must be read with them (ReadOptions::masks).
   bool reads_masks() const;
   // It scores masks and not boxes (iou_type: segm): the viewer then matches by masks too.

@@ -161,10 +161,12 @@ std::string format_report(const DatasetReport& r, std::size_t max_per_kind) {
   if (r.truncated) out << "; truncated " << r.truncated;
   out << ")\n";
   out << "classes: " << std::count_if(r.classes.begin(), r.classes.end(), [](const auto& c) { return c.known; }) << "\n";
+  // Names and messages come from files: escaped (a NUL or a newline in a file name must not
+  // cut or split the report's lines).
   std::size_t width = 4;
-  for (const ClassCount& c : r.classes) width = std::max(width, c.name.size());
+  for (const ClassCount& c : r.classes) width = std::max(width, printable(c.name).size());
   for (const ClassCount& c : r.classes) {
-    std::string name = c.name;
+    std::string name = printable(c.name);
     name.resize(width, ' ');
     out << "  " << name << "  " << c.boxes << "\n";
   }
@@ -180,7 +182,7 @@ std::string format_report(const DatasetReport& r, std::size_t max_per_kind) {
     for (const std::string& kind : kinds) {
       const auto& list = by_kind[kind];
       out << (errors ? "error: " : "warning: ") << kind << " (" << list.size() << ")\n";
-      for (std::size_t i = 0; i < list.size() && i < max_per_kind; ++i) out << "  " << list[i]->message << "\n";
+      for (std::size_t i = 0; i < list.size() && i < max_per_kind; ++i) out << "  " << printable(list[i]->message, 400) << "\n";
       if (list.size() > max_per_kind) out << "  ... and " << list.size() - max_per_kind << " more\n";
     }
   }

@@ -1,6 +1,7 @@
 #pragma once
 // An object's 'segmentation' as a COCO file gives it, and pycocotools' annToRLE over it.
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/mask/rle.hpp"
@@ -21,6 +22,10 @@ Segmentation box_segmentation(double x, double y, double w, double h);
 // The mask on an h x w image, as pycocotools' COCO.annToRLE makes it: polygons rasterised and
 // merged; an RLE as it is, with its own size. No polygons at all: an empty mask (pycocotools
 // fails on that). Throws ds::Error for polygons it cannot read (a first part under 3 points).
+// Why pycocotools would refuse these polygons (to_rle's rule), or nothing: readers check it
+// where the file and record are known, so the message can name them.
+std::optional<std::string> polygons_problem(const Segmentation& s);
+
 Rle to_rle(const Segmentation& s, std::uint32_t h, std::uint32_t w);
 
 }  // namespace ds::mask

@@ -1,7 +1,9 @@
 #include "formats/coco/coco_format.hpp"
 
+#include "core/dataset/image_paths.hpp"
 #include "core/util/files.hpp"
 #include "formats/coco/coco_json.hpp"
+#include "formats/common.hpp"
 #include "formats/images.hpp"
 
 namespace ds::coco {
@@ -9,7 +11,10 @@ namespace ds::coco {
 Dataset CocoFormat::read(const ConfigNode& spec, const ReadOptions& options) const {
   const auto annotations = spec.existing_file("annotations");
   const auto images = spec.existing_dir("images");
-  return read_instances_file(annotations, images, options.skip_bad, options.masks);
+  Dataset d = read_instances_file(annotations, images, options.skip_bad, options.masks);
+  if (!spec.flag_or(formats::kAllowOutsideImages, false))
+    refuse_images_outside(d, "'" + std::string(formats::kAllowOutsideImages) + ": true' in " + spec.file().string());
+  return d;
 }
 
 void CocoFormat::write(const Dataset& dataset, const std::filesystem::path& dir,

@@ -171,6 +171,9 @@ std::vector<Detection> mask_results(JsonSource& src, const std::string& file, bo
     if (boxes) {
       // A box without a mask is scored as the box's polygon (coco::record_masks), as loadRes does.
       if (!has_box[n]) throw Error(where(n) + "missing 'bbox' (the first detection has one, so every one needs it)");
+      if (d.segmentation && !d.segmentation->rle)
+        if (const auto problem = mask::polygons_problem(*d.segmentation))
+          throw Error(where(n) + "'segmentation': " + *problem);
       continue;
     }
     if (!d.segmentation && keypoints && !d.keypoints.empty()) {

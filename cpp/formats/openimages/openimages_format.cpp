@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "core/dataset/image_paths.hpp"
 #include "core/util/csv.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
@@ -154,7 +155,13 @@ Dataset OpenImagesFormat::read(const ConfigNode& spec, const ReadOptions& option
     }
   }
 
+  const bool allow_outside = spec.flag_or(formats::kAllowOutsideImages, false);
   for (PendingImage& p : pending) {
+    if (const auto leaves = leaves_images_folder(p.image.file_name); leaves && !allow_outside)
+      throw Error((p.first_row.empty() ? boxes_path.string() : p.first_row) + ": ImageID '" + printable(p.image_id) +
+                  "': its file '" + printable(p.image.file_name) + "' " + *leaves +
+                  " (images are read from inside the images folder; '" + formats::kAllowOutsideImages +
+                  ": true' in " + spec.file().string() + " allows others)");
     std::string why;
     const auto size = try_read_image_size(images / p.image.file_name, why);
     if (!size) {

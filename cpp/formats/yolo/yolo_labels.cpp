@@ -29,6 +29,8 @@ fs::path label_path(const fs::path& image) {
 
 namespace {
 
+constexpr double kNormalisedSlack = 0.01;
+
 // A pose line's keypoints (`v`: the numbers after the class; keypoints from v[4]) into `a`.
 void read_keypoints(const std::vector<double>& v, const PoseShape& pose, const ImageSize& size,
                     const std::string& where, Annotation& a) {
@@ -105,6 +107,13 @@ void read_label_file(const fs::path& file, const ImageSize& size, const std::vec
       }
       v.push_back(*n);
     }
+    // Ultralytics refuses labels outside 0..1; we allow 1% either way (rounding) and refuse the
+    // rest: a polygon at 1e6 image widths would be rasterised edge by edge for seconds.
+    const std::size_t normalised = segment ? v.size() : 4;
+    for (std::size_t k = 0; k < normalised; ++k)
+      if (!(v[k] >= -kNormalisedSlack && v[k] <= 1 + kNormalisedSlack))
+        throw Error(where + ": '" + std::string(tokens[k + 1]) +
+                    "' is not a normalised coordinate (YOLO labels are fractions of the image, 0 to 1)");
     Annotation a;
     a.category_id = *cls;
     const double W = size.width, H = size.height;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <unordered_set>
 
 #include "core/mask/rle.hpp"
 #include "core/mask/segmentation.hpp"
@@ -159,9 +160,18 @@ JournalReplay read_journal(const fs::path& path, const std::string& run) {
   const std::string text = read_file(path);
   JournalReplay replay;
   simdjson::ondemand::parser parser;
-  std::size_t pos = 0;
+  std::size_t pos = 0, line = 0;
   bool first = true;
+  // Each image once, and `next` never going back: two runs appending to one journal broke both
+  // (a resume then counted 44 of 40 images).
+  std::unordered_set<std::int64_t> seen;
+  const auto once = [&](std::int64_t id) {
+    if (!seen.insert(id).second)
+      throw Error(path.string() + ":" + std::to_string(line) + ": image id " + std::to_string(id) +
+                  " is in the journal twice (did two runs write into this folder?); run without --resume to start over");
+  };
   while (pos < text.size()) {
+    ++line;
     const std::size_t end = text.find('\n', pos);
     if (end == std::string::npos) break;  // torn: the batch being written when it stopped
     const auto json = checked(std::string_view(text).substr(pos, end - pos));
@@ -213,6 +223,7 @@ JournalReplay read_journal(const fs::path& path, const std::string& run) {
               ++k;
             }
           }
+          once(id);
           replay.images.emplace_back(id, std::move(dets));
         }
         for (auto entry : doc["skipped"].get_array()) {
@@ -220,9 +231,15 @@ JournalReplay read_journal(const fs::path& path, const std::string& run) {
           auto it = fields.begin();
           const std::int64_t id = (*it).get_int64();
           ++it;
+          once(id);
           replay.skipped.emplace_back(id, std::string(std::string_view((*it).get_string())));
         }
-        replay.next = static_cast<std::size_t>(std::uint64_t(doc["next"].get_uint64()));
+        const auto next = static_cast<std::size_t>(std::uint64_t(doc["next"].get_uint64()));
+        if (next < replay.next)
+          throw Error(path.string() + ":" + std::to_string(line) + ": \"next\" goes back from " +
+                      std::to_string(replay.next) + " to " + std::to_string(next) +
+                      " (did two runs write into this folder?); run without --resume to start over");
+        replay.next = next;
       } catch (const simdjson::simdjson_error& e) {
         throw Error(path.string() + ": a journal line with a right checksum does not parse: " + e.what());
       }
