@@ -10,6 +10,9 @@
 //   sigmas: {hand: [0.025, ...]}                              # optional: OKS sigmas by category
 //   analyses: [thresholds, confusion, tide, per_image]        # optional; [] for none
 //   analysis_iou: 0.5                                         # optional
+//   calibration_bins: 10                                      # optional (analysis calibration)
+//   calibration_iou: 0.5                                      # optional (analysis calibration)
+//   f_beta: 1                                                 # optional (analysis f_scores)
 //   score_threshold: 0.3                                      # optional (default: best F1)
 //   class_map: {model name: dataset name}                     # optional
 #include <filesystem>
@@ -36,6 +39,10 @@ struct RunConfig {
   std::map<std::string, std::string> class_map;
   // keypoints: OKS sigmas of categories other than COCO's 17-keypoint person (`sigmas:`).
   std::vector<CategorySigmas> keypoint_sigmas;
+  // The calibration and f_scores analyses' options (EvaluatorOptions has their meaning).
+  std::size_t calibration_bins = 10;
+  double calibration_iou = 0.5;
+  double f_beta = 1.0;
   // A metric scores masks: the dataset must be read with them (ReadOptions::masks).
   bool reads_masks() const;
   // It scores masks and not boxes (iou_type: segm): the viewer then matches by masks too.
