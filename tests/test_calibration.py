@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import error_line, run_ds
+from conftest import COCO_FIXTURE, error_line, run_ds
 from diagnostics_cases import hotcoco_eval, score, write_case
 
 pytest.importorskip("hotcoco")
@@ -88,3 +88,14 @@ def test_bad_option_one_line(tmp_path: Path, option: str, value: str) -> None:
                   option, value)
     assert done.returncode == 2
     assert option in error_line(done)
+
+
+def test_real_results(tmp_path: Path) -> None:
+    """pycocotools' own fake results on 100 val2014 images (80 classes, 734 detections kept)."""
+    gt_file = COCO_FIXTURE / "instances_val2014_100.json"
+    dt_file = COCO_FIXTURE / "instances_val2014_fakebbox100_results.json"
+    ev = hotcoco_eval(gt_file, dt_file)
+    metrics = score(gt_file, dt_file, tmp_path / "m.json", "--analyses", "calibration,f_scores")
+    assert max(differences(metrics["calibration"], ev.calibration())) <= TOLERANCE
+    for name, value in ev.f_scores().items():
+        assert abs(metrics["f_scores"][name] - value) <= TOLERANCE, name
