@@ -70,6 +70,8 @@ std::vector<Command> command_table() {
         {"--calibration-bins", "N", "calibration: equal-width score bins (default 10)"},
         {"--calibration-iou", "T", "calibration: the IoU a detection is right at (default 0.5)"},
         {"--f-beta", "B", "f_scores: F-beta's beta (default 1: F1)"},
+        {"--export-objects", "FILE.csv", "write every ground truth and detection with its status (TP, FP, FN, ignored), match and IoU"},
+        {"--export-iou", "LIST", "--export-objects: the IoU thresholds, comma-separated (default: --analysis-iou's)"},
         {"--score-threshold", "T", "the score cut of the confusion matrix and per-image counts (default: best F1)"},
         {"--threads", "N", "worker threads (default: one per core)"},
         {"--report", "", "also write report.html beside --output's metrics.json (starts Python)"},
