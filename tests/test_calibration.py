@@ -99,3 +99,22 @@ def test_real_results(tmp_path: Path) -> None:
     assert max(differences(metrics["calibration"], ev.calibration())) <= TOLERANCE
     for name, value in ev.f_scores().items():
         assert abs(metrics["f_scores"][name] - value) <= TOLERANCE, name
+
+
+def test_comparison_has_their_columns(tmp_path: Path) -> None:
+    """Two runs side by side: ECE, MCE and F1 are columns of the runs table, from the schema."""
+    from detection_studio.report import build_report
+
+    runs = []
+    for seed in (4, 5):
+        gt_file, dt_file = write_case(tmp_path, seed)
+        runs.append(score(gt_file, dt_file, tmp_path / f"m{seed}.json", "--analyses",
+                          "calibration,f_scores"))
+    html = build_report(runs)
+    start = html.index('id="runs-table"')
+    header = html[start:html.index("</thead>", start)]
+    for label in ("<th>ECE</th>", "<th>MCE</th>", "<th>F1</th>", "<th>F1_50</th>"):
+        assert label in header
+    for run in runs:
+        assert f'data-v="{run["calibration"]["ece"]!r}"' in html
+        assert f'data-v="{run["f_scores"]["F1"]!r}"' in html
