@@ -8,8 +8,9 @@
 
 #include "app/cli/report.hpp"
 #include "app/commands/commands.hpp"
+#include "app/commands/export_objects.hpp"
 #include "core/config/run_config.hpp"
-#include "core/eval/analysis/object_records.hpp"
+#include "core/eval/analysis/image_boxes.hpp"
 #include "core/eval/coco/evaluate.hpp"
 #include "core/eval/coco/results.hpp"
 #include "core/eval/run_evaluators.hpp"
@@ -90,34 +91,6 @@ double beta_arg(const std::string& v) {
   return x;
 }
 
-// --export-iou 0.5,0.75: each above 0 and at most 1.
-std::vector<double> export_ious(const std::string& list) {
-  std::vector<double> out;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    const std::size_t comma = std::min(list.find(',', start), list.size());
-    const std::string v = list.substr(start, comma - start);
-    char* end = nullptr;
-    const double x = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end != '\0' || !(x > 0 && x <= 1))
-      throw UsageError("--export-iou: expected numbers above 0, at most 1, separated by commas, got '" + v + "'");
-    out.push_back(x);
-    start = comma + 1;
-  }
-  return out;
-}
-
-// --export-objects FILE: never onto an input or metrics.json, never a folder (the input's fault:
-// one line, exit 1, before anything is read).
-void check_export_path(const std::string& path, const std::vector<std::pair<std::string, std::optional<std::string>>>& others) {
-  for (const auto& [option, other] : others)
-    if (other && same_file(path, *other))
-      throw Error("--export-objects " + path + " is the " + option + " file; it would be overwritten");
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec) || path.ends_with('/'))
-    throw Error("--export-objects " + path + " is a folder; give a file name such as objects.csv");
-}
-
 // --metric coco,voc: names checked against the registry before any file is read.
 std::vector<std::string> metric_names(const ParsedArgs& args) {
   return checked_list(args.get("--metric").value_or("coco"), evaluator_names(), "--metric", "metric");
@@ -171,11 +144,9 @@ int run_score(const ParsedArgs& args) {
     if (std::filesystem::is_directory(*out, ec) || out->ends_with('/'))
       throw UsageError("--output " + *out + " is a folder; give a file name such as metrics.json");
   }
-  const std::optional<std::string> export_path = args.get("--export-objects");
-  if (args.get("--export-iou") && !export_path) throw UsageError("--export-iou applies to --export-objects");
-  const std::vector<double> export_at =
-      args.get("--export-iou") ? export_ious(*args.get("--export-iou")) : std::vector<double>{options.analysis_iou};
-  if (export_path) check_export_path(*export_path, {{"--gt", gt_path}, {"--dt", dt_path}, {"--output", args.get("--output")}});
+  std::vector<ExportGuard> guards = {{"the --gt file", *gt_path}, {"the --dt file", *dt_path}};
+  if (const auto out = args.get("--output")) guards.emplace_back("the --output file", *out);
+  const std::optional<ObjectExport> export_objects = object_export(args, options.analysis_iou, guards);
   const auto start = std::chrono::steady_clock::now();
 
   // The two files parse in parallel; the results file is usually the big one.
@@ -206,12 +177,11 @@ int run_score(const ParsedArgs& args) {
     const JsonFields facts = score_facts(*gt_path, *dt_path, gt.images.size(), dts.size());
     write_file_atomic(*out, metrics_document(facts, metrics));
   }
-  if (export_path) {
-    analysis::Overlap overlap;
-    overlap.matching = evaluator_matching(metrics_wanted.front());
-    overlap.boundary_dilation_ratio = options.boundary_dilation_ratio;
-    overlap.keypoint_sigmas = options.keypoint_sigmas;
-    write_file_atomic(*export_path, analysis::object_records_csv(gt, dts, export_at, overlap));
+  if (export_objects) {
+    // What the analyses compare: the first metric's matching (make_evaluators sets it there).
+    EvaluatorOptions matching = options;
+    matching.analysis_matching = evaluator_matching(metrics_wanted.front());
+    write_object_export(*export_objects, gt, analysis::all_image_ids(gt), dts, matching);
   }
   return 0;
 }

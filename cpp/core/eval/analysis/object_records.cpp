@@ -49,8 +49,8 @@ void row(std::string& out, std::initializer_list<std::string_view> fields) {
 
 }  // namespace
 
-std::string object_records_csv(const Dataset& gt, std::span<const Detection> dts, std::span<const double> ious,
-                               const Overlap& overlap) {
+std::string object_records_csv(const Dataset& gt, std::span<const std::int64_t> image_ids,
+                               std::span<const Detection> dts, std::span<const double> ious, const Overlap& overlap) {
   if (ious.empty()) throw Error("object records: no IoU threshold given");
   for (const double t : ious)
     if (!(t > 0 && t <= 1)) throw Error("object records: IoU threshold " + number(t) + " is not above 0 and at most 1");
@@ -69,8 +69,7 @@ std::string object_records_csv(const Dataset& gt, std::span<const Detection> dts
     row(out, {"status" + at, "match" + at, "iou" + at});
   }
   out += '\n';
-  const std::vector<std::int64_t> ids = all_image_ids(gt);
-  for (const ImageBoxes& im : image_boxes(gt, ids, dts, overlap, std::numeric_limits<std::size_t>::max())) {
+  for (const ImageBoxes& im : image_boxes(gt, image_ids, dts, overlap, std::numeric_limits<std::size_t>::max())) {
     std::vector<ImageMatch> matches;
     for (const double t : ious) matches.push_back(im.match(t));
     // Each ground truth's detection, per threshold (the match lists it the other way round).
