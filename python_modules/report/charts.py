@@ -275,16 +275,17 @@ def reliability(bins: Sequence[Bin], salt: str) -> str:
         widths = np.array([b.upper - b.lower for b in full], dtype=float)
         acc_ax.bar(lefts, [b.accuracy for b in full], width=widths, align="edge",
                    color=PALETTE[0], edgecolor="white", linewidth=0.6, label="accuracy")
-        # the gap to the bin's mean score: what ECE weighs
+        # the gap to the bin's mean score, what ECE weighs: hatched, so it shows over the bar
+        # (under-confident) as well as above it (over-confident)
         acc_ax.bar(lefts, [b.confidence - b.accuracy for b in full], width=widths,
-                   bottom=[b.accuracy for b in full], align="edge", color=PALETTE[1],
-                   alpha=0.35, edgecolor=PALETTE[1], linewidth=0.6, label="gap to mean score")
+                   bottom=[b.accuracy for b in full], align="edge", color="none", hatch="////",
+                   edgecolor=PALETTE[1], linewidth=0.6, label="gap to mean score")
         acc_ax.plot([0, 1], [0, 1], color="#444444", linestyle="--", linewidth=0.9,
                     label="calibrated")
         _unit_axes(acc_ax)
         acc_ax.set_xlabel("score")
         acc_ax.set_ylabel("accuracy (share right)")
-        acc_ax.legend(loc="upper left", frameon=False)
+        acc_ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, frameon=False)
         counts = [b.count for b in bins]
         count_ax.bar([b.lower for b in bins], counts, width=[b.upper - b.lower for b in bins],
                      align="edge", color="#888888", edgecolor="white", linewidth=0.6)

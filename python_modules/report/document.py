@@ -408,7 +408,8 @@ def reliability_chart(run: Run, chart: Chart, gallery: Any = None) -> str:
              for b in bins]
     svg = charts.reliability(drawn, "reliability-" + _anchor(chart.key))
     caption = (f"{chart.meaning}. Bars: the share of each bin's detections that are right; "
-               "shaded: the gap to the bin's mean score (above the bar: over-confident); "
+               "hatched: the gap to the bin's mean score (above the bar: over-confident, inside it: "
+               "under-confident); "
                "dashed: perfect calibration. Empty bins are left out, as ECE leaves them out.")
     rows = [f"<tr>{td_text(f'{b.lower:.2f}–{b.upper:.2f}')}{td(b.confidence if b.count else None)}"
             f"{td(b.accuracy if b.count else None)}{td_int(b.count)}</tr>" for b in drawn]
