@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from conftest import error_line, run_ds
+from conftest import REPO, error_line, run_ds
 from diagnostics_cases import write_case
 
 THRESHOLDS = ["0.5", "0.75"]
@@ -100,3 +100,15 @@ def test_export_onto_an_input_is_one_line(tmp_path: Path) -> None:
         assert (target.read_bytes() if target.exists() else None) == before
     done = run_ds("score", "--gt", gt_file, "--dt", dt_file, "--export-objects", tmp_path)
     assert done.returncode == 1 and "folder" in error_line(done)
+
+
+def test_evaluate_export_onto_its_config_is_one_line(shapes_val: Path, tmp_path: Path) -> None:
+    config = tmp_path / "run.yaml"
+    config.write_text((REPO / "configs" / "demo.yaml").read_text().replace(
+        "../", str(REPO) + "/").replace("models/", str(REPO / "configs" / "models") + "/"))
+    before = config.read_bytes()
+    done = run_ds("evaluate", config, "--output", tmp_path / "out", "--export-objects", config)
+    assert done.returncode == 1
+    line = error_line(done)
+    assert str(config) in line and "run config" in line
+    assert config.read_bytes() == before
