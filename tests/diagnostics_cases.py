@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 from conftest import run_ds
 
-# Scores on bin edges (0.3 * 10 is 3.0000000000000004: bin 3), at 0 and 1 (the last bin
-# holds 1.0), and repeated (ties in COCO's sort).
-EDGE_SCORES = [0.0, 0.1, 0.3, 0.5, 0.7, 0.75, 0.9, 1.0]
+# Scores on bin edges (0.29 * 100 is 28.999999999999996: bin 28 of 100, below its own lower
+# bound), at 0 and 1 (the last bin holds 1.0), and repeated (ties in COCO's sort).
+EDGE_SCORES = [0.0, 0.1, 0.29, 0.3, 0.5, 0.57, 0.7, 0.75, 0.9, 1.0]
 # Box sizes whose areas are COCO's area-range bounds (32 * 32, 96 * 96).
 BOUND_SIZES = [(32.0, 32.0), (96.0, 96.0), (10.0, 7.5)]
 
