@@ -173,7 +173,7 @@ def score(
         metrics: metric names (``coco``, ``voc``, ...; see ``detection-studio score --help``).
         iou_type: ``bbox``, ``segm``, ``boundary`` or ``keypoints`` (the last three score their
             one metric, as ``score --iou-type``).
-        analyses: analysis names (None: all of them, as the command; ``[]``: none).
+        analyses: analysis names (None: the default ones, as the command; ``[]``: none).
         threads: evaluation threads (0: one per core).
 
     Returns:
@@ -183,7 +183,7 @@ def score(
     names = _metric_names(metrics, iou_type)
     masks = any(_core.evaluator_reads_masks(m) for m in names)
     keypoints = _core.metric_for_iou_type("keypoints") in names
-    chosen = list(_core.analysis_names()) if analyses is None else list(analyses)
+    chosen = list(_core.default_analysis_names()) if analyses is None else list(analyses)
     dataset, gt_label = _ground_truth(gt, masks)
     dts, dt_label = _detections(detections, masks, keypoints)
     document, text = _core.score_document(dataset, dts, names, chosen, threads, gt_label, dt_label)

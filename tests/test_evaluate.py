@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import pty
@@ -55,13 +56,27 @@ def test_swapping_to_the_torchscript_model_gives_the_same_metrics(
 
 
 def test_limit_scores_only_the_images_it_ran(shapes_val: Path, tmp_path: Path) -> None:
-    result = run_ds("evaluate", DEMO, "--limit", "5", "--output", tmp_path)
+    objects = tmp_path.parent / f"{tmp_path.name}-objects.csv"
+    result = run_ds("evaluate", DEMO, "--limit", "5", "--output", tmp_path,
+                    "--export-objects", objects, "--export-iou", "0.5,0.75")
     assert result.returncode == 0, result.stderr
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     gt_file = shapes_val / "annotations" / "instances_val.json"
     first5 = [im["id"] for im in json.loads(gt_file.read_text())["images"][:5]]
     assert metrics["images"] == 5
     assert metrics["coco_stats"] == pycocotools_stats(gt_file, tmp_path / "detections.json", first5)
+    # --export-objects: score's records (tests/test_export_objects.py) of the run's own
+    # detections.json, for the images it ran; detection ids are positions in that file
+    scored = tmp_path.parent / f"{tmp_path.name}-scored.csv"
+    result = run_ds("score", "--gt", gt_file, "--dt", tmp_path / "detections.json", "--quiet",
+                    "--analyses", "none", "--export-objects", scored, "--export-iou", "0.5,0.75")
+    assert result.returncode == 0, result.stderr
+    with objects.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    with scored.open(newline="", encoding="utf-8") as f:
+        want = [r for r in csv.DictReader(f) if int(r["image_id"]) in first5]
+    assert rows == want
+    assert {r["status@0.5"] for r in rows} >= {"TP", "FP"}
 
 
 def test_progress_bar_on_a_terminal_and_quiet_in_a_pipe(shapes_val: Path, tmp_path: Path) -> None:

@@ -278,6 +278,10 @@ PYBIND11_MODULE(_core, m) {
     const auto names = ds::analysis_names();
     return std::vector<std::string>(names.begin(), names.end());
   });
+  m.def("default_analysis_names", [] {
+    const auto names = ds::default_analysis_names();
+    return std::vector<std::string>(names.begin(), names.end());
+  });
   m.def("evaluator_reads_masks", [](const std::string& name) { return ds::evaluator_reads_masks(name); }, py::arg("name"));
   m.def("metric_for_iou_type", &ds::metric_for_iou_type, py::arg("iou_type"));
   m.def("score_document",

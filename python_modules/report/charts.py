@@ -255,6 +255,48 @@ def _bars(ax: Axes, values: dict[str, float], order: Sequence[str], title: str,
 
 
 @dataclass(frozen=True)
+class Bin:
+    lower: float
+    upper: float
+    confidence: float
+    accuracy: float
+    count: int
+
+
+def reliability(bins: Sequence[Bin], salt: str) -> str:
+    """A reliability diagram: each non-empty bin's accuracy as a bar over its score range, the
+    diagonal a perfectly calibrated model would follow, and how many detections each bin holds
+    (a gap in a bin of three detections means little)."""
+    with matplotlib.rc_context(_STYLE):
+        fig = _figure(7.2, 3.0)
+        acc_ax, count_ax = fig.subplots(1, 2, width_ratios=[3, 2])
+        full = [b for b in bins if b.count > 0]
+        lefts = np.array([b.lower for b in full], dtype=float)
+        widths = np.array([b.upper - b.lower for b in full], dtype=float)
+        acc_ax.bar(lefts, [b.accuracy for b in full], width=widths, align="edge",
+                   color=PALETTE[0], edgecolor="white", linewidth=0.6, label="accuracy")
+        # the gap to the bin's mean score, what ECE weighs: hatched, so it shows over the bar
+        # (under-confident) as well as above it (over-confident)
+        acc_ax.bar(lefts, [b.confidence - b.accuracy for b in full], width=widths,
+                   bottom=[b.accuracy for b in full], align="edge", color="none", hatch="////",
+                   edgecolor=PALETTE[1], linewidth=0.6, label="gap to mean score")
+        acc_ax.plot([0, 1], [0, 1], color="#444444", linestyle="--", linewidth=0.9,
+                    label="calibrated")
+        _unit_axes(acc_ax)
+        acc_ax.set_xlabel("score")
+        acc_ax.set_ylabel("accuracy (share right)")
+        acc_ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, frameon=False)
+        counts = [b.count for b in bins]
+        count_ax.bar([b.lower for b in bins], counts, width=[b.upper - b.lower for b in bins],
+                     align="edge", color="#888888", edgecolor="white", linewidth=0.6)
+        count_ax.set_xlim(0.0, 1.0)
+        count_ax.set_xlabel("score")
+        count_ax.set_ylabel("detections")
+        count_ax.set_title("detections per bin", loc="left")
+        return to_svg(fig, salt)
+
+
+@dataclass(frozen=True)
 class Series:
     label: str
     x: Sequence[float]

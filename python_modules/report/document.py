@@ -398,6 +398,26 @@ def tide_chart(run: Run, chart: Chart, gallery: Any = None) -> str:
     return "\n".join(body)
 
 
+def reliability_chart(run: Run, chart: Chart, gallery: Any = None) -> str:
+    cal = lookup(run, chart.key)
+    bins = cal.get("bins") if isinstance(cal, dict) else None
+    if not bins:
+        return absent("No calibration bins in this run.")
+    drawn = [charts.Bin(float(b["bin_lower"]), float(b["bin_upper"]),
+                        float(b["avg_confidence"]), float(b["avg_accuracy"]), int(b["count"]))
+             for b in bins]
+    svg = charts.reliability(drawn, "reliability-" + _anchor(chart.key))
+    caption = (f"{chart.meaning}. Bars: the share of each bin's detections that are right; "
+               "hatched: the gap to the bin's mean score (above the bar: over-confident, inside it: "
+               "under-confident); "
+               "dashed: perfect calibration. Empty bins are left out, as ECE leaves them out.")
+    rows = [f"<tr>{td_text(f'{b.lower:.2f}–{b.upper:.2f}')}{td(b.confidence if b.count else None)}"
+            f"{td(b.accuracy if b.count else None)}{td_int(b.count)}</tr>" for b in drawn]
+    return "\n".join([figure("reliability-" + _anchor(chart.key), svg, esc(caption)),
+                      table(["score bin", "mean score", "accuracy", "detections"], rows,
+                            table_id="reliability-" + _anchor(chart.key) + "-table")])
+
+
 def gallery_chart(run: Run, chart: Chart, gallery: Sequence[dict[str, Any]] | None) -> str:
     per_image = lookup(run, chart.key) if isinstance(lookup(run, chart.key), dict) else None
     where = ""
@@ -437,7 +457,7 @@ def gallery_chart(run: Run, chart: Chart, gallery: Sequence[dict[str, Any]] | No
 
 CHART_KINDS: dict[str, Callable[[Run, Chart, Any], str]] = {
     "thresholds": threshold_chart, "confusion": confusion_chart, "tide": tide_chart,
-    "per_image": gallery_chart,
+    "per_image": gallery_chart, "reliability": reliability_chart,
 }
 
 

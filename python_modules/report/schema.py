@@ -167,6 +167,12 @@ CHART_DATA: dict[str, Spec] = {
     "tide": Obj({
         "main": MapOf(NUM), "special": MapOf(NUM), "ap50": NUM, "counts": MapOf(NUM),
     }),
+    "reliability": Obj({
+        "bins": ListOf(Obj({"bin_lower": NUM, "bin_upper": NUM, "avg_confidence": NUM,
+                            "avg_accuracy": NUM, "count": INT},
+                           required=("bin_lower", "bin_upper", "avg_confidence",
+                                     "avg_accuracy", "count"))),
+    }, required=("bins",)),
     "per_image": Obj({
         "iou": NUM, "score_threshold": NUM,
         "images": ListOf(Obj({"image_id": INT, "file_name": STR, "tp": INT, "fp": INT,

@@ -6,6 +6,7 @@
 #include "app/cli/progress.hpp"
 #include "app/cli/report.hpp"
 #include "app/commands/evaluate_ray.hpp"
+#include "app/commands/export_objects.hpp"
 #include "app/commands/scored_run.hpp"
 #include "app/commands/commands.hpp"
 #include "core/config/run_config.hpp"
@@ -87,6 +88,14 @@ int run_evaluate(const ParsedArgs& args) {
   // Before the model loads: the outputs can be written, and overwrite none of the inputs.
   check_output_dir(out_dir, {"detections.json", "metrics.json", "gallery.json", "report.html", "journal.jsonl", "shard.json"},
                    {config_path, model, cfg.dataset.file(), fs::path(dataset.source)});
+  std::vector<ExportGuard> guards = {{"the run config", config_path}, {"the model config", model},
+                                     {"the dataset config", cfg.dataset.file()}, {"the dataset", fs::path(dataset.source)}};
+  for (const char* f : {"detections.json", "metrics.json", "gallery.json", "report.html", "journal.jsonl", "shard.json"})
+    guards.emplace_back((out_dir / f).string() + ", an output of the run", out_dir / f);
+  const EvaluatorOptions eval_options = evaluator_options(cfg);
+  const std::optional<ObjectExport> export_objects = object_export(args, eval_options.analysis_iou, guards);
+  if (export_objects && (shard || args.get("--engine").value_or("local") != "local"))
+    throw UsageError("--export-objects applies to a whole local run: leave out --shard and --engine");
   // One run per output folder at a time, for the run's whole life.
   const OutputLock lock(out_dir);
   if (const auto engine = args.get("--engine"); engine && *engine != "local") {
@@ -94,7 +103,6 @@ int run_evaluate(const ParsedArgs& args) {
     if (shard || resume) throw UsageError("--engine ray runs the shards itself: leave out --shard and --resume");
     return run_evaluate_on_ray(args, {config_path, model, out_dir, total, batch});
   }
-  const EvaluatorOptions eval_options = evaluator_options(cfg);
   std::vector<std::unique_ptr<Evaluator>> evaluators = make_evaluators(cfg, dataset);
 
   // What the journal is of: a resumed run must be the same run, down to what shapes its
@@ -181,6 +189,8 @@ int run_evaluate(const ParsedArgs& args) {
   publish_scored_run(out_dir, {config_path, model, model_name, dataset, scoring, mapping, stats, eval_options, start},
                      scores, host);
   journal.remove();  // once the results are there
+  if (export_objects)
+    write_object_export(*export_objects, dataset, scoring.image_ids(), scoring.detections(), eval_options);
 
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.1f",

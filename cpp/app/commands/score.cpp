@@ -1,13 +1,16 @@
 // `score`: metrics for an existing COCO results file. No model, no torch, no OpenCV.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <future>
 #include <iostream>
 
 #include "app/cli/report.hpp"
 #include "app/commands/commands.hpp"
+#include "app/commands/export_objects.hpp"
 #include "core/config/run_config.hpp"
+#include "core/eval/analysis/image_boxes.hpp"
 #include "core/eval/coco/evaluate.hpp"
 #include "core/eval/coco/results.hpp"
 #include "core/eval/run_evaluators.hpp"
@@ -48,12 +51,15 @@ std::vector<std::string> checked_list(const std::string& list, std::span<const s
   return names;
 }
 
-// --analyses thresholds,tide (default: all; none for none).
+// --analyses thresholds,tide (default: those run by default; none for none).
 std::vector<std::string> analysis_list(const ParsedArgs& args) {
   const auto known = analysis_names();
   const std::optional<std::string> list = args.get("--analyses");
   if (list && *list == "none") return {};
-  if (!list) return {known.begin(), known.end()};
+  if (!list) {
+    const auto defaults = default_analysis_names();
+    return {defaults.begin(), defaults.end()};
+  }
   return checked_list(*list, known, "--analyses", "analysis");
 }
 
@@ -64,6 +70,24 @@ double dilation_ratio_arg(const std::string& v) {
   const double x = std::strtod(v.c_str(), &end);
   if (end == v.c_str() || *end != '\0' || !(x > 0 && x < 1))
     throw Error("--boundary-dilation-ratio: expected a number above 0 and below 1 (a share of the image diagonal), got '" + v + "'");
+  return x;
+}
+
+// --calibration-bins N: a whole number from 1 to 1000000.
+std::size_t count_arg(const std::string& name, const std::string& v) {
+  char* end = nullptr;
+  const long long n = std::strtoll(v.c_str(), &end, 10);
+  if (end == v.c_str() || *end != '\0' || n < 1 || n > 1000000)
+    throw UsageError(name + ": expected a whole number from 1 to 1000000, got '" + v + "'");
+  return static_cast<std::size_t>(n);
+}
+
+// --f-beta B: a positive number.
+double beta_arg(const std::string& v) {
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  if (end == v.c_str() || *end != '\0' || !(x > 0 && std::isfinite(x)))
+    throw UsageError("--f-beta: expected a positive number, got '" + v + "'");
   return x;
 }
 
@@ -102,6 +126,9 @@ int run_score(const ParsedArgs& args) {
   options.threads = static_cast<int>(args.get_int("--threads", 0));
   if (args.get("--analysis-iou")) options.analysis_iou = fraction_arg(args, "--analysis-iou", false);
   if (args.get("--score-threshold")) options.score_threshold = fraction_arg(args, "--score-threshold", true);
+  if (args.get("--calibration-iou")) options.calibration_iou = fraction_arg(args, "--calibration-iou", false);
+  if (const auto v = args.get("--calibration-bins")) options.calibration_bins = count_arg("--calibration-bins", *v);
+  if (const auto v = args.get("--f-beta")) options.f_beta = beta_arg(*v);
   if (const auto r = args.get("--boundary-dilation-ratio")) options.boundary_dilation_ratio = dilation_ratio_arg(*r);
   if (const auto file = args.get("--sigmas")) {
     if (!keypoints) throw UsageError("--sigmas applies to --iou-type keypoints");
@@ -117,6 +144,9 @@ int run_score(const ParsedArgs& args) {
     if (std::filesystem::is_directory(*out, ec) || out->ends_with('/'))
       throw UsageError("--output " + *out + " is a folder; give a file name such as metrics.json");
   }
+  std::vector<ExportGuard> guards = {{"the --gt file", *gt_path}, {"the --dt file", *dt_path}};
+  if (const auto out = args.get("--output")) guards.emplace_back("the --output file", *out);
+  const std::optional<ObjectExport> export_objects = object_export(args, options.analysis_iou, guards);
   const auto start = std::chrono::steady_clock::now();
 
   // The two files parse in parallel; the results file is usually the big one.
@@ -146,6 +176,12 @@ int run_score(const ParsedArgs& args) {
   if (const auto out = args.get("--output")) {
     const JsonFields facts = score_facts(*gt_path, *dt_path, gt.images.size(), dts.size());
     write_file_atomic(*out, metrics_document(facts, metrics));
+  }
+  if (export_objects) {
+    // What the analyses compare: the first metric's matching (make_evaluators sets it there).
+    EvaluatorOptions matching = options;
+    matching.analysis_matching = evaluator_matching(metrics_wanted.front());
+    write_object_export(*export_objects, gt, analysis::all_image_ids(gt), dts, matching);
   }
   return 0;
 }

@@ -77,7 +77,7 @@ RunConfig load_run_config(const std::filesystem::path& file) {
     // A dataset.yaml given where a run config goes (`evaluate DATASET.yaml --model M.yaml`, as
     // `yolo val data=...`): a run of that dataset with the default metrics and analyses.
     std::vector<std::string> analyses;
-    for (const std::string_view a : analysis_names()) analyses.emplace_back(a);
+    for (const std::string_view a : default_analysis_names()) analyses.emplace_back(a);
     return {file, root, std::nullopt, file.parent_path() / "runs" / file.stem(), {"coco"}, analyses,
             0.5, 0.02, std::nullopt, {}};
   }
@@ -85,7 +85,8 @@ RunConfig load_run_config(const std::filesystem::path& file) {
   static const std::vector<std::string> kKeys = {"dataset",  "model",        "output",
                                                  "metrics",  "iou_type",     "boundary_dilation_ratio",
                                                  "sigmas",   "analyses",     "analysis_iou",
-                                                 "score_threshold", "class_map", "allow_unmatched_classes"};
+                                                 "score_threshold", "class_map",
+                                                 "calibration_bins", "calibration_iou", "f_beta", "allow_unmatched_classes"};
   root.only_keys(kKeys);
   RunConfig cfg{file, dataset_spec(root), std::nullopt, {}, {}, {}, 0.5, 0.02, std::nullopt, {}};
   if (root.has("model")) cfg.model = root.existing_file("model");
@@ -120,13 +121,28 @@ RunConfig load_run_config(const std::filesystem::path& file) {
   }
   std::vector<std::string> all_analyses;
   for (const std::string_view a : analysis_names()) all_analyses.emplace_back(a);
-  cfg.analyses = root.strings_or("analyses", all_analyses);
+  std::vector<std::string> defaults;
+  for (const std::string_view a : default_analysis_names()) defaults.emplace_back(a);
+  cfg.analyses = root.strings_or("analyses", defaults);
   for (const std::string& a : cfg.analyses)
     if (std::find(all_analyses.begin(), all_analyses.end(), a) == all_analyses.end())
       root.fail("analyses", "unknown analysis '" + a + "'");
   if (root.has("analysis_iou")) {
     cfg.analysis_iou = root.number_or("analysis_iou", 0.5);
     if (!(cfg.analysis_iou > 0 && cfg.analysis_iou <= 1)) root.fail("analysis_iou", "expected a number above 0, at most 1");
+  }
+  if (root.has("calibration_bins")) {
+    const double n = root.number_or("calibration_bins", 10);
+    if (!(n >= 1 && n <= 1e6 && n == std::floor(n))) root.fail("calibration_bins", "expected a whole number from 1 to 1000000");
+    cfg.calibration_bins = static_cast<std::size_t>(n);
+  }
+  if (root.has("calibration_iou")) {
+    cfg.calibration_iou = root.number_or("calibration_iou", 0.5);
+    if (!(cfg.calibration_iou > 0 && cfg.calibration_iou <= 1)) root.fail("calibration_iou", "expected a number above 0, at most 1");
+  }
+  if (root.has("f_beta")) {
+    cfg.f_beta = root.number_or("f_beta", 1);
+    if (!(cfg.f_beta > 0 && std::isfinite(cfg.f_beta))) root.fail("f_beta", "expected a positive number");
   }
   if (root.has("boundary_dilation_ratio")) {
     cfg.boundary_dilation_ratio = root.number_or("boundary_dilation_ratio", 0.02);

@@ -10,6 +10,9 @@
 //   sigmas: {hand: [0.025, ...]}                              # optional: OKS sigmas by category
 //   analyses: [thresholds, confusion, tide, per_image]        # optional; [] for none
 //   analysis_iou: 0.5                                         # optional
+//   calibration_bins: 10                                      # optional (analysis calibration)
+//   calibration_iou: 0.5                                      # optional (analysis calibration)
+//   f_beta: 1                                                 # optional (analysis f_scores)
 //   score_threshold: 0.3                                      # optional (default: best F1)
 //   class_map: {model name: dataset name}                     # optional
 //   allow_unmatched_classes: true                             # optional (default false)
@@ -40,6 +43,10 @@ struct RunConfig {
   // Run even when no model class matches a dataset category (`allow_unmatched_classes: true`);
   // by default that is an error: every detection would be dropped and AP read 0.
   bool allow_unmatched_classes = false;
+  // The calibration and f_scores analyses' options (EvaluatorOptions has their meaning).
+  std::size_t calibration_bins = 10;
+  double calibration_iou = 0.5;
+  double f_beta = 1.0;
   // A metric scores masks: the dataset must be read with them (ReadOptions::masks).
   bool reads_masks() const;
   // It scores masks and not boxes (iou_type: segm): the viewer then matches by masks too.

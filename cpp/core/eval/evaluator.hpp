@@ -76,6 +76,12 @@ struct EvaluatorOptions {
   double boundary_dilation_ratio = 0.02;  // coco_boundary: the boundary's width / image diagonal
   // coco_keypoints: sigmas of categories that do not use COCO's 17 person keypoints.
   std::vector<CategorySigmas> keypoint_sigmas;
+  // calibration: how many equal-width confidence bins, and the IoU at which a detection is
+  // right (COCO's matching at that one threshold).
+  std::size_t calibration_bins = 10;
+  double calibration_iou = 0.5;
+  // f_scores: F-beta's beta (1: F1; below 1 favours precision, above 1 recall).
+  double f_beta = 1.0;
 };
 
 // The metrics a run config or `score --metric` may name; "coco" is the default.
@@ -88,6 +94,9 @@ Matching evaluator_matching(std::string_view name);
 // The analyses (thresholds, confusion, tide, per_image): evaluate and score run them beside
 // the metrics unless told not to, as one evaluator (core/eval/analysis/analyses.cpp).
 std::vector<std::string_view> analysis_names();
+// The analyses a run has when it names none: those that reuse the analyses' one matching
+// (calibration and f_scores redo COCO's evaluation, so they are asked for by name).
+std::vector<std::string_view> default_analysis_names();
 // Throws ds::Error for an unknown name. `ground_truth` must outlive the evaluator.
 std::unique_ptr<Evaluator> make_evaluator(std::string_view name, const Dataset& ground_truth,
                                           const EvaluatorOptions& options = {});

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "core/eval/analysis/calibration.hpp"
 #include "core/eval/analysis/confusion.hpp"
+#include "core/eval/analysis/f_scores.hpp"
 #include "core/eval/analysis/per_image.hpp"
 #include "core/eval/analysis/tide.hpp"
 #include "core/util/error.hpp"
@@ -14,6 +16,9 @@ namespace {
 struct Entry {
   std::string_view name;
   Metrics (*run)(const AnalysisContext&);
+  // Run when none are named. calibration and f_scores are not: they redo COCO's evaluation
+  // (matching at every image and class again), which would slow the default `score` down.
+  bool by_default = true;
 };
 
 // The one place analyses are registered, in the order they appear in metrics.json.
@@ -22,6 +27,8 @@ constexpr Entry kAnalyses[] = {
     {"confusion", confusion_analysis},
     {"tide", tide_analysis},
     {"per_image", per_image_analysis},
+    {"calibration", calibration_analysis, false},
+    {"f_scores", f_scores_analysis, false},
 };
 
 class AnalysesEvaluator final : public Evaluator {
@@ -30,17 +37,21 @@ class AnalysesEvaluator final : public Evaluator {
       : gt_(gt), wanted_(std::move(wanted)), options_(options) {}
   void reset() override { seen_.clear(); }
   void process(const Image& image, std::span<const Detection> detections) override { seen_.add(image, detections); }
-  Metrics evaluate() override { return analyse(image_boxes(gt_, seen_.image_ids, seen_.detections, overlap())); }
+  Metrics evaluate() override {
+    return analyse(image_boxes(gt_, seen_.image_ids, seen_.detections, overlap()), seen_.detections, seen_.image_ids);
+  }
   Metrics evaluate_all(std::span<const Detection> detections) override {
-    return analyse(image_boxes(gt_, all_image_ids(gt_), detections, overlap()));
+    const std::vector<std::int64_t> ids = all_image_ids(gt_);
+    return analyse(image_boxes(gt_, ids, detections, overlap()), detections, ids);
   }
 
  private:
-  Metrics analyse(const std::vector<ImageBoxes>& images) const {
+  Metrics analyse(const std::vector<ImageBoxes>& images, std::span<const Detection> detections,
+                  std::span<const std::int64_t> image_ids) const {
     const Thresholds thresholds = score_thresholds(gt_, images, options_.analysis_iou);
     const AnalysisContext context{gt_, images, options_, thresholds,
                                   options_.score_threshold.value_or(best_f1_score(thresholds)),
-                                  Overlap::of(options_).name()};
+                                  Overlap::of(options_).name(), detections, image_ids};
     Metrics all;
     for (const Entry* e : wanted_) {
       Metrics m = e->run(context);
@@ -65,6 +76,13 @@ class AnalysesEvaluator final : public Evaluator {
 std::vector<std::string_view> analysis_names() {
   std::vector<std::string_view> out;
   for (const analysis::Entry& e : analysis::kAnalyses) out.push_back(e.name);
+  return out;
+}
+
+std::vector<std::string_view> default_analysis_names() {
+  std::vector<std::string_view> out;
+  for (const analysis::Entry& e : analysis::kAnalyses)
+    if (e.by_default) out.push_back(e.name);
   return out;
 }
 

@@ -3,6 +3,7 @@
 // the detections the loop hands it once, groups them by image once, and each analysis reads
 // that. A new analysis is a file with one function and a line in analyses.cpp.
 #include <optional>
+#include <span>
 
 #include "core/eval/analysis/image_boxes.hpp"
 #include "core/eval/analysis/thresholds.hpp"
@@ -17,6 +18,10 @@ struct AnalysisContext {
   const Thresholds& thresholds;  // at options.analysis_iou
   double score_cut;              // options.score_threshold, else the overall best-F1 score
   const char* matched_by;        // "box IoU", "mask IoU": what the analyses' IoU is, for people
+  // What the run scored, for the analyses that redo COCO's evaluation (calibration, f_scores):
+  // every detection, and the images scored (in order; all of the dataset's for `score`).
+  std::span<const Detection> detections;
+  std::span<const std::int64_t> image_ids;
 };
 
 }  // namespace ds::analysis

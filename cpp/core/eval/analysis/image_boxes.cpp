@@ -56,7 +56,8 @@ std::vector<std::int64_t> all_image_ids(const Dataset& gt) {
 }
 
 std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int64_t> image_ids,
-                                    std::span<const Detection> dts, const Overlap& overlap) {
+                                    std::span<const Detection> dts, const Overlap& overlap,
+                                    std::size_t max_detections) {
   std::unordered_map<std::int64_t, const Image*> by_id;
   by_id.reserve(gt.images.size());
   for (const Image& im : gt.images) by_id.emplace(im.id, &im);
@@ -78,18 +79,21 @@ std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int6
       out[s->second].gts.push_back(a);
       if (ready.oks_vars && a.num_keypoints == 0) out[s->second].gts.back().iscrowd = true;
     }
-  for (const Detection& d : dts)
-    if (const auto s = slot.find(d.image_id); s != slot.end() && scored(d.category_id)) out[s->second].dts.push_back(d);
+  for (std::size_t n = 0; n < dts.size(); ++n)
+    if (const auto s = slot.find(dts[n].image_id); s != slot.end() && scored(dts[n].category_id))
+      out[s->second].dt_source.push_back(n);
   for (ImageBoxes& im : out) {
-    std::stable_sort(im.dts.begin(), im.dts.end(),
-                     [](const Detection& a, const Detection& b) { return a.score > b.score; });
-    if (im.dts.size() > kMaxDetections) im.dts.resize(kMaxDetections);
-    std::vector<const Detection*> dts;
-    for (const Detection& d : im.dts) dts.push_back(&d);
-    std::vector<const Annotation*> gts;
-    for (const Annotation& a : im.gts) gts.push_back(&a);
-    im.ious.resize(dts.size() * gts.size());
-    pair_ious(dts, gts, ready.match_options(*im.image), im.ious);
+    std::stable_sort(im.dt_source.begin(), im.dt_source.end(),
+                     [&](std::size_t a, std::size_t b) { return dts[a].score > dts[b].score; });
+    if (im.dt_source.size() > max_detections) im.dt_source.resize(max_detections);
+    im.dts.reserve(im.dt_source.size());
+    for (const std::size_t n : im.dt_source) im.dts.push_back(dts[n]);
+    std::vector<const Detection*> dt_ptrs;
+    for (const Detection& d : im.dts) dt_ptrs.push_back(&d);
+    std::vector<const Annotation*> gt_ptrs;
+    for (const Annotation& a : im.gts) gt_ptrs.push_back(&a);
+    im.ious.resize(dt_ptrs.size() * gt_ptrs.size());
+    pair_ious(dt_ptrs, gt_ptrs, ready.match_options(*im.image), im.ious);
   }
   return out;
 }

@@ -20,6 +20,7 @@ struct ImageBoxes {
   const Image* image = nullptr;
   std::vector<Annotation> gts;  // file order
   std::vector<Detection> dts;   // by descending score, ties in input order; <= kMaxDetections
+  std::vector<std::size_t> dt_source;  // each detection's position in what image_boxes() was given
   std::vector<double> ious;            // dts.size() x gts.size()
 
   double iou(std::size_t d, std::size_t g) const { return ious[d * gts.size() + g]; }
@@ -51,9 +52,11 @@ struct Overlap {
 };
 
 // The images `image_ids` names (each once, in that order; ids not in the dataset are skipped)
-// with their boxes. Detections on other images are left out.
+// with their boxes. Detections on other images are left out; each image keeps its
+// `max_detections` highest scoring.
 std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int64_t> image_ids,
-                                    std::span<const Detection> dts, const Overlap& overlap = {});
+                                    std::span<const Detection> dts, const Overlap& overlap = {},
+                                    std::size_t max_detections = kMaxDetections);
 // Every image of the dataset, in file order.
 std::vector<std::int64_t> all_image_ids(const Dataset& gt);
 

@@ -300,7 +300,7 @@ bool has_duplicate_annotation_ids(const Dataset& gt) {
 }
 
 EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Params& params,
-                    int threads) {
+                    int threads, bool keep_matches) {
   EvalResult result;
   Params& p = result.params;
   p = params;
@@ -377,11 +377,15 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t n_threads =
       std::min<std::size_t>(K, threads > 0 ? static_cast<std::size_t>(threads) : hw);
+  if (keep_matches) result.matches.resize(K);
   std::atomic<std::size_t> next{0};
   const auto run = [&] {
     Worker w;
-    for (std::size_t k = next++; k < K; k = next++)
+    for (std::size_t k = next++; k < K; k = next++) {
       evaluate_category(k, gts, dets, p, result.arrays, w, masks ? &*masks : nullptr, vars);
+      // Each category has its own slot: no two threads write the same one.
+      if (keep_matches) result.matches[k] = std::move(w.cm);
+    }
   };
   if (n_threads <= 1) {
     run();

@@ -14,6 +14,9 @@ struct EvalResult {
   // use_cats is on, maxDets sorted.
   Params params;
   EvalArrays arrays;
+  // Each category's matching (pycocotools' evalImgs for it), by position in params.cat_ids;
+  // only when evaluate() is asked to keep them.
+  std::vector<CategoryMatches> matches;
 };
 
 // pycocotools indexes annotations by id, so when ids repeat it evaluates the last annotation with
@@ -22,6 +25,6 @@ bool has_duplicate_annotation_ids(const Dataset& gt);
 
 // `threads` <= 0: one per core. Throws ds::Error for unusable params.
 EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Params& params,
-                    int threads = 0);
+                    int threads = 0, bool keep_matches = false);
 
 }  // namespace ds::coco
