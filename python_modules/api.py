@@ -234,12 +234,16 @@ def _python_model(model: Any, class_names: Sequence[str] | None, batch_size: int
     owner = getattr(model, "__self__", None)  # a bound method: an inferencer's infer
     if is_module(model):
         infer, label = module_infer(model), type(model).__name__
+    elif not callable(model) and callable(getattr(model, "infer", None)):
+        # An inferencer object (what an inferencer module's load() returns).
+        owner, infer = model, model.infer
+        label = getattr(model, "name", None) or type(model).__name__
     elif callable(model):
         infer = model
         label = getattr(owner, "name", None) or getattr(model, "__name__", type(model).__name__)
     else:
-        raise TypeError("model: expected a model config path, a callable images -> results or a "
-                        f"torch.nn.Module, got {type(model).__name__}")
+        raise TypeError("model: expected a model config path, a callable images -> results, an "
+                        f"object with infer(images) or a torch.nn.Module, got {type(model).__name__}")
     if class_names is None:
         class_names = getattr(model, "class_names", None) or getattr(owner, "class_names", None)
     if class_names is None:
@@ -275,7 +279,8 @@ def evaluate(
     Args:
         config_or_dataset: a run config (its dataset, metrics, analyses, class_map) or a
             dataset.yaml (the default metrics and analyses).
-        model: a model config path (as ``--model``; None: the run config's ``model:``), or a
+        model: a model config path (as ``--model``; None: the run config's ``model:``), an
+            inferencer object (its ``infer``, ``class_names``, ``batch_size``, ``name``), or a
             callable ``images -> [{"boxes" (N, 4) xyxy, "scores" (N,), "labels" (N,) int(,
             "masks" (N, H, W) bool/uint8, "keypoints" (N, K, 3))}]`` getting a batch of H x W x
             3 uint8 BGR arrays (read-only), or a torchvision-style ``torch.nn.Module`` (given RGB

@@ -30,9 +30,12 @@ def test_a_folder_gives_the_commands_detections(shapes_val: Path, tmp_path: Path
         assert not frame.image.flags.writeable
         expected = line["detections"]
         assert dets["names"] == [d["label"] for d in expected]
-        assert dets["scores"].tolist() == [d["score"] for d in expected]
+        # The model runs on the loop's thread here: on a loaded machine torch's CPU kernels may
+        # split their sums otherwise, and float32 scores then differ in their last bits.
+        np.testing.assert_allclose(dets["scores"], [d["score"] for d in expected], rtol=1e-5)
         x1, y1, x2, y2 = (dets["boxes"].astype(np.float64).T if len(expected) else np.zeros((4, 0)))
-        assert np.stack([x1, y1, x2 - x1, y2 - y1], axis=1).tolist() == [d["bbox"] for d in expected]
+        np.testing.assert_allclose(np.stack([x1, y1, x2 - x1, y2 - y1], axis=1).reshape(-1, 4),
+                                   np.array([d["bbox"] for d in expected]).reshape(-1, 4), atol=1e-3)
     assert sum(len(d["scores"]) for _, d in got) > 0
 
 

@@ -56,6 +56,9 @@ def test_model_config_equals_callable_and_writes_its_files(demo: Any, tmp_path: 
     by_callable = ds.evaluate(DEMO, model=demo.infer, class_names=demo.class_names, limit=8,
                               progress=False)
     assert results(run.metrics) == results(by_callable.metrics)
+    # The inferencer object itself: its infer, class names, batch size and name.
+    by_object = ds.evaluate(DEMO, model=demo, limit=8, progress=False)
+    assert results(by_object.metrics) == results(run.metrics)
     assert run.metrics["model_config"] == str(MODEL)
     written = tmp_path / "run"
     assert json.loads((written / "metrics.json").read_text()) == run.metrics

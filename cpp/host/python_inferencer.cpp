@@ -49,6 +49,8 @@ class PythonInferencer final : public Inferencer {
         out[i] = raw_detections(results[i], images[i], class_names_.size(), config_.string());
       return out;
     } catch (const py::error_already_set& e) {
+      // Ctrl-C in a Python process (the Python API) stops the run as Python stops.
+      if (e.matches(PyExc_KeyboardInterrupt)) throw;
       throw Error(python_.describe(e, config_.string() + ": inference"));
     } catch (const py::cast_error& e) {
       throw Error(config_.string() + ": inference returned an unexpected result: " + e.what());

@@ -56,7 +56,13 @@ PythonRun evaluate_for_python(const PythonEvaluation& r) {
                                    .skip_bad = r.skip_bad,
                                    .journal = r.output ? std::optional(*r.output / "journal.jsonl") : std::nullopt,
                                    .run_identity = identity,
-                                   .progress = r.progress},
+                                   .progress = r.progress,
+                                   // Ctrl-C: Python's handler only notes the signal; asking after
+                                   // every batch stops models that run no Python code (libtorch)
+                                   // too, with KeyboardInterrupt.
+                                   .after_batch = [] {
+                                     if (PyErr_CheckSignals() != 0) throw pybind11::error_already_set();
+                                   }},
                                   std::move(evaluators));
   check_keypoints_given(run, cfg);
   const Scores scores = score_run(*run.scoring);

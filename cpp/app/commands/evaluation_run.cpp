@@ -61,6 +61,7 @@ Evaluation run_evaluation(const EvaluationRequest& r, std::vector<std::unique_pt
                            .skip_bad = r.skip_bad,
                            .progress = [&](std::size_t n) {
                              if (progress) progress->update(e.start - e.first + n);
+                             if (r.after_batch) r.after_batch();
                            }});
   if (progress) progress->finish();
   e.stats.skipped.insert(e.stats.skipped.begin(), skipped_before.begin(), skipped_before.end());

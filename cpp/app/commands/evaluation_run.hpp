@@ -4,6 +4,7 @@
 // the run has a folder) its journal. Both go through here, so their detections and metrics are
 // the same.
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,7 @@ struct EvaluationRequest {
   std::string run_identity;
   const pipeline::JournalReplay* replay = nullptr;  // --resume: what the journal already holds
   bool progress = true;               // a progress bar on stderr (when it is a terminal)
+  std::function<void()> after_batch;  // called after each batch; may throw to stop the run
 };
 
 struct Evaluation {
