@@ -52,12 +52,12 @@ def test_callable_equals_cli(demo: Any, cli_run: Path) -> None:
 
 
 def test_model_config_equals_callable_and_writes_its_files(demo: Any, tmp_path: Path) -> None:
-    run = ds.evaluate(DEMO, model=MODEL, limit=8, output=tmp_path / "run", progress=False)
-    by_callable = ds.evaluate(DEMO, model=demo.infer, class_names=demo.class_names, limit=8,
+    run = ds.evaluate(DEMO, model=MODEL, limit=4, output=tmp_path / "run", progress=False)
+    by_callable = ds.evaluate(DEMO, model=demo.infer, class_names=demo.class_names, limit=4,
                               progress=False)
     assert results(run.metrics) == results(by_callable.metrics)
     # The inferencer object itself: its infer, class names, batch size and name.
-    by_object = ds.evaluate(DEMO, model=demo, limit=8, progress=False)
+    by_object = ds.evaluate(DEMO, model=demo, limit=4, progress=False)
     assert results(by_object.metrics) == results(run.metrics)
     assert run.metrics["model_config"] == str(MODEL)
     written = tmp_path / "run"
