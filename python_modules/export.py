@@ -139,12 +139,13 @@ _Dumper.add_representer(list, _Dumper.represent_list)
 
 def _to_aoti(model: torch.nn.Module, example: torch.Tensor, out: Path) -> dict[str, Any]:
     """The package, and the config's model section for it (saying what it does meanwhile: the
-    compile takes a minute or more and was silent)."""
+    compile takes a minute or more and was silent; sys.__stderr__, as torch's own output is
+    redirected away here)."""
     print(f"export: compiling {out.name} with AOTInductor for {example.device} "
-          "(a C++ build: a minute or more on a few cores)...", file=sys.stderr, flush=True)
+          "(a C++ build: a minute or more on a few cores)...", file=sys.__stderr__, flush=True)
     start = time.monotonic()
     section = _compile_aoti(model, example, out)
-    print(f"export: compiled in {time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
+    print(f"export: compiled in {time.monotonic() - start:.0f} s", file=sys.__stderr__, flush=True)
     return section
 
 

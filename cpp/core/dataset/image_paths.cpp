@@ -24,7 +24,7 @@ std::optional<std::string> leaves_images_folder(std::string_view file_name) {
 void refuse_images_outside(const Dataset& dataset, std::string_view allow_with) {
   for (const Image& im : dataset.images)
     if (const auto why = leaves_images_folder(im.file_name))
-      throw Error(dataset.source + ": image id " + std::to_string(im.id) + ": file_name '" + printable(im.file_name) +
+      throw Error(dataset.source + ": image id " + std::to_string(im.id) + ": file_name '" + printable(im.file_name, 400) +
                   "' " + *why + " (images are read from inside the images folder; " + std::string(allow_with) +
                   " allows others)");
 }

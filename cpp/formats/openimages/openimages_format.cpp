@@ -158,8 +158,8 @@ Dataset OpenImagesFormat::read(const ConfigNode& spec, const ReadOptions& option
   const bool allow_outside = spec.flag_or(formats::kAllowOutsideImages, false);
   for (PendingImage& p : pending) {
     if (const auto leaves = leaves_images_folder(p.image.file_name); leaves && !allow_outside)
-      throw Error((p.first_row.empty() ? boxes_path.string() : p.first_row) + ": ImageID '" + printable(p.image_id) +
-                  "': its file '" + printable(p.image.file_name) + "' " + *leaves +
+      throw Error((p.first_row.empty() ? boxes_path.string() : p.first_row) + ": ImageID '" + printable(p.image_id, 400) +
+                  "': its file '" + printable(p.image.file_name, 400) + "' " + *leaves +
                   " (images are read from inside the images folder; '" + formats::kAllowOutsideImages +
                   ": true' in " + spec.file().string() + " allows others)");
     std::string why;
