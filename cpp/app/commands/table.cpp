@@ -72,6 +72,7 @@ std::vector<Command> command_table() {
         {"--calibration-bins", "N", "calibration: equal-width score bins (default 10)"},
         {"--calibration-iou", "T", "calibration: the IoU a detection is right at (default 0.5)"},
         {"--f-beta", "B", "f_scores: F-beta's beta (default 1: F1)"},
+        {"--slices", "SLICES.yaml", "the COCO numbers per slice of the images too: slice name -> image ids, or rules on image fields (width: [0, 640], file_name: \"night/*\", attrs: {weather: rain})"},
         {"--export-objects", "FILE.csv", "write every ground truth and detection with its status (TP, FP, FN, ignored), match and IoU"},
         {"--export-iou", "LIST", "--export-objects: the IoU thresholds, comma-separated (default: --analysis-iou's)"},
         {"--score-threshold", "T", "the score cut of the confusion matrix and per-image counts (default: best F1)"},
