@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from conftest import error_line, pycocotools_eval, run_ds
+from conftest import REPO, error_line, pycocotools_eval, run_ds
 from diagnostics_cases import random_case, score
 
 TOLERANCE = 1e-12
@@ -186,3 +188,57 @@ def test_slices_need_a_coco_metric(tmp_path: Path) -> None:
                   tmp_path / "s.yaml")
     assert done.returncode == 2
     assert "--slices applies to the COCO metrics" in error_line(done)
+
+
+def test_run_config_slices_with_limit(shapes_val: Path, tmp_path: Path) -> None:
+    """`slices:` in a run config (a path beside it): each slice is scored over the images the run
+    ran, as pycocotools with imgIds = the slice's images among them."""
+    gt_file = shapes_val / "annotations" / "instances_val.json"
+    (tmp_path / "slices.yaml").write_text("first: [1, 2, 3, 200]\nsmall_ids: {id: [1, 4]}\n")
+    demo = (REPO / "configs" / "demo.yaml").read_text()
+    config = tmp_path / "run.yaml"
+    config.write_text(demo.replace("../", str(REPO) + "/").replace("models/", str(REPO / "configs" / "models") + "/")
+                      + "slices: slices.yaml\n")
+    # a one-shard run and merge (merge scores with the run config's evaluators; evaluate's own
+    # report.html is drawn by the installed report package)
+    done = run_ds("evaluate", config, "--shard", "0/1", "--limit", "5", "--output", tmp_path / "shard")
+    assert done.returncode == 0, done.stderr
+    done = run_ds("merge", config, tmp_path / "shard", "--output", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["images"] == 5
+    for name, ids in {"first": [1, 2, 3], "small_ids": [1, 2, 3, 4]}.items():
+        assert metrics["slices"][name]["images"] == len(ids)
+        ev = pycocotools_eval(gt_file, tmp_path / "out" / "detections.json", ids)
+        assert metrics["slices"][name]["coco_stats"] == [float(x) for x in ev.stats]
+    (tmp_path / "slices.yaml").write_text("night: {colour: red}\n")
+    done = run_ds("evaluate", config, "--limit", "1", "--output", tmp_path / "out2")
+    assert done.returncode == 1
+    assert "slices.yaml:1: night.colour: no image has a field 'colour'" in error_line(done)
+    config.write_text(config.read_text().replace("slices: slices.yaml", "slices: nope.yaml"))
+    done = run_ds("evaluate", config, "--output", tmp_path / "out3")
+    assert done.returncode == 1
+    assert "run.yaml:11: slices: file not found" in error_line(done)
+
+
+def test_report_shows_the_slice_table(tmp_path: Path) -> None:
+    gt, results = big_case(2)
+    gt_file, dt_file = tmp_path / "gt.json", tmp_path / "dt.json"
+    gt_file.write_text(json.dumps(gt))
+    dt_file.write_text(json.dumps(results))
+    (tmp_path / "s.yaml").write_text('night: {file_name: "night/*"}\nnarrow: {width: [0, 640]}\n')
+    score(gt_file, dt_file, tmp_path / "m.json", "--slices", tmp_path / "s.yaml")
+    done = subprocess.run([sys.executable, "-m", "detection_studio.report", tmp_path / "m.json",
+                           tmp_path / "m.json", "--output", tmp_path / "r.html"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "r.html").read_text()
+    # the comparison has a column per slice (described values), the run's section its table
+    assert "night AP" in html and "narrow AP" in html
+    done = subprocess.run([sys.executable, "-m", "detection_studio.report", tmp_path / "m.json",
+                           "--output", tmp_path / "one.html"], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    one = (tmp_path / "one.html").read_text()
+    assert "<th>slice</th>" in one.replace(' class="text"', "") or ">slice<" in one
+    assert "Per class, slice night" in one

@@ -110,20 +110,27 @@ Metrics slice_metrics(const EvalResult& all, const Dataset& gt, std::span<const 
   sec.primary = sec.values.empty() ? std::string() : sec.values.front().key;
   Table t{prefix + "slices", "Slices", "each slice's COCO numbers", "slice", "slice", {}, ""};
   t.columns.push_back({"images", "images", "images in the slice (that the run scored)", true, ValueFormat::kCount});
-  for (const SummaryItem& it : items)
-    t.columns.push_back({it.name, it.name, std::string(it.is_ap ? "average precision" : "average recall") +
-                                               (it.iou_thr ? " at " + std::to_string(*it.iou_thr).substr(0, 4) : "") +
-                                               (it.area == "all" ? "" : ", " + it.area + " objects") + ", " +
-                                               std::to_string(it.max_dets) + " detections per image"});
+  const std::string sim = all.params.iou_type == IouType::kKeypoints ? "OKS" : "IoU";
+  for (const SummaryItem& it : items) {
+    char thr[32];
+    if (it.iou_thr)
+      std::snprintf(thr, sizeof thr, " %.2f", *it.iou_thr);
+    else
+      std::snprintf(thr, sizeof thr, " %.2f:%.2f", all.params.iou_thrs.front(), all.params.iou_thrs.back());
+    t.columns.push_back({it.name, it.name, std::string(it.is_ap ? "average precision" : "average recall") + " at " +
+                                               sim + thr + (it.area == "all" ? ", all areas" : ", " + it.area + " objects") +
+                                               ", " + std::to_string(it.max_dets) + " detection" +
+                                               (it.max_dets == 1 ? "" : "s") + " per image"});
+  }
   sec.tables.push_back(std::move(t));
   if (all.params.use_cats)
     for (std::size_t i = 0; i < slices.size(); ++i) {
       Table pc{prefix + "slices." + slices[i].name + ".per_class", "Per class, slice " + slices[i].name,
                "each category's COCO numbers over the slice's images", "category_id", "name", {}, ""};
-      pc.columns = {{"AP", "AP", "average precision, all areas"},
-                    {"AP50", "AP50", "average precision at 0.50, all areas"},
-                    {"AP75", "AP75", "average precision at 0.75, all areas"},
-                    {"AR", "AR", "average recall, all areas"},
+      pc.columns = {{"AP", "AP", "average precision at " + sim + " 0.50:0.95, all areas"},
+                    {"AP50", "AP50", "average precision at " + sim + " 0.50, all areas"},
+                    {"AP75", "AP75", "average precision at " + sim + " 0.75, all areas"},
+                    {"AR", "AR", "average recall at " + sim + " 0.50:0.95, all areas"},
                     {"gt", "GT", "ground truth objects (not crowd) in the slice", true, ValueFormat::kCount},
                     {"detections", "detections", "detections of the category in the slice", true, ValueFormat::kCount}};
       sec.tables.push_back(std::move(pc));
