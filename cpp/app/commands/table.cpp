@@ -67,7 +67,7 @@ std::vector<Command> command_table() {
         {"--iou-type", "TYPE", "bbox (default), segm (masks: COCO polygons or RLE), keypoints (OKS), as pycocotools; or boundary (Boundary IoU, as faster-coco-eval)"},
         {"--boundary-dilation-ratio", "R", "boundary: the boundary's width as a share of the image diagonal (default 0.02)"},
         {"--sigmas", "FILE.yaml", "keypoints: OKS sigmas by category ('sigmas:' of a run config) for skeletons other than COCO's 17"},
-        {"--analyses", "LIST", "thresholds,confusion,tide,per_image (the default), calibration, f_scores, or none"},
+        {"--analyses", "LIST", "thresholds,confusion,tide,per_image (the default), calibration, f_scores, label_errors, or none"},
         {"--analysis-iou", "T", "the IoU the analyses count a detection right at (default 0.5)"},
         {"--calibration-bins", "N", "calibration: equal-width score bins (default 10)"},
         {"--calibration-iou", "T", "calibration: the IoU a detection is right at (default 0.5)"},
