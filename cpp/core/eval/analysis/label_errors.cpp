@@ -159,9 +159,10 @@ Metrics label_errors_analysis(const AnalysisContext& context) {
       w.field("gt_id", *e.gt_id).field("gt_category", name(*e.gt_category_id)).field("gt_category_id", *e.gt_category_id);
     else
       w.key("gt_id").null().key("gt_category").null().key("gt_category_id").null();
-    const std::string what = e.wrong_label ? name(e.dt_category_id) + " on " + name(*e.gt_category_id) + " (image " +
+    const std::string what = e.wrong_label ? name(e.dt_category_id) + " on a " + name(*e.gt_category_id) + " (image " +
                                                  std::to_string(e.image_id) + ")"
-                                           : name(e.dt_category_id) + " on nothing (image " + std::to_string(e.image_id) + ")";
+                                           : name(e.dt_category_id) + ", nothing annotated (image " +
+                                                 std::to_string(e.image_id) + ")";
     w.field("iou", e.iou).field("type", e.wrong_label ? "wrong_label" : "missing_annotation").field("what", what);
     w.end_object();
   }
@@ -177,10 +178,10 @@ Metrics label_errors_analysis(const AnalysisContext& context) {
   Section s{"label_errors", "Likely label errors", "", ""};
   char how[300];
   std::snprintf(how, sizeof how,
-                "confident false positives (score >= %.2f) of COCO's box matching at IoU %.2f that overlap a missed "
-                "object of another class at IoU %.2f or more (wrong label), or no object at IoU %.1f (missing "
-                "annotation), as hotcoco's image_diagnostics",
-                score, iou, iou, kBackgroundIou);
+                "confident false positives (score >= %.2f) of COCO's box matching at IoU %.2f that overlap an object "
+                "of another class its own class's detections missed at IoU %.2f or more (wrong label), or no object "
+                "at IoU %.1f (missing annotation), as hotcoco's image_diagnostics",
+                score, iou, kForegroundIou, kBackgroundIou);
   s.meaning = how;
   s.values = {{"label_errors.wrong_label", "wrong labels", "detections overlapping a missed object of another class",
                static_cast<double>(wrong), false, ValueFormat::kCount},
