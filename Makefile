@@ -34,8 +34,12 @@ ASAN_BUILD := build/asan
 demo: install data
 	$(VENV)/bin/detection-studio evaluate configs/demo.yaml
 
+# pytest on TEST_WORKERS processes, a test file per worker at a time (a file's module fixtures
+# are built once): most tests wait on a child process or one Python thread, so two workers
+# keep both cores busy.
+TEST_WORKERS ?= 2
 test: install data lint
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile tests
 	ctest --test-dir $(BUILD) --output-on-failure
 	$(MAKE) --no-print-directory fuzz-replay
 

@@ -8,6 +8,9 @@ The Python API (docs/python.md)::
     import detection_studio as ds
     metric = ds.MeanAveragePrecision()        # torchmetrics' MeanAveragePrecision, in C++
     run = ds.score("gt.json", "results.json")  # what `detection-studio score` computes
+    run = ds.evaluate("run.yaml", model=fn, class_names=names)  # what `evaluate` computes
+    data = ds.load_dataset("dataset.yaml")     # what `check` and `convert` read
+    for frame, dets in ds.detect("video.mp4", model=fn, class_names=names): ...  # `detect`
 
 Its names are imported on first use, so importing the package stays light for the host.
 """
@@ -18,15 +21,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from detection_studio.api import Run, score
+    from detection_studio.api import Run, evaluate, score
+    from detection_studio.dataset import Dataset, load_dataset
+    from detection_studio.detect import detect
     from detection_studio.torchmetrics_map import MeanAveragePrecision
 
-__all__ = ["MeanAveragePrecision", "Run", "__version__", "score"]
+__all__ = ["Dataset", "MeanAveragePrecision", "Run", "__version__", "detect", "evaluate", "load_dataset",
+           "score"]
 __version__ = "0.1.0"
 
 _LAZY = {
     "MeanAveragePrecision": "detection_studio.torchmetrics_map",
     "Run": "detection_studio.api",
+    "Dataset": "detection_studio.dataset",
+    "load_dataset": "detection_studio.dataset",
+    "detect": "detection_studio.detect",
+    "evaluate": "detection_studio.api",
     "score": "detection_studio.api",
 }
 

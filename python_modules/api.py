@@ -1,4 +1,5 @@
-"""``ds.score`` and ``Run``: what ``detection-studio score`` computes, as a Python object.
+"""``ds.score``, ``ds.evaluate`` and ``Run``: what ``detection-studio score`` and ``evaluate``
+compute, as a Python object.
 
 ``score`` runs the same C++ evaluators as the command (core/eval/score: run_evaluators'
 make_evaluators, side by side over every image) and builds the same metrics.json document, so
@@ -6,13 +7,17 @@ make_evaluators, side by side over every image) and builds the same metrics.json
 --dt RESULTS --output metrics.json`` writes. What ``Run`` shows of it (``stats``,
 ``per_class``, ``per_image``) is read through metrics.json's ``schema``: no metric name is
 written here.
+
+``evaluate`` runs ``detection-studio evaluate``'s run itself (detection_studio._runtime over
+cpp/app/commands/evaluation_run: the C++ pipeline decodes and batches the images and journals
+the run), with a model config or a Python model plugged in as the inferencer.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +25,7 @@ import numpy as np
 from detection_studio import _core
 from detection_studio.report.described import lookup, sections
 
-__all__ = ["Run", "score"]
+__all__ = ["Run", "evaluate", "score"]
 
 PathLike = str | os.PathLike[str]
 
@@ -28,9 +33,22 @@ PathLike = str | os.PathLike[str]
 class Run:
     """A scored run: ``metrics`` is metrics.json's content (numbers and their ``schema``)."""
 
-    def __init__(self, metrics: dict[str, Any], text: str = "") -> None:
+    def __init__(self, metrics: dict[str, Any], text: str = "",
+                 detections_json: Callable[[], str] | None = None, scored: Any = None) -> None:
         self.metrics = metrics
-        self.text = text  # the tables `score` prints
+        self.text = text  # the tables the command prints
+        self._detections_json = detections_json
+        self._detections: list[dict[str, Any]] | None = None
+        self._scored = scored  # ds.evaluate's run in C++ (ground truth, images, detections)
+
+    @property
+    def detections(self) -> list[dict[str, Any]]:
+        """The run's detections as COCO result dicts (``image_id``, ``category_id``, ``bbox``
+        xywh, ``score``; ``segmentation`` / ``keypoints`` when it has them): what
+        detections.json holds."""
+        if self._detections is None:
+            self._detections = json.loads(self._detections_json()) if self._detections_json else []
+        return self._detections
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
@@ -65,6 +83,24 @@ class Run:
                     if isinstance(data, dict) and isinstance(data.get("images"), list):
                         return [dict(r) for r in data["images"]]
         return []
+
+    def compare(self, baseline: Run, samples: int = 1000, seed: int = 0) -> dict[str, Any]:
+        """Is this run better than ``baseline``, or is the AP difference noise? ``detection-studio
+        compare``'s paired bootstrap over the images (both runs of ``ds.evaluate`` on the same
+        images): ``metric`` (the AP's metrics.json key), ``observed`` (AP(self) - AP(baseline), the
+        metrics' own), ``mean``, ``ci_low`` / ``ci_high`` (the 95% interval of the resampled
+        differences) and ``samples``, as comparison.json's ``differences`` has them."""
+        if self._scored is None or baseline._scored is None:
+            raise ValueError("compare: both runs must come from ds.evaluate (they keep the images "
+                             "and detections the bootstrap resamples)")
+        from detection_studio import _runtime
+
+        out = dict(_runtime.paired_bootstrap(self._scored, baseline._scored, samples, seed))
+        # The difference itself is the metrics' own (pycocotools'), not the resampling's estimate.
+        now, before = lookup(self.metrics, out["metric"]), lookup(baseline.metrics, out["metric"])
+        if isinstance(now, float) and isinstance(before, float) and now >= 0 and before >= 0:
+            out["observed"] = now - before
+        return out
 
     def to_pandas(self, what: str = "per_class") -> Any:
         """``per_class`` or ``per_image`` as a pandas DataFrame (pandas must be installed)."""
@@ -187,4 +223,100 @@ def score(
     dataset, gt_label = _ground_truth(gt, masks)
     dts, dt_label = _detections(detections, masks, keypoints)
     document, text = _core.score_document(dataset, dts, names, chosen, threads, gt_label, dt_label)
-    return Run(json.loads(document), text)
+    return Run(json.loads(document), text, lambda: _core.write_results(dts))
+
+
+def _python_model(model: Any, class_names: Sequence[str] | None, batch_size: int | None,
+                  name: str | None) -> tuple[Any, str, list[str], int]:
+    """(pipeline model, name, class names, batch size) of a callable or an nn.Module."""
+    from detection_studio.python_model import PipelineModel, is_module, module_infer
+
+    owner = getattr(model, "__self__", None)  # a bound method: an inferencer's infer
+    if is_module(model):
+        infer, label = module_infer(model), type(model).__name__
+    elif not callable(model) and callable(getattr(model, "infer", None)):
+        # An inferencer object (what an inferencer module's load() returns).
+        owner, infer = model, model.infer
+        label = getattr(model, "name", None) or type(model).__name__
+    elif callable(model):
+        infer = model
+        label = getattr(owner, "name", None) or getattr(model, "__name__", type(model).__name__)
+    else:
+        raise TypeError("model: expected a model config path, a callable images -> results, an "
+                        f"object with infer(images) or a torch.nn.Module, got {type(model).__name__}")
+    if class_names is None:
+        class_names = getattr(model, "class_names", None) or getattr(owner, "class_names", None)
+    if class_names is None:
+        raise ValueError("class_names: required with a Python model (its labels index them)")
+    names = [str(c) for c in class_names]
+    if not names:
+        raise ValueError("class_names: empty (the model's labels index them)")
+    if batch_size is None:
+        batch_size = getattr(model, "batch_size", None) or getattr(owner, "batch_size", None) or 4
+    return PipelineModel(infer, len(names)), str(name or label), names, int(batch_size)
+
+
+def evaluate(
+    config_or_dataset: PathLike,
+    *,
+    model: Any,
+    class_names: Sequence[str] | None = None,
+    limit: int | None = None,
+    output: PathLike | None = None,
+    metrics: Sequence[str] | None = None,
+    analyses: Iterable[str] | None = None,
+    progress: bool = True,
+    batch_size: int | None = None,
+    name: str | None = None,
+    skip_bad: bool = False,
+) -> Run:
+    """Runs a model over a dataset and scores it, as ``detection-studio evaluate`` does.
+
+    The images go through the command's own pipeline (decoded by OpenCV on the C++ side, in
+    batches, journaled when ``output`` is given), so with the same model the numbers are the
+    command's.
+
+    Args:
+        config_or_dataset: a run config (its dataset, metrics, analyses, class_map) or a
+            dataset.yaml (the default metrics and analyses).
+        model: a model config path (as ``--model``; None: the run config's ``model:``), an
+            inferencer object (its ``infer``, ``class_names``, ``batch_size``, ``name``), or a
+            callable ``images -> [{"boxes" (N, 4) xyxy, "scores" (N,), "labels" (N,) int(,
+            "masks" (N, H, W) bool/uint8, "keypoints" (N, K, 3))}]`` getting a batch of H x W x
+            3 uint8 BGR arrays (read-only), or a torchvision-style ``torch.nn.Module`` (given RGB
+            float tensors 0..1 on its device, run in eval mode under no_grad).
+        class_names: what the labels of a Python model index (default: its ``class_names``
+            attribute, or that of the object whose method it is); matched to the dataset's
+            categories by name, as a model config's classes are.
+        limit: the first ``limit`` images only (``--limit``).
+        output: a folder: the run is journaled there and detections.json, metrics.json,
+            gallery.json and report.html are written, as evaluate writes them.
+        metrics, analyses: instead of the run config's (``[]``: no analyses).
+        progress: a progress bar on stderr (when it is a terminal).
+        batch_size: images per model call (default: the model config's; for a Python model,
+            its ``batch_size`` attribute or its object's, else 4).
+        name: the model's name in metrics.json (default: its ``name``, or the function's).
+        skip_bad: unreadable images are skipped (``--skip-bad``) rather than an error.
+
+    Returns:
+        a ``Run``: ``metrics`` is the metrics.json the command writes, ``detections`` its
+        detections.json.
+    """
+    from detection_studio import _runtime
+
+    if isinstance(model, (str, os.PathLike)) or model is None:
+        if class_names is not None:
+            raise ValueError("class_names: a model config names its classes (classes:)")
+        pipeline_model, model_config, label, names, batch = None, str(model or ""), "", [], batch_size or 0
+    else:
+        pipeline_model, label, names, batch = _python_model(model, class_names, batch_size, name)
+        model_config = ""
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit: must be 0 (all) or more, got {limit}")
+    if batch < 0:
+        raise ValueError(f"batch_size: must be 1 or more, got {batch}")
+    scored = _runtime.evaluate(
+        str(config_or_dataset), model_config, pipeline_model, label, names, batch, limit or 0, skip_bad,
+        None if output is None else str(output), None if metrics is None else list(metrics),
+        None if analyses is None else list(analyses), progress)
+    return Run(json.loads(scored.metrics_json), scored.text, scored.detections_json, scored)

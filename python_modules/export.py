@@ -22,6 +22,7 @@ import logging
 import os
 import shutil
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -137,7 +138,17 @@ _Dumper.add_representer(list, _Dumper.represent_list)
 
 
 def _to_aoti(model: torch.nn.Module, example: torch.Tensor, out: Path) -> dict[str, Any]:
-    """The package, and the config's model section for it."""
+    """The package, and the config's model section for it (saying what it does meanwhile: the
+    compile takes a minute or more and was silent)."""
+    print(f"export: compiling {out.name} with AOTInductor for {example.device} "
+          "(a C++ build: a minute or more on a few cores)...", file=sys.stderr, flush=True)
+    start = time.monotonic()
+    section = _compile_aoti(model, example, out)
+    print(f"export: compiled in {time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
+    return section
+
+
+def _compile_aoti(model: torch.nn.Module, example: torch.Tensor, out: Path) -> dict[str, Any]:
     kind = exported_body.head_kind(model)
     if kind is not None:
         exported_body.compile_heads(model, kind, example, str(out))

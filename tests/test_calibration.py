@@ -12,8 +12,6 @@ import pytest
 from conftest import COCO_FIXTURE, error_line, run_ds
 from diagnostics_cases import hotcoco_eval, score, write_case
 
-pytest.importorskip("hotcoco")
-
 TOLERANCE = 1e-9
 # (seed, bins, IoU): hotcoco takes only its own IoU thresholds (0.9 is 0.8999999999999999 there).
 CASES = [(seed, bins, iou) for seed, (bins, iou) in enumerate(

@@ -192,6 +192,15 @@ def test_shards_merged_give_the_one_machine_run(small: Path, uninterrupted: Path
     assert got["coco_stats"] == want["coco_stats"] and got["images"] == IMAGES
     assert (tmp_path / "merged" / "detections.json").read_bytes() == \
         (uninterrupted / "detections.json").read_bytes()
+    assert not (tmp_path / "merged" / "report.html").exists()
+    # --report: report.html and the gallery of the worst images, as the one-machine run has them
+    reported = run_ds("merge", small / "run.yaml", *dirs, "--output", tmp_path / "reported", "--report")
+    assert reported.returncode == 0, reported.stderr
+    assert f"wrote {tmp_path / 'reported' / 'report.html'}" in reported.stdout
+    gallery = json.loads((tmp_path / "reported" / "gallery.json").read_text())
+    one_machine = json.loads((uninterrupted / "gallery.json").read_text())
+    assert [g["image_id"] for g in gallery] == [g["image_id"] for g in one_machine] != []
+    assert "<html" in (tmp_path / "reported" / "report.html").read_text()[:500].lower()
 
     missing = run_ds("merge", small / "run.yaml", dirs[0], dirs[2], "--output", tmp_path / "m")
     assert missing.returncode == 1 and "leaves a gap" in error_line(missing)

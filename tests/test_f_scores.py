@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from diagnostics_cases import hotcoco_eval, score, write_case
-
-pytest.importorskip("hotcoco")
 
 TOLERANCE = 1e-9
 BETAS = ["1", "0.5", "2", "3", "1.5", "0.25", "1", "1"]

@@ -178,7 +178,7 @@ def test_no_model_class_matching_the_dataset_is_an_error(tmp_path: Path) -> None
     errors = [x for x in done.stderr.splitlines() if x.strip() and not x.startswith("warning: ")]
     assert len(errors) == 1, done.stderr  # the error, after the two summarised warnings
     line = errors[0]
-    assert (f"{model}: none of the model's classes ('apple', 'pear', 'plum', 'fig', 'kiwi' and 1 more) "
+    assert ("shapes-fcos: none of the model's classes ('apple', 'pear', 'plum', 'fig', 'kiwi' and 1 more) "
             "is a dataset category ('circle', 'square', 'triangle', 'star', 'cross' and 1 more): "
             "nothing would be scored") in line
     assert "allow_unmatched_classes: true" in line

@@ -7,6 +7,7 @@ and fail with one line naming the file and key for a bad config."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -295,6 +296,9 @@ def aoti_fcos(shapes_val: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     out = tmp_path_factory.mktemp("aoti") / "shapes_fcos.pt2"
     result = run_ds("export", PY_EAGER, "--to", "aoti", "--output", out)
     assert result.returncode == 0, result.stderr
+    # The minute-long compile says what it is doing (it was silent).
+    assert "export: compiling shapes_fcos.pt2 with AOTInductor for cpu" in result.stderr
+    assert re.search(r"export: compiled in \d+ s", result.stderr), result.stderr
     config = out.with_suffix(".yaml")
     text = config.read_text()
     assert "module: libtorch" in text and "kind: fcos" in text and "format: aoti" in text

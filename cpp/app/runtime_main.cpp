@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     if (c.name == "report") c.run = ds::cli::run_report;
     if (c.name == "compare") c.run = ds::cli::run_compare;
     if (c.name == "score") c.run = ds::cli::run_score_report;
+    if (c.name == "merge") c.run = ds::cli::run_merge_report;
   }
   // Ctrl-C / SIGTERM end a run at the next batch, with every output closed (exit 130 / 143).
   ds::pipeline::install_interrupt_handlers();

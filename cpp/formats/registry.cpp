@@ -1,8 +1,11 @@
 // The one place dataset formats are registered: add a line here for a new format.
+#include "core/config/run_config.hpp"
 #include "core/util/error.hpp"
+#include "formats/coco/coco_json.hpp"
 #include "formats/coco/coco_format.hpp"
 #include "formats/cvat/cvat_format.hpp"
 #include "formats/cvat_video/cvat_video_format.hpp"
+#include "formats/dataset_file.hpp"
 #include "formats/format.hpp"
 #include "formats/labelme/labelme_format.hpp"
 #include "formats/mot/mot_format.hpp"
@@ -52,6 +55,12 @@ Dataset load_dataset(const ConfigNode& spec, const ReadOptions& options) {
     spec.fail("format", e.what());
   }
   return format->read(spec, options);
+}
+
+Dataset load_dataset_file(const std::filesystem::path& file, const ReadOptions& options,
+                          const std::filesystem::path& image_dir) {
+  if (file.extension() == ".json") return coco::read_instances_file(file, image_dir, options.skip_bad, options.masks);
+  return load_dataset(load_dataset_spec(file), options);
 }
 
 }  // namespace ds

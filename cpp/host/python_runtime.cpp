@@ -20,6 +20,8 @@ fs::path PythonRuntime::environment_python() {
 }
 
 PythonRuntime::PythonRuntime(bool verbose) : verbose_(verbose) {
+  // Inside a Python process (the Python API: ds.evaluate), models run in its interpreter.
+  if (Py_IsInitialized()) return;
   PyConfig config;
   PyConfig_InitPythonConfig(&config);
   config.parse_argv = 0;

@@ -1,7 +1,8 @@
 #pragma once
 // The embedded Python interpreter: one per process. It finds the virtual environment's packages
 // from the executable's own location (the venv's bin/python next to it), with no environment
-// variables, from any working directory.
+// variables, from any working directory. In a process that is already Python (the Python API:
+// ds.evaluate), it is that process's interpreter.
 #include <pybind11/embed.h>
 
 #include <filesystem>

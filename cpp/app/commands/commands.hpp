@@ -3,8 +3,23 @@
 // runtime_main.cpp (commands that need Python, OpenCV or a window).
 #include "app/cli/command.hpp"
 #include "app/cli/report.hpp"
+#include "core/dataset/dataset.hpp"
+#include "core/eval/evaluator.hpp"
+
+namespace ds::host {
+class PythonRuntime;
+}
 
 namespace ds::cli {
+
+// What merge_shards scored: the run config's dataset, the merged detections, the images scored
+// (a --limit'ed run's, less those skipped as unreadable) and the run's evaluator options.
+struct MergedRun {
+  Dataset dataset;
+  std::vector<Detection> detections;
+  std::vector<std::int64_t> image_ids;
+  EvaluatorOptions options;
+};
 
 int run_score(const ParsedArgs& args);
 int run_evaluate(const ParsedArgs& args);
@@ -14,8 +29,13 @@ int run_check(const ParsedArgs& args);
 int run_merge(const ParsedArgs& args);
 // The shards in `dirs` (evaluate --shard i/N) scored together into out_dir's detections.json and
 // metrics.json (run_facts added to its facts); prints the metrics, and "wrote ..." without a newline.
-void merge_shards(const std::filesystem::path& config_path, const std::vector<std::filesystem::path>& dirs,
-                  const std::filesystem::path& out_dir, const JsonFields& run_facts);
+MergedRun merge_shards(const std::filesystem::path& config_path, const std::vector<std::filesystem::path>& dirs,
+                       const std::filesystem::path& out_dir, const JsonFields& run_facts);
+// gallery.json and report.html beside a merged run's metrics.json, as evaluate writes them
+// (merge --report, evaluate --engine ray); prints where.
+void write_merged_report(const MergedRun& run, const std::filesystem::path& out_dir, host::PythonRuntime& python);
+// merge, then its report (the runtime's merge: the light front sends merge --report here).
+int run_merge_report(const ParsedArgs& args);
 int run_view(const ParsedArgs& args);
 int run_render(const ParsedArgs& args);
 int run_detect(const ParsedArgs& args);

@@ -1,11 +1,10 @@
 // `evaluate`: run a model over a dataset through the pipeline and score it.
 #include <iostream>
-#include <unordered_map>
 
 #include "app/cli/interrupted.hpp"
-#include "app/cli/progress.hpp"
 #include "app/cli/report.hpp"
 #include "app/commands/evaluate_ray.hpp"
+#include "app/commands/evaluation_run.hpp"
 #include "app/commands/export_objects.hpp"
 #include "app/commands/scored_run.hpp"
 #include "app/commands/commands.hpp"
@@ -21,9 +20,6 @@
 #include "formats/format.hpp"
 #include "pipeline/models.hpp"
 #include "pipeline/run.hpp"
-#include "pipeline/sinks/evaluation.hpp"
-#include "pipeline/sinks/journal.hpp"
-#include "pipeline/sources/image_files.hpp"
 #include "pipeline/report/html_report.hpp"
 
 namespace fs = std::filesystem;
@@ -107,11 +103,11 @@ int run_evaluate(const ParsedArgs& args) {
 
   // What the journal is of: a resumed run must be the same run, down to what shapes its
   // detections (the configs' text, the files the model config names: weights, class names).
-  const std::string run = fs::absolute(config_path).lexically_normal().string() + "|" +
+  const std::string run_identity_base = fs::absolute(config_path).lexically_normal().string() + "|" +
                           fs::absolute(model).lexically_normal().string() + "|" + dataset.source + "|" +
                           std::to_string(total) + "|" + std::to_string(batch) + "|" + run_fingerprint(config_path, model);
   const std::string run_identity =
-      shard ? run + "|shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count) : run;
+      shard ? run_identity_base + "|shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count) : run_identity_base;
   const fs::path journal_path = out_dir / "journal.jsonl";
   std::optional<pipeline::JournalReplay> replay;
   if (resume) {
@@ -121,56 +117,29 @@ int run_evaluate(const ParsedArgs& args) {
 
   pipeline::ModelHost host(args.verbose());
   pipeline::Models models({[&] { return host.load(model); }});
-  pipeline::Detector& detector = models.current();
-  const ClassMapping mapping = detector.map_to(dataset.categories, cfg.class_map);
-  for (const std::string& w : mapping_warnings(mapping, "", "not scored")) std::cerr << "warning: " << w << "\n";
-  if (!cfg.allow_unmatched_classes)
-    require_a_class_match(mapping, dataset.categories, model.string(),
-                          "set allow_unmatched_classes: true in " + cfg.file.string());
-  const std::string model_name = detector.name();
-
-  // A shard's images: bounds on the model's batches, so batches hold what they hold in one run.
-  const std::size_t batch_size = batch > 0 ? static_cast<std::size_t>(batch) : detector.batch_size();
-  const auto [first, end] = shard ? shard_range(*shard, total, batch_size) : std::pair<std::size_t, std::size_t>{0, total};
-
-  pipeline::EvaluationSink scoring(std::move(evaluators), mapping);
-  std::vector<std::string> skipped_before;
-  std::size_t start = first;
-  if (replay) {
-    std::unordered_map<std::int64_t, const Image*> by_id;
-    for (const Image& im : dataset.images) by_id.emplace(im.id, &im);
-    for (const auto& [id, dets] : replay->images) {
-      const auto it = by_id.find(id);
-      if (it == by_id.end()) throw Error(journal_path.string() + ": image id " + std::to_string(id) + " is not in the dataset");
-      scoring.add(*it->second, dets);
-    }
-    for (const auto& [id, why] : replay->skipped) {
-      skipped_before.push_back(why);
-      scoring.skipped_ids().push_back(id);
-    }
-    start = replay->next;
-    std::cerr << "resuming after " << start << " of " << total << " images (" << replay->images.size()
-              << " from the journal)\n";
-  }
-  pipeline::JournalSink journal(journal_path, run_identity, mapping, replay.has_value());
-  const auto source = pipeline::dataset_source(dataset, end, start, {.keep_side = detector.max_input_side()});
-  Progress progress("evaluating " + model_name, end - first);
-  progress.update(start - first);
-  pipeline::Sink* sinks[] = {&scoring, &journal};
-  pipeline::Stats stats = pipeline::run(*source, models, sinks,
-                                        {.batch_size = static_cast<std::size_t>(batch),
-                                         .skip_bad = args.has("--skip-bad"),
-                                         .progress = [&](std::size_t n) { progress.update(start - first + n); }});
-  progress.finish();
+  Evaluation run = run_evaluation({.cfg = cfg,
+                                   .dataset = dataset,
+                                   .models = models,
+                                   .total = total,
+                                   .batch = static_cast<std::size_t>(batch),
+                                   .skip_bad = args.has("--skip-bad"),
+                                   .shard = shard,
+                                   .journal = journal_path,
+                                   .run_identity = run_identity,
+                                   .replay = replay ? &*replay : nullptr},
+                                  std::move(evaluators));
+  pipeline::Stats& stats = run.stats;
+  const pipeline::EvaluationSink& scoring = *run.scoring;
+  const std::string& model_name = run.model_name;
+  const auto [first, end, start] = std::tuple(run.first, run.end, run.start);
   if (stats.interrupted_by != 0) {
     stats.frames += start - first;
     return report_interrupted(stats, end - first, true);
   }
-  stats.skipped.insert(stats.skipped.begin(), skipped_before.begin(), skipped_before.end());
   if (shard) {
     // Detections only: `merge` scores the shards together.
-    journal.remove();
-    const ShardInfo info{*shard, run, first, end, total, stats.skipped, scoring.skipped_ids()};
+    run.journal->remove();
+    const ShardInfo info{*shard, run_identity_base, first, end, total, stats.skipped, run.scoring->skipped_ids()};
     publish_files(out_dir, {{"detections.json", coco::results_json(scoring.detections())}, {"shard.json", shard_json(info)}});
     std::cout << "shard " << shard->index << "/" << shard->count << ": images " << first << ".." << end << " of "
               << total << ", " << scoring.detections().size() << " detections; " << pipeline::timings_line(stats)
@@ -179,16 +148,11 @@ int run_evaluate(const ParsedArgs& args) {
     return 0;
   }
 
-  // A box model under iou_type keypoints: say what is wrong, not which detection lacks them.
-  if (cfg.scores_keypoints() && std::none_of(scoring.detections().begin(), scoring.detections().end(),
-                                             [](const Detection& d) { return !d.keypoints.empty(); }) &&
-      !scoring.detections().empty())
-    throw Error(model_name + " gives no keypoints, and " + config_path.string() +
-                " scores them (iou_type: keypoints): use a model that gives them (Keypoint R-CNN) or another iou_type");
-  const Scores scores = score_run(scoring);
-  publish_scored_run(out_dir, {config_path, model, model_name, dataset, scoring, mapping, stats, eval_options, start},
+  check_keypoints_given(run, cfg);
+  const Scores scores = score_run(*run.scoring);
+  publish_scored_run(out_dir, {config_path, model, model_name, dataset, scoring, run.mapping, stats, eval_options, start},
                      scores, host);
-  journal.remove();  // once the results are there
+  run.journal->remove();  // once the results are there
   if (export_objects)
     write_object_export(*export_objects, dataset, scoring.image_ids(), scoring.detections(), eval_options);
 

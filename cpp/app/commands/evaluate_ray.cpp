@@ -132,10 +132,9 @@ int run_evaluate_on_ray(const ParsedArgs& args, const RayRun& run) {
                                         ", \"start_seconds\": " + format_double(info["start_seconds"].cast<double>()) +
                                         ", \"shards_seconds\": " + format_double(timing["shards_seconds"].cast<double>()) +
                                         "}"}};
-  merge_shards(run.config, dirs, run.out_dir, facts);
+  const MergedRun merged = merge_shards(run.config, dirs, run.out_dir, facts);
   std::cout << "\n";
-  pipeline::write_html_report(python, {run.out_dir / "metrics.json"}, run.out_dir / "report.html");
-  std::cout << "wrote " << (run.out_dir / "report.html").string() << "\n";
+  write_merged_report(merged, run.out_dir, python);
   return 0;
 }
 

@@ -24,11 +24,11 @@ int run_merge(const ParsedArgs& args) {
   const fs::path out_dir = args.get("--output") ? fs::path(*args.get("--output")) : load_run_config(config_path).output;
   const std::vector<fs::path> dirs(args.positional.begin() + 1, args.positional.end());
   merge_shards(config_path, dirs, out_dir, {});
-  std::cout << " (detection-studio report " << (out_dir / "metrics.json").string() << " draws its report)\n";
+  std::cout << " (--report also writes report.html)\n";
   return 0;
 }
 
-void merge_shards(const fs::path& config_path, const std::vector<fs::path>& dirs, const fs::path& out_dir,
+MergedRun merge_shards(const fs::path& config_path, const std::vector<fs::path>& dirs, const fs::path& out_dir,
                   const JsonFields& run_facts) {
   const RunConfig cfg = load_run_config(config_path);
   // Every shard once, all of the same run, covering the run's images without gaps.
@@ -53,7 +53,7 @@ void merge_shards(const fs::path& config_path, const std::vector<fs::path>& dirs
     throw Error("merge: " + std::to_string(shards.size()) + " of " + std::to_string(head.shard.count) +
                 " shards given (images " + std::to_string(covered) + ".." + std::to_string(head.total) + " missing)");
 
-  const Dataset dataset = load_dataset(cfg.dataset, {.masks = cfg.reads_masks()});
+  Dataset dataset = load_dataset(cfg.dataset, {.masks = cfg.reads_masks()});
   if (head.total > dataset.images.size())
     throw Error(config_path.string() + ": the dataset has " + std::to_string(dataset.images.size()) +
                 " images, the shards ran " + std::to_string(head.total) + " (was it changed?)");
@@ -81,14 +81,15 @@ void merge_shards(const fs::path& config_path, const std::vector<fs::path>& dirs
   }
   std::vector<Detection> all;
   all.reserve(detections);
-  std::size_t images = 0;
+  std::vector<std::int64_t> scored;
   for (std::size_t i = 0; i < head.total; ++i) {
     // Images a shard skipped as unreadable are not scored, as in one run with --skip-bad.
     if (skipped_ids.contains(dataset.images[i].id)) continue;
     for (const auto& e : evaluators) e->process(dataset.images[i], by_image[i]);
     all.insert(all.end(), by_image[i].begin(), by_image[i].end());
-    ++images;
+    scored.push_back(dataset.images[i].id);
   }
+  const std::size_t images = scored.size();
   std::vector<Metrics> metrics;
   for (const auto& e : evaluators) metrics.push_back(e->evaluate());
 
@@ -107,6 +108,8 @@ void merge_shards(const fs::path& config_path, const std::vector<fs::path>& dirs
   std::cout << "merged " << shards.size() << " shards: " << images << " images, " << all.size() << " detections\n\n";
   for (const Metrics& m : metrics) std::cout << m.text;
   std::cout << "\nwrote " << (out_dir / "detections.json").string() << " and " << (out_dir / "metrics.json").string();
+  // Moved out last: the evaluators hold a reference to it and are done with it.
+  return {std::move(dataset), std::move(all), std::move(scored), evaluator_options(cfg)};
 }
 
 }  // namespace ds::cli

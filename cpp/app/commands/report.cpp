@@ -73,4 +73,27 @@ int run_score_report(const ParsedArgs& args) {
   return 0;
 }
 
+void write_merged_report(const MergedRun& run, const fs::path& out_dir, host::PythonRuntime& python) {
+  const fs::path metrics = out_dir / "metrics.json";
+  const analysis::WorstImages worst = analysis::find_worst_images(run.dataset, run.image_ids, run.detections, run.options);
+  write_file_atomic(pipeline::gallery_path(metrics),
+                    pipeline::gallery_json(run.dataset, run.detections, worst.image_ids,
+                                           {.score_threshold = worst.score_threshold, .iou = run.options.analysis_iou,
+                                            .model = "merged shards", .overlap = analysis::Overlap::of(run.options)}));
+  pipeline::write_html_report(python, {metrics}, out_dir / "report.html");
+  std::cout << "wrote " << (out_dir / "report.html").string() << "\n";
+}
+
+int run_merge_report(const ParsedArgs& args) {
+  if (!args.has("--report")) return run_merge(args);
+  const fs::path config_path = args.positional.at(0);
+  const fs::path out_dir = args.get("--output") ? fs::path(*args.get("--output")) : load_run_config(config_path).output;
+  const std::vector<fs::path> dirs(args.positional.begin() + 1, args.positional.end());
+  const MergedRun merged = merge_shards(config_path, dirs, out_dir, {});
+  std::cout << "\n";
+  host::PythonRuntime python(args.verbose());
+  write_merged_report(merged, out_dir, python);
+  return 0;
+}
+
 }  // namespace ds::cli

@@ -21,13 +21,14 @@ Scores score_run(pipeline::EvaluationSink& scoring) {
   return s;
 }
 
-void publish_scored_run(const fs::path& out_dir, const ScoredRun& run, const Scores& scores,
-                        pipeline::ModelHost& host) {
+std::string scored_run_metrics(const ScoredRun& run, const Scores& scores, pipeline::ModelHost& host) {
   const pipeline::EvaluationSink& scoring = run.scoring;
   JsonFields facts = {
       {"config", json_string(fs::absolute(run.config).lexically_normal().string())},
       {"model", json_string(run.model_name)},
-      {"model_config", json_string(fs::absolute(run.model_config).lexically_normal().string())},
+      // No model config: a Python model (ds.evaluate).
+      {"model_config", json_string(run.model_config.empty() ? "(a Python model: ds.evaluate)"
+                                                             : fs::absolute(run.model_config).lexically_normal().string())},
       {"dataset", json_string(run.dataset.source)},
       {"images", std::to_string(scoring.images())},
       {"resumed_from", std::to_string(run.resumed_from)},
@@ -49,6 +50,12 @@ void publish_scored_run(const fs::path& out_dir, const ScoredRun& run, const Sco
   class_mapping.end_array().field("dropped_detections", static_cast<std::int64_t>(scoring.dropped())).end_object();
   facts.emplace_back("class_mapping", class_mapping.take());
   facts.emplace_back("versions", pipeline::versions_json(host.python()));
+  return metrics_document(facts, scores.metrics);
+}
+
+void publish_scored_run(const fs::path& out_dir, const ScoredRun& run, const Scores& scores,
+                        pipeline::ModelHost& host) {
+  const pipeline::EvaluationSink& scoring = run.scoring;
   // The report's pictures: the images with the most errors, drawn as render draws them.
   const analysis::WorstImages worst =
       analysis::find_worst_images(run.dataset, scoring.image_ids(), scoring.detections(), run.options);
@@ -57,7 +64,7 @@ void publish_scored_run(const fs::path& out_dir, const ScoredRun& run, const Sco
       {.score_threshold = worst.score_threshold, .iou = run.options.analysis_iou, .model = run.model_name,
        .overlap = analysis::Overlap::of(run.options)});
   publish_files(out_dir, {{"detections.json", coco::results_json(scoring.detections())},
-                          {"metrics.json", metrics_document(facts, scores.metrics)},
+                          {"metrics.json", scored_run_metrics(run, scores, host)},
                           {"gallery.json", gallery}});
 }
 

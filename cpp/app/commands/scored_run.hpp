@@ -32,6 +32,10 @@ struct Scores {
 };
 Scores score_run(pipeline::EvaluationSink& scoring);
 
+// metrics.json's text: the run's facts (config, model, images, timings, versions, ...), then
+// every evaluator's fields.
+std::string scored_run_metrics(const ScoredRun& run, const Scores& scores, pipeline::ModelHost& host);
+
 // Writes the three files into out_dir, all or none.
 void publish_scored_run(const std::filesystem::path& out_dir, const ScoredRun& run, const Scores& scores,
                         pipeline::ModelHost& host);

@@ -1,0 +1,26 @@
+#include "app/commands/detect_python.hpp"
+
+#include "core/util/error.hpp"
+#include "pipeline/open_source.hpp"
+#include "pipeline/python_detector.hpp"
+
+namespace ds::cli {
+
+PythonDetectStream::PythonDetectStream(const PythonDetection& r) {
+  if (r.every < 1) throw Error("every: must be 1 or more");
+  if (!(r.score_threshold >= 0 && r.score_threshold <= 1)) throw Error("score_threshold: must be between 0 and 1");
+  const bool python_model = static_cast<bool>(r.python_model);
+  if (!python_model) pipeline::check_model_config(r.model_config);
+  source_ = pipeline::open_source(r.source, {.every = r.every, .limit = r.limit, .decode = {}});
+  models_.emplace(std::vector<pipeline::Models::Loader>{[&]() -> std::unique_ptr<pipeline::Detector> {
+    if (python_model) return pipeline::python_detector(r.python_model, r.model_name, r.class_names, r.batch_size);
+    return host_.load(r.model_config);
+  }});
+  models_->current();  // loaded here, with the GIL: the loop's thread only runs it
+  stream_ = std::make_unique<pipeline::FrameStream>(
+      *source_, *models_,
+      pipeline::RunOptions{.batch_size = python_model ? 0 : r.batch_size, .score_threshold = r.score_threshold,
+                           .skip_bad = r.skip_bad});
+}
+
+}  // namespace ds::cli

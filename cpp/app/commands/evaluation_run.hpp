@@ -1,0 +1,58 @@
+#pragma once
+// evaluate's loop, shared by the command and the Python API (ds.evaluate): the run's images
+// decoded and batched by the pipeline, through the model, into the run's evaluators and (when
+// the run has a folder) its journal. Both go through here, so their detections and metrics are
+// the same.
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/classes/class_map.hpp"
+#include "core/config/run_config.hpp"
+#include "core/eval/shards.hpp"
+#include "pipeline/models.hpp"
+#include "pipeline/run.hpp"
+#include "pipeline/sinks/evaluation.hpp"
+#include "pipeline/sinks/journal.hpp"
+
+namespace ds::cli {
+
+struct EvaluationRequest {
+  const RunConfig& cfg;
+  const Dataset& dataset;
+  pipeline::Models& models;           // the model: models.current()
+  std::size_t total = 0;              // the run's images: the dataset's first `total`
+  std::size_t batch = 0;              // images per model call (0: the model's own)
+  bool skip_bad = false;              // unreadable images are skipped (else: an error)
+  std::optional<ShardSpec> shard;     // only this shard's images
+  // DIR/journal.jsonl and what it is of; none: no journal (the Python API without a folder).
+  std::optional<std::filesystem::path> journal;
+  std::string run_identity;
+  const pipeline::JournalReplay* replay = nullptr;  // --resume: what the journal already holds
+  bool progress = true;               // a progress bar on stderr (when it is a terminal)
+  std::function<void()> after_batch;  // called after each batch; may throw to stop the run
+};
+
+struct Evaluation {
+  std::string model_name;
+  ClassMapping mapping;
+  std::unique_ptr<pipeline::EvaluationSink> scoring;
+  std::unique_ptr<pipeline::JournalSink> journal;  // null without one
+  pipeline::Stats stats;              // its skipped images include the journal's
+  std::size_t first = 0, end = 0;     // the images of the run (of its shard)
+  std::size_t start = 0;              // where the model started (after a resumed journal)
+};
+
+// Runs the model over the images into `evaluators` (make_evaluators: built by the caller before
+// the model loads, so that a bad metric fails first). The model's class names are mapped onto the dataset's
+// categories (warnings on stderr for what does not map). Throws ds::Error; a Python model's own
+// exceptions pass through.
+Evaluation run_evaluation(const EvaluationRequest& request, std::vector<std::unique_ptr<Evaluator>> evaluators);
+
+// A model that gives no keypoints under iou_type keypoints: one line saying so, rather than the
+// evaluator's complaint about a detection.
+void check_keypoints_given(const Evaluation& evaluation, const RunConfig& cfg);
+
+}  // namespace ds::cli
