@@ -211,8 +211,16 @@ def _cell(value: Any, fmt_name: str) -> str:
 
 
 def rows_of(run: Run, t: Table) -> list[dict[str, Any]]:
+    """A table's rows: a list of objects, or an object of objects keyed by the row id."""
     rows = lookup(run, t.key)
+    if isinstance(rows, dict):
+        return [{t.row_id: k, **r} for k, r in rows.items() if isinstance(r, dict)]
     return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+
+
+def _row_header(t: Table) -> str:
+    """The first column's header: "class" for per-category tables, else what names a row."""
+    return "class" if t.row_id == "category_id" else t.row_label
 
 
 def described_table(run: Run, s: Section, t: Table, index: int) -> str:
@@ -225,7 +233,7 @@ def described_table(run: Run, s: Section, t: Table, index: int) -> str:
     ident = f"table-{_anchor(s.id)}" + (f"-{index + 1}" if index else "")
     legend = "; ".join(f"<b>{esc(c.label)}</b>: {esc(c.meaning)}" for c in shown if c.meaning)
     return (f"<h3>{esc(t.title)}</h3>\n" + note(esc(t.meaning + ". Click a column to sort; – : no data.")) +
-            table(["class", *(c.label for c in shown)], lines, table_id=ident) +
+            table([_row_header(t), *(c.label for c in shown)], lines, table_id=ident) +
             (note(legend) if legend else ""))
 
 

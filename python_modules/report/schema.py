@@ -251,12 +251,19 @@ def _check_described(run: dict[str, Any], key: str) -> None:
             found, rows = _at(run, t["key"])
             if not found:
                 continue
-            ListOf(Obj()).check(rows, _join(key, t["key"]))
-            for i, row in enumerate(rows):
+            # a list of rows, or an object of rows keyed by the row id
+            if isinstance(rows, dict):
+                keyed = [(f".{k}", row) for k, row in rows.items()]
+                for name, row in keyed:
+                    Obj().check(row, _join(key, t["key"] + name))
+            else:
+                ListOf(Obj()).check(rows, _join(key, t["key"]))
+                keyed = [(f"[{i}]", row) for i, row in enumerate(rows)]
+            for name, row in keyed:
                 for c in t.get("columns") or []:
                     present, data = _at(row, c["key"])
                     if present:
-                        NUM.check(data, _join(key, f"{t['key']}[{i}].{c['key']}"))
+                        NUM.check(data, _join(key, f"{t['key']}{name}.{c['key']}"))
         for c in s.get("curves") or []:
             found, data = _at(run, c["key"])
             if not found:

@@ -15,6 +15,7 @@
 #include "core/eval/coco/results.hpp"
 #include "core/eval/run_evaluators.hpp"
 #include "core/eval/score.hpp"
+#include "core/eval/slices/slice_rules.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 #include "formats/coco/coco_json.hpp"
@@ -135,6 +136,11 @@ int run_score(const ParsedArgs& args) {
     const ConfigNode config = ConfigNode::load(*file);
     if (!config.has("sigmas")) config.fail("sigmas", "missing (a mapping of category name -> list of sigmas)");
     options.keypoint_sigmas = keypoint_sigmas(config);
+  }
+  if (const auto file = args.get("--slices")) {
+    if (std::none_of(metrics_wanted.begin(), metrics_wanted.end(), [](const std::string& m) { return m.starts_with("coco"); }))
+      throw UsageError("--slices applies to the COCO metrics (coco, coco_segm, coco_boundary, coco_keypoints)");
+    options.slices = std::make_shared<const slices::SliceSpecs>(slices::read_slices(*file));
   }
   if (const auto out = args.get("--output")) {
     // Checked before the (possibly long) evaluation, and never onto an input.

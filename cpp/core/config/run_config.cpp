@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/eval/evaluator.hpp"
+#include "core/eval/slices/slice_rules.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 
@@ -86,7 +87,8 @@ RunConfig load_run_config(const std::filesystem::path& file) {
                                                  "metrics",  "iou_type",     "boundary_dilation_ratio",
                                                  "sigmas",   "analyses",     "analysis_iou",
                                                  "score_threshold", "class_map",
-                                                 "calibration_bins", "calibration_iou", "f_beta", "allow_unmatched_classes"};
+                                                 "calibration_bins", "calibration_iou", "f_beta", "allow_unmatched_classes",
+                                                 "slices"};
   root.only_keys(kKeys);
   RunConfig cfg{file, dataset_spec(root), std::nullopt, {}, {}, {}, 0.5, 0.02, std::nullopt, {}};
   if (root.has("model")) cfg.model = root.existing_file("model");
@@ -139,6 +141,11 @@ RunConfig load_run_config(const std::filesystem::path& file) {
   if (root.has("calibration_iou")) {
     cfg.calibration_iou = root.number_or("calibration_iou", 0.5);
     if (!(cfg.calibration_iou > 0 && cfg.calibration_iou <= 1)) root.fail("calibration_iou", "expected a number above 0, at most 1");
+  }
+  if (root.has("slices")) {
+    if (std::none_of(cfg.metrics.begin(), cfg.metrics.end(), [](const std::string& m) { return m.starts_with("coco"); }))
+      root.fail("slices", "applies to the COCO metrics, which 'metrics' leaves out");
+    cfg.slices = std::make_shared<const slices::SliceSpecs>(slices::read_slices(root.existing_file("slices")));
   }
   if (root.has("f_beta")) {
     cfg.f_beta = root.number_or("f_beta", 1);

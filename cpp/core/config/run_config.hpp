@@ -13,11 +13,13 @@
 //   calibration_bins: 10                                      # optional (analysis calibration)
 //   calibration_iou: 0.5                                      # optional (analysis calibration)
 //   f_beta: 1                                                 # optional (analysis f_scores)
+//   slices: slices.yaml                                       # optional: COCO numbers per slice
 //   score_threshold: 0.3                                      # optional (default: best F1)
 //   class_map: {model name: dataset name}                     # optional
 //   allow_unmatched_classes: true                             # optional (default false)
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +49,9 @@ struct RunConfig {
   std::size_t calibration_bins = 10;
   double calibration_iou = 0.5;
   double f_beta = 1.0;
+  // `slices:`, the path of a SLICES.yaml (core/eval/slices/slice_rules.hpp), read with the
+  // config; null: none.
+  std::shared_ptr<const slices::SliceSpecs> slices;
   // A metric scores masks: the dataset must be read with them (ReadOptions::masks).
   bool reads_masks() const;
   // It scores masks and not boxes (iou_type: segm): the viewer then matches by masks too.

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ds::mask {
@@ -26,6 +27,9 @@ struct Image {
   // >= 0: the image is frame `frame` (0-based, decoding order) of the video file `file_name`
   // (annotated video: MOT with one video file, CVAT for video). -1: a still image file.
   std::int64_t frame = -1;
+  // COCO: the image record's other fields (name, raw JSON text), so slices can select images by
+  // them (`attrs: {weather: rain}`); other formats leave it empty.
+  std::vector<std::pair<std::string, std::string>> fields;
 };
 
 struct Category {

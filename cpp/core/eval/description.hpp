@@ -31,7 +31,8 @@ struct TableColumn {
   ValueFormat format = ValueFormat::kFraction;
 };
 
-// A table of rows, one per category unless said otherwise: a list of objects at `key`.
+// A table of rows, one per category unless said otherwise: a list of objects at `key`, or an
+// object of objects whose keys are the rows' ids (`row_id`; slices by name).
 struct Table {
   std::string key;          // path of the list in metrics.json
   std::string title;

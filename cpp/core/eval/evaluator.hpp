@@ -15,6 +15,10 @@
 
 namespace ds {
 
+namespace slices {
+struct SliceSpecs;
+}
+
 struct Metrics {
   std::string text;  // for people: tables printed at the end of a run
   // Fields of metrics.json: key and its already rendered JSON value.
@@ -82,6 +86,9 @@ struct EvaluatorOptions {
   double calibration_iou = 0.5;
   // f_scores: F-beta's beta (1: F1; below 1 favours precision, above 1 recall).
   double f_beta = 1.0;
+  // The COCO metrics over slices of the images as well (score --slices, a run config's
+  // `slices:`); resolved against the ground truth when the evaluator is made. Null: none.
+  std::shared_ptr<const slices::SliceSpecs> slices;
 };
 
 // The metrics a run config or `score --metric` may name; "coco" is the default.

@@ -7,6 +7,7 @@ EvaluatorOptions evaluator_options(const RunConfig& cfg, EvaluatorOptions base) 
   base.calibration_bins = cfg.calibration_bins;
   base.calibration_iou = cfg.calibration_iou;
   base.f_beta = cfg.f_beta;
+  base.slices = cfg.slices;
   base.score_threshold = cfg.score_threshold;
   base.boundary_dilation_ratio = cfg.boundary_dilation_ratio;
   base.keypoint_sigmas = cfg.keypoint_sigmas;

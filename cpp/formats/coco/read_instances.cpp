@@ -67,6 +67,29 @@ void check_keypoint_counts(Dataset& out, const std::vector<KeypointRecord>& reco
   out.annotations.resize(kept);
 }
 
+// A value's JSON text as the file has it (simdjson 3.0 has raw_json for objects and arrays only;
+// a scalar's token carries the whitespace after it).
+template <class Ctx>
+std::string raw_json(JsonSource& src, value v, const Ctx& ctx) {
+  simdjson::ondemand::json_type type{};
+  src.check(v.type().get(type), ctx());
+  std::string_view text;
+  if (type == simdjson::ondemand::json_type::object) {
+    simdjson::ondemand::object o;
+    src.check(v.get_object().get(o), ctx());
+    src.check(o.raw_json().get(text), ctx());
+  } else if (type == simdjson::ondemand::json_type::array) {
+    simdjson::ondemand::array a;
+    src.check(v.get_array().get(a), ctx());
+    src.check(a.raw_json().get(text), ctx());
+  } else {
+    text = v.raw_json_token();
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t'))
+      text.remove_suffix(1);
+  }
+  return std::string(text);
+}
+
 void read_images(JsonSource& src, JsonValue images, Dataset& out, BadRecord& bad) {
   std::size_t index = 0;
   for (auto element : src.get_array(images, [] { return std::string("'images'"); })) {
@@ -88,6 +111,8 @@ void read_images(JsonSource& src, JsonValue images, Dataset& out, BadRecord& bad
         image.width = static_cast<int>(src.get_int(field.value(), fctx));
       } else if (key == "height") {
         image.height = static_cast<int>(src.get_int(field.value(), fctx));
+      } else {
+        image.fields.emplace_back(std::string(key), raw_json(src, field.value(), fctx));
       }
     }
     if (!has_id) {

@@ -5,6 +5,7 @@
 #include "core/eval/analysis/calibration.hpp"
 #include "core/eval/analysis/confusion.hpp"
 #include "core/eval/analysis/f_scores.hpp"
+#include "core/eval/analysis/label_errors.hpp"
 #include "core/eval/analysis/per_image.hpp"
 #include "core/eval/analysis/tide.hpp"
 #include "core/util/error.hpp"
@@ -16,8 +17,8 @@ namespace {
 struct Entry {
   std::string_view name;
   Metrics (*run)(const AnalysisContext&);
-  // Run when none are named. calibration and f_scores are not: they redo COCO's evaluation
-  // (matching at every image and class again), which would slow the default `score` down.
+  // Run when none are named. calibration, f_scores and label_errors are not: they redo COCO's
+  // matching at every image and class, which would slow the default `score` down.
   bool by_default = true;
 };
 
@@ -29,6 +30,7 @@ constexpr Entry kAnalyses[] = {
     {"per_image", per_image_analysis},
     {"calibration", calibration_analysis, false},
     {"f_scores", f_scores_analysis, false},
+    {"label_errors", label_errors_analysis, false},
 };
 
 class AnalysesEvaluator final : public Evaluator {

@@ -18,6 +18,27 @@ void CategoryMatches::reset(std::size_t areas) {
   status.clear();
   counted_gt.assign(areas, 0);
   has_images = false;
+  group_image.clear();
+  group_first.assign(1, 0);
+  group_gt.clear();
+}
+
+void keep_images(const CategoryMatches& all, std::span<const std::uint8_t> keep, std::size_t A, std::size_t T,
+                 CategoryMatches& out) {
+  out.reset(A);
+  const std::size_t AT = A * T;
+  for (std::size_t g = 0; g < all.group_image.size(); ++g) {
+    if (!keep[all.group_image[g]]) continue;
+    out.has_images = true;
+    const std::size_t d0 = all.group_first[g], d1 = all.group_first[g + 1];
+    out.scores.insert(out.scores.end(), all.scores.begin() + d0, all.scores.begin() + d1);
+    out.rank.insert(out.rank.end(), all.rank.begin() + d0, all.rank.begin() + d1);
+    out.status.insert(out.status.end(), all.status.begin() + d0 * AT, all.status.begin() + d1 * AT);
+    for (std::size_t a = 0; a < A; ++a) out.counted_gt[a] += all.group_gt[g * A + a];
+    out.group_image.push_back(all.group_image[g]);
+    out.group_first.push_back(static_cast<std::uint32_t>(out.scores.size()));
+    out.group_gt.insert(out.group_gt.end(), all.group_gt.begin() + g * A, all.group_gt.begin() + (g + 1) * A);
+  }
 }
 
 // pycocotools computes, per (t, a, m), over the detections in score order:

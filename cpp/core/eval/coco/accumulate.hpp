@@ -38,6 +38,12 @@ struct CategoryMatches {
   std::vector<DtStatus> status;
   std::vector<std::size_t> counted_gt;  // [a]: ground truths not ignored (npig)
   bool has_images = false;  // some image has ground truth or detections in this category
+  // Each (image, category) group matched, in image order, so a subset of the images can be
+  // accumulated again without matching (slices): its image's position in params.img_ids, its
+  // first detection (groups.size() + 1 entries: the last is one past the end) and [g * A + a]
+  // its ground truths counted.
+  std::vector<std::uint32_t> group_image, group_first;
+  std::vector<std::uint32_t> group_gt;
 
   void reset(std::size_t areas);
 };
@@ -50,6 +56,11 @@ struct AccumulateScratch {
   std::vector<std::vector<std::uint32_t>> tp_det; // [a * T + t]: which detection (in selected)
   std::vector<std::uint32_t> min_tp;             // [r]: true positives needed for recThrs[r]
 };
+
+// The matches of the images whose position in params.img_ids is marked in `keep`, as matching
+// only those images would have produced them (pycocotools' evalImgs of those images).
+void keep_images(const CategoryMatches& all, std::span<const std::uint8_t> keep, std::size_t areas,
+                 std::size_t thresholds, CategoryMatches& out);
 
 void accumulate_category(const CategoryMatches& matches, const Params& params, std::size_t k,
                          EvalArrays& out, AccumulateScratch& scratch);

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/dataset/id_index.hpp"
+#include "core/eval/coco/slices.hpp"
 #include "core/eval/coco/summarize.hpp"
 #include "core/util/json_writer.hpp"
 
@@ -211,9 +212,30 @@ Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const Det
   return m;
 }
 
+namespace {
+
+// The whole evaluation's metrics, and its slices' beside them when the run has slices.
+Metrics with_slices(const EvalResult& r, const Dataset& gt, std::span<const Detection> dts,
+                    std::span<const slices::ImageSlice> slices, int threads) {
+  Metrics m = coco_metrics(r, gt, dts);
+  if (slices.empty()) return m;
+  const Names n = names_of(r.params.iou_type);
+  Metrics s = slice_metrics(r, gt, dts, slices,
+                            {std::string(n.id) + "_slices", std::string(n.title) + " by slice", n.short_label, n.prefix},
+                            threads);
+  m.text += s.text;
+  for (auto& f : s.json_fields) m.json_fields.push_back(std::move(f));
+  for (auto& sec : s.sections) m.sections.push_back(std::move(sec));
+  return m;
+}
+
+}  // namespace
+
 CocoEvaluator::CocoEvaluator(const Dataset& ground_truth, const EvaluatorOptions& options,
                              Params params)
-    : gt_(ground_truth), options_(options), params_(std::move(params)) {}
+    : gt_(ground_truth), options_(options), params_(std::move(params)) {
+  if (options_.slices) slices_ = slices::select_slices(*options_.slices, gt_);
+}
 
 void CocoEvaluator::reset() { seen_.clear(); }
 
@@ -224,13 +246,13 @@ void CocoEvaluator::process(const Image& image, std::span<const Detection> detec
 Metrics CocoEvaluator::evaluate() {
   Params p = params_;
   p.img_ids = seen_.image_ids;
-  const EvalResult r = coco::evaluate(gt_, seen_.detections, p, options_.threads);
-  return coco_metrics(r, gt_, seen_.detections);
+  const EvalResult r = coco::evaluate(gt_, seen_.detections, p, options_.threads, !slices_.empty());
+  return with_slices(r, gt_, seen_.detections, slices_, options_.threads);
 }
 
 Metrics CocoEvaluator::evaluate_all(std::span<const Detection> detections) {
-  const EvalResult r = coco::evaluate(gt_, detections, params_, options_.threads);
-  return coco_metrics(r, gt_, detections);
+  const EvalResult r = coco::evaluate(gt_, detections, params_, options_.threads, !slices_.empty());
+  return with_slices(r, gt_, detections, slices_, options_.threads);
 }
 
 }  // namespace ds::coco

@@ -5,6 +5,7 @@
 
 #include "core/eval/coco/evaluate.hpp"
 #include "core/eval/evaluator.hpp"
+#include "core/eval/slices/slice_rules.hpp"
 
 namespace ds::coco {
 
@@ -26,6 +27,7 @@ class CocoEvaluator final : public Evaluator {
   EvaluatorOptions options_;
   Params params_;
   ProcessedImages seen_;
+  std::vector<slices::ImageSlice> slices_;  // options.slices resolved: their images
 };
 
 }  // namespace ds::coco

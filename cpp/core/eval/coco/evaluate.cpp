@@ -232,11 +232,16 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
     const std::size_t first = w.cm.status.size();
     w.cm.status.resize(first + n_dt * A * T);
     const std::span<DtStatus> status(w.cm.status.data() + first, n_dt * A * T);
-    for (std::size_t a = 0; a < A; ++a)
-      w.cm.counted_gt[a] += match_image(group, p.area_rng[a], p.iou_thrs,
-                                        // No detections: nothing is written (and a
-                                        // subspan past an empty span's end is undefined).
-                                        n_dt ? status.subspan(a * T) : status, A * T, w.match);
+    for (std::size_t a = 0; a < A; ++a) {
+      const std::size_t counted = match_image(group, p.area_rng[a], p.iou_thrs,
+                                              // No detections: nothing is written (and a
+                                              // subspan past an empty span's end is undefined).
+                                              n_dt ? status.subspan(a * T) : status, A * T, w.match);
+      w.cm.counted_gt[a] += counted;
+      w.cm.group_gt.push_back(static_cast<std::uint32_t>(counted));
+    }
+    w.cm.group_image.push_back(img);
+    w.cm.group_first.push_back(static_cast<std::uint32_t>(w.cm.scores.size()));
   }
   accumulate_category(w.cm, p, k, out, w.acc);
 }

@@ -1,0 +1,60 @@
+#pragma once
+// Slices of a dataset's images, as a SLICES.yaml names them (`score --slices`, a run config's
+// `slices:`): each slice is a list of image ids, or rules on the image's fields that must all
+// hold:
+//   night:     {file_name: "night/*"}          a glob (fnmatch: '*' crosses '/'; exact without one)
+//   small:     {width: [0, 640]}                a number range, both ends included
+//   rain:      {attrs: {weather: rain}}         any other field of the COCO image record; a
+//                                               mapping matches inside an object field
+//   picked:    [1, 5, 17]                       image ids
+// Read once (read_slices), then resolved against the ground truth (select_slices) before a run
+// starts, so a typo fails in one line naming the file and key instead of after the model ran.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/dataset/dataset.hpp"
+
+namespace ds::slices {
+
+// One condition on a field of the image (or, nested, of an object field).
+struct Rule {
+  enum class Kind { kGlob, kNumber, kBool, kRange, kFields };
+  std::string field;
+  Kind kind = Kind::kGlob;
+  std::string glob;                 // kGlob
+  double number = 0;                // kNumber
+  bool flag = false;                // kBool
+  double low = 0, high = 0;         // kRange, inclusive
+  std::vector<Rule> fields;         // kFields: conditions on the object's own fields
+  std::string where;                // "slices.yaml:4: night.file_name", for messages
+};
+
+struct SliceSpec {
+  std::string name;
+  std::string where;
+  std::optional<std::vector<std::int64_t>> image_ids;  // set: a list of ids, else `rules`
+  std::vector<Rule> rules;
+};
+
+struct SliceSpecs {
+  std::filesystem::path file;
+  std::vector<SliceSpec> slices;  // in the file's order
+};
+
+// Throws ds::Error naming the file, line and key for anything malformed. Slice names may not
+// hold '.' (metrics.json's keys are dotted paths).
+SliceSpecs read_slices(const std::filesystem::path& file);
+
+struct ImageSlice {
+  std::string name;
+  std::vector<std::int64_t> image_ids;  // sorted, unique
+};
+
+// The images of each slice. Throws ds::Error (file and key) for a rule on a field no image
+// has, an id that is not an image of `gt`, or a slice that holds no image.
+std::vector<ImageSlice> select_slices(const SliceSpecs& specs, const Dataset& gt);
+
+}  // namespace ds::slices
