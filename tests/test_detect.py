@@ -345,4 +345,8 @@ def test_a_stream_url_is_read_as_a_live_source(clip: Path, tmp_path: Path) -> No
     lines = read_jsonl(tmp_path / "detections.jsonl")
     dropped = re.search(r"(\d+) frames dropped", result.stdout)
     assert len(lines) + (int(dropped.group(1)) if dropped else 0) == FRAMES
-    assert lines[0]["frame"] == 0 and lines[0]["detections"]
+    # A live source hands the model its newest frame: on a busy machine frame 0 itself may be
+    # dropped, so the frames written only increase and stay within the clip.
+    frames = [line["frame"] for line in lines]
+    assert frames == sorted(set(frames)) and 0 <= frames[0] and frames[-1] < FRAMES
+    assert lines[0]["detections"]

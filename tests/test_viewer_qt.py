@@ -367,7 +367,10 @@ def test_qt_view_opens_a_file_from_the_menu(scene: Path, display: xvfb.VirtualDi
         # dialog's name field.
         app.display.xdotool("key", "alt+f")
         app.display.xdotool("key", kind[0])
-        app.display.xdotool("search", "--sync", "--name", f"Open {kind}")
+        dialog = app.display.xdotool("search", "--sync", "--name", f"Open {kind}").split()[0]
+        # No window manager: give the dialog the keyboard before typing (on a busy machine the
+        # keys went to the main window while the dialog was still being mapped).
+        app.display.xdotool("windowfocus", "--sync", dialog)
         app.display.xdotool("type", str(other))
         app.display.xdotool("key", "Return")
         app.next_line(rf"view: opening {kind} {re.escape(str(other))}")
