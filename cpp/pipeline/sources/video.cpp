@@ -40,6 +40,22 @@ class QuietGLib {
   GLogFunc before_ = nullptr;
 };
 
+// A pipeline that failed to start can still log from its own streaming threads after
+// open() returned (seen: "gst_element_post_message: assertion 'GST_IS_ELEMENT (element)'
+// failed" once the error line was out). Those lines belong to the failure already reported, so
+// GStreamer's CRITICAL and WARNING lines are dropped from then on in this process; other
+// domains and a healthy pipeline's messages are untouched.
+void drop_late_gstreamer_messages() {
+  using SetHandler = unsigned (*)(const char*, int, GLogFunc, void*);
+  static const bool once = [] {
+    const auto set = reinterpret_cast<SetHandler>(::dlsym(RTLD_DEFAULT, "g_log_set_handler"));
+    constexpr int kCritical = 1 << 3, kWarning = 1 << 4;  // G_LOG_LEVEL_CRITICAL, _WARNING
+    if (set) set("GStreamer", kCritical | kWarning, drop_glib_message, nullptr);
+    return true;
+  }();
+  (void)once;
+}
+
 cv::VideoCapture open_capture(const std::string& spec, VideoKind kind) {
   const QuietGLib quiet_glib;
   // OpenCV's backends log their failures as several lines of their own; the one line below says it.
@@ -68,9 +84,11 @@ cv::VideoCapture open_capture(const std::string& spec, VideoKind kind) {
       }
     }
   } catch (const cv::Exception& e) {
+    if (kind == VideoKind::kGStreamer) drop_late_gstreamer_messages();
     throw Error(spec + ": cannot open: " + e.msg);
   }
   if (!cap.isOpened()) {
+    if (kind == VideoKind::kGStreamer) drop_late_gstreamer_messages();
     const char* what = kind == VideoKind::kFile        ? "not a video OpenCV's FFmpeg backend can read"
                        : kind == VideoKind::kCamera    ? "no such camera, or it is busy"
                        : kind == VideoKind::kGStreamer ? "the GStreamer pipeline does not start (it must end in appsink)"
