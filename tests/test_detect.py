@@ -139,9 +139,9 @@ def test_detect_on_a_folder_and_on_one_image(shapes_val: Path, tmp_path: Path) -
     assert len(single) == 1 and single[0]["detections"] == lines[0]["detections"]
 
 
-def test_a_gstreamer_test_source_stands_in_for_a_camera(tmp_path: Path) -> None:
-    pipeline = ("videotestsrc num-buffers=30 pattern=ball ! video/x-raw,width=320,height=240 "
-                "! videoconvert ! appsink")
+def test_a_live_gstreamer_source_stands_in_for_a_camera(tmp_path: Path) -> None:
+    pipeline = ("videotestsrc num-buffers=30 is-live=true pattern=ball ! video/x-raw,width=320,height=240,"
+                "framerate=30/1 ! videoconvert ! appsink")
     result = run_ds("detect", pipeline, "--model", MODEL, "--output", tmp_path,
                     "--score-threshold", "0", "--save-video")
     assert result.returncode == 0, result.stderr
@@ -155,6 +155,82 @@ def test_a_gstreamer_test_source_stands_in_for_a_camera(tmp_path: Path) -> None:
     assert "latency p50" in result.stdout
     n, width, height, _ = video_facts(tmp_path / "annotated.mp4")
     assert (n, width, height) == (len(lines), 320, 240)
+
+
+def test_a_gstreamer_pipeline_without_a_live_source_drops_nothing(tmp_path: Path) -> None:
+    # videotestsrc without is-live, and a file read by filesrc: recorded, every frame to the model.
+    pipeline = "videotestsrc num-buffers=30 ! video/x-raw,width=160,height=120 ! videoconvert ! appsink"
+    result = run_ds("detect", pipeline, "--model", MODEL, "--output", tmp_path / "test",
+                    "--score-threshold", "0")
+    assert result.returncode == 0, result.stderr
+    assert "(live)" not in result.stdout and "dropped" not in result.stdout
+    assert [line["frame"] for line in read_jsonl(tmp_path / "test" / "detections.jsonl")] == list(range(30))
+    # --live makes it live (newest frame only); --no-drop makes a live source hand every frame.
+    forced = run_ds("detect", pipeline, "--model", MODEL, "--output", tmp_path / "forced", "--live")
+    assert forced.returncode == 0 and "(live)" in forced.stdout, forced.stderr
+    live = pipeline.replace("num-buffers=30", "num-buffers=30 is-live=true")
+    kept = run_ds("detect", live, "--model", MODEL, "--output", tmp_path / "kept", "--no-drop")
+    assert kept.returncode == 0 and "(live)" not in kept.stdout, kept.stderr
+    assert len(read_jsonl(tmp_path / "kept" / "detections.jsonl")) == 30
+    both = run_ds("detect", live, "--model", MODEL, "--output", tmp_path, "--live", "--no-drop")
+    assert both.returncode == 2 and "contradict" in both.stderr
+
+
+def test_a_filesrc_pipeline_reads_the_whole_file(shapes_val: Path, tmp_path: Path) -> None:
+    # Raw BGR frames read by filesrc (rawvideoparse is in GStreamer's base plugins): recorded, so
+    # every frame reaches the model, however slow it is.
+    images = [cv2.imread(str(p)) for p in val_images(shapes_val, FRAMES)]
+    h, w = images[0].shape[:2]
+    raw = tmp_path / "frames.bgr"
+    raw.write_bytes(b"".join(cv2.resize(im, (w, h)).tobytes() for im in images))
+    pipeline = (f"filesrc location={raw} ! rawvideoparse width={w} height={h} format=bgr framerate=10/1 "
+                "! videoconvert ! appsink")
+    result = run_ds("detect", pipeline, "--model", MODEL, "--output", tmp_path, "--score-threshold", "0")
+    assert result.returncode == 0, result.stderr
+    assert "(live)" not in result.stdout and "dropped" not in result.stdout
+    assert [line["frame"] for line in read_jsonl(tmp_path / "detections.jsonl")] == list(range(FRAMES))
+
+
+def test_gray16_and_grey_gstreamer_frames_reach_the_model_as_bgr(tmp_path: Path) -> None:
+    for fmt in ("GRAY16_LE", "GRAY8"):
+        pipeline = (f"videotestsrc num-buffers=3 pattern=ball ! video/x-raw,format={fmt},width=160,"
+                    "height=120 ! appsink")
+        result = run_ds("detect", pipeline, "--model", MODEL, "--output", tmp_path / fmt,
+                        "--score-threshold", "0", "--save-video")
+        assert result.returncode == 0, f"{fmt}: {result.stderr}"
+        assert len(read_jsonl(tmp_path / fmt / "detections.jsonl")) == 3
+        n, width, height, _ = video_facts(tmp_path / fmt / "annotated.mp4")
+        assert (n, width, height) == (3, 160, 120)
+
+
+def test_video_frames_above_the_size_bound_are_refused_before_decoding(tmp_path: Path) -> None:
+    pipeline = "videotestsrc num-buffers=2 ! video/x-raw,width=9000,height=240 ! videoconvert ! appsink"
+    refused = run_ds("detect", pipeline, "--model", MODEL, "--output", tmp_path / "a")
+    assert refused.returncode == 1
+    assert "9000x240 pixels, above the 8192 px bound (--max-frame-side raises it)" in error_line(refused)
+    allowed = run_ds("detect", pipeline, "--model", MODEL, "--output", tmp_path / "b",
+                     "--max-frame-side", "0")
+    assert allowed.returncode == 0, allowed.stderr
+    assert len(read_jsonl(tmp_path / "b" / "detections.jsonl")) == 2
+
+
+def test_a_live_source_that_never_delivers_stops_on_ctrl_c_with_130(tmp_path: Path) -> None:
+    # A live source whose frames never reach the appsink (a closed valve): the run waits for a
+    # first frame; Ctrl-C must end it as an interruption, not an error, and soon.
+    pipeline = ("videotestsrc is-live=true ! video/x-raw,width=160,height=120 ! valve drop=true "
+                "! videoconvert ! appsink")
+    process = subprocess.Popen([str(BIN / "detection-studio"), "detect", pipeline, "--model", MODEL,
+                                "--output", str(tmp_path)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(10)  # it waits for the pipeline to start, or for a first frame
+    assert process.poll() is None, process.communicate()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "error" not in stderr, stderr
+    # It may stop while OpenCV still waits for the pipeline to start, before any output exists.
+    jsonl = tmp_path / "detections.jsonl"
+    assert not jsonl.exists() or jsonl.read_text() == ""
 
 
 def test_export_dataset_writes_frames_and_prelabels(clip: Path, tmp_path: Path) -> None:

@@ -453,3 +453,21 @@ def test_ssd_network_with_cpp_decoding_gives_torchvisions_detections(
         shapes_val: Path, tmp_path: Path) -> None:
     # heads/ssd.cpp (default boxes, softmax, per-class top-k) against SSD's post-processing
     scripted_against_package(SSD, "ssd", "background\na\nb\nc\n", 40, shapes_val, tmp_path)
+
+
+def test_compare_python_and_native_models_in_one_run(tmp_path: Path) -> None:
+    # Once a Python model imported torch, a native model's worker threads call an op whose kernel
+    # is Python and take the GIL: the main thread must not hold it while waiting for them (the GPU
+    # check's compare of six models hung for good; fp32 and bf16 workers both waited in take_gil).
+    bf16 = model_config(tmp_path, NATIVE_BODY.replace("name: native", "name: native-bf16") + "precision: bf16\n",
+                        "bf16.yaml")
+    fp32 = model_config(tmp_path, NATIVE_BODY, "fp32.yaml")
+    result = run_ds("compare", DEMO, "--model", PY_EAGER, "--model", PY_SCRIPTED, "--model", fp32,
+                    "--model", bf16, "--limit", "8", "--bootstrap", "0", "--output", tmp_path / "out",
+                    timeout=400)
+    assert result.returncode == 0, result.stderr
+    table = (tmp_path / "out" / "comparison.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith("| demo |")]
+    assert len(rows) == 4, table
+    # images/s is a rate for every model, a single batch included (it was 0.00 for native models).
+    assert all(float(row.split("|")[-3]) > 0 for row in rows), table

@@ -6,6 +6,7 @@
 
 #include "core/util/error.hpp"
 #include "formats/coco/coco_json.hpp"
+#include "host/without_gil.hpp"
 
 namespace ds::pipeline {
 
@@ -26,6 +27,8 @@ class ModelDetector final : public Detector {
   std::vector<std::vector<host::RawDetection>> detect(std::span<const Frame* const> frames) override {
     images_.clear();
     for (const Frame* f : frames) images_.push_back(f->pixels);
+    // A Python inferencer takes the GIL itself; a native one waits on its worker threads.
+    const host::WithoutGil released;
     return inferencer_->infer(images_);
   }
 

@@ -33,7 +33,8 @@ std::unique_ptr<Source> stills(std::vector<fs::path> paths, std::string descript
 
 std::unique_ptr<Source> open_source(const std::string& spec, const SourceOptions& options) {
   if (spec.empty()) throw Error("SOURCE is empty (give an image, a folder, a video, a camera, a URL or a pipeline)");
-  const VideoOptions video{.every = options.every, .limit = options.limit};
+  const VideoOptions video{
+      .every = options.every, .limit = options.limit, .live = options.live, .max_side = options.max_frame_side};
   if (spec.find('!') != std::string::npos) return video_source(spec, VideoKind::kGStreamer, video);
   if (spec.find("://") != std::string::npos) return video_source(spec, VideoKind::kStream, video);
   if (spec.find_first_not_of("0123456789") == std::string::npos || spec.starts_with("/dev/video"))

@@ -3,6 +3,7 @@
 // images, a video file, a camera (`0`, `/dev/video0`), a stream URL (rtsp://, http://, ...), or
 // a GStreamer pipeline (anything with `!`).
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "pipeline/source.hpp"
@@ -15,6 +16,8 @@ struct SourceOptions {
   std::size_t every = 1;
   std::size_t limit = 0;
   DecodeOptions decode;
+  std::optional<bool> live;  // VideoOptions::live: nullopt asks the source
+  int max_frame_side = 8192;  // VideoOptions::max_side
 };
 
 std::unique_ptr<Source> open_source(const std::string& spec, const SourceOptions& options);

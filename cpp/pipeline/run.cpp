@@ -178,8 +178,7 @@ std::string timings_json(const Stats& s) {
   for (const auto& [stage, secs] : s.stage_seconds) w.field(stage + "_seconds", secs);
   w.field("frames", static_cast<std::int64_t>(s.frames))
       .field("frames_per_second", s.wall_seconds > 0 ? static_cast<double>(s.frames) / s.wall_seconds : 0.0)
-      .field("steady_frames_per_second",
-             s.steady_seconds > 0 ? static_cast<double>(s.steady_frames) / s.steady_seconds : 0.0)
+      .field("steady_frames_per_second", s.frames_per_second())
       .field("model_ms_per_frame", s.frames > 0 ? 1000.0 * s.model_seconds / static_cast<double>(s.frames) : 0.0)
       .field("dropped_frames", static_cast<std::int64_t>(s.dropped))
       .field("reduced_decodes", static_cast<std::int64_t>(s.reduced_decodes));

@@ -36,6 +36,13 @@ struct Stats {
   std::vector<double> latency_ms;         // live sources: capture to last sink, per frame
   int interrupted_by = 0;                 // the signal that stopped the run, or 0
   bool stopped = false;                   // a sink asked to stop (q in a window)
+
+  // Frames per second after warm-up; the whole run's rate when it was one batch (a short run of a
+  // model with large batches had no steady state and showed 0.00 images/s).
+  double frames_per_second() const {
+    if (steady_frames > 0 && steady_seconds > 0) return static_cast<double>(steady_frames) / steady_seconds;
+    return wall_seconds > 0 ? static_cast<double>(frames) / wall_seconds : 0.0;
+  }
 };
 
 Stats run(Source& source, Models& models, std::span<Sink* const> sinks, const RunOptions& options);

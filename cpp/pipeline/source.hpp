@@ -24,6 +24,9 @@ class Source {
   // Seconds its threads spent decoding so far.
   virtual double decode_seconds() const = 0;
   virtual std::string description() const = 0;
+  // The model reads at most `keep_side` pixels on the longer side: still images twice as large
+  // or more are decoded reduced (1/2, 1/4, 1/8), the boxes scaled back. Before the first next().
+  virtual void reduce_to(int /*keep_side*/) {}
 };
 
 }  // namespace ds::pipeline

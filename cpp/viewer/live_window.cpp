@@ -44,7 +44,7 @@ pipeline::Control LiveWindow::consume(const pipeline::Result& r) {
   }
   last_ = now;
   const double latency = std::chrono::duration<double, std::milli>(now - r.frame.captured).count();
-  const std::vector<Detection> dets = pipeline::labelled_detections(r);
+  const std::vector<Detection> dets = pipeline::labelled_detections(r, pipeline::Coordinates::kPixels);
   vision::FrameContent content = pipeline::footage_content(r, dets);
   char facts[96];
   std::snprintf(facts, sizeof facts, "   %.1f fps   latency %.0f ms", fps_, latency);

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "core/util/error.hpp"
+#include "core/util/interrupted.hpp"
 #include "core/util/text.hpp"
 
 namespace ds::cli {
@@ -173,6 +174,9 @@ int run_main(std::span<const Command> commands, int argc, char** argv,
     std::cerr << kProgram << " " << command->name << ": " << printable(e.what(), 4000) << "; '" << kProgram << " "
               << command->name << " --help' shows the options\n";
     return 2;
+  } catch (const Interrupted& e) {
+    std::cerr << "interrupted: " << printable(e.what(), 4000) << "\n";
+    return 128 + e.signal();
   } catch (const Error& e) {
     // One line whatever the input held: a CSV field or file name with a line break, Latin-1 bytes.
     std::cerr << kProgram << ": error: " << printable(e.what(), 4000) << "\n";

@@ -258,8 +258,7 @@ int run_compare(const ParsedArgs& args) {
           described.push_back(sec);
           row.values.insert(row.values.end(), sec.values.begin(), sec.values.end());
         }
-      row.images_per_second = stats.steady_seconds > 0 ? static_cast<double>(stats.steady_frames) / stats.steady_seconds
-                                                        : (stats.wall_seconds > 0 ? static_cast<double>(stats.frames) / stats.wall_seconds : 0);
+      row.images_per_second = stats.frames_per_second();
       row.ms_per_image = stats.frames > 0 ? 1000.0 * stats.model_seconds / static_cast<double>(stats.frames) : 0;
       // The run's first headline numbers, as its evaluators name them.
       std::cout << dataset_dirs[d] << " / " << row.model << ":";

@@ -49,12 +49,23 @@ int run_detect(const ParsedArgs& args) {
   }
   if (show)
     if (const std::string problem = viewer::display_problem(); !problem.empty()) throw Error("detect --show: " + problem);
-  const auto source = pipeline::open_source(
-      spec, {.every = static_cast<std::size_t>(every), .limit = static_cast<std::size_t>(limit), .decode = {}});
+  if (args.has("--live") && args.has("--no-drop")) throw UsageError("--live and --no-drop contradict each other");
+  std::optional<bool> live;
+  if (args.has("--live")) live = true;
+  if (args.has("--no-drop")) live = false;
+  const std::int64_t max_side = args.get_int("--max-frame-side", 8192);
+  if (max_side < 0) throw UsageError("--max-frame-side must be 0 (no bound) or more");
+  const auto source = pipeline::open_source(spec, {.every = static_cast<std::size_t>(every),
+                                                   .limit = static_cast<std::size_t>(limit),
+                                                   .decode = {},
+                                                   .live = live,
+                                                   .max_frame_side = static_cast<int>(max_side)});
 
   pipeline::ModelHost host(args.verbose());
   pipeline::Models models = host.lazy(model_configs);
   const std::string first_model = models.current().name();
+  // Still images far larger than the model reads are decoded reduced (a 30000 px JPEG: 12 GB).
+  source->reduce_to(models.current().max_input_side());
 
   pipeline::JsonlSink jsonl(out_dir / "detections.jsonl");
   std::vector<pipeline::Sink*> sinks{&jsonl};

@@ -16,7 +16,9 @@ PythonDetectStream::PythonDetectStream(const PythonDetection& r) {
     if (python_model) return pipeline::python_detector(r.python_model, r.model_name, r.class_names, r.batch_size);
     return host_.load(r.model_config);
   }});
-  models_->current();  // loaded here, with the GIL: the loop's thread only runs it
+  // Loaded here, with the GIL: the loop's thread only runs it. Huge stills decode reduced to
+  // what the model reads.
+  source_->reduce_to(models_->current().max_input_side());
   stream_ = std::make_unique<pipeline::FrameStream>(
       *source_, *models_,
       pipeline::RunOptions{.batch_size = python_model ? 0 : r.batch_size, .score_threshold = r.score_threshold,

@@ -49,7 +49,7 @@ Control DatasetExportSink::consume(const Result& r) {
   const Image image{static_cast<std::int64_t>(dataset_.images.size()) + 1, name, r.frame.pixels.cols,
                     r.frame.pixels.rows};
   dataset_.images.push_back(image);
-  for (const Detection& d : labelled_detections(r)) {
+  for (const Detection& d : labelled_detections(r, Coordinates::kPixels)) {
     Annotation a;
     a.id = static_cast<std::int64_t>(dataset_.annotations.size()) + 1;
     a.image_id = image.id;

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <unistd.h>
+
 #include "core/util/error.hpp"
 #include "core/util/json_writer.hpp"
 #include "pipeline/annotate.hpp"
@@ -36,8 +38,21 @@ Control JsonlSink::consume(const Result& r) {
   w.end_array().end_object();
   std::string line = w.take();
   line += '\n';
-  if (std::fwrite(line.data(), 1, line.size(), file_.get()) != line.size() || std::fflush(file_.get()) != 0)
-    throw Error(path_.string() + ": cannot write: " + std::strerror(errno));
+  if (std::fwrite(line.data(), 1, line.size(), file_.get()) != line.size() || std::fflush(file_.get()) != 0) {
+    const int why = errno;
+    // A full disk took part of the line: the file ends at the last whole line, for readers.
+    // Closing may flush a leftover piece: the cut comes after, through a second descriptor.
+    const int fd = ::dup(::fileno(file_.get()));
+    file_.reset();
+    if (fd >= 0) {
+      [[maybe_unused]] const int cut = ::ftruncate(fd, whole_);  // the message says it is incomplete anyway
+      ::close(fd);
+    }
+    throw Error(path_.string() + ": cannot write: " + std::strerror(why) + " (the file keeps its " +
+                std::to_string(frames_) + " whole lines)");
+  }
+  whole_ += static_cast<long>(line.size());
+  ++frames_;
   return Control::kContinue;
 }
 

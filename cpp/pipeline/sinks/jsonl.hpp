@@ -21,6 +21,8 @@ class JsonlSink final : public Sink {
  private:
   std::filesystem::path path_;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_;
+  long whole_ = 0;
+  std::size_t frames_ = 0;  // bytes of whole lines written: a failed write is cut back to here
 };
 
 }  // namespace ds::pipeline

@@ -51,9 +51,7 @@ class ImageFilesSource final : public Source {
     bool video = false;
     for (const ImageEntry& e : entries_) video = video || (e.image && e.image->frame >= 0);
     // Video frames decode in order on one thread; stills in parallel.
-    const std::size_t threads = video ? 1 : std::clamp<std::size_t>(options.threads, 1, 16);
-    for (std::size_t t = 0; t < threads && t < entries_.size(); ++t)
-      workers_.emplace_back([this](std::stop_token stop) { work(stop); });
+    threads_ = video ? 1 : std::clamp<std::size_t>(options.threads, 1, 16);
   }
 
   ~ImageFilesSource() override {
@@ -62,6 +60,11 @@ class ImageFilesSource final : public Source {
   }
 
   std::optional<Frame> next() override {
+    // Decoding starts with the first request: a model loaded after the source opened can still
+    // ask for reduced decodes (reduce_to).
+    if (workers_.empty())
+      for (std::size_t t = 0; t < threads_ && t < entries_.size(); ++t)
+        workers_.emplace_back([this](std::stop_token stop) { work(stop); });
     std::unique_lock lock(mutex_);
     if (consumed_ >= entries_.size()) return std::nullopt;
     changed_.wait(lock, [&] { return ready_.contains(consumed_); });
@@ -73,6 +76,9 @@ class ImageFilesSource final : public Source {
   }
 
   std::size_t size() const override { return entries_.size(); }
+  void reduce_to(int keep_side) override {
+    if (workers_.empty()) keep_side_ = keep_side;
+  }
   double decode_seconds() const override {
     std::lock_guard lock(mutex_);
     return decode_seconds_;
@@ -128,6 +134,7 @@ class ImageFilesSource final : public Source {
   std::size_t claimed_ = 0, consumed_ = 0;
   double decode_seconds_ = 0;
   int keep_side_ = 0;
+  std::size_t threads_ = 1;
   std::vector<std::jthread> workers_;  // last: they stop before the state they use goes
 };
 

@@ -1,6 +1,7 @@
 #include "pipeline/sources/video.hpp"
 
 #include <opencv2/core/utils/logger.hpp>
+#include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
 #include <dlfcn.h>
@@ -8,10 +9,14 @@
 #include <cstdlib>
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "core/util/error.hpp"
+#include "core/util/interrupted.hpp"
+#include "pipeline/interrupt.hpp"
+#include "pipeline/sources/gstreamer_liveness.hpp"
 
 namespace ds::pipeline {
 namespace {
@@ -56,6 +61,9 @@ void drop_late_gstreamer_messages() {
   (void)once;
 }
 
+// OpenCV's messages can run to several lines (assertions quote the source): the first says it.
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
 cv::VideoCapture open_capture(const std::string& spec, VideoKind kind) {
   const QuietGLib quiet_glib;
   // OpenCV's backends log their failures as several lines of their own; the one line below says it.
@@ -85,9 +93,11 @@ cv::VideoCapture open_capture(const std::string& spec, VideoKind kind) {
     }
   } catch (const cv::Exception& e) {
     if (kind == VideoKind::kGStreamer) drop_late_gstreamer_messages();
-    throw Error(spec + ": cannot open: " + e.msg);
+    if (const int sig = interrupt_signal()) throw Interrupted(sig, spec + ": stopped while opening");
+    throw Error(spec + ": cannot open: " + first_line(e.msg));
   }
   if (!cap.isOpened()) {
+    if (const int sig = interrupt_signal()) throw Interrupted(sig, spec + ": stopped while opening");
     if (kind == VideoKind::kGStreamer) drop_late_gstreamer_messages();
     const char* what = kind == VideoKind::kFile        ? "not a video OpenCV's FFmpeg backend can read"
                        : kind == VideoKind::kCamera    ? "no such camera, or it is busy"
@@ -98,122 +108,192 @@ cv::VideoCapture open_capture(const std::string& spec, VideoKind kind) {
   return cap;
 }
 
-class VideoSource final : public Source {
- public:
-  VideoSource(const std::string& spec, VideoKind kind, const VideoOptions& options)
-      : spec_(spec), live_(kind != VideoKind::kFile), every_(std::max<std::size_t>(1, options.every)),
-        limit_(options.limit), capacity_(live_ ? 1 : std::max<std::size_t>(1, options.capacity)),
-        capture_(open_capture(spec, kind)) {
-    fps_ = capture_.get(cv::CAP_PROP_FPS);
-    if (!(fps_ > 0 && fps_ < 1000)) fps_ = 0;
-    if (!live_) {
-      const double n = capture_.get(cv::CAP_PROP_FRAME_COUNT);
-      if (n > 0) {
-        total_ = (static_cast<std::size_t>(n) + every_ - 1) / every_;
-        if (limit_ > 0) total_ = std::min(total_, limit_);
-      }
-    }
+// 8-bit BGR whatever the capture delivers: a GStreamer appsink may hand out GRAY8, GRAY16 or
+// BGRA; 16-bit samples keep their top 8 bits, as imread's IMREAD_COLOR does.
+cv::Mat to_bgr8(cv::Mat frame) {
+  if (frame.depth() == CV_16U) {
+    cv::Mat eight;
+    frame.convertTo(eight, CV_8U, 1.0 / 256.0);
+    frame = eight;
+  } else if (frame.depth() != CV_8U) {
+    throw Error("frames of OpenCV depth " + std::to_string(frame.depth()) + " (only 8- and 16-bit are read)");
   }
+  if (frame.channels() == 3) return frame;
+  cv::Mat bgr;
+  if (frame.channels() == 1) cv::cvtColor(frame, bgr, cv::COLOR_GRAY2BGR);
+  else if (frame.channels() == 4) cv::cvtColor(frame, bgr, cv::COLOR_BGRA2BGR);
+  else throw Error("frames with " + std::to_string(frame.channels()) + " channels (1, 3 or 4 are read)");
+  return bgr;
+}
 
-  ~VideoSource() override {
-    worker_.request_stop();
-    changed_.notify_all();
-  }
+// What the reading thread and the consumer share. The thread owns a reference: when it is
+// stuck in a read that never returns (a live source that stopped delivering), the source
+// leaves it behind instead of waiting forever, and this stays valid for it.
+struct VideoState {
+  std::string spec;
+  bool live = false;
+  std::size_t every = 1, limit = 0, capacity = 1;
+  cv::VideoCapture capture;
+  double fps = 0;
+  Clock::time_point opened;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<Frame> ready;
+  bool stop = false, ended = false;
+  std::size_t dropped = 0;
+  double decode_seconds = 0;
 
-  std::optional<Frame> next() override {
-    // Reading starts with the first request, not when the source opens: a live source would
-    // otherwise drop every frame it captured while the model was loading.
-    if (!worker_.joinable()) {
-      opened_ = Clock::now();
-      worker_ = std::jthread([this](std::stop_token stop) { work(stop); });
-    }
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return !ready_.empty() || ended_; });
-    if (ready_.empty()) return std::nullopt;
-    Frame f = std::move(ready_.front());
-    ready_.pop_front();
-    lock.unlock();
-    changed_.notify_all();
-    return f;
-  }
-
-  std::size_t size() const override { return total_; }
-  bool live() const override { return live_; }
-  std::size_t dropped() const override {
-    std::lock_guard lock(mutex_);
-    return dropped_;
-  }
-  double fps() const override { return fps_; }
-  double decode_seconds() const override {
-    std::lock_guard lock(mutex_);
-    return decode_seconds_;
-  }
-  std::string description() const override { return spec_; }
-
- private:
-  void work(std::stop_token stop) {
+  void work() {
     std::size_t position = 0, kept = 0;
-    while (!stop.stop_requested() && (limit_ == 0 || kept < limit_)) {
+    for (;;) {
+      {
+        const std::lock_guard lock(mutex);
+        if (stop || (limit != 0 && kept >= limit)) break;
+      }
       const auto t0 = Clock::now();
       Frame f;
       bool ok = false;
       try {
-        if (position % every_ != 0) {  // skipped frames are not decoded
-          ok = capture_.grab();
+        if (position % every != 0) {  // skipped frames are not decoded
+          ok = capture.grab();
           ++position;
           if (!ok) break;
           continue;
         }
-        ok = capture_.read(f.pixels) && !f.pixels.empty();
+        ok = capture.read(f.pixels) && !f.pixels.empty();
+        if (ok) f.pixels = to_bgr8(std::move(f.pixels));
       } catch (const cv::Exception& e) {
-        f.error = spec_ + ": frame " + std::to_string(position) + ": " + e.msg;
+        f.error = spec + ": frame " + std::to_string(position) + ": " + first_line(e.msg);
+        f.pixels.release();
+        ok = true;
+      } catch (const Error& e) {
+        f.error = spec + ": frame " + std::to_string(position) + ": " + e.what();
+        f.pixels.release();
         ok = true;
       }
       if (!ok) break;
       f.index = position;
       f.name = "frame " + std::to_string(position);
       f.captured = Clock::now();
-      f.time_ms = !live_ && fps_ > 0 ? 1000.0 * static_cast<double>(position) / fps_
-                                     : std::chrono::duration<double, std::milli>(f.captured - opened_).count();
+      f.time_ms = !live && fps > 0 ? 1000.0 * static_cast<double>(position) / fps
+                                   : std::chrono::duration<double, std::milli>(f.captured - opened).count();
       ++position;
       ++kept;
-      std::unique_lock lock(mutex_);
-      decode_seconds_ += std::chrono::duration<double>(f.captured - t0).count();
-      if (live_) {
+      std::unique_lock lock(mutex);
+      decode_seconds += std::chrono::duration<double>(f.captured - t0).count();
+      if (live) {
         // The model always gets the newest frame: an unclaimed older one is dropped.
-        if (!ready_.empty()) {
-          ready_.clear();
-          ++dropped_;
+        if (!ready.empty()) {
+          ready.clear();
+          ++dropped;
         }
       } else {
-        changed_.wait(lock, stop, [&] { return ready_.size() < capacity_; });
-        if (stop.stop_requested()) break;
+        changed.wait(lock, [&] { return stop || ready.size() < capacity; });
+        if (stop) break;
       }
-      ready_.push_back(std::move(f));
+      ready.push_back(std::move(f));
       lock.unlock();
-      changed_.notify_all();
+      changed.notify_all();
     }
     {
-      std::lock_guard lock(mutex_);
-      ended_ = true;
+      const std::lock_guard lock(mutex);
+      ended = true;
     }
-    changed_.notify_all();
+    changed.notify_all();
+  }
+};
+
+class VideoSource final : public Source {
+ public:
+  VideoSource(const std::string& spec, VideoKind kind, const VideoOptions& options)
+      : state_(std::make_shared<VideoState>()) {
+    VideoState& s = *state_;
+    s.spec = spec;
+    s.live = options.live.value_or(kind == VideoKind::kFile        ? false
+                                   : kind == VideoKind::kGStreamer ? gstreamer_pipeline_is_live(spec).value_or(true)
+                                                                   : true);
+    s.every = std::max<std::size_t>(1, options.every);
+    s.limit = options.limit;
+    s.capacity = s.live ? 1 : std::max<std::size_t>(1, options.capacity);
+    s.capture = open_capture(spec, kind);
+    check_frame_size(s.capture, spec, options.max_side);
+    s.fps = s.capture.get(cv::CAP_PROP_FPS);
+    if (!(s.fps > 0 && s.fps < 1000)) s.fps = 0;
+    if (!s.live) {
+      const double n = s.capture.get(cv::CAP_PROP_FRAME_COUNT);
+      if (n > 0 && n < 1e12) {
+        total_ = (static_cast<std::size_t>(n) + s.every - 1) / s.every;
+        if (s.limit > 0) total_ = std::min(total_, s.limit);
+      }
+    }
   }
 
-  std::string spec_;
-  bool live_;
-  std::size_t every_, limit_, capacity_;
-  cv::VideoCapture capture_;
-  double fps_ = 0;
+  ~VideoSource() override {
+    if (!worker_.joinable()) return;
+    std::unique_lock lock(state_->mutex);
+    state_->stop = true;
+    state_->changed.notify_all();
+    // A read that never returns (a live source gone quiet) must not keep the program from
+    // ending: after a grace period the thread is left with its own reference to the state.
+    if (state_->changed.wait_for(lock, std::chrono::seconds(2), [&] { return state_->ended; })) {
+      lock.unlock();
+      worker_.join();
+    } else {
+      lock.unlock();
+      worker_.detach();
+    }
+  }
+  VideoSource(const VideoSource&) = delete;
+  VideoSource& operator=(const VideoSource&) = delete;
+
+  std::optional<Frame> next() override {
+    // Reading starts with the first request, not when the source opens: a live source would
+    // otherwise drop every frame it captured while the model was loading.
+    if (!worker_.joinable()) {
+      state_->opened = Clock::now();
+      worker_ = std::thread([state = state_] { state->work(); });
+    }
+    std::unique_lock lock(state_->mutex);
+    // Woken now and then to see Ctrl-C: a source that delivers nothing must not hold the run.
+    while (!state_->changed.wait_for(lock, std::chrono::milliseconds(200),
+                                     [&] { return !state_->ready.empty() || state_->ended; }))
+      if (interrupt_signal() != 0) return std::nullopt;
+    if (state_->ready.empty()) return std::nullopt;
+    Frame f = std::move(state_->ready.front());
+    state_->ready.pop_front();
+    lock.unlock();
+    state_->changed.notify_all();
+    return f;
+  }
+
+  std::size_t size() const override { return total_; }
+  bool live() const override { return state_->live; }
+  std::size_t dropped() const override {
+    const std::lock_guard lock(state_->mutex);
+    return state_->dropped;
+  }
+  double fps() const override { return state_->fps; }
+  double decode_seconds() const override {
+    const std::lock_guard lock(state_->mutex);
+    return state_->decode_seconds;
+  }
+  std::string description() const override { return state_->spec; }
+
+ private:
+  // Frames far above what any model reads take gigabytes to decode and queue (a 16000 px video:
+  // 12 GB): refused before the first frame, with the option that raises the bound.
+  static void check_frame_size(cv::VideoCapture& capture, const std::string& spec, int max_side) {
+    if (max_side <= 0) return;
+    const double w = capture.get(cv::CAP_PROP_FRAME_WIDTH), h = capture.get(cv::CAP_PROP_FRAME_HEIGHT);
+    if (std::max(w, h) > max_side)
+      throw Error(spec + ": frames of " + std::to_string(static_cast<long long>(w)) + "x" +
+                  std::to_string(static_cast<long long>(h)) + " pixels, above the " + std::to_string(max_side) +
+                  " px bound (--max-frame-side raises it)");
+  }
+
+  std::shared_ptr<VideoState> state_;
   std::size_t total_ = 0;
-  Clock::time_point opened_;
-  mutable std::mutex mutex_;
-  std::condition_variable_any changed_;
-  std::deque<Frame> ready_;
-  bool ended_ = false;
-  std::size_t dropped_ = 0;
-  double decode_seconds_ = 0;
-  std::jthread worker_;  // last: stops before the state it uses goes
+  std::thread worker_;
 };
 
 }  // namespace
