@@ -13,6 +13,7 @@ BUILD := build/wheel
 # strace (tests check what one child process opened, e.g. that it never started Python).
 APT_PACKAGES := build-essential cmake ninja-build pkg-config libopencv-dev libyaml-cpp-dev \
   libsimdjson-dev libpugixml-dev libgtest-dev qtbase5-dev xvfb xdotool gstreamer1.0-plugins-base chromium \
+  libgstreamer1.0-dev \
   strace
 # What the build itself needs inside the venv (--no-build-isolation: CMake must see this torch).
 BUILD_DEPS := torch==2.14.1 torchvision==0.29.1 numpy==2.4.6 pyyaml==6.0.3 pillow==13.0.0 \
