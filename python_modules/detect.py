@@ -38,6 +38,7 @@ def detect(
     batch_size: int | None = None,
     name: str | None = None,
     skip_bad: bool = False,
+    live: bool | None = None,
 ) -> Iterator[tuple[Frame, dict[str, Any]]]:
     """Runs a model over images, a video or a camera, as ``detection-studio detect`` does.
 
@@ -50,6 +51,9 @@ def detect(
         every: every n-th frame only (``--every``); limit: at most this many frames.
         score_threshold: detections scoring below are dropped (``--score-threshold``).
         skip_bad: unreadable images are skipped rather than an error.
+        live: ``True`` hands the model the newest frame and drops older ones (``--live``),
+            ``False`` hands it every frame (``--no-drop``); ``None``: files and recorded
+            pipelines drop nothing, cameras, streams and live pipelines do.
 
     Yields:
         ``(frame, detections)``: a :class:`Frame` and ``{"boxes": (N, 4) float32 xyxy in the
@@ -71,7 +75,7 @@ def detect(
         pipeline_model, label, names, batch = _python_model(model, class_names, batch_size, name)
         model_config = ""
     stream = _runtime.DetectStream(str(source), model_config, pipeline_model, label, names, batch, every,
-                                   limit or 0, float(score_threshold), skip_bad)
+                                   limit or 0, float(score_threshold), skip_bad, live)
     try:
         while (item := stream.next()) is not None:
             index, frame_name, time_ms, image, boxes, scores, labels, classes, model_name = item

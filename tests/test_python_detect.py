@@ -47,8 +47,8 @@ def test_live_source_streams_and_stopping_early_ends_it() -> None:
         return [{"boxes": np.array([[1, 2, 30, 40]], np.float32), "scores": np.array([0.9], np.float32),
                  "labels": np.array([0])} for _ in images]
 
-    source = ("videotestsrc num-buffers=300 pattern=ball ! video/x-raw,width=160,height=120 "
-              "! videoconvert ! appsink")
+    source = ("videotestsrc num-buffers=300 is-live=true pattern=ball ! video/x-raw,width=160,height=120,"
+              "framerate=30/1 ! videoconvert ! appsink")
     seen = []
     for frame, dets in ds.detect(source, one_box, class_names=["ball"]):
         seen.append(frame.index)
@@ -57,6 +57,17 @@ def test_live_source_streams_and_stopping_early_ends_it() -> None:
             break  # the pipeline stops here, well before its 300 frames
     assert seen == sorted(set(seen)) and len(seen) == 3
     assert all(n == 1 for n in calls)  # live: one frame at a time
+
+
+def test_a_recorded_pipeline_gives_every_frame_unless_asked_to_be_live() -> None:
+    def nothing(images: list[np.ndarray]) -> list[dict[str, Any]]:
+        return [{"boxes": np.zeros((0, 4), np.float32), "scores": np.zeros(0, np.float32),
+                 "labels": np.zeros(0, np.int64)} for _ in images]
+
+    source = "videotestsrc num-buffers=20 ! video/x-raw,width=64,height=48 ! videoconvert ! appsink"
+    assert [f.index for f, _ in ds.detect(source, nothing, class_names=["x"])] == list(range(20))
+    live = [f.index for f, _ in ds.detect(source, nothing, class_names=["x"], live=True)]
+    assert live == sorted(set(live)) and 1 <= len(live) <= 20
 
 
 def test_a_raising_model_raises_its_own_exception(shapes_val: Path) -> None:

@@ -91,14 +91,15 @@ PYBIND11_MODULE(_runtime, m) {
       m, "DetectStream", "detect's loop, frame by frame")
       .def(py::init([](std::string source, const fs::path& model_config, py::object python_model, std::string model_name,
                        std::vector<std::string> class_names, std::size_t batch_size, std::size_t every,
-                       std::size_t limit, double score_threshold, bool skip_bad) {
+                       std::size_t limit, double score_threshold, bool skip_bad, std::optional<bool> live) {
              return std::unique_ptr<cli::PythonDetectStream, StopThenDelete>(new cli::PythonDetectStream(
                  {std::move(source), model_config, python_model.is_none() ? py::object() : std::move(python_model),
-                  std::move(model_name), std::move(class_names), batch_size, every, limit, score_threshold, skip_bad}));
+                  std::move(model_name), std::move(class_names), batch_size, every, limit, score_threshold, skip_bad,
+                  live}));
            }),
            py::arg("source"), py::arg("model_config"), py::arg("python_model"), py::arg("model_name"),
            py::arg("class_names"), py::arg("batch_size"), py::arg("every"), py::arg("limit"),
-           py::arg("score_threshold"), py::arg("skip_bad"))
+           py::arg("score_threshold"), py::arg("skip_bad"), py::arg("live"))
       .def("next",
            [](cli::PythonDetectStream& s) -> py::object {
              std::optional<pipeline::FrameStream::Item> item;

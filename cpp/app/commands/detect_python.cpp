@@ -11,7 +11,7 @@ PythonDetectStream::PythonDetectStream(const PythonDetection& r) {
   if (!(r.score_threshold >= 0 && r.score_threshold <= 1)) throw Error("score_threshold: must be between 0 and 1");
   const bool python_model = static_cast<bool>(r.python_model);
   if (!python_model) pipeline::check_model_config(r.model_config);
-  source_ = pipeline::open_source(r.source, {.every = r.every, .limit = r.limit, .decode = {}});
+  source_ = pipeline::open_source(r.source, {.every = r.every, .limit = r.limit, .decode = {}, .live = r.live});
   models_.emplace(std::vector<pipeline::Models::Loader>{[&]() -> std::unique_ptr<pipeline::Detector> {
     if (python_model) return pipeline::python_detector(r.python_model, r.model_name, r.class_names, r.batch_size);
     return host_.load(r.model_config);

@@ -26,6 +26,7 @@ struct PythonDetection {
   std::size_t every = 1, limit = 0;  // --every, --limit
   double score_threshold = 0.5;      // --score-threshold
   bool skip_bad = false;
+  std::optional<bool> live;  // --live (true) / --no-drop (false); nullopt: the source says
 };
 
 class PythonDetectStream {
