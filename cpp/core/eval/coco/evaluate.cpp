@@ -115,6 +115,27 @@ std::vector<const Annotation*> duplicate_id_order(const Dataset& gt, const IdInd
   return out;
 }
 
+// One bit per (category position k, image position i), for the federated rules.
+class PairBits {
+ public:
+  PairBits() = default;
+  PairBits(std::size_t k, std::size_t i) : images_(i), words_((k * i + 63) / 64, 0) {}
+  void set(std::size_t k, std::size_t i) { words_[(k * images_ + i) / 64] |= std::uint64_t{1} << ((k * images_ + i) % 64); }
+  bool test(std::size_t k, std::size_t i) const {
+    return !words_.empty() && (words_[(k * images_ + i) / 64] >> ((k * images_ + i) % 64)) & 1;
+  }
+
+ private:
+  std::size_t images_ = 0;
+  std::vector<std::uint64_t> words_;
+};
+
+// LVIS: which (category, image) pairs are evaluated (present or verified absent) and which are
+// not exhaustively annotated, by position in params.cat_ids and params.img_ids.
+struct FederatedPairs {
+  PairBits evaluated, not_exhaustive;
+};
+
 struct Worker {
   MatchScratch match;
   AccumulateScratch acc;
@@ -162,7 +183,8 @@ void boundary_iou(Worker& w, const ImageGroup& group, const Grouped<Annotation>&
 // segm and boundary: the masks IoU is computed on (null for bbox).
 void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
                        const Grouped<Detection>& dts, const Params& p, EvalArrays& out,
-                       Worker& w, const RecordMasks* masks, const CategoryVars& vars) {
+                       Worker& w, const RecordMasks* masks, const CategoryVars& vars,
+                       const FederatedPairs* federated) {
   const std::size_t A = p.area_rng.size(), T = p.iou_thrs.size();
   const auto max_det = static_cast<std::size_t>(std::max(p.max_dets.back(), 0));
   w.cm.reset(A);
@@ -192,6 +214,10 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
     ImageGroup group;
     group.gts = w.gts;
     group.dts = w.dts;
+    if (federated) {
+      group.crowd_as_object = true;
+      group.not_exhaustive = federated->not_exhaustive.test(k, img);
+    }
     const std::size_t n_gt = group.gts.size(), n_dt = group.dts.size();
     w.ious.resize(n_gt * n_dt);
     if (masks) {
@@ -206,7 +232,7 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
       w.crowd.clear();
       for (std::size_t n = g0; n < gi; ++n) {
         w.gt_masks.push_back(masks->gt[gts.source[n]]);
-        w.crowd.push_back(gts.items[n].iscrowd);
+        w.crowd.push_back(gts.items[n].iscrowd && !federated);  // LVIS: crowd is an object
       }
       mask::iou(w.dt_masks, w.gt_masks, w.crowd, w.ious);
       if (p.iou_type == IouType::kBoundary) boundary_iou(w, group, gts, dts, g0, gi, *masks);
@@ -294,6 +320,32 @@ CategoryVars keypoint_vars(const Dataset& gt, std::span<const Detection> dts, co
   return out;
 }
 
+// LVIS' _prepare: an image's positive categories are those of its ground truth (as grouped:
+// evaluated images and categories), its negative ones its neg_category_ids; its
+// not_exhaustive_category_ids are kept for matching. lvis-api fails on an image without the
+// lists (KeyError): so do we, naming it.
+FederatedPairs federated_pairs(const Dataset& gt, const Grouped<Annotation>& gts, const IdIndex& images,
+                               const IdIndex& cats, std::size_t K, std::size_t I) {
+  FederatedPairs f{PairBits(K, I), PairBits(K, I)};
+  for (std::size_t k = 0; k < K; ++k)
+    for (std::size_t n = gts.cat_begin[k]; n < gts.cat_begin[k + 1]; ++n) f.evaluated.set(k, gts.image[n]);
+  for (const Image& im : gt.images) {
+    const std::int32_t i = images.find(im.id);
+    if (i == IdIndex::npos) continue;
+    if (!im.neg_category_ids || !im.not_exhaustive_category_ids)
+      throw Error(gt.source + ": image " + std::to_string(im.id) + ": no '" +
+                  (im.neg_category_ids ? "not_exhaustive_category_ids" : "neg_category_ids") +
+                  "' (LVIS evaluation needs both lists on every image: is this an LVIS file?)");
+    for (const std::int64_t c : *im.neg_category_ids)
+      if (const std::int32_t k = cats.find(c); k != IdIndex::npos)
+        f.evaluated.set(static_cast<std::size_t>(k), static_cast<std::size_t>(i));
+    for (const std::int64_t c : *im.not_exhaustive_category_ids)
+      if (const std::int32_t k = cats.find(c); k != IdIndex::npos)
+        f.not_exhaustive.set(static_cast<std::size_t>(k), static_cast<std::size_t>(i));
+  }
+  return f;
+}
+
 }  // namespace
 
 bool has_duplicate_annotation_ids(const Dataset& gt) {
@@ -334,6 +386,7 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
     p.cat_ids = sorted_unique(std::move(*p.cat_ids));
   }
   const std::vector<std::int64_t>& cat_ids = *p.cat_ids;
+  if (p.federated && !p.use_cats) throw Error("params: LVIS' federated evaluation needs use_cats");
 
   const IdIndex images(*p.img_ids);
   // With use_cats off the category list only filters and orders records (K is 1); a category
@@ -367,8 +420,17 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
                           K, I, gt_key, gt_base)
       : group<Annotation>(reordered.size(), [&](std::size_t n) -> const Annotation& { return *reordered[n]; },
                           K, I, gt_key, gt_base);
+  std::optional<FederatedPairs> federated;
+  if (p.federated) federated = federated_pairs(gt, gts, images, cats, K, I);
   const auto dets = group<Detection>(dts.size(), [&](std::size_t n) -> const Detection& { return dts[n]; }, K, I,
-                                     [&](const Detection& d, auto emit) { key_of(d.image_id, d.category_id, emit); },
+                                     [&](const Detection& d, auto emit) {
+                                       if (!federated) return key_of(d.image_id, d.category_id, emit);
+                                       // LVIS: a detection counts only where its category's
+                                       // presence or absence on the image is known.
+                                       key_of(d.image_id, d.category_id, [&](std::size_t k, std::size_t i, std::size_t sub) {
+                                         if (federated->evaluated.test(k, i)) emit(k, i, sub);
+                                       });
+                                     },
                                      segm ? dts.data() : nullptr);
   std::optional<RecordMasks> masks;
   if (segm)
@@ -387,7 +449,8 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
   const auto run = [&] {
     Worker w;
     for (std::size_t k = next++; k < K; k = next++) {
-      evaluate_category(k, gts, dets, p, result.arrays, w, masks ? &*masks : nullptr, vars);
+      evaluate_category(k, gts, dets, p, result.arrays, w, masks ? &*masks : nullptr, vars,
+                        federated ? &*federated : nullptr);
       // Each category has its own slot: no two threads write the same one.
       if (keep_matches) result.matches[k] = std::move(w.cm);
     }
