@@ -115,6 +115,8 @@ std::vector<const Annotation*> duplicate_id_order(const Dataset& gt, const IdInd
   return out;
 }
 
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
 // One bit per (category position k, image position i), for the federated rules.
 class PairBits {
  public:
@@ -247,7 +249,7 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
         std::fill(w.ious.begin(), w.ious.end(), -std::numeric_limits<double>::infinity());
       }
     } else {
-      box_iou(group.dts, group.gts, w.ious);
+      box_iou(group.dts, group.gts, w.ious, group.crowd_as_object);
     }
     group.ious = w.ious;
 
@@ -411,7 +413,13 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
         emit(0, static_cast<std::size_t>(i), pos);
     }
   };
-  const auto gt_key = [&](const Annotation& a, auto emit) { key_of(a.image_id, a.category_id, emit); };
+  // LVIS: lvis-api lists the records to evaluate with get_ann_ids(img_ids, cat_ids), which keeps
+  // only areas strictly between 0 and infinity: ground truth and results of area 0 (an empty
+  // mask, a box of zero width) are not evaluated at all.
+  const auto gt_key = [&](const Annotation& a, auto emit) {
+    if (p.federated && !(a.area > 0 && a.area < kInfinity)) return;
+    key_of(a.image_id, a.category_id, emit);
+  };
   const std::vector<const Annotation*> reordered = duplicate_id_order(gt, images, cats, p.use_cats);
   const bool segm = p.iou_type == IouType::kSegm || p.iou_type == IouType::kBoundary;  // masks
   const Annotation* gt_base = segm ? gt.annotations.data() : nullptr;
@@ -425,6 +433,8 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
   const auto dets = group<Detection>(dts.size(), [&](std::size_t n) -> const Detection& { return dts[n]; }, K, I,
                                      [&](const Detection& d, auto emit) {
                                        if (!federated) return key_of(d.image_id, d.category_id, emit);
+                                       const double area = d.mask_area >= 0 ? d.mask_area : d.bbox.w * d.bbox.h;
+                                       if (!(area > 0 && area < kInfinity)) return;
                                        // LVIS: a detection counts only where its category's
                                        // presence or absence on the image is known.
                                        key_of(d.image_id, d.category_id, [&](std::size_t k, std::size_t i, std::size_t sub) {

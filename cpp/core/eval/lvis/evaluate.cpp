@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <unordered_map>
 
+#include "core/dataset/id_index.hpp"
 #include "core/eval/coco/numpy_compat.hpp"
 #include "core/util/error.hpp"
 
@@ -42,13 +44,55 @@ std::optional<std::vector<Detection>> limit_per_image(std::span<const Detection>
   return out;
 }
 
+namespace {
+
+// lvis-api's get_ann_ids keeps areas in (0, inf) only (coco::evaluate applies it too).
+bool evaluated_area(double area) { return area > 0 && area < std::numeric_limits<double>::infinity(); }
+
+// Each category's ground truth and evaluated detections, for the per-class table.
+void count_records(const Dataset& gt, std::span<const Detection> dts, Result& r) {
+  const coco::Params& p = r.eval.params;
+  const IdIndex cats(*p.cat_ids);
+  const IdIndex images(*p.img_ids);
+  const std::size_t K = p.cat_ids->size();
+  r.gt_count.assign(K, 0);
+  r.dt_count.assign(K, 0);
+  std::vector<std::vector<std::uint32_t>> evaluated_on(K);  // image positions where k is known
+  const auto at = [](std::int32_t n) { return static_cast<std::size_t>(n); };
+  for (const Annotation& a : gt.annotations) {
+    const auto k = cats.find(a.category_id), i = images.find(a.image_id);
+    if (k == IdIndex::npos || i == IdIndex::npos || !evaluated_area(a.area)) continue;
+    ++r.gt_count[at(k)];
+    evaluated_on[at(k)].push_back(static_cast<std::uint32_t>(i));
+  }
+  for (const Image& im : gt.images)
+    if (const auto i = images.find(im.id); i != IdIndex::npos && im.neg_category_ids)
+      for (const std::int64_t c : *im.neg_category_ids)
+        if (const auto k = cats.find(c); k != IdIndex::npos) evaluated_on[at(k)].push_back(static_cast<std::uint32_t>(i));
+  for (auto& list : evaluated_on) {
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+  }
+  for (const Detection& d : dts) {
+    const auto k = cats.find(d.category_id), i = images.find(d.image_id);
+    if (k == IdIndex::npos || i == IdIndex::npos || !evaluated_area(d.mask_area >= 0 ? d.mask_area : d.bbox.w * d.bbox.h))
+      continue;
+    const auto& list = evaluated_on[at(k)];
+    if (std::binary_search(list.begin(), list.end(), static_cast<std::uint32_t>(i))) ++r.dt_count[at(k)];
+  }
+}
+
+}  // namespace
+
 Result evaluate(const Dataset& gt, std::span<const Detection> dts, coco::IouType type,
                 const std::optional<std::vector<std::int64_t>>& img_ids, int threads) {
   coco::Params p = params(type);
   p.img_ids = img_ids;
   const std::optional<std::vector<Detection>> capped = limit_per_image(dts, kMaxDets);
+  const std::span<const Detection> kept = capped ? std::span<const Detection>(*capped) : dts;
   Result r;
-  r.eval = coco::evaluate(gt, capped ? std::span<const Detection>(*capped) : dts, p, threads);
+  r.eval = coco::evaluate(gt, kept, p, threads);
+  count_records(gt, kept, r);
   std::unordered_map<std::int64_t, const Category*> cats;
   for (const Category& c : gt.categories) cats.try_emplace(c.id, &c);
   for (const std::int64_t id : *r.eval.params.cat_ids) {

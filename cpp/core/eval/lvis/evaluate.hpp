@@ -26,6 +26,9 @@ std::optional<std::vector<Detection>> limit_per_image(std::span<const Detection>
 struct Result {
   coco::EvalResult eval;             // M = 1 (maxDets 300)
   std::vector<char> frequency;       // [k]: 'r', 'c' or 'f' of params.cat_ids[k]
+  // [k]: ground truth on the evaluated images, and the detections evaluated (after the cap per
+  // image, on images where the category is present or verified absent).
+  std::vector<std::size_t> gt_count, dt_count;
 };
 
 // `img_ids`: the images evaluated (unset: every image of gt). Throws ds::Error naming the file

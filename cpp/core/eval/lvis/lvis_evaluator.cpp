@@ -73,15 +73,15 @@ void LvisEvaluator::process(const Image& image, std::span<const Detection> detec
 
 Metrics LvisEvaluator::evaluate() {
   const Result r = lvis::evaluate(gt_, seen_.detections, type_, seen_.image_ids, options_.threads);
-  return metrics(r, seen_.detections);
+  return metrics(r);
 }
 
 Metrics LvisEvaluator::evaluate_all(std::span<const Detection> detections) {
   const Result r = lvis::evaluate(gt_, detections, type_, std::nullopt, options_.threads);
-  return metrics(r, detections);
+  return metrics(r);
 }
 
-Metrics LvisEvaluator::metrics(const Result& r, std::span<const Detection> dts) const {
+Metrics LvisEvaluator::metrics(const Result& r) const {
   const Names n = names_of(type_);
   const coco::Params& p = r.eval.params;
   const std::vector<Summary> items = summarize(r);
@@ -89,38 +89,13 @@ Metrics LvisEvaluator::metrics(const Result& r, std::span<const Detection> dts) 
   m.sections.push_back(describe(n, items, p.max_dets.back()));
   m.text = "\n" + std::string(n.title) + ": " + m.sections.back().meaning + "\n" + format_summary(items, p);
 
-  // Per category: names, counts (ground truth on the evaluated images; detections LVIS keeps
-  // there: its category present or verified absent on the image).
   const std::vector<std::int64_t>& cat_ids = *p.cat_ids;
   const IdIndex cats(cat_ids);
-  const IdIndex images(*p.img_ids);
   std::vector<std::string> names(cat_ids.size());
   for (const Category& c : gt_.categories)
     if (const auto k = cats.find(c.id); k != IdIndex::npos) names[static_cast<std::size_t>(k)] = c.name;
-  std::vector<std::size_t> gt_count(cat_ids.size(), 0), dt_count(cat_ids.size(), 0);
-  std::vector<std::vector<std::uint32_t>> evaluated_on(cat_ids.size());  // image positions, unsorted
-  for (const Annotation& a : gt_.annotations)
-    if (const auto k = cats.find(a.category_id); k != IdIndex::npos) {
-      if (const auto i = images.find(a.image_id); i != IdIndex::npos) {
-        ++gt_count[static_cast<std::size_t>(k)];
-        evaluated_on[static_cast<std::size_t>(k)].push_back(static_cast<std::uint32_t>(i));
-      }
-    }
-  for (const Image& im : gt_.images)
-    if (const auto i = images.find(im.id); i != IdIndex::npos && im.neg_category_ids)
-      for (const std::int64_t c : *im.neg_category_ids)
-        if (const auto k = cats.find(c); k != IdIndex::npos) evaluated_on[static_cast<std::size_t>(k)].push_back(static_cast<std::uint32_t>(i));
-  for (auto& list : evaluated_on) {
-    std::sort(list.begin(), list.end());
-    list.erase(std::unique(list.begin(), list.end()), list.end());
-  }
-  for (const Detection& d : dts) {
-    const auto k = cats.find(d.category_id);
-    const auto i = images.find(d.image_id);
-    if (k == IdIndex::npos || i == IdIndex::npos) continue;
-    const auto& list = evaluated_on[static_cast<std::size_t>(k)];
-    if (std::binary_search(list.begin(), list.end(), static_cast<std::uint32_t>(i))) ++dt_count[static_cast<std::size_t>(k)];
-  }
+  const std::vector<std::size_t>& gt_count = r.gt_count;
+  const std::vector<std::size_t>& dt_count = r.dt_count;
 
   char line[256];
   const std::string ar = "AR@" + std::to_string(p.max_dets.back());

@@ -15,7 +15,7 @@ class LvisEvaluator final : public Evaluator {
   Metrics evaluate_all(std::span<const Detection> detections) override;
 
  private:
-  Metrics metrics(const Result& r, std::span<const Detection> detections) const;
+  Metrics metrics(const Result& r) const;
   const Dataset& gt_;
   EvaluatorOptions options_;
   coco::IouType type_;
