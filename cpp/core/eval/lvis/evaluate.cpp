@@ -23,11 +23,17 @@ coco::Params params(coco::IouType type) {
 }
 
 std::optional<std::vector<Detection>> limit_per_image(std::span<const Detection> dts, std::size_t max_dets) {
+  // Counted first: results files usually hold at most the cap per image, and then nothing is
+  // sorted or copied.
+  std::unordered_map<std::int64_t, std::size_t> count;
+  for (const Detection& d : dts) ++count[d.image_id];
+  if (std::none_of(count.begin(), count.end(), [&](const auto& c) { return c.second > max_dets; }))
+    return std::nullopt;
   std::unordered_map<std::int64_t, std::vector<std::uint32_t>> by_image;
-  for (std::size_t n = 0; n < dts.size(); ++n) by_image[dts[n].image_id].push_back(static_cast<std::uint32_t>(n));
+  for (std::size_t n = 0; n < dts.size(); ++n)
+    if (count[dts[n].image_id] > max_dets) by_image[dts[n].image_id].push_back(static_cast<std::uint32_t>(n));
   std::vector<std::uint8_t> keep;
   for (auto& [image, list] : by_image) {
-    if (list.size() <= max_dets) continue;
     if (keep.empty()) keep.assign(dts.size(), 1);
     // Python's sorted(reverse=True) is stable: equal scores keep their input order.
     std::stable_sort(list.begin(), list.end(), [&](std::uint32_t a, std::uint32_t b) { return dts[a].score > dts[b].score; });
