@@ -121,6 +121,10 @@ std::string raw_json(JsonSource& src, value v, const Ctx& ctx) {
     while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t'))
       text.remove_suffix(1);
   }
+  // On-Demand skips over what it is not asked to parse without checking every literal in it;
+  // this text is written back as it is (convert), so it must be JSON.
+  if (const JsonSyntaxError e = find_json_syntax_error(text); !e.message.empty())
+    src.fail(ctx() + ": " + e.message);
   return std::string(text);
 }
 

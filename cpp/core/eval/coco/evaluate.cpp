@@ -6,6 +6,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/dataset/id_index.hpp"
 #include "core/eval/coco/iou.hpp"
@@ -117,19 +118,30 @@ std::vector<const Annotation*> duplicate_id_order(const Dataset& gt, const IdInd
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
-// One bit per (category position k, image position i), for the federated rules.
+// One bit per (category position k, image position i), for the federated rules: a bitset
+// (LVIS val: 20,000 images x 1,203 categories, 3 MB), or a hash set when that would be large
+// (a file with very many images and categories must not cost K x I bits).
 class PairBits {
  public:
   PairBits() = default;
-  PairBits(std::size_t k, std::size_t i) : images_(i), words_((k * i + 63) / 64, 0) {}
-  void set(std::size_t k, std::size_t i) { words_[(k * images_ + i) / 64] |= std::uint64_t{1} << ((k * images_ + i) % 64); }
+  PairBits(std::size_t k, std::size_t i) : images_(i) {
+    if (k * i <= kMaxBits) words_.assign((k * i + 63) / 64, 0);
+  }
+  void set(std::size_t k, std::size_t i) {
+    const std::size_t n = k * images_ + i;
+    if (words_.empty()) sparse_.insert(n);
+    else words_[n / 64] |= std::uint64_t{1} << (n % 64);
+  }
   bool test(std::size_t k, std::size_t i) const {
-    return !words_.empty() && (words_[(k * images_ + i) / 64] >> ((k * images_ + i) % 64)) & 1;
+    const std::size_t n = k * images_ + i;
+    return words_.empty() ? sparse_.contains(n) : (words_[n / 64] >> (n % 64)) & 1;
   }
 
  private:
+  static constexpr std::size_t kMaxBits = std::size_t{1} << 28;  // 32 MB
   std::size_t images_ = 0;
   std::vector<std::uint64_t> words_;
+  std::unordered_set<std::size_t> sparse_;
 };
 
 // LVIS: which (category, image) pairs are evaluated (present or verified absent) and which are
