@@ -25,7 +25,8 @@ Dataset read_instances_file(const std::filesystem::path& annotations,
 Dataset read_instances_text(std::string_view json, const std::string& label, bool masks = false);
 
 // Reads a COCO results file: a JSON array of {image_id, category_id, bbox, score}. A file
-// larger than `split_above` bytes is read in two halves on two threads.
+// larger than `split_above` bytes is read on two threads, each its half in pieces of ~64 MB
+// (simdjson's index grows with what it parses at once).
 inline constexpr std::size_t kSplitResultsAbove = 4u << 20;
 std::vector<Detection> read_results(const std::filesystem::path& results,
                                     std::size_t split_above = kSplitResultsAbove);
