@@ -1,10 +1,11 @@
 """Times `detection-studio score --metric lvis` against lvis-api 0.5.3 (the reference),
 faster-coco-eval (`lvis_style=True`) and hotcoco (`LVISeval`) on synthetic LVIS-shaped sets
 (bench/make_lvis_data.py: 1,203 categories, 300 detections on every image), whole process each,
-the tools taking turns, and writes its section of docs/benchmarks.md. The full LVIS size (20,000
-images, 6,000,000 detections) runs every tool but lvis-api, which needs hours and more memory
-than this machine has there; a tenth of it (2,000 images) runs all four. Every tool's 13 numbers
-are compared with lvis-api's where lvis-api ran, else with ours."""
+the tools taking turns, and writes its section of docs/benchmarks.md. A tenth of LVIS' size
+(2,000 images, 600,000 detections) runs all four; the full size (20,000 images, 6,000,000
+detections) runs ours and hotcoco: lvis-api and faster-coco-eval keep a Python dict per detection
+and need more memory there than the machine has. Every tool's 13 numbers are compared with
+lvis-api's where lvis-api ran, else with ours."""
 
 from __future__ import annotations
 
