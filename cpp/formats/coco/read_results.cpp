@@ -97,7 +97,7 @@ std::optional<std::pair<std::size_t, std::size_t>> cut_after(std::string_view te
   return std::nullopt;
 }
 
-// A large results file in pieces of about kChunk bytes, the first half of the pieces on one
+// A large results file in pieces of about `piece_bytes`, the first half of the pieces on one
 // thread and the second on another, without copying: at each cut the ',' becomes ']' (ending
 // "[earlier records]") and the space after it '[' (starting "[later records]"). Pieces bound
 // simdjson's index (4 bytes per structural character: 500 MB of results would need ~500 MB of
@@ -105,12 +105,11 @@ std::optional<std::pair<std::size_t, std::size_t>> cut_after(std::string_view te
 // between two top-level records leaves a piece with an unclosed string, object or array, which
 // fails. On any failure the text is restored and nothing returned: the caller then reads the
 // whole file in one piece, which also words the error.
-std::optional<std::vector<Detection>> read_halves(simdjson::padded_string& text,
-                                                  const std::string& label) {
-  constexpr std::size_t kChunk = std::size_t{64} << 20;
+std::optional<std::vector<Detection>> read_halves(simdjson::padded_string& text, const std::string& label,
+                                                  std::size_t piece_bytes) {
   const std::string_view view(text.data(), text.size());
   std::vector<std::pair<std::size_t, std::size_t>> cuts;  // (comma, space), increasing
-  const std::size_t pieces = std::max<std::size_t>(2, text.size() / kChunk);
+  const std::size_t pieces = std::max<std::size_t>(2, text.size() / std::max<std::size_t>(piece_bytes, 1));
   for (std::size_t n = 1; n < pieces; ++n) {
     const std::size_t from = std::max(text.size() / pieces * n, cuts.empty() ? 0 : cuts.back().second + 1);
     if (const auto cut = cut_after(view, from)) cuts.push_back(*cut);
@@ -246,10 +245,10 @@ std::vector<Detection> keypoint_results(JsonSource& src, const std::string& file
 }  // namespace
 
 std::vector<Detection> read_results(const std::filesystem::path& results,
-                                    std::size_t split_above) {
+                                    std::size_t split_above, std::size_t piece_bytes) {
   simdjson::padded_string text = JsonSource::load(results);
   if (text.size() > split_above && std::thread::hardware_concurrency() > 1)
-    if (auto out = read_halves(text, results.string())) return std::move(*out);
+    if (auto out = read_halves(text, results.string(), piece_bytes)) return std::move(*out);
   JsonSource src(std::move(text), results.string());
   std::vector<Detection> out;
   // A results file is ~90 bytes per detection; reserving avoids most regrowth.
