@@ -22,7 +22,7 @@ SOURCES := $(shell find cpp python_modules cmake tests/cpp -type f -not -name "*
   CMakeLists.txt pyproject.toml
 
 # Sanitizer builds (tests/fuzz/CMakeLists.txt), each in its own folder, none needing the venv.
-FUZZ_TARGETS := coco_instances coco_results coco_masks voc_xml cvat_xml yolo_text openimages_csv labelme_json \
+FUZZ_TARGETS := coco_instances coco_results coco_masks lvis voc_xml cvat_xml yolo_text openimages_csv labelme_json \
   yaml_config image_header mot cvat_video
 FUZZ_SECONDS ?= 20
 FUZZ_APT_PACKAGES := clang-16 libfuzzer-16-dev libclang-rt-16-dev
@@ -92,6 +92,7 @@ bench: install
 	$(PY) bench/bench_coco_eval.py --iou-type segm
 	$(PY) bench/bench_coco_eval.py --iou-type keypoints
 	$(PY) bench/bench_coco_eval.py --iou-type boundary --slow-rounds 3
+	$(PY) bench/bench_lvis.py
 
 lint: install
 	$(VENV)/bin/ruff check python_modules tests datasets bench
@@ -124,6 +125,10 @@ $(STAMPS)/install: $(STAMPS)/venv $(SOURCES)
 	$(PY) -m pip install -q --disable-pip-version-check --no-build-isolation '.[test,models,cluster]'
 	# facenet-pytorch (mtcnn_detect) pins torch 2.2 and numpy < 2; its MTCNN runs on ours.
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps facenet-pytorch==2.6.0
+	# lvis-api, the LVIS metric's oracle (tests/test_lvis.py): it declares opencv-python and
+	# matplotlib (for its drawing), which would clash with opencv-python-headless; its evaluation
+	# needs only numpy and pycocotools.
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps lvis==0.5.3
 	@touch $@
 
 data: datasets/shapes/annotations/instances_val.json datasets/faces/annotations/instances.json \

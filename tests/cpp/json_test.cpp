@@ -85,21 +85,29 @@ TEST(CocoJson, ResultsReadInHalvesEqualResultsReadWhole) {
       "[" + rec + ", {\"image_id\": 3, \"category_id\": 2, \"bbox\": [0, 0, 1, 1], \"score\": 1, "
             "\"extra\": [{\"a\": 1}, {\"a\": 2}, {\"a\": 3}, {\"a\": 4}, {\"a\": 5}, {\"a\": 6}]}]",
       "[" + rec + "]",
+      // Many records: many pieces when they are small, a "}, {" in a string among them.
+      "[" + rec + ", " + rec + ", " + rec + ", {\"image_id\": 4, \"category_id\": 2, \"bbox\": [0, 0, 1, 1], "
+            "\"score\": 1, \"note\": \"}, {}, {\"}, " + rec + ", " + rec + ", " + rec + ", " + rec + "]",
   };
   int n = 0;
   for (const std::string& text : files) {
     const auto p = write_temp("halves" + std::to_string(n++) + ".json", text);
     const auto whole = ds::coco::read_results(p, SIZE_MAX);
-    const auto halves = ds::coco::read_results(p, 0);
-    ASSERT_EQ(whole.size(), halves.size()) << text;
-    for (std::size_t i = 0; i < whole.size(); ++i) {
-      EXPECT_EQ(whole[i].image_id, halves[i].image_id);
-      EXPECT_EQ(whole[i].score, halves[i].score);
-      EXPECT_EQ(whole[i].bbox.w, halves[i].bbox.w);
+    // Two pieces, and pieces of 40 bytes: a cut after every record or two.
+    for (const std::size_t piece : {ds::coco::kResultsPieceBytes, std::size_t{40}}) {
+      const auto halves = ds::coco::read_results(p, 0, piece);
+      ASSERT_EQ(whole.size(), halves.size()) << text;
+      for (std::size_t i = 0; i < whole.size(); ++i) {
+        EXPECT_EQ(whole[i].image_id, halves[i].image_id);
+        EXPECT_EQ(whole[i].score, halves[i].score);
+        EXPECT_EQ(whole[i].bbox.w, halves[i].bbox.w);
+      }
     }
   }
   // A bad file read in halves still reports its first error, located.
   const auto bad = write_temp("halves_bad.json", "[" + rec + ", " + rec + ", {\"image_id\": 1}]");
-  const std::string msg = error_of([&] { ds::coco::read_results(bad, 0); });
-  EXPECT_NE(msg.find("detection [2]: missing 'category_id'"), std::string::npos) << msg;
+  for (const std::size_t piece : {ds::coco::kResultsPieceBytes, std::size_t{40}}) {
+    const std::string msg = error_of([&] { ds::coco::read_results(bad, 0, piece); });
+    EXPECT_NE(msg.find("detection [2]: missing 'category_id'"), std::string::npos) << msg;
+  }
 }

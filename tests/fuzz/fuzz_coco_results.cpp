@@ -20,6 +20,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Splitting is an optimisation: it must never change what a file means.
   if (whole_ok != halves_ok) fuzz::bug("read whole and read in halves disagree on validity");
   if (whole_ok && whole.size() != halves.size()) fuzz::bug("read whole and read in halves give different counts");
+  // The same in small pieces (a cut every 64 bytes or so: large files' path, scaled down).
+  std::vector<Detection> pieces;
+  bool pieces_ok = false;
+  fuzz::expect_clean([&] {
+    pieces = coco::read_results(file, 16, 64);
+    pieces_ok = true;
+  });
+  if (whole_ok != pieces_ok) fuzz::bug("read whole and read in pieces disagree on validity");
+  if (whole_ok && whole.size() != pieces.size()) fuzz::bug("read whole and read in pieces give different counts");
   fuzz::expect_clean([&] {
     const std::vector<Detection> kps = coco::read_keypoint_results(file);
     for (const Detection& d : kps)

@@ -107,9 +107,11 @@ int run_score(const ParsedArgs& args) {
   const std::string iou_type = args.get("--iou-type").value_or("bbox");
   if (iou_type != "bbox" && iou_type != "segm" && iou_type != "boundary" && iou_type != "keypoints")
     throw UsageError("--iou-type: unknown type '" + iou_type + "' (bbox, segm, boundary, keypoints)");
-  // segm, boundary and keypoints are one metric each (coco_segm, coco_boundary, coco_keypoints).
-  const std::string type_metric = iou_type == "bbox" ? "" : metric_for_iou_type(iou_type);
-  if (!type_metric.empty() && args.get("--metric") && *args.get("--metric") != type_metric)
+  // segm, boundary and keypoints are one metric each (coco_segm, coco_boundary, coco_keypoints);
+  // LVIS' masks are lvis_segm (--iou-type segm --metric lvis).
+  const bool lvis_masks = iou_type == "segm" && args.get("--metric") == std::optional<std::string>("lvis");
+  const std::string type_metric = iou_type == "bbox" ? "" : lvis_masks ? "lvis_segm" : metric_for_iou_type(iou_type);
+  if (!type_metric.empty() && !lvis_masks && args.get("--metric") && *args.get("--metric") != type_metric)
     throw UsageError("--iou-type " + iou_type + " scores the metric " + type_metric +
                      ": leave out --metric, or give --metric " + type_metric + " alone");
   if (args.has("--report") && !args.get("--output"))

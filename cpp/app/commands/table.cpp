@@ -67,7 +67,7 @@ std::vector<Command> command_table() {
        {{"--gt", "GT.json", "COCO instances file (ground truth)", true},
         {"--dt", "RESULTS.json", "COCO results file (detections)", true},
         {"--output", "FILE", "write metrics.json here"},
-        {"--metric", "NAME", "coco (default), coco_segm (masks), coco_boundary (Boundary IoU), coco_keypoints (OKS), voc (all-point AP) or voc07 (11-point); comma-separated for several"},
+        {"--metric", "NAME", "coco (default), coco_segm (masks), coco_boundary (Boundary IoU), coco_keypoints (OKS), lvis (LVIS federated AP, as lvis-api; lvis_segm or --iou-type segm: masks), voc (all-point AP) or voc07 (11-point); comma-separated for several"},
         {"--iou-type", "TYPE", "bbox (default), segm (masks: COCO polygons or RLE), keypoints (OKS), as pycocotools; or boundary (Boundary IoU, as faster-coco-eval)"},
         {"--boundary-dilation-ratio", "R", "boundary: the boundary's width as a share of the image diagonal (default 0.02)"},
         {"--sigmas", "FILE.yaml", "keypoints: OKS sigmas by category ('sigmas:' of a run config) for skeletons other than COCO's 17"},

@@ -26,6 +26,59 @@ std::string box_text(const Box& b) {
 // Coordinates written as decimals and scaled back from normalised values are off by far less.
 constexpr double kEdgeTolerance = 0.01;
 
+// LVIS' federated labels (images' neg_category_ids / not_exhaustive_category_ids, categories'
+// frequency): what lvis-api's evaluation needs of them, and what would contradict itself.
+template <class Error, class Warning>
+void check_lvis_labels(const Dataset& d, const std::unordered_map<std::int64_t, std::size_t>& image_of,
+                       const std::unordered_map<std::int64_t, std::size_t>& class_of, Error& error, Warning& warning) {
+  const bool lvis = std::any_of(d.images.begin(), d.images.end(), [](const Image& im) {
+    return im.neg_category_ids || im.not_exhaustive_category_ids;
+  });
+  if (!lvis) return;
+  // Categories with annotations on each image (the image's "positive" categories).
+  std::unordered_map<std::int64_t, std::map<std::int64_t, std::size_t>> present;
+  for (const Annotation& a : d.annotations)
+    if (image_of.contains(a.image_id)) ++present[a.image_id][a.category_id];
+  for (const Image& im : d.images) {
+    const std::string who = image_label(im);
+    for (const auto& [name, list] : {std::pair{"neg_category_ids", &im.neg_category_ids},
+                                     std::pair{"not_exhaustive_category_ids", &im.not_exhaustive_category_ids}})
+      if (!*list)
+        error("missing LVIS list", who + ": no '" + name + "' while other images have one (lvis-api needs both on every image)");
+    const auto on_image = present.find(im.id);
+    const auto count_on_image = [&](std::int64_t c) -> std::size_t {
+      if (on_image == present.end()) return 0;
+      const auto it = on_image->second.find(c);
+      return it == on_image->second.end() ? 0 : it->second;
+    };
+    std::map<std::int64_t, int> listed;  // 1: negative, 2: not exhaustive
+    for (const bool neg : {true, false}) {
+      const auto& list = neg ? im.neg_category_ids : im.not_exhaustive_category_ids;
+      if (!list) continue;
+      const char* name = neg ? "neg_category_ids" : "not_exhaustive_category_ids";
+      for (const std::int64_t c : *list) {
+        if (!class_of.contains(c))
+          error("unknown class", who + ": '" + name + "' names category " + std::to_string(c) + ", which is not in the categories");
+        int& seen = listed[c];
+        if (seen & (neg ? 1 : 2))
+          warning("repeated LVIS label", who + ": '" + name + "' lists category " + std::to_string(c) + " twice");
+        seen |= neg ? 1 : 2;
+        if (neg && count_on_image(c) > 0)
+          error("negative category present", who + ": category " + std::to_string(c) + " is in 'neg_category_ids' but has " +
+                                                 std::to_string(count_on_image(c)) + " annotation(s) on the image");
+      }
+    }
+    for (const auto& [c, seen] : listed)
+      if (seen == 3)
+        error("contradictory LVIS labels", who + ": category " + std::to_string(c) +
+                                               " is both verified absent ('neg_category_ids') and not exhaustively annotated ('not_exhaustive_category_ids')");
+  }
+  for (const Category& c : d.categories)
+    if (c.frequency.empty())
+      error("LVIS category without frequency", "category " + std::to_string(c.id) + " ('" + c.name +
+                                                   "'): no 'frequency' (r, c or f; APr/APc/APf group by it)");
+}
+
 }  // namespace
 
 std::size_t DatasetReport::errors() const {
@@ -144,6 +197,7 @@ DatasetReport check_dataset(const Dataset& d, bool read_images) {
     }
   }
   for (const auto& [id, n] : unknown_classes) r.classes.push_back({"(unknown id " + std::to_string(id) + ")", id, n, false});
+  check_lvis_labels(d, image_of, class_of, error, warning);
   for (std::size_t i = 0; i < d.images.size(); ++i) {
     if (boxes_on[i] > 0) continue;
     ++r.images_without_boxes;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +31,10 @@ struct Image {
   // COCO: the image record's other fields (name, raw JSON text), so slices can select images by
   // them (`attrs: {weather: rain}`); other formats leave it empty.
   std::vector<std::pair<std::string, std::string>> fields;
+  // LVIS (a federated dataset): the categories verified absent from the image, and those present
+  // whose instances are not all annotated. Unset: the record has no such list (not LVIS).
+  std::optional<std::vector<std::int64_t>> neg_category_ids;
+  std::optional<std::vector<std::int64_t>> not_exhaustive_category_ids;
 };
 
 struct Category {
@@ -43,6 +48,16 @@ struct Category {
   // Ultralytics' flip_idx: for each keypoint, the one it becomes in a mirrored image (empty: not
   // known). Only the yolo format reads and writes it.
   std::vector<std::int64_t> keypoint_flip;
+  // LVIS: 'r', 'c' or 'f' (rare, common, frequent: in how many training images the category
+  // is; APr / APc / APf group by it), its WordNet synset, and its training image and instance
+  // counts (-1: not given). Empty / -1 for other datasets.
+  std::string frequency;
+  std::string synset;
+  std::int64_t image_count = -1;
+  std::int64_t instance_count = -1;
+  // COCO / LVIS: the record's other fields (name, raw JSON text: LVIS' synonyms, def), written
+  // back as they were.
+  std::vector<std::pair<std::string, std::string>> fields;
 };
 
 struct Annotation {

@@ -2,6 +2,7 @@
 #include "core/eval/coco/coco_evaluator.hpp"
 #include "core/eval/coco/keypoint_sigmas.hpp"
 #include "core/eval/evaluator.hpp"
+#include "core/eval/lvis/lvis_evaluator.hpp"
 #include "core/eval/voc/voc_evaluator.hpp"
 #include "core/util/error.hpp"
 
@@ -33,6 +34,12 @@ constexpr Entry kEvaluators[] = {
     {"coco_keypoints", [](const Dataset& gt, const EvaluatorOptions& o) -> std::unique_ptr<Evaluator> {
        return std::make_unique<coco::CocoEvaluator>(gt, o, coco::keypoint_params(gt, o.keypoint_sigmas));
      }, false, Matching::kKeypoints},
+    {"lvis", [](const Dataset& gt, const EvaluatorOptions& o) -> std::unique_ptr<Evaluator> {
+       return std::make_unique<lvis::LvisEvaluator>(gt, o, coco::IouType::kBbox);
+     }},
+    {"lvis_segm", [](const Dataset& gt, const EvaluatorOptions& o) -> std::unique_ptr<Evaluator> {
+       return std::make_unique<lvis::LvisEvaluator>(gt, o, coco::IouType::kSegm);
+     }, true, Matching::kMask},
     {"voc", [](const Dataset& gt, const EvaluatorOptions&) -> std::unique_ptr<Evaluator> {
        return std::make_unique<voc::VocEvaluator>(gt, voc::Interpolation::kAllPoint);
      }},

@@ -86,6 +86,11 @@ std::string JsonSource::located(std::string_view context) {
   return path_.string() + position() + ": " + std::string(context);
 }
 
+std::string JsonSource::located_at(std::size_t offset, std::string_view context) const {
+  const TextLocation loc = locate(std::string_view(text_.data(), text_.size()), offset);
+  return path_.string() + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.column) + ": " + std::string(context);
+}
+
 std::int64_t JsonSource::int_from_double(JsonValue value,
                                          simdjson::error_code code, const std::string& context) {
   // 3.0 is an integer id too (Python treats 3.0 == 3 as the same key).

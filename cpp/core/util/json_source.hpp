@@ -42,6 +42,13 @@ class JsonSource {
   [[noreturn]] void fail(std::string_view context);
   // "<file>:<line>:<col>: <context>" at the current position, for messages not thrown.
   std::string located(std::string_view context);
+  // Where a value starts, to locate a problem found only after the whole file is read (LVIS'
+  // category lists name categories the file may list later): offset_of() while reading,
+  // located_at() with it later.
+  std::size_t offset_of(simdjson::ondemand::value& v) {
+    return static_cast<std::size_t>(v.raw_json_token().data() - text_.data());
+  }
+  std::string located_at(std::size_t offset, std::string_view context) const;
 
   void check(simdjson::error_code code, std::string_view context) {
     if (code != simdjson::SUCCESS) fail(code, context);

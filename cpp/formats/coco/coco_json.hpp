@@ -25,10 +25,13 @@ Dataset read_instances_file(const std::filesystem::path& annotations,
 Dataset read_instances_text(std::string_view json, const std::string& label, bool masks = false);
 
 // Reads a COCO results file: a JSON array of {image_id, category_id, bbox, score}. A file
-// larger than `split_above` bytes is read in two halves on two threads.
+// larger than `split_above` bytes is read on two threads, each its half in pieces of about
+// `piece_bytes` (simdjson's index grows with what it parses at once).
 inline constexpr std::size_t kSplitResultsAbove = 4u << 20;
+inline constexpr std::size_t kResultsPieceBytes = 64u << 20;
 std::vector<Detection> read_results(const std::filesystem::path& results,
-                                    std::size_t split_above = kSplitResultsAbove);
+                                    std::size_t split_above = kSplitResultsAbove,
+                                    std::size_t piece_bytes = kResultsPieceBytes);
 // The same with each record's 'segmentation' (an RLE, or polygons) read into
 // Detection::segmentation, as pycocotools' loadRes takes it: when the first record has a
 // 'bbox', every record needs one and the box gives the area; when it has none, every record

@@ -1,5 +1,6 @@
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -67,6 +68,39 @@ void check_keypoint_counts(Dataset& out, const std::vector<KeypointRecord>& reco
   out.annotations.resize(kept);
 }
 
+// An image with LVIS' category lists: where it is in Dataset::images and in the file, and where
+// each list starts (to locate an unknown category once the categories are read).
+struct LvisLists {
+  std::size_t index, in_file;
+  std::size_t neg_offset = 0, not_exhaustive_offset = 0;
+};
+
+// Every id in the images' LVIS lists must be a category of the file: lvis-api would look an
+// unknown one up and never find it, silently (a typo'd id then scores nothing). Under skip_bad
+// the unknown ids are dropped from the list.
+void check_lvis_lists(JsonSource& src, Dataset& out, const std::vector<LvisLists>& records, bool skip_bad) {
+  if (records.empty()) return;
+  std::unordered_map<std::int64_t, bool> known;
+  for (const Category& c : out.categories) known.emplace(c.id, true);
+  for (const LvisLists& r : records) {
+    Image& im = out.images[r.index];
+    for (const bool neg : {true, false}) {
+      std::optional<std::vector<std::int64_t>>& list = neg ? im.neg_category_ids : im.not_exhaustive_category_ids;
+      if (!list) continue;
+      const char* name = neg ? "neg_category_ids" : "not_exhaustive_category_ids";
+      std::erase_if(*list, [&](std::int64_t id) {
+        if (known.contains(id)) return false;
+        const std::string what = src.located_at(neg ? r.neg_offset : r.not_exhaustive_offset,
+                                                record("images", r.in_file) + " (id " + std::to_string(im.id) + "): '" +
+                                                    name + "': " + std::to_string(id) + " is not a category of the file");
+        if (!skip_bad) throw Error(what);
+        out.skipped.push_back(what);
+        return true;
+      });
+    }
+  }
+}
+
 // A value's JSON text as the file has it (simdjson 3.0 has raw_json for objects and arrays only;
 // a scalar's token carries the whitespace after it).
 template <class Ctx>
@@ -87,16 +121,22 @@ std::string raw_json(JsonSource& src, value v, const Ctx& ctx) {
     while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t'))
       text.remove_suffix(1);
   }
+  // On-Demand skips over what it is not asked to parse without checking every literal in it;
+  // this text is written back as it is (convert), so it must be JSON.
+  if (const JsonSyntaxError e = find_json_syntax_error(text); !e.message.empty())
+    src.fail(ctx() + ": " + e.message);
   return std::string(text);
 }
 
-void read_images(JsonSource& src, JsonValue images, Dataset& out, BadRecord& bad) {
+void read_images(JsonSource& src, JsonValue images, Dataset& out, BadRecord& bad,
+                 std::vector<LvisLists>& lvis_lists) {
   std::size_t index = 0;
   for (auto element : src.get_array(images, [] { return std::string("'images'"); })) {
     const auto ctx = [&] { return record("images", index); };
     value v;
     src.check(element.get(v), ctx());
     Image image;
+    LvisLists lists{out.images.size(), index};
     bool has_id = false;
     for (auto field : src.get_object(v, ctx)) {
       std::string_view key;
@@ -111,6 +151,18 @@ void read_images(JsonSource& src, JsonValue images, Dataset& out, BadRecord& bad
         image.width = static_cast<int>(src.get_int(field.value(), fctx));
       } else if (key == "height") {
         image.height = static_cast<int>(src.get_int(field.value(), fctx));
+      } else if (key == "neg_category_ids" || key == "not_exhaustive_category_ids") {
+        const bool neg = key == "neg_category_ids";
+        value list;
+        src.check(field.value().get(list), fctx());
+        (neg ? lists.neg_offset : lists.not_exhaustive_offset) = src.offset_of(list);
+        std::vector<std::int64_t> ids;
+        for (auto id : src.get_array(list, fctx)) {
+          value n;
+          src.check(id.get(n), fctx());
+          ids.push_back(src.get_int(std::move(n), fctx));
+        }
+        (neg ? image.neg_category_ids : image.not_exhaustive_category_ids) = std::move(ids);
       } else {
         image.fields.emplace_back(std::string(key), raw_json(src, field.value(), fctx));
       }
@@ -118,6 +170,7 @@ void read_images(JsonSource& src, JsonValue images, Dataset& out, BadRecord& bad
     if (!has_id) {
       bad(ctx() + ": missing 'id'");
     } else {
+      if (image.neg_category_ids || image.not_exhaustive_category_ids) lvis_lists.push_back(lists);
       out.images.push_back(std::move(image));
     }
     ++index;
@@ -164,6 +217,20 @@ void read_categories(JsonSource& src, JsonValue categories, Dataset& out, BadRec
           if (count != 2) src.fail(fctx() + ": expected pairs of keypoint numbers");
           cat.skeleton.push_back(pair);
         }
+      } else if (key == "frequency") {
+        cat.frequency = src.get_string(field.value(), fctx);
+        if (cat.frequency != "r" && cat.frequency != "c" && cat.frequency != "f") {
+          bad(fctx() + ": '" + cat.frequency + "' (LVIS' frequencies are r, c and f: rare, common, frequent)");
+          cat.frequency.clear();
+        }
+      } else if (key == "synset") {
+        cat.synset = src.get_string(field.value(), fctx);
+      } else if (key == "image_count" || key == "instance_count") {
+        const std::int64_t n = src.get_int(field.value(), fctx);
+        if (n < 0) src.fail(fctx() + ": expected a count, got " + std::to_string(n));
+        (key == "image_count" ? cat.image_count : cat.instance_count) = n;
+      } else {
+        cat.fields.emplace_back(std::string(key), raw_json(src, field.value(), fctx));
       }
     }
     if (!has_id) {
@@ -268,11 +335,12 @@ Dataset read_source(JsonSource& src, bool skip_bad, bool masks) {
     src.fail(code, "top level", "an object with 'images', 'annotations' and 'categories'");
   bool has_images = false;
   std::vector<KeypointRecord> keypoint_records;
+  std::vector<LvisLists> lvis_lists;
   for (auto field : root) {
     std::string_view key;
     src.check(field.unescaped_key().get(key), "top level");
     if (key == "images") {
-      read_images(src, field.value(), out, bad);
+      read_images(src, field.value(), out, bad, lvis_lists);
       has_images = true;
     } else if (key == "annotations") {
       read_annotations(src, field.value(), out, bad, masks, keypoint_records);
@@ -283,6 +351,7 @@ Dataset read_source(JsonSource& src, bool skip_bad, bool masks) {
   if (!has_images) throw Error(out.source + ": missing 'images' (not a COCO instances file?)");
   if (!src.at_end()) src.fail("unexpected content after the top-level object (a '}' too early?)");
   check_keypoint_counts(out, keypoint_records, skip_bad);
+  check_lvis_lists(src, out, lvis_lists, skip_bad);
   return out;
 }
 

@@ -2,6 +2,7 @@
 #include <future>
 #include <optional>
 #include <string>
+#include <iterator>
 #include <thread>
 
 #include "core/util/error.hpp"
@@ -81,12 +82,11 @@ void read_records(JsonSource& src, std::vector<Detection>& out,
 
 bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-// Where to cut a results file near its middle: the first "}<ws>,<ws>{" after it, as the
-// offsets of the ',' and of the whitespace char after it. Only a candidate (it could sit inside
-// a string or a nested value).
-std::optional<std::pair<std::size_t, std::size_t>> middle_cut(std::string_view text) {
-  for (std::size_t i = text.find('}', text.size() / 2); i != std::string_view::npos;
-       i = text.find('}', i + 1)) {
+// Where to cut a results file at or after `from`: the first "}<ws>,<ws>{" there, as the offsets
+// of the ',' and of the whitespace char after it. Only a candidate (it could sit inside a string
+// or a nested value).
+std::optional<std::pair<std::size_t, std::size_t>> cut_after(std::string_view text, std::size_t from) {
+  for (std::size_t i = text.find('}', from); i != std::string_view::npos; i = text.find('}', i + 1)) {
     std::size_t j = i + 1;
     while (j < text.size() && is_space(text[j])) ++j;
     if (j + 1 >= text.size() || text[j] != ',' || !is_space(text[j + 1])) continue;
@@ -97,47 +97,75 @@ std::optional<std::pair<std::size_t, std::size_t>> middle_cut(std::string_view t
   return std::nullopt;
 }
 
-// Both halves of a large results file at once, one per core, without copying: the cut's ','
-// becomes ']' (ending "[first records]") and the space after it '[' (starting "[last
-// records]"). Each half must parse completely as an array of detections; a cut anywhere but
-// between two top-level records leaves a half with an unclosed string, object or array, which
+// A large results file in pieces of about `piece_bytes`, the first half of the pieces on one
+// thread and the second on another, without copying: at each cut the ',' becomes ']' (ending
+// "[earlier records]") and the space after it '[' (starting "[later records]"). Pieces bound
+// simdjson's index (4 bytes per structural character: 500 MB of results would need ~500 MB of
+// it at once). Each piece must parse completely as an array of detections; a cut anywhere but
+// between two top-level records leaves a piece with an unclosed string, object or array, which
 // fails. On any failure the text is restored and nothing returned: the caller then reads the
 // whole file in one piece, which also words the error.
-std::optional<std::vector<Detection>> read_halves(simdjson::padded_string& text,
-                                                  const std::string& label) {
-  const auto cut = middle_cut(std::string_view(text.data(), text.size()));
-  if (!cut) return std::nullopt;
-  const auto [comma, space] = *cut;
-  const char saved_comma = text.data()[comma], saved_space = text.data()[space];
-  text.data()[comma] = ']';
-  text.data()[space] = '[';
+std::optional<std::vector<Detection>> read_halves(simdjson::padded_string& text, const std::string& label,
+                                                  std::size_t piece_bytes) {
+  const std::string_view view(text.data(), text.size());
+  std::vector<std::pair<std::size_t, std::size_t>> cuts;  // (comma, space), increasing
+  const std::size_t pieces = std::max<std::size_t>(2, text.size() / std::max<std::size_t>(piece_bytes, 1));
+  for (std::size_t n = 1; n < pieces; ++n) {
+    const std::size_t from = std::max(text.size() / pieces * n, cuts.empty() ? 0 : cuts.back().second + 1);
+    if (const auto cut = cut_after(view, from)) cuts.push_back(*cut);
+  }
+  if (cuts.empty()) return std::nullopt;
+  std::vector<char> saved_space;
+  for (const auto& [comma, space] : cuts) {
+    saved_space.push_back(text.data()[space]);
+    text.data()[comma] = ']';
+    text.data()[space] = '[';
+  }
   const std::size_t capacity = text.size() + simdjson::SIMDJSON_PADDING;
-  std::optional<std::vector<Detection>> result;
+  // Piece p spans [begin(p), end(p)): from the file's start or a cut's '[' to the next cut's ']'
+  // (included) or the file's end.
+  const auto begin = [&](std::size_t p) { return p == 0 ? std::size_t{0} : cuts[p - 1].second; };
+  const auto end = [&](std::size_t p) { return p == cuts.size() ? text.size() : cuts[p].first + 1; };
+  // A results file is ~90 bytes per detection. The first thread's vector is reserved for the
+  // whole file, so joining does not move it (reserved pages cost nothing until written).
+  const auto read_pieces = [&](std::size_t p0, std::size_t p1, std::vector<Detection>& out, std::size_t bytes) {
+    out.reserve(bytes / 80 + 16);
+    for (std::size_t p = p0; p < p1; ++p) {
+      JsonSource src(simdjson::padded_string_view(text.data() + begin(p), end(p) - begin(p), capacity - begin(p)),
+                     label);
+      const std::size_t before = out.size();
+      read_records(src, out);
+      if (out.size() == before) throw Error("an empty piece");  // a cut that was not between records
+    }
+  };
+  const std::size_t n_pieces = cuts.size() + 1, middle = n_pieces / 2;
   try {
     std::vector<Detection> second;
     auto later = std::async(std::launch::async, [&] {
-      JsonSource src(simdjson::padded_string_view(text.data() + space, text.size() - space,
-                                                  capacity - space),
-                     label);
-      second.reserve((text.size() - space) / 80 + 16);
-      read_records(src, second);
+      read_pieces(middle, n_pieces, second, text.size() - begin(middle));
     });
     std::vector<Detection> out;
-    out.reserve(text.size() / 80 + 16);
-    {
-      JsonSource src(simdjson::padded_string_view(text.data(), comma + 1, capacity), label);
-      read_records(src, out);
+    bool first_failed = false;
+    try {
+      read_pieces(0, middle, out, text.size());
+    } catch (const Error&) {
+      first_failed = true;
     }
     later.get();
-    if (!out.empty() && !second.empty()) {
-      out.insert(out.end(), second.begin(), second.end());
-      result = std::move(out);
+    if (!first_failed) {
+      // Read: the caller needs the text only when this fails, so it goes before the pieces are
+      // joined: the peak then holds the text or the whole detections, not both.
+      text = simdjson::padded_string();
+      out.insert(out.end(), std::make_move_iterator(second.begin()), std::make_move_iterator(second.end()));
+      return out;
     }
   } catch (const Error&) {
   }
-  text.data()[comma] = saved_comma;
-  text.data()[space] = saved_space;
-  return result;
+  for (std::size_t n = 0; n < cuts.size(); ++n) {
+    text.data()[cuts[n].first] = ',';
+    text.data()[cuts[n].second] = saved_space[n];
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -217,10 +245,10 @@ std::vector<Detection> keypoint_results(JsonSource& src, const std::string& file
 }  // namespace
 
 std::vector<Detection> read_results(const std::filesystem::path& results,
-                                    std::size_t split_above) {
+                                    std::size_t split_above, std::size_t piece_bytes) {
   simdjson::padded_string text = JsonSource::load(results);
   if (text.size() > split_above && std::thread::hardware_concurrency() > 1)
-    if (auto out = read_halves(text, results.string())) return std::move(*out);
+    if (auto out = read_halves(text, results.string(), piece_bytes)) return std::move(*out);
   JsonSource src(std::move(text), results.string());
   std::vector<Detection> out;
   // A results file is ~90 bytes per detection; reserving avoids most regrowth.

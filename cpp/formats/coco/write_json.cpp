@@ -31,6 +31,31 @@ void write_segmentation(JsonWriter& w, const mask::Segmentation& s) {
   w.end_object();
 }
 
+// A field kept as the file had it, on one line: whitespace outside strings dropped (a
+// pretty-printed file's record would otherwise break the one-record-per-line layout).
+std::string one_line(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  bool in_string = false, escaped = false;
+  for (const char c : json) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+void write_fields(JsonWriter& w, const std::vector<std::pair<std::string, std::string>>& fields) {
+  for (const auto& [k, v] : fields) w.key(k).raw(one_line(v));
+}
+
 // `[` + one compact record per line + `]`: small files that still diff and grep well.
 template <class T, class WriteOne>
 void append_records(std::string& out, std::span<const T> records, WriteOne write_one) {
@@ -50,7 +75,12 @@ std::string instances_json(const Dataset& dataset) {
   std::string out = "{\n\"images\": ";
   append_records<Image>(out, dataset.images, [](JsonWriter& w, const Image& im) {
     w.begin_object().field("id", im.id).field("file_name", im.file_name);
-    w.field("width", im.width).field("height", im.height).end_object();
+    w.field("width", im.width).field("height", im.height);
+    if (im.neg_category_ids) w.key("neg_category_ids").value(std::span<const std::int64_t>(*im.neg_category_ids));
+    if (im.not_exhaustive_category_ids)
+      w.key("not_exhaustive_category_ids").value(std::span<const std::int64_t>(*im.not_exhaustive_category_ids));
+    write_fields(w, im.fields);
+    w.end_object();
   });
   out += ",\n\"categories\": ";
   append_records<Category>(out, dataset.categories, [](JsonWriter& w, const Category& c) {
@@ -66,6 +96,11 @@ std::string instances_json(const Dataset& dataset) {
       for (const auto& edge : c.skeleton) w.value(std::span<const std::int64_t>(edge));
       w.end_array();
     }
+    if (!c.frequency.empty()) w.field("frequency", c.frequency);
+    if (!c.synset.empty()) w.field("synset", c.synset);
+    if (c.image_count >= 0) w.field("image_count", c.image_count);
+    if (c.instance_count >= 0) w.field("instance_count", c.instance_count);
+    write_fields(w, c.fields);
     w.end_object();
   });
   out += ",\n\"annotations\": ";

@@ -6,6 +6,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/dataset/id_index.hpp"
 #include "core/eval/coco/iou.hpp"
@@ -115,6 +116,40 @@ std::vector<const Annotation*> duplicate_id_order(const Dataset& gt, const IdInd
   return out;
 }
 
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+// One bit per (category position k, image position i), for the federated rules: a bitset
+// (LVIS val: 20,000 images x 1,203 categories, 3 MB), or a hash set when that would be large
+// (a file with very many images and categories must not cost K x I bits).
+class PairBits {
+ public:
+  PairBits() = default;
+  PairBits(std::size_t k, std::size_t i) : images_(i) {
+    if (k * i <= kMaxBits) words_.assign((k * i + 63) / 64, 0);
+  }
+  void set(std::size_t k, std::size_t i) {
+    const std::size_t n = k * images_ + i;
+    if (words_.empty()) sparse_.insert(n);
+    else words_[n / 64] |= std::uint64_t{1} << (n % 64);
+  }
+  bool test(std::size_t k, std::size_t i) const {
+    const std::size_t n = k * images_ + i;
+    return words_.empty() ? sparse_.contains(n) : (words_[n / 64] >> (n % 64)) & 1;
+  }
+
+ private:
+  static constexpr std::size_t kMaxBits = std::size_t{1} << 28;  // 32 MB
+  std::size_t images_ = 0;
+  std::vector<std::uint64_t> words_;
+  std::unordered_set<std::size_t> sparse_;
+};
+
+// LVIS: which (category, image) pairs are evaluated (present or verified absent) and which are
+// not exhaustively annotated, by position in params.cat_ids and params.img_ids.
+struct FederatedPairs {
+  PairBits evaluated, not_exhaustive;
+};
+
 struct Worker {
   MatchScratch match;
   AccumulateScratch acc;
@@ -162,7 +197,8 @@ void boundary_iou(Worker& w, const ImageGroup& group, const Grouped<Annotation>&
 // segm and boundary: the masks IoU is computed on (null for bbox).
 void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
                        const Grouped<Detection>& dts, const Params& p, EvalArrays& out,
-                       Worker& w, const RecordMasks* masks, const CategoryVars& vars) {
+                       Worker& w, const RecordMasks* masks, const CategoryVars& vars,
+                       const FederatedPairs* federated) {
   const std::size_t A = p.area_rng.size(), T = p.iou_thrs.size();
   const auto max_det = static_cast<std::size_t>(std::max(p.max_dets.back(), 0));
   w.cm.reset(A);
@@ -192,6 +228,10 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
     ImageGroup group;
     group.gts = w.gts;
     group.dts = w.dts;
+    if (federated) {
+      group.crowd_as_object = true;
+      group.not_exhaustive = federated->not_exhaustive.test(k, img);
+    }
     const std::size_t n_gt = group.gts.size(), n_dt = group.dts.size();
     w.ious.resize(n_gt * n_dt);
     if (masks) {
@@ -206,7 +246,7 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
       w.crowd.clear();
       for (std::size_t n = g0; n < gi; ++n) {
         w.gt_masks.push_back(masks->gt[gts.source[n]]);
-        w.crowd.push_back(gts.items[n].iscrowd);
+        w.crowd.push_back(gts.items[n].iscrowd && !federated);  // LVIS: crowd is an object
       }
       mask::iou(w.dt_masks, w.gt_masks, w.crowd, w.ious);
       if (p.iou_type == IouType::kBoundary) boundary_iou(w, group, gts, dts, g0, gi, *masks);
@@ -221,7 +261,7 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
         std::fill(w.ious.begin(), w.ious.end(), -std::numeric_limits<double>::infinity());
       }
     } else {
-      box_iou(group.dts, group.gts, w.ious);
+      box_iou(group.dts, group.gts, w.ious, group.crowd_as_object);
     }
     group.ious = w.ious;
 
@@ -294,6 +334,32 @@ CategoryVars keypoint_vars(const Dataset& gt, std::span<const Detection> dts, co
   return out;
 }
 
+// LVIS' _prepare: an image's positive categories are those of its ground truth (as grouped:
+// evaluated images and categories), its negative ones its neg_category_ids; its
+// not_exhaustive_category_ids are kept for matching. lvis-api fails on an image without the
+// lists (KeyError): so do we, naming it.
+FederatedPairs federated_pairs(const Dataset& gt, const Grouped<Annotation>& gts, const IdIndex& images,
+                               const IdIndex& cats, std::size_t K, std::size_t I) {
+  FederatedPairs f{PairBits(K, I), PairBits(K, I)};
+  for (std::size_t k = 0; k < K; ++k)
+    for (std::size_t n = gts.cat_begin[k]; n < gts.cat_begin[k + 1]; ++n) f.evaluated.set(k, gts.image[n]);
+  for (const Image& im : gt.images) {
+    const std::int32_t i = images.find(im.id);
+    if (i == IdIndex::npos) continue;
+    if (!im.neg_category_ids || !im.not_exhaustive_category_ids)
+      throw Error(gt.source + ": image " + std::to_string(im.id) + ": no '" +
+                  (im.neg_category_ids ? "not_exhaustive_category_ids" : "neg_category_ids") +
+                  "' (LVIS evaluation needs both lists on every image: is this an LVIS file?)");
+    for (const std::int64_t c : *im.neg_category_ids)
+      if (const std::int32_t k = cats.find(c); k != IdIndex::npos)
+        f.evaluated.set(static_cast<std::size_t>(k), static_cast<std::size_t>(i));
+    for (const std::int64_t c : *im.not_exhaustive_category_ids)
+      if (const std::int32_t k = cats.find(c); k != IdIndex::npos)
+        f.not_exhaustive.set(static_cast<std::size_t>(k), static_cast<std::size_t>(i));
+  }
+  return f;
+}
+
 }  // namespace
 
 bool has_duplicate_annotation_ids(const Dataset& gt) {
@@ -334,6 +400,7 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
     p.cat_ids = sorted_unique(std::move(*p.cat_ids));
   }
   const std::vector<std::int64_t>& cat_ids = *p.cat_ids;
+  if (p.federated && !p.use_cats) throw Error("params: LVIS' federated evaluation needs use_cats");
 
   const IdIndex images(*p.img_ids);
   // With use_cats off the category list only filters and orders records (K is 1); a category
@@ -358,7 +425,13 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
         emit(0, static_cast<std::size_t>(i), pos);
     }
   };
-  const auto gt_key = [&](const Annotation& a, auto emit) { key_of(a.image_id, a.category_id, emit); };
+  // LVIS: lvis-api lists the records to evaluate with get_ann_ids(img_ids, cat_ids), which keeps
+  // only areas strictly between 0 and infinity: ground truth and results of area 0 (an empty
+  // mask, a box of zero width) are not evaluated at all.
+  const auto gt_key = [&](const Annotation& a, auto emit) {
+    if (p.federated && !(a.area > 0 && a.area < kInfinity)) return;
+    key_of(a.image_id, a.category_id, emit);
+  };
   const std::vector<const Annotation*> reordered = duplicate_id_order(gt, images, cats, p.use_cats);
   const bool segm = p.iou_type == IouType::kSegm || p.iou_type == IouType::kBoundary;  // masks
   const Annotation* gt_base = segm ? gt.annotations.data() : nullptr;
@@ -367,8 +440,19 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
                           K, I, gt_key, gt_base)
       : group<Annotation>(reordered.size(), [&](std::size_t n) -> const Annotation& { return *reordered[n]; },
                           K, I, gt_key, gt_base);
+  std::optional<FederatedPairs> federated;
+  if (p.federated) federated = federated_pairs(gt, gts, images, cats, K, I);
   const auto dets = group<Detection>(dts.size(), [&](std::size_t n) -> const Detection& { return dts[n]; }, K, I,
-                                     [&](const Detection& d, auto emit) { key_of(d.image_id, d.category_id, emit); },
+                                     [&](const Detection& d, auto emit) {
+                                       if (!federated) return key_of(d.image_id, d.category_id, emit);
+                                       const double area = d.mask_area >= 0 ? d.mask_area : d.bbox.w * d.bbox.h;
+                                       if (!(area > 0 && area < kInfinity)) return;
+                                       // LVIS: a detection counts only where its category's
+                                       // presence or absence on the image is known.
+                                       key_of(d.image_id, d.category_id, [&](std::size_t k, std::size_t i, std::size_t sub) {
+                                         if (federated->evaluated.test(k, i)) emit(k, i, sub);
+                                       });
+                                     },
                                      segm ? dts.data() : nullptr);
   std::optional<RecordMasks> masks;
   if (segm)
@@ -387,7 +471,8 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
   const auto run = [&] {
     Worker w;
     for (std::size_t k = next++; k < K; k = next++) {
-      evaluate_category(k, gts, dets, p, result.arrays, w, masks ? &*masks : nullptr, vars);
+      evaluate_category(k, gts, dets, p, result.arrays, w, masks ? &*masks : nullptr, vars,
+                        federated ? &*federated : nullptr);
       // Each category has its own slot: no two threads write the same one.
       if (keep_matches) result.matches[k] = std::move(w.cm);
     }

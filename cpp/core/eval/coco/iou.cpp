@@ -5,12 +5,12 @@
 namespace ds::coco {
 
 void box_iou(std::span<const Detection* const> dts, std::span<const Annotation* const> gts,
-             std::span<double> out) {
+             std::span<double> out, bool crowd_as_object) {
   const std::size_t n_gt = gts.size();
   for (std::size_t g = 0; g < n_gt; ++g) {
     const Box& G = gts[g]->bbox;
     const double ga = G.w * G.h;
-    const bool crowd = gts[g]->iscrowd;
+    const bool crowd = gts[g]->iscrowd && !crowd_as_object;
     for (std::size_t d = 0; d < dts.size(); ++d) {
       const Box& D = dts[d]->bbox;
       const double da = D.w * D.h;

@@ -19,7 +19,7 @@ std::size_t match_image(const ImageGroup& group, std::array<double, 2> area_rng,
   std::size_t counted = 0;
   for (std::size_t g = 0; g < n_gt; ++g) {
     const Annotation& gt = *group.gts[g];
-    s.gt_ignore[g] = gt.iscrowd || (group.ignore_unlabelled && gt.num_keypoints == 0) || outside(gt.area);
+    s.gt_ignore[g] = (gt.iscrowd && !group.crowd_as_object) || (group.ignore_unlabelled && gt.num_keypoints == 0) || outside(gt.area);
     if (!s.gt_ignore[g]) {
       s.gt_order.push_back(static_cast<std::uint32_t>(g));
       ++counted;
@@ -36,7 +36,7 @@ std::size_t match_image(const ImageGroup& group, std::array<double, 2> area_rng,
       std::int64_t m = -1;
       for (const std::uint32_t g : s.gt_order) {
         // A ground truth already matched is skipped, unless it is a crowd region.
-        if (s.gt_matched[g] && !group.gts[g]->iscrowd) continue;
+        if (s.gt_matched[g] && !(group.gts[g]->iscrowd && !group.crowd_as_object)) continue;
         // Matched to a counted ground truth already; the rest are ignored ones: stop.
         if (m > -1 && !s.gt_ignore[static_cast<std::size_t>(m)] && s.gt_ignore[g]) break;
         if (ious[g] < best) continue;
@@ -55,7 +55,7 @@ std::size_t match_image(const ImageGroup& group, std::array<double, 2> area_rng,
       }
       const double dt_area = group.dt_areas.empty() ? group.dts[d]->bbox.w * group.dts[d]->bbox.h
                                                     : group.dt_areas[d];
-      if (!matched && outside(dt_area)) ignored = true;
+      if (!matched && (outside(dt_area) || group.not_exhaustive)) ignored = true;
       status[d * stride + t] = ignored ? DtStatus::kIgnored
                              : matched ? DtStatus::kTruePositive
                                        : DtStatus::kFalsePositive;

@@ -23,6 +23,11 @@ struct ImageGroup {
   // keypoints: a ground truth with no labelled keypoint (num_keypoints 0) is ignored like a
   // crowd region (pycocotools' _prepare), yet still matched only once.
   bool ignore_unlabelled = false;
+  // LVIS (lvis-api's evaluate_img): crowd regions are objects like any other (counted, matched
+  // once), and when the category is not exhaustively annotated on the image an unmatched
+  // detection is ignored rather than a false positive (its object may just be unlabelled).
+  bool crowd_as_object = false;
+  bool not_exhaustive = false;
 };
 
 struct MatchScratch {

@@ -29,6 +29,12 @@ struct Params {
   std::vector<std::array<double, 2>> area_rng;  // inclusive at both ends
   std::vector<std::string> area_lbl = {"all", "small", "medium", "large"};
   bool use_cats = true;
+  // LVIS' federated rules (lvis-api's LVISEval; core/eval/lvis sets this): on each image only
+  // the categories present (with ground truth) or verified absent (the image's
+  // neg_category_ids) are evaluated, other detections are dropped; unmatched detections of a
+  // category in the image's not_exhaustive_category_ids are ignored; crowd regions are
+  // ordinary objects.
+  bool federated = false;
   // kBoundary: the boundary's width as a share of the image diagonal (faster-coco-eval's
   // boundary_dilation_ratio, the authors' dilation_ratio).
   double boundary_dilation_ratio = 0.02;
