@@ -50,7 +50,7 @@ for line in (root / "seqmap.txt").read_text().splitlines()[1:]:
     gt = motrics.load_motchallenge_gt(root / "gt" / line / "gt" / "gt.txt")
     pred = motrics.load_motchallenge(root / "trackers" / "tracker" / "data" / (line + ".txt"))
     gi, gb, pi, pb = motrics.preprocess_motchallenge(gt, pred)
-    r = motrics.evaluate(gi, gb, pi, pb)
+    r = motrics.evaluate(motrics.Frames(gi, gb), motrics.Frames(pi, pb))
     out[line] = {"HOTA": r.hota.hota, "DetA": r.hota.deta, "AssA": r.hota.assa, "MOTA": r.clear.mota,
                  "IDF1": r.identity.idf1}
 Path(sys.argv[2]).write_text(json.dumps(out))
@@ -103,7 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5, help="runs of detection-studio and motrics")
     parser.add_argument("--slow-rounds", type=int, default=1, help="runs of TrackEval (slow)")
-    parser.add_argument("--tracks", type=int, default=140, help="ground-truth tracks per sequence")
+    parser.add_argument("--tracks", type=int, default=100, help="ground-truth tracks per sequence")
     parser.add_argument("--no-doc", action="store_true", help="print the section, leave docs/benchmarks.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ds-bench-tracking-") as tmp:
