@@ -64,23 +64,36 @@ TEST(Tracking, PerfectTrackerScoresOne) {
 }
 
 TEST(Tracking, AnIdSwitchAndAFragment) {
-  // Object 1 over 4 frames: tracked as 7, lost in frame 2, then tracked as 8.
+  // Object 1 over 4 frames: tracked as 7, lost in frame 2 (where the tracker has a false positive
+  // elsewhere), then tracked as 8.
   Builder b(4);
   for (std::size_t t = 0; t < 4; ++t) b.gt(t, 1, kA);
-  b.tr(0, 7, kA).tr(1, 7, kA).tr(3, 8, kA);
+  b.tr(0, 7, kA).tr(1, 7, kA).tr(2, 99, kB).tr(3, 8, kA);
   const SequenceScores s = score_sequence(b.seq, {true});
   EXPECT_EQ(s.clear.IDSW, 1);
   EXPECT_EQ(s.clear.Frag, 1);
   EXPECT_EQ(s.clear.CLR_TP, 3);
   EXPECT_EQ(s.clear.CLR_FN, 1);
-  EXPECT_DOUBLE_EQ(s.clear.MOTA, (3.0 - 0 - 1) / 4);
-  // Identity: 7 is the best match (2 frames): IDTP 2, IDFN 2, IDFP 1.
+  EXPECT_EQ(s.clear.CLR_FP, 1);
+  EXPECT_DOUBLE_EQ(s.clear.MOTA, (3.0 - 1 - 1) / 4);
+  // Identity: 7 is the best match (2 frames): IDTP 2, IDFN 2, IDFP 2.
   EXPECT_EQ(s.identity.IDTP, 2);
   EXPECT_EQ(s.identity.IDFN, 2);
-  EXPECT_EQ(s.identity.IDFP, 1);
-  // HOTA at every alpha: TP 3, FN 1; AssA = (2*2/4 + 1*1/4) / 3 = 5/12.
+  EXPECT_EQ(s.identity.IDFP, 2);
+  // HOTA at every alpha: TP 3, FN 1, FP 1; AssA = (2*2/4 + 1*1/4) / 3 = 5/12.
   EXPECT_DOUBLE_EQ(s.hota.AssA[0], 5.0 / 12.0);
-  EXPECT_DOUBLE_EQ(s.hota.DetA[0], 3.0 / 4.0);
+  EXPECT_DOUBLE_EQ(s.hota.DetA[0], 3.0 / 5.0);
+}
+
+TEST(Tracking, AFrameWithoutTrackerBoxesDoesNotBreakATrackAsTrackEval) {
+  // The same without the false positive: TrackEval skips a frame with an empty side before it
+  // updates "matched in the previous frame", so the gap is no fragment.
+  Builder b(4);
+  for (std::size_t t = 0; t < 4; ++t) b.gt(t, 1, kA);
+  b.tr(0, 7, kA).tr(1, 7, kA).tr(3, 8, kA);
+  const SequenceScores s = score_sequence(b.seq, {true});
+  EXPECT_EQ(s.clear.Frag, 0);
+  EXPECT_EQ(s.clear.IDSW, 1);
 }
 
 TEST(Tracking, DistractorMatchesAndZeroMarkedLinesAreRemoved) {
