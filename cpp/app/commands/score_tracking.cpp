@@ -71,8 +71,9 @@ std::vector<GtSequence> ground_truth(const std::string& arg) {
 int run_score_tracking(const ParsedArgs& args) {
   const std::string gt_arg = *args.get("--gt");
   const std::string dt_arg = *args.get("--dt");
+  // --report works (report.html from metrics.json's description); --images has no gallery to fill.
   for (const char* option : {"--iou-type", "--slices", "--sigmas", "--export-objects", "--boundary-dilation-ratio",
-                             "--report", "--images"})
+                             "--images"})
     if (args.get(option) || args.has(option))
       throw UsageError(std::string(option) + " does not apply to --metric tracking");
   if (const auto a = args.get("--analyses"); a && *a != "none")

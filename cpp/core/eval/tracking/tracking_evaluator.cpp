@@ -118,8 +118,9 @@ Section describe(const std::string& preprocessing, bool several) {
   value("DetPr", "DetPr", "detection precision" + mean, true, ValueFormat::kFraction, false);
   value("AssRe", "AssRe", "association recall" + mean, true, ValueFormat::kFraction, false);
   value("AssPr", "AssPr", "association precision" + mean, true, ValueFormat::kFraction, false);
+  // MOTA goes below 0 (more errors than objects): a number, not a fraction (whose -1 means "no data").
   value("MOTA", "MOTA", "CLEAR MOT accuracy: 1 - (FN + FP + IDSW) / ground truth, matched at IoU 0.5", true,
-        ValueFormat::kFraction, true);
+        ValueFormat::kNumber, true);
   value("MOTP", "MOTP", "CLEAR MOT precision: the matched boxes' mean IoU", true, ValueFormat::kFraction, false);
   value("IDF1", "IDF1", "identity F1: the share of boxes on the best one-to-one matching of tracks", true,
         ValueFormat::kFraction, true);
@@ -141,7 +142,7 @@ Section describe(const std::string& preprocessing, bool several) {
                         {{"HOTA", "HOTA", "sqrt(DetA x AssA), mean over alpha"},
                          {"DetA", "DetA", "detection accuracy"},
                          {"AssA", "AssA", "association accuracy"},
-                         {"MOTA", "MOTA", "CLEAR MOT accuracy"},
+                         {"MOTA", "MOTA", "CLEAR MOT accuracy (may be negative)", true, ValueFormat::kNumber},
                          {"IDF1", "IDF1", "identity F1"},
                          {"IDSW", "IDSW", "identity switches", false, ValueFormat::kCount},
                          {"Frag", "Frag", "fragmentations", false, ValueFormat::kCount}},
