@@ -24,8 +24,11 @@ class Sequence:
 
 
 def make_sequence(rng: np.random.Generator, name: str, length: int, tracks: int,
-                  fp_tracks: int = 3, integer_tracker: bool = False) -> Sequence:
-    """One sequence of `length` frames and about `tracks` ground-truth tracks."""
+                  fp_tracks: int = 3, integer_tracker: bool = False, exact: float = 0.05,
+                  duplicates: float = 0.04) -> Sequence:
+    """One sequence of `length` frames and about `tracks` ground-truth tracks; `exact`: the share
+    of tracker boxes exactly on their object, `duplicates`: of objects given a second track there
+    (both make ties in the matchings)."""
     gt: list[str] = []
     out: list[str] = []
     next_tid = 1
@@ -54,7 +57,7 @@ def make_sequence(rng: np.random.Generator, name: str, length: int, tracks: int,
             if f == switch_at:  # id switch: the tracker carries on under a new id
                 tid = next_tid
                 next_tid += 1
-            if rng.random() < 0.05:  # exactly on the ground truth (ties in the matching)
+            if rng.random() < exact:  # exactly on the ground truth (ties in the matching)
                 tx, ty, tw, th = float(bx), float(by), float(bw), float(bh)
             else:
                 s = float(rng.choice([2.0, 6.0, 15.0]))
@@ -63,9 +66,10 @@ def make_sequence(rng: np.random.Generator, name: str, length: int, tracks: int,
             if integer_tracker:
                 tx, ty, tw, th = round(tx), round(ty), round(tw), round(th)
             out.append(f"{f},{tid},{tx:.3f},{ty:.3f},{tw:.3f},{th:.3f},{rng.random():.4f},-1,-1,-1")
-            if rng.random() < 0.04:  # a duplicate track on the same object
+            if rng.random() < duplicates:  # a duplicate track on the same object
                 dup = next_tid + 10_000
-                out.append(f"{f},{dup},{tx + 1.5:.3f},{ty - 1:.3f},{tw:.3f},{th:.3f},0.3,-1,-1,-1")
+                dx, dy = (0.0, 0.0) if integer_tracker else (1.5, -1.0)
+                out.append(f"{f},{dup},{tx + dx:.3f},{ty + dy:.3f},{tw:.3f},{th:.3f},0.3,-1,-1,-1")
     for _ in range(fp_tracks):  # false-positive tracks
         tid = next_tid
         next_tid += 1
@@ -78,11 +82,14 @@ def make_sequence(rng: np.random.Generator, name: str, length: int, tracks: int,
     return Sequence(name, length, gt, [out[i] for i in order])
 
 
-def make_sequences(seed: int, count: int, length: int = 60, tracks: int = 10) -> list[Sequence]:
+def make_sequences(seed: int, count: int, length: int = 60, tracks: int = 10, ties: bool = False) -> list[Sequence]:
+    """`ties`: whole-pixel tracker boxes, half of them exactly on their object, and many exact
+    duplicate tracks: equal scores everywhere in the matchings."""
     rng = np.random.default_rng(seed)
     return [make_sequence(rng, f"SEQ-{seed:03d}-{k:02d}", int(rng.integers(length // 2, length + 1)),
                           int(rng.integers(1, tracks + 1)), fp_tracks=int(rng.integers(0, 4)),
-                          integer_tracker=bool(rng.random() < 0.3))
+                          integer_tracker=ties or bool(rng.random() < 0.3), exact=0.5 if ties else 0.05,
+                          duplicates=0.3 if ties else 0.04)
             for k in range(count)]
 
 
