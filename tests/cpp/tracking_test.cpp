@@ -154,3 +154,18 @@ TEST(Tracking, EvaluatorRefusesUntrackedDetectionsAndGroundTruth) {
   gt.annotations[0].track_id = -1;
   EXPECT_THROW(TrackingEvaluator{gt}, Error);
 }
+
+TEST(Tracking, ManyIdsUseTheSparseTablesWithTheSameNumbers) {
+  // 5,000 objects and 5,000 tracks, one frame each: 25 million id pairs, past the dense limit.
+  constexpr std::size_t kN = 5000;
+  Builder b(kN);
+  for (std::size_t t = 0; t < kN; ++t) {
+    const auto id = static_cast<std::int64_t>(t);
+    b.gt(t, id, kA).tr(t, 100000 + id, t % 2 ? kA : kB);  // every second one misses
+  }
+  const SequenceScores s = score_sequence(b.seq, {true});
+  EXPECT_EQ(s.clear.CLR_TP, kN / 2);
+  EXPECT_EQ(s.identity.IDTP, kN / 2);
+  EXPECT_DOUBLE_EQ(s.hota.AssA[0], 1.0);
+  EXPECT_DOUBLE_EQ(s.hota.DetA[0], 0.5 * kN / (1.5 * kN));
+}
