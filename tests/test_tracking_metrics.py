@@ -66,6 +66,20 @@ def test_equal_to_trackeval_mot17(tmp_path: Path, seed: int, ties: bool) -> None
         compare(row, theirs[row["name"]], row["name"])
     # The data exercise what the test claims: switches, fragments, misses and false positives.
     assert ours["IDSW"] > 0 and ours["Frag"] > 0 and ours["CLR_FP"] > 0 and ours["CLR_FN"] > 0
+    # The report's timeline and table add up to TrackEval's IDSW and Frag.
+    timeline = {c["name"]: c for c in ours["timeline"]["sequences"]}
+    combined_line = timeline["COMBINED"]
+    assert sum(combined_line["IDSW_count"]) == ours["IDSW"] and sum(combined_line["Frag_count"]) == ours["Frag"]
+    assert combined_line["Frag"][-1] == 1.0 and combined_line["Frag"] == sorted(combined_line["Frag"])
+    for row in ours["sequences"]:
+        line = timeline[row["name"]]
+        assert sum(line["IDSW_count"]) == row["IDSW"] and sum(line["Frag_count"]) == row["Frag"]
+    worst = ours["fragmented_tracks"]
+    assert 0 < len(worst) <= 20
+    breaks = [t["Frag"] + t["IDSW"] for t in worst]
+    assert breaks == sorted(breaks, reverse=True)
+    if len(worst) < 20:
+        assert sum(t["Frag"] for t in worst) == ours["Frag"] and sum(t["IDSW"] for t in worst) == ours["IDSW"]
 
 
 def test_one_sequence_from_its_dataset_yaml(tmp_path: Path) -> None:

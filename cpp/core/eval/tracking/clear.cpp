@@ -28,8 +28,16 @@ void final_fields(ClearResult& r) {
 
 }  // namespace
 
-ClearResult clear_sequence(const SequenceData& data, double threshold) {
+ClearResult clear_sequence(const SequenceData& data, double threshold, ClearDetails* details) {
   ClearResult r;
+  ClearDetails scratch;
+  ClearDetails& d = details ? *details : scratch;
+  d.idsw_per_frame.assign(data.frames.size(), 0.0);
+  d.frag_per_frame.assign(data.frames.size(), 0.0);
+  d.gt_frames.assign(data.num_gt_ids, 0.0);
+  d.gt_matched.assign(data.num_gt_ids, 0.0);
+  d.gt_frag.assign(data.num_gt_ids, 0.0);
+  d.gt_idsw.assign(data.num_gt_ids, 0.0);
   // An empty side: TrackEval returns these before its final fields (MOTA etc. stay 0).
   if (data.num_tracker_dets == 0) {
     r.CLR_FN = static_cast<double>(data.num_gt_dets);
@@ -50,7 +58,8 @@ ClearResult clear_sequence(const SequenceData& data, double threshold) {
   std::vector<std::int32_t> last_tracker(ng, kNone), prev_frame_tracker(ng, kNone), now_tracker(ng, kNone);
   std::vector<double> score;
   std::vector<std::size_t> rows, cols;
-  for (const SequenceData::Frame& f : data.frames) {
+  for (std::size_t ti = 0; ti < data.frames.size(); ++ti) {
+    const SequenceData::Frame& f = data.frames[ti];
     const std::size_t n = f.gt_ids.size(), m = f.tracker_ids.size();
     if (n == 0) {
       r.CLR_FP += static_cast<double>(m);
@@ -81,7 +90,11 @@ ClearResult clear_sequence(const SequenceData& data, double threshold) {
     for (std::size_t p = 0; p < rows.size(); ++p) {
       const auto g = static_cast<std::size_t>(f.gt_ids[rows[p]]);
       const std::int32_t t = f.tracker_ids[cols[p]];
-      if (last_tracker[g] != kNone && last_tracker[g] != t) r.IDSW += 1;
+      if (last_tracker[g] != kNone && last_tracker[g] != t) {
+        r.IDSW += 1;
+        d.idsw_per_frame[ti] += 1;
+        d.gt_idsw[g] += 1;
+      }
     }
     for (const auto g : f.gt_ids) gt_count[static_cast<std::size_t>(g)] += 1;
     std::fill(now_tracker.begin(), now_tracker.end(), kNone);
@@ -92,7 +105,10 @@ ClearResult clear_sequence(const SequenceData& data, double threshold) {
       now_tracker[g] = f.tracker_ids[cols[p]];
     }
     for (std::size_t g = 0; g < ng; ++g)
-      if (prev_frame_tracker[g] == kNone && now_tracker[g] != kNone) gt_frag[g] += 1;
+      if (prev_frame_tracker[g] == kNone && now_tracker[g] != kNone) {
+        if (gt_frag[g] > 0) d.frag_per_frame[ti] += 1;  // picked up again: a fragmentation
+        gt_frag[g] += 1;
+      }
     prev_frame_tracker.swap(now_tracker);
     const double matched = static_cast<double>(rows.size());
     r.CLR_TP += matched;
@@ -105,6 +121,9 @@ ClearResult clear_sequence(const SequenceData& data, double threshold) {
     }
   }
   for (std::size_t g = 0; g < ng; ++g) {
+    d.gt_frames[g] = gt_count[g];
+    d.gt_matched[g] = gt_matched[g];
+    d.gt_frag[g] = gt_frag[g] > 0 ? gt_frag[g] - 1 : 0;
     if (gt_count[g] > 0) {
       const double ratio = gt_matched[g] / gt_count[g];
       if (ratio > 0.8) r.MT += 1;

@@ -5,6 +5,7 @@
 // matched (any number of frames before); MT/PT/ML by the share of frames matched (> 0.8, >= 0.2);
 // Frag counts the times a track is picked up again. Sequences combine by summing the counts.
 #include <span>
+#include <vector>
 
 #include "core/eval/tracking/sequence.hpp"
 
@@ -16,7 +17,13 @@ struct ClearResult {
   double CLR_F1 = 0, FP_per_frame = 0, MOTAL = 0, MOTP_sum = 0;
 };
 
-ClearResult clear_sequence(const SequenceData& data, double threshold = 0.5);
+// Where tracks break, for the report (not TrackEval's output; its sums are IDSW and Frag).
+struct ClearDetails {
+  std::vector<double> idsw_per_frame, frag_per_frame;         // by timestep
+  std::vector<double> gt_frames, gt_matched, gt_frag, gt_idsw;  // by (relabelled) gt id
+};
+
+ClearResult clear_sequence(const SequenceData& data, double threshold = 0.5, ClearDetails* details = nullptr);
 ClearResult clear_combine(std::span<const ClearResult> sequences);
 
 }  // namespace ds::tracking

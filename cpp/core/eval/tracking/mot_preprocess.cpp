@@ -20,8 +20,8 @@ void check_unique(const std::vector<std::int64_t>& ids, const RawSequence& raw, 
                 " more than once (an id is one object per frame)");
 }
 
-// Ids in ascending order -> 0..n-1, as TrackEval's id maps.
-std::unordered_map<std::int64_t, std::int32_t> relabel(std::vector<std::int64_t> ids) {
+// Ids in ascending order -> 0..n-1, as TrackEval's id maps; `ids` becomes the sorted unique ids.
+std::unordered_map<std::int64_t, std::int32_t> relabel(std::vector<std::int64_t>& ids) {
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   std::unordered_map<std::int64_t, std::int32_t> map;
@@ -76,8 +76,10 @@ SequenceData preprocess(const RawSequence& raw, const Preprocessing& options) {
     out.num_gt_dets += keep_rows.size();
     out.num_tracker_dets += keep_cols.size();
   }
-  const auto gt_map = relabel(std::move(all_gt));
-  const auto tracker_map = relabel(std::move(all_tracker));
+  const auto gt_map = relabel(all_gt);
+  const auto tracker_map = relabel(all_tracker);
+  out.gt_original_ids = std::move(all_gt);
+  out.tracker_original_ids = std::move(all_tracker);
   out.num_gt_ids = gt_map.size();
   out.num_tracker_ids = tracker_map.size();
   for (std::size_t t = 0; t < raw.frames.size(); ++t) {

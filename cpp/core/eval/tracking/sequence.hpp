@@ -44,6 +44,8 @@ struct SequenceData {
     std::vector<double> similarity;                 // gt x tracker, row-major (box IoU)
   };
   std::vector<Frame> frames;
+  // The ids as the files give them, by relabelled id (for the report's tables).
+  std::vector<std::int64_t> gt_original_ids, tracker_original_ids;
 };
 
 }  // namespace ds::tracking

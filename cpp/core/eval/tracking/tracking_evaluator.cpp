@@ -1,5 +1,6 @@
 #include "core/eval/tracking/tracking_evaluator.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <unordered_set>
@@ -96,6 +97,87 @@ std::string text_table(std::span<const SequenceScores> rows, const SequenceScore
   return out;
 }
 
+// Id switches and fragmentations along each sequence, in kBins equal parts of its frames (one x
+// axis for sequences of any length), COMBINED first as the sum of the sequences' parts.
+constexpr std::size_t kBins = 50;
+constexpr std::size_t kWorstTracks = 20;
+
+std::vector<double> binned(const std::vector<double>& per_frame) {
+  std::vector<double> out(kBins, 0.0);
+  const std::size_t n = per_frame.size();
+  for (std::size_t t = 0; t < n; ++t) out[std::min(kBins - 1, t * kBins / n)] += per_frame[t];
+  return out;
+}
+
+void write_timeline(JsonWriter& w, std::span<const SequenceScores> sequences, bool several) {
+  std::vector<double> position(kBins);
+  for (std::size_t b = 0; b < kBins; ++b) position[b] = static_cast<double>(b + 1) / kBins;
+  w.key("timeline").begin_object().field("position", std::span<const double>(position));
+  w.key("sequences").begin_array();
+  std::vector<double> all_idsw(kBins, 0.0), all_frag(kBins, 0.0);
+  std::vector<std::pair<std::vector<double>, std::vector<double>>> rows;
+  for (const SequenceScores& s : sequences) {
+    rows.emplace_back(binned(s.details.idsw_per_frame), binned(s.details.frag_per_frame));
+    for (std::size_t b = 0; b < kBins; ++b) {
+      all_idsw[b] += rows.back().first[b];
+      all_frag[b] += rows.back().second[b];
+    }
+  }
+  // The report's curves live on a unit square: the share of the sequence's events so far (a
+  // cumulative distribution), with the counts per part beside it.
+  const auto cumulative = [](const std::vector<double>& counts) {
+    std::vector<double> out(counts.size(), 0.0);
+    double total = 0, sum = 0;
+    for (const double c : counts) total += c;
+    for (std::size_t b = 0; b < counts.size() && total > 0; ++b) out[b] = (sum += counts[b]) / total;
+    return out;
+  };
+  const auto item = [&](const std::string& name, const std::vector<double>& idsw, const std::vector<double>& frag) {
+    w.begin_object()
+        .field("name", name)
+        .field("IDSW", std::span<const double>(cumulative(idsw)))
+        .field("Frag", std::span<const double>(cumulative(frag)))
+        .field("IDSW_count", std::span<const double>(idsw))
+        .field("Frag_count", std::span<const double>(frag))
+        .end_object();
+  };
+  if (several) item("COMBINED", all_idsw, all_frag);
+  for (std::size_t k = 0; k < sequences.size(); ++k) item(sequences[k].name, rows[k].first, rows[k].second);
+  w.end_array().end_object();
+}
+
+// The ground-truth tracks that broke most (fragmentations + id switches), at most kWorstTracks.
+void write_fragmented(JsonWriter& w, std::span<const SequenceScores> sequences) {
+  struct Row {
+    const SequenceScores* seq;
+    std::size_t g;
+    double breaks;
+  };
+  std::vector<Row> rows;
+  for (const SequenceScores& s : sequences)
+    for (std::size_t g = 0; g < s.details.gt_frag.size(); ++g) {
+      const double breaks = s.details.gt_frag[g] + s.details.gt_idsw[g];
+      if (breaks > 0) rows.push_back({&s, g, breaks});
+    }
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.breaks > b.breaks; });
+  if (rows.size() > kWorstTracks) rows.resize(kWorstTracks);
+  w.key("fragmented_tracks").begin_array();
+  for (const Row& r : rows) {
+    const ClearDetails& d = r.seq->details;
+    const std::int64_t id = r.seq->gt_ids[r.g];
+    w.begin_object()
+        .field("track", r.seq->name + ":" + std::to_string(id))
+        .field("sequence", r.seq->name)
+        .field("id", id)
+        .field("frames", static_cast<std::int64_t>(d.gt_frames[r.g]))
+        .field("matched", d.gt_frames[r.g] > 0 ? d.gt_matched[r.g] / d.gt_frames[r.g] : 0.0)
+        .field("Frag", static_cast<std::int64_t>(d.gt_frag[r.g]))
+        .field("IDSW", static_cast<std::int64_t>(d.gt_idsw[r.g]))
+        .end_object();
+  }
+  w.end_array();
+}
+
 Section describe(const std::string& preprocessing, bool several) {
   Section s;
   s.id = "tracking";
@@ -152,6 +234,19 @@ Section describe(const std::string& preprocessing, bool several) {
                       "numbers are their means)",
                       "alpha", "alpha (IoU threshold)", "score", "sequences", "name",
                       {{"HOTA", "HOTA"}, {"DetA", "DetA"}, {"AssA", "AssA"}, {"LocA", "LocA"}}});
+  s.curves.push_back({"tracking.timeline", "Identity switches and fragmentations along the sequence",
+                      "the share of the sequence's CLEAR id switches and fragmentations that happened up to each "
+                      "fiftieth of its frames (a steep step: many at once; IDSW_count and Frag_count hold the counts)",
+                      "position", "share of the frames", "share of the events so far", "sequences", "name",
+                      {{"IDSW", "id switches"}, {"Frag", "fragmentations"}}});
+  s.tables.push_back({"tracking.fragmented_tracks", "Most fragmented tracks",
+                      "the ground-truth tracks broken most often (fragmentations + id switches), at most 20", "track",
+                      "track",
+                      {{"frames", "frames", "frames the object is in (after preprocessing)", true, ValueFormat::kCount},
+                       {"matched", "matched", "share of those frames it was matched (CLEAR)"},
+                       {"Frag", "Frag", "times it was lost and picked up again", false, ValueFormat::kCount},
+                       {"IDSW", "IDSW", "times it was matched to another track id", false, ValueFormat::kCount}},
+                      ""});
   return s;
 }
 
@@ -170,7 +265,9 @@ std::string sequence_name(const std::string& source) {
 
 SequenceScores score_sequence(const RawSequence& raw, const Preprocessing& preprocessing) {
   const SequenceData data = preprocess(raw, preprocessing);
-  return {raw.name, hota_sequence(data), clear_sequence(data), identity_sequence(data)};
+  SequenceScores out{raw.name, hota_sequence(data), {}, identity_sequence(data), {}, data.gt_original_ids};
+  out.clear = clear_sequence(data, 0.5, &out.details);
+  return out;
 }
 
 Metrics tracking_metrics(std::span<const SequenceScores> sequences, const std::string& preprocessing) {
@@ -187,7 +284,7 @@ Metrics tracking_metrics(std::span<const SequenceScores> sequences, const std::s
   // TrackEval's headline numbers are COMBINED_SEQ's, recomputed from the sequences' sums even for
   // one sequence (which differs from the sequence's own only where a side is empty).
   const SequenceScores combined{several ? "COMBINED" : sequences.front().name, hota_combine(hota), clear_combine(clear),
-                                identity_combine(identity)};
+                                identity_combine(identity), {}, {}};
   Metrics m;
   m.text = text_table(sequences, combined, preprocessing);
   JsonWriter w(1);
@@ -199,6 +296,8 @@ Metrics tracking_metrics(std::span<const SequenceScores> sequences, const std::s
   if (several)
     for (const SequenceScores& s : sequences) write_curves(w, s);
   w.end_array().end_object();
+  write_timeline(w, sequences, several);
+  write_fragmented(w, sequences);
   w.key("sequences").begin_array();
   for (const SequenceScores& s : sequences) {
     w.begin_object().field("name", s.name);

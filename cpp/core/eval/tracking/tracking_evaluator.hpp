@@ -24,6 +24,8 @@ struct SequenceScores {
   HotaResult hota;
   ClearResult clear;
   IdentityResult identity;
+  ClearDetails details;                 // where tracks break (the report's timeline and table)
+  std::vector<std::int64_t> gt_ids;     // the ground truth's ids as in its file, by relabelled id
 };
 
 // Preprocesses and scores one sequence.
