@@ -76,6 +76,8 @@ int run_score_tracking(const ParsedArgs& args) {
                              "--images"})
     if (args.get(option) || args.has(option))
       throw UsageError(std::string(option) + " does not apply to --metric tracking");
+  if (args.has("--report") && !args.get("--output"))
+    throw UsageError("--report needs --output METRICS.json: report.html goes beside it");
   if (const auto a = args.get("--analyses"); a && *a != "none")
     throw UsageError("--analyses: the analyses score detections per image; --metric tracking has none (leave it out)");
   if (const auto out = args.get("--output")) {

@@ -16,7 +16,8 @@ void check_unique(const std::vector<std::int64_t>& ids, const RawSequence& raw, 
   std::sort(sorted.begin(), sorted.end());
   const auto dup = std::adjacent_find(sorted.begin(), sorted.end());
   if (dup != sorted.end())
-    throw Error(raw.name + ": frame " + std::to_string(t + 1) + ": " + who + " has id " + std::to_string(*dup) +
+    throw Error((raw.source.empty() ? raw.name : raw.source) + ": frame " + std::to_string(t + 1) + ": " + who +
+                " has id " + std::to_string(*dup) +
                 " more than once (an id is one object per frame)");
 }
 

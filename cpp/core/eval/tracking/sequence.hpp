@@ -32,6 +32,7 @@ struct RawFrame {
 
 struct RawSequence {
   std::string name;
+  std::string source;  // the ground truth's file, for messages (empty: the name)
   std::vector<RawFrame> frames;  // frame t is timestep t (MOT frame t + 1)
 };
 

@@ -47,6 +47,7 @@ RawSequence raw_sequence(const Dataset& gt, std::span<const TrackerBox> boxes, c
                          std::string name, std::span<const std::int64_t> image_ids) {
   RawSequence seq;
   seq.name = std::move(name);
+  seq.source = gt.source;
   std::unordered_map<std::int64_t, std::size_t> frame_of;
   if (image_ids.empty()) {
     for (const Image& im : gt.images) frame_of.emplace(im.id, frame_of.size());
