@@ -91,6 +91,8 @@ bench: install
 	$(PY) bench/bench_coco_eval.py --iou-type segm
 	$(PY) bench/bench_coco_eval.py --iou-type keypoints
 	$(PY) bench/bench_coco_eval.py --iou-type boundary --slow-rounds 3
+	$(PY) -m pip install -q --disable-pip-version-check trackeval==1.3.0 motrics==0.3.0
+	$(PY) bench/bench_tracking.py
 
 lint: install
 	$(VENV)/bin/ruff check python_modules tests datasets bench
