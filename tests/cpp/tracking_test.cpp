@@ -169,3 +169,38 @@ TEST(Tracking, ManyIdsUseTheSparseTablesWithTheSameNumbers) {
   EXPECT_DOUBLE_EQ(s.hota.AssA[0], 1.0);
   EXPECT_DOUBLE_EQ(s.hota.DetA[0], 0.5 * kN / (1.5 * kN));
 }
+
+TEST(Tracking, EvaluatorScoresOnlyTheFramesItWasGiven) {
+  // Three frames of one object; the tracker follows it in frames 1 and 2 only. Fed frames 1 and
+  // 2 (a run with --limit 2), the evaluator scores those two: perfect.
+  Dataset gt;
+  gt.categories = {{1, "pedestrian", ""}};
+  for (std::int64_t f = 1; f <= 3; ++f) {
+    Image im;
+    im.id = f;
+    im.width = im.height = 100;
+    gt.images.push_back(im);
+    Annotation a;
+    a.id = f;
+    a.image_id = f;
+    a.category_id = 1;
+    a.bbox = {0, 0, 10, 10};
+    a.track_id = 1;
+    gt.annotations.push_back(a);
+  }
+  TrackingEvaluator ev(gt);
+  ev.reset();
+  for (std::int64_t f = 1; f <= 2; ++f) {
+    Detection d;
+    d.image_id = f;
+    d.category_id = 1;
+    d.bbox = {0, 0, 10, 10};
+    d.track_id = 4;
+    ev.process(gt.images[static_cast<std::size_t>(f - 1)], std::span<const Detection>(&d, 1));
+  }
+  const Metrics part = ev.evaluate();
+  EXPECT_DOUBLE_EQ(part.sections.front().values.front().value, 1.0);
+  ev.process(gt.images[2], {});
+  const Metrics all = ev.evaluate();
+  EXPECT_LT(all.sections.front().values.front().value, 1.0);  // frame 3 is a miss
+}
