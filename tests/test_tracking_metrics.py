@@ -132,6 +132,13 @@ def test_clip_scored_against_its_own_tracks(tmp_path: Path) -> None:
     ours = score(clip / "dataset.yaml", results, tmp_path / "m.json")
     assert ours["HOTA"] == pytest.approx(1.0) and ours["MOTA"] == 1.0 and ours["IDF1"] == 1.0
     assert ours["IDSW"] == 0 and ours["CLR_FP"] == 0
+    assert ours["preprocessing"].startswith("class-agnostic")  # shapes, no pedestrian class
+    # The same tracks against the clip as CVAT for video: any video dataset with tracks is scored.
+    converted = run_ds("convert", clip / "dataset.yaml", "--to", "cvat-video", "--output", tmp_path / "cvat")
+    assert converted.returncode == 0, converted.stderr
+    cvat = score(tmp_path / "cvat" / "dataset.yaml", results, tmp_path / "c.json")
+    assert cvat["sequences"][0]["name"] == "cvat"
+    assert cvat["HOTA"] == pytest.approx(1.0) and cvat["CLR_TP"] == ours["CLR_TP"]
 
 
 BAD_ROWS = [

@@ -75,7 +75,9 @@ Scored score_one(GtSource g, const std::string& dt_arg, bool dt_folder) {
   if (g.name.empty()) {
     // A mot dataset's source is <sequence>/gt/gt.txt: the sequence is named after its folder.
     const fs::path source = fs::absolute(gt.source).lexically_normal();
+    // Another dataset file is named by its stem, or its folder for a plain dataset.yaml.
     g.name = source.filename() == "gt.txt" ? source.parent_path().parent_path().filename().string()
+             : g.path.stem() == "dataset"  ? folder_name(g.path.parent_path().empty() ? "." : g.path.parent_path())
                                            : g.path.stem().string();
   }
   const fs::path file = dt_folder ? fs::path(dt_arg) / (g.name + ".txt") : fs::path(dt_arg);
