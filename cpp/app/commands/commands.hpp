@@ -22,6 +22,8 @@ struct MergedRun {
 };
 
 int run_score(const ParsedArgs& args);
+// score --metric tracking (score_tracking.cpp): MOT results against MOT ground truth.
+int run_score_tracking(const ParsedArgs& args);
 int run_evaluate(const ParsedArgs& args);
 int run_doctor(const ParsedArgs& args);
 int run_convert(const ParsedArgs& args);

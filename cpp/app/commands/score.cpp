@@ -104,6 +104,10 @@ int run_score(const ParsedArgs& args) {
   const auto dt_path = args.get("--dt");
   if (!gt_path) throw UsageError("--gt GT.json is required");
   if (!dt_path) throw UsageError("--dt RESULTS.json is required");
+  if (const auto m = args.get("--metric"); m && m->find("tracking") != std::string::npos) {
+    if (*m != "tracking") throw UsageError("--metric tracking scores a tracker's MOT results: give it alone");
+    return run_score_tracking(args);
+  }
   const std::string iou_type = args.get("--iou-type").value_or("bbox");
   if (iou_type != "bbox" && iou_type != "segm" && iou_type != "boundary" && iou_type != "keypoints")
     throw UsageError("--iou-type: unknown type '" + iou_type + "' (bbox, segm, boundary, keypoints)");

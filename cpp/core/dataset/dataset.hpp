@@ -108,6 +108,8 @@ struct Detection {
   // x, y, v for each of the category's keypoints (empty: none). Keypoint results without a
   // box get the keypoints' extent as their box, as pycocotools' loadRes does.
   std::vector<double> keypoints;
+  // The track a tracker gave it (MOT's id column); -1: not tracked. The tracking metric needs it.
+  std::int64_t track_id = -1;
 };
 
 }  // namespace ds

@@ -3,6 +3,7 @@
 #include "core/eval/coco/keypoint_sigmas.hpp"
 #include "core/eval/evaluator.hpp"
 #include "core/eval/lvis/lvis_evaluator.hpp"
+#include "core/eval/tracking/tracking_evaluator.hpp"
 #include "core/eval/voc/voc_evaluator.hpp"
 #include "core/util/error.hpp"
 
@@ -45,6 +46,9 @@ constexpr Entry kEvaluators[] = {
      }},
     {"voc07", [](const Dataset& gt, const EvaluatorOptions&) -> std::unique_ptr<Evaluator> {
        return std::make_unique<voc::VocEvaluator>(gt, voc::Interpolation::kElevenPoint);
+     }},
+    {"tracking", [](const Dataset& gt, const EvaluatorOptions&) -> std::unique_ptr<Evaluator> {
+       return std::make_unique<tracking::TrackingEvaluator>(gt);
      }},
 };
 
