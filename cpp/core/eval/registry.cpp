@@ -2,6 +2,7 @@
 #include "core/eval/coco/coco_evaluator.hpp"
 #include "core/eval/coco/keypoint_sigmas.hpp"
 #include "core/eval/evaluator.hpp"
+#include "core/eval/openimages/openimages_evaluator.hpp"
 #include "core/eval/voc/voc_evaluator.hpp"
 #include "core/util/error.hpp"
 
@@ -38,6 +39,9 @@ constexpr Entry kEvaluators[] = {
      }},
     {"voc07", [](const Dataset& gt, const EvaluatorOptions&) -> std::unique_ptr<Evaluator> {
        return std::make_unique<voc::VocEvaluator>(gt, voc::Interpolation::kElevenPoint);
+     }},
+    {"openimages", [](const Dataset& gt, const EvaluatorOptions& o) -> std::unique_ptr<Evaluator> {
+       return std::make_unique<openimages::OpenImagesEvaluator>(gt, o);
      }},
 };
 
