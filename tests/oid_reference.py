@@ -58,8 +58,8 @@ def build_plain_hierarchy(
     if not skip_root:
         all_keyed_parent[hierarchy["LabelName"]] = set(all_children)
         all_children.add(hierarchy["LabelName"])
-        for child in all_keyed_child:
-            all_keyed_child[child].add(hierarchy["LabelName"])
+        for ancestors in all_keyed_child.values():
+            ancestors.add(hierarchy["LabelName"])
         all_keyed_child[hierarchy["LabelName"]] = set()
     return all_keyed_parent, all_keyed_child, all_children
 

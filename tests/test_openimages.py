@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import oid_reference as ref
 import pytest
 from conftest import BIN
-
-import oid_reference as ref
 
 CLI = BIN / "detection-studio"
 ROOT = "/m/root"
