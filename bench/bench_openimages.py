@@ -51,13 +51,15 @@ def make(folder: Path, images: int, classes: int, dets: int, seed: int = 2019) -
         csv.writer(f).writerows((n, f"Class {k}") for k, n in enumerate(names))
     weights = [1.0 / (1 + k % 97) for k in range(classes)]  # a long tail
     with (folder / "boxes.csv").open("w", newline="") as fb, (folder / "labels.csv").open("w", newline="") as fl, \
-            (folder / "dets.csv").open("w", newline="") as fd:
-        wb, wl, wd = csv.writer(fb), csv.writer(fl), csv.writer(fd)
+            (folder / "dets.csv").open("w", newline="") as fd, (folder / "image_ids.csv").open("w", newline="") as fi:
+        wb, wl, wd, wi = csv.writer(fb), csv.writer(fl), csv.writer(fd), csv.writer(fi)
+        wi.writerow(["ImageID"])
         wb.writerow(["ImageID", "Source", "LabelName", "Confidence", "XMin", "XMax", "YMin", "YMax", "IsGroupOf"])
         wl.writerow(["ImageID", "Source", "LabelName", "Confidence"])
         wd.writerow(["ImageID", "LabelName", "Score", "XMin", "XMax", "YMin", "YMax"])
         for i in range(images):
             image = f"{rng.getrandbits(64):016x}"
+            wi.writerow([image])
             boxed = rng.choices(names, weights, k=rng.randint(0, 14))
             gt = []
             for n in boxed:
@@ -82,7 +84,8 @@ def make(folder: Path, images: int, classes: int, dets: int, seed: int = 2019) -
                 x0, x1, y0, y1 = (min(max(v, 0.0), 1.0) for v in (x0, x1, y0, y1))
                 wd.writerow([image, n, f"{rng.random():.4f}", f"{x0:.6f}", f"{x1:.6f}", f"{y0:.6f}", f"{y1:.6f}"])
     (folder / "dataset.yaml").write_text("format: openimages\nboxes: boxes.csv\nlabels: labels.csv\n"
-                                         "class_descriptions: classes.csv\nhierarchy: hierarchy.json\n")
+                                         "class_descriptions: classes.csv\nhierarchy: hierarchy.json\n"
+                                         "image_ids: image_ids.csv\n")
 
 
 def version(package: str) -> str:
@@ -141,19 +144,13 @@ def run_hotcoco(folder: str, out: str) -> None:
 
 
 def subset(src: Path, dst: Path, images: int) -> None:
-    """The first `images` ImageIDs of src's boxes as their own set (labels and detections of those)."""
+    """The first `images` images of src as their own set (their boxes, labels and detections)."""
     dst.mkdir(parents=True, exist_ok=True)
     for name in ("classes.csv", "hierarchy.json", "dataset.yaml"):
         (dst / name).write_bytes((src / name).read_bytes())
-    keep: set[str] = set()
-    with (src / "boxes.csv").open() as f:
-        rows = csv.reader(f)
-        next(rows)
-        for row in rows:
-            if row[0] not in keep and len(keep) >= images:
-                break
-            keep.add(row[0])
-    for name in ("boxes.csv", "labels.csv", "dets.csv"):
+    with (src / "image_ids.csv").open() as f:
+        keep = {row[0] for _, row in zip(range(images + 1), csv.reader(f))} - {"ImageID"}
+    for name in ("boxes.csv", "labels.csv", "dets.csv", "image_ids.csv"):
         with (src / name).open() as fi, (dst / name).open("w", newline="") as fo:
             rows, w = csv.reader(fi), csv.writer(fo)
             w.writerow(next(rows))
