@@ -24,8 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::expect_clean([&] {
     const Dataset gt = load_dataset(spec);
     fuzz::exercise(gt);
-    CsvReader csv("dets.csv", std::string(p[1]));
-    const std::vector<Detection> dts = openimages::read_challenge_detections(csv, gt);
+    const std::vector<Detection> dts = openimages::read_challenge_detections_text(p[1], "dets.csv", gt);
     (void)openimages::evaluate(gt, dts, {std::nullopt, 1});
   });
   return 0;
