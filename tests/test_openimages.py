@@ -338,3 +338,22 @@ def test_bad_detections_unknown_class_and_image(tmp_path: Path) -> None:
     one_line(bad(tmp_path, {"dets.csv": header + "i4,/m/cat,0.5,0,1,0,1\ni4,/m/zebra,0.5,0,1,0,1\n"}), "dets.csv:3:", "/m/zebra")
     one_line(bad(tmp_path, {"dets.csv": header + "elsewhere,/m/cat,0.5,0,1,0,1\n"}), "dets.csv:2:", "elsewhere")
     one_line(bad(tmp_path, {"dets.csv": header + "i4,/m/cat,high,0,1,0,1\n"}), "dets.csv:2:", "Score")
+
+
+# --- score --gt DATASET.yaml (any format) ----------------------------------------------------
+
+def test_score_gt_accepts_a_dataset_yaml(tmp_path: Path) -> None:
+    # The COCO fixture through a dataset.yaml gives the numbers the json gives.
+    from conftest import COCO_FIXTURE
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "dataset.yaml").write_text(
+        f"format: coco\nannotations: {COCO_FIXTURE / 'instances_val2014_100.json'}\nimages: images\n")
+    dt = COCO_FIXTURE / "instances_val2014_fakebbox100_results.json"
+    by_yaml, by_json = tmp_path / "yaml.json", tmp_path / "json.json"
+    for gt, out in ((tmp_path / "dataset.yaml", by_yaml), (COCO_FIXTURE / "instances_val2014_100.json", by_json)):
+        done = run("score", "--gt", gt, "--dt", dt, "--metric", "coco,voc", "--analyses", "none", "--output", out)
+        assert done.returncode == 0, done.stderr
+    a, b = json.loads(by_yaml.read_text()), json.loads(by_json.read_text())
+    assert a["coco_stats"] == b["coco_stats"] and a["voc"] == b["voc"]
+    assert a["coco_stats"][0] > 0.4
