@@ -11,7 +11,7 @@ namespace ds::openimages {
 
 struct HierarchyEdge {
   std::string child, parent;
-  std::string where;  // "file:line:col" of the child's object, for messages
+  std::string where;  // "file:line:col: <path>" of the child's object, for messages
 };
 
 struct Hierarchy {
