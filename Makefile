@@ -92,6 +92,7 @@ bench: install
 	$(PY) bench/bench_coco_eval.py --iou-type segm
 	$(PY) bench/bench_coco_eval.py --iou-type keypoints
 	$(PY) bench/bench_coco_eval.py --iou-type boundary --slow-rounds 3
+	$(PY) bench/bench_openimages.py
 
 lint: install
 	$(VENV)/bin/ruff check python_modules tests datasets bench
