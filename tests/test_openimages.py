@@ -357,3 +357,30 @@ def test_score_gt_accepts_a_dataset_yaml(tmp_path: Path) -> None:
     a, b = json.loads(by_yaml.read_text()), json.loads(by_json.read_text())
     assert a["coco_stats"] == b["coco_stats"] and a["voc"] == b["voc"]
     assert a["coco_stats"][0] > 0.4
+
+
+def png_header(width: int, height: int) -> bytes:
+    """The bytes a reader looks at for a PNG's size."""
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr
+            + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr)))
+
+
+def test_parity_with_images_in_pixels(tmp_path: Path) -> None:
+    # With images: the boxes are read into pixels and the metric divides them back: the same
+    # numbers as in normalised coordinates (to rounding).
+    case = random_case(7, images=50)
+    dataset = case.write(tmp_path)
+    (tmp_path / "images").mkdir()
+    rng = random.Random(7)
+    for image in case.image_ids:
+        (tmp_path / "images" / f"{image}.png").write_bytes(png_header(rng.randint(50, 2000), rng.randint(50, 2000)))
+    dataset.write_text(dataset.read_text() + "images: images\nimage_ext: .png\n")
+    out = tmp_path / "metrics.json"
+    done = run("score", "--gt", dataset, "--dt", tmp_path / "dets.csv", "--metric", "openimages", "--analyses", "none",
+               "--output", out)
+    assert done.returncode == 0, done.stderr
+    assert_same(json.loads(out.read_text())["openimages"], case.reference())
