@@ -384,3 +384,26 @@ def test_parity_with_images_in_pixels(tmp_path: Path) -> None:
                "--output", out)
     assert done.returncode == 0, done.stderr
     assert_same(json.loads(out.read_text())["openimages"], case.reference())
+
+
+def test_convert_keeps_labels_hierarchy_and_label_names(tmp_path: Path) -> None:
+    # openimages -> openimages: the same LabelNames, labels and hierarchy, so the same metric
+    # for the same submission.
+    case = random_case(5, images=30)
+    dataset = case.write(tmp_path / "a")
+    (tmp_path / "a" / "images").mkdir()
+    for image in case.image_ids:
+        (tmp_path / "a" / "images" / f"{image}.png").write_bytes(png_header(640, 480))
+    dataset.write_text(dataset.read_text() + "images: images\nimage_ext: .png\n")
+    done = run("convert", dataset, "--to", "openimages", "--output", tmp_path / "b")
+    assert done.returncode == 0, done.stderr
+    assert "labels: labels.csv" in (tmp_path / "b" / "dataset.yaml").read_text()
+    scores = []
+    for gt in (dataset, tmp_path / "b" / "dataset.yaml"):
+        out = gt.parent / "metrics.json"
+        done = run("score", "--gt", gt, "--dt", tmp_path / "a" / "dets.csv", "--metric", "openimages", "--analyses", "none",
+                   "--output", out)
+        assert done.returncode == 0, done.stderr
+        scores.append(json.loads(out.read_text())["openimages"])
+    assert scores[0]["per_class"] == pytest.approx(scores[1]["per_class"], abs=1e-12)
+    assert_same(scores[1], case.reference())

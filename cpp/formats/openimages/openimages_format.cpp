@@ -1,5 +1,6 @@
 #include "formats/openimages/openimages_format.hpp"
 
+#include <functional>
 #include <unordered_map>
 
 #include "core/dataset/image_paths.hpp"
@@ -7,6 +8,7 @@
 #include "core/util/csv.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
+#include "core/util/json_writer.hpp"
 #include "core/util/text.hpp"
 #include "formats/common.hpp"
 #include "formats/images.hpp"
@@ -254,10 +256,18 @@ void OpenImagesFormat::write(const Dataset& dataset, const fs::path& dir, const 
     return formats::generic(formats::relative_image_path(im).replace_extension());
   };
 
-  // Without Open Images' machine ids (/m/...), a class's LabelName is its name.
+  // A class's LabelName: Open Images' own (/m/...) when the dataset came from it, else its name.
+  const OpenImagesInfo* info = dataset.open_images.get();
+  std::unordered_map<std::int64_t, std::string> label_of;
+  for (const Category& c : dataset.categories) {
+    std::string label = c.name;
+    if (info)
+      if (const auto it = info->label_name.find(c.id); it != info->label_name.end()) label = it->second;
+    label_of.emplace(c.id, std::move(label));
+  }
   std::string classes;
   for (const Category& c : dataset.categories) {
-    append_csv_field(classes, c.name);
+    append_csv_field(classes, label_of.at(c.id));
     classes += ",";
     append_csv_field(classes, c.name);
     classes += "\n";
@@ -277,17 +287,59 @@ void OpenImagesFormat::write(const Dataset& dataset, const fs::path& dir, const 
     const double W = size.width, H = size.height;
     append_csv_field(boxes, image_id(*im->second));
     boxes += ",detection-studio,";
-    append_csv_field(boxes, c->second->name);
+    append_csv_field(boxes, label_of.at(c->second->id));
     boxes += ",1," + format_double(a.bbox.x / W) + "," + format_double((a.bbox.x + a.bbox.w) / W) + "," +
              format_double(a.bbox.y / H) + "," + format_double((a.bbox.y + a.bbox.h) / H) + ",-1," +
              (a.truncated ? "1" : "0") + "," + (a.iscrowd ? "1" : "0") + ",-1,-1\n";
   }
+  // The challenge metric's extras, when the dataset has them: image-level labels and the
+  // hierarchy (as nested objects again: a class with two parents under each).
+  std::string extras;
+  if (info && !info->labels.empty()) {
+    std::string labels = "ImageID,Source,LabelName,Confidence\n";
+    for (const ImageLevelLabel& l : info->labels) {
+      const auto im = image.find(l.image_id);
+      if (im == image.end() || !label_of.contains(l.category_id)) continue;
+      append_csv_field(labels, image_id(*im->second));
+      labels += ",detection-studio,";
+      append_csv_field(labels, label_of.at(l.category_id));
+      labels += l.present ? ",1\n" : ",0\n";
+    }
+    write_file_atomic(dir / "labels.csv", labels);
+    extras += "labels: labels.csv\n";
+  }
+  if (info && info->has_hierarchy) {
+    std::unordered_map<std::int64_t, std::vector<std::int64_t>> children;
+    std::unordered_map<std::int64_t, bool> has_parent;
+    for (const auto& [child, parent] : info->parents) {
+      children[parent].push_back(child);
+      has_parent[child] = true;
+    }
+    JsonWriter w(1);
+    // Recursion over an acyclic hierarchy (the reader refused cycles) no deeper than the reader's bound.
+    const std::function<void(std::int64_t)> node = [&](std::int64_t id) {
+      w.begin_object().field("LabelName", label_of.contains(id) ? label_of.at(id) : std::to_string(id));
+      if (const auto it = children.find(id); it != children.end()) {
+        w.key("Subcategory").begin_array();
+        for (const std::int64_t c : it->second) node(c);
+        w.end_array();
+      }
+      w.end_object();
+    };
+    w.begin_object().field("LabelName", "/m/0bl9f").key("Subcategory").begin_array();
+    for (const Category& c : dataset.categories)
+      if (!has_parent.contains(c.id)) node(c.id);
+    w.end_array().end_object();
+    write_file_atomic(dir / "hierarchy.json", w.take() + "\n");
+    extras += "hierarchy: hierarchy.json\n";
+  }
+  if (info && info->expand_detections) extras += "expand_detections: true\n";
   write_file_atomic(dir / "boxes.csv", boxes);
   write_file_atomic(dir / "class-descriptions.csv", classes);
   write_file_atomic(dir / "image_ids.csv", ids);
   write_file_atomic(dir / "dataset.yaml",
                     "format: openimages\nboxes: boxes.csv\nimages: images\nclass_descriptions: class-descriptions.csv\n"
-                    "image_ids: image_ids.csv\nimage_ext: " + formats::yaml_quote(ext) + "\n");
+                    "image_ids: image_ids.csv\nimage_ext: " + formats::yaml_quote(ext) + "\n" + extras);
 }
 
 }  // namespace ds::openimages
