@@ -23,6 +23,7 @@ SOURCES := $(shell find cpp python_modules cmake tests/cpp -type f -not -name "*
 
 # Sanitizer builds (tests/fuzz/CMakeLists.txt), each in its own folder, none needing the venv.
 FUZZ_TARGETS := coco_instances coco_results coco_masks lvis voc_xml cvat_xml yolo_text openimages_csv labelme_json \
+  openimages_labels openimages_hierarchy \
   yaml_config image_header mot cvat_video mot_results
 FUZZ_SECONDS ?= 20
 FUZZ_APT_PACKAGES := clang-16 libfuzzer-16-dev libclang-rt-16-dev
@@ -95,6 +96,7 @@ bench: install
 	$(PY) bench/bench_lvis.py
 	$(PY) -m pip install -q --disable-pip-version-check trackeval==1.3.0 motrics==0.3.0
 	$(PY) bench/bench_tracking.py
+	$(PY) bench/bench_openimages.py
 
 lint: install
 	$(VENV)/bin/ruff check python_modules tests datasets bench

@@ -180,7 +180,7 @@ def test_missing_file() -> None:
     (["--iou-type", "keypoints", "--metric", "coco"], "--iou-type keypoints scores the metric coco_keypoints: leave out --metric, or give --metric coco_keypoints alone"),
     (["--sigmas", "s.yaml"], "--sigmas applies to --iou-type keypoints"),
     (["--iou-type", "segm", "--metric", "voc"], "--iou-type segm scores the metric coco_segm: leave out --metric, or give --metric coco_segm alone"),
-    (["--metric", "map"], "--metric: unknown metric 'map' (known: coco, coco_segm, coco_boundary, coco_keypoints, lvis, lvis_segm, voc, voc07, tracking)"),
+    (["--metric", "map"], "--metric: unknown metric 'map' (known: coco, coco_segm, coco_boundary, coco_keypoints, lvis, lvis_segm, voc, voc07, openimages, tracking)"),
 ])
 def test_usage_errors(args: list[str], message: str) -> None:
     done = score("--gt", GT_FILE, "--dt", DT_FILE, *args)

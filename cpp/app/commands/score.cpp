@@ -1,4 +1,4 @@
-// `score`: metrics for an existing COCO results file. No model, no torch, no OpenCV.
+// `score`: metrics for an existing results file. No model, no torch, no OpenCV.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -19,6 +19,8 @@
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 #include "formats/coco/coco_json.hpp"
+#include "formats/dataset_file.hpp"
+#include "formats/openimages/challenge_detections.hpp"
 
 namespace ds::cli {
 namespace {
@@ -102,7 +104,7 @@ std::vector<std::string> metric_names(const ParsedArgs& args) {
 int run_score(const ParsedArgs& args) {
   const auto gt_path = args.get("--gt");
   const auto dt_path = args.get("--dt");
-  if (!gt_path) throw UsageError("--gt GT.json is required");
+  if (!gt_path) throw UsageError("--gt GT.json (or DATASET.yaml) is required");
   if (!dt_path) throw UsageError("--dt RESULTS.json is required");
   if (const auto m = args.get("--metric"); m && m->find("tracking") != std::string::npos) {
     if (*m != "tracking") throw UsageError("--metric tracking scores a tracker's MOT results: give it alone");
@@ -161,14 +163,21 @@ int run_score(const ParsedArgs& args) {
   const std::optional<ObjectExport> export_objects = object_export(args, options.analysis_iou, guards);
   const auto start = std::chrono::steady_clock::now();
 
-  // The two files parse in parallel; the results file is usually the big one.
+  // The two files parse in parallel; the results file is usually the big one. The ground truth
+  // is a COCO json or any dataset.yaml / run config; a challenge CSV names images and classes
+  // by the ground truth's ids, so it is read after it.
   auto gt_future = std::async(std::launch::async, [&] {
-    return coco::read_instances_file(*gt_path, {}, false, masks);
+    ReadOptions read;
+    read.masks = masks;
+    return load_dataset_file(*gt_path, read);
   });
-  std::vector<Detection> dts = masks       ? coco::read_mask_results(*dt_path)
-                               : keypoints ? coco::read_keypoint_results(*dt_path)
-                                           : coco::read_results(*dt_path);
+  const bool challenge_csv = std::filesystem::path(*dt_path).extension() == ".csv";
+  std::vector<Detection> dts = challenge_csv ? std::vector<Detection>{}
+                               : masks       ? coco::read_mask_results(*dt_path)
+                               : keypoints   ? coco::read_keypoint_results(*dt_path)
+                                             : coco::read_results(*dt_path);
   const Dataset gt = gt_future.get();
+  if (challenge_csv) dts = openimages::read_challenge_detections(*dt_path, gt);
   check_score_inputs(gt, dts, *dt_path, keypoints);
   if (coco::has_duplicate_annotation_ids(gt))
     std::cerr << "warning: " << *gt_path

@@ -16,6 +16,8 @@ struct Segmentation;  // core/mask/segmentation.hpp
 
 namespace ds {
 
+struct OpenImagesInfo;  // core/dataset/open_images.hpp
+
 struct Box {
   double x = 0, y = 0, w = 0, h = 0;
 };
@@ -94,6 +96,9 @@ struct Dataset {
   std::vector<std::string> skipped;
   // Things a reader could not carry over but that are not errors (a LabelMe polygon, say).
   std::vector<std::string> warnings;
+  // Open Images' LabelNames, class hierarchy and image-level labels (the openimages format);
+  // null for other formats.
+  std::shared_ptr<const OpenImagesInfo> open_images;
 };
 
 struct Detection {

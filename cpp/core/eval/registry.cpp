@@ -4,6 +4,7 @@
 #include "core/eval/evaluator.hpp"
 #include "core/eval/lvis/lvis_evaluator.hpp"
 #include "core/eval/tracking/tracking_evaluator.hpp"
+#include "core/eval/openimages/openimages_evaluator.hpp"
 #include "core/eval/voc/voc_evaluator.hpp"
 #include "core/util/error.hpp"
 
@@ -46,6 +47,9 @@ constexpr Entry kEvaluators[] = {
      }},
     {"voc07", [](const Dataset& gt, const EvaluatorOptions&) -> std::unique_ptr<Evaluator> {
        return std::make_unique<voc::VocEvaluator>(gt, voc::Interpolation::kElevenPoint);
+     }},
+    {"openimages", [](const Dataset& gt, const EvaluatorOptions& o) -> std::unique_ptr<Evaluator> {
+       return std::make_unique<openimages::OpenImagesEvaluator>(gt, o);
      }},
     {"tracking", [](const Dataset& gt, const EvaluatorOptions&) -> std::unique_ptr<Evaluator> {
        return std::make_unique<tracking::TrackingEvaluator>(gt);

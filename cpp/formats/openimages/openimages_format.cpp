@@ -1,43 +1,31 @@
 #include "formats/openimages/openimages_format.hpp"
 
+#include <functional>
 #include <unordered_map>
 
 #include "core/dataset/image_paths.hpp"
+#include "core/dataset/open_images.hpp"
 #include "core/util/csv.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
+#include "core/util/json_writer.hpp"
 #include "core/util/text.hpp"
 #include "formats/common.hpp"
 #include "formats/images.hpp"
+#include "formats/openimages/csv_columns.hpp"
+#include "formats/openimages/hierarchy.hpp"
+#include "formats/openimages/image_labels.hpp"
 
 namespace fs = std::filesystem;
 
 namespace ds::openimages {
 namespace {
 
-// Column positions by header name.
-struct Columns {
-  std::unordered_map<std::string, std::size_t> index;
-  std::optional<std::size_t> find(const std::string& name) const {
-    const auto it = index.find(name);
-    if (it == index.end()) return std::nullopt;
-    return it->second;
-  }
-};
-
-Columns header(CsvReader& csv, std::initializer_list<const char*> required) {
-  std::vector<std::string> fields;
-  if (!csv.next(fields)) throw Error(csv.name() + ": empty file (expected a header row)");
-  Columns c;
-  for (std::size_t i = 0; i < fields.size(); ++i) c.index.emplace(std::string(trim(fields[i])), i);
-  for (const char* r : required)
-    if (!c.find(r)) throw Error(csv.where() + ": no '" + std::string(r) + "' column in the header");
-  return c;
-}
-
 // The image file of an ImageID: <images>/<ImageID><ext>; failing that, the ImageID itself (a
 // file name, as some tools write) or another image extension.
-std::string image_file(const fs::path& images, const std::string& image_id, const std::string& ext) {
+std::string image_file(const std::optional<fs::path>& folder, const std::string& image_id, const std::string& ext) {
+  if (!folder) return image_id + ext;  // no images: scored in normalised coordinates
+  const fs::path& images = *folder;
   std::error_code ec;
   const std::string preferred = image_id + ext;
   if (fs::exists(images / preferred, ec)) return preferred;
@@ -54,19 +42,37 @@ struct PendingImage {
   std::string first_row;          // "file:line" of its first box, for messages
 };
 
+// A LabelName of the labels or hierarchy file as a class name: its DisplayName with class
+// descriptions (an unknown LabelName is an error), else itself (a new class).
+std::string class_name(const std::unordered_map<std::string, std::string>& display, formats::ClassNames& classes,
+                       const std::string& label, const std::string& where) {
+  if (display.empty()) {
+    classes.id_of(label);
+    return label;
+  }
+  const auto it = display.find(label);
+  if (it == display.end()) throw Error(where + ": LabelName '" + printable(label) + "' is not in the class descriptions");
+  return it->second;
+}
+
 }  // namespace
 
 Dataset OpenImagesFormat::read(const ConfigNode& spec, const ReadOptions& options) const {
   const fs::path boxes_path = spec.existing_file("boxes");
-  const fs::path images = spec.existing_dir("images");
+  // Without images the boxes stay normalised (sizes 0): enough for scoring, which the
+  // challenge's evaluation does in normalised coordinates.
+  const std::optional<fs::path> images = spec.has("images") ? std::optional(spec.existing_dir("images")) : std::nullopt;
   const std::string ext = spec.string_or("image_ext", ".jpg");
   Dataset out;
   out.source = boxes_path.string();
-  out.image_dir = images;
+  if (images) out.image_dir = *images;
+  auto info = std::make_shared<OpenImagesInfo>();
+  info->expand_detections = spec.flag_or("expand_detections", false);
 
   // Class names: DisplayName per LabelName when descriptions are given, else LabelName itself.
   formats::ClassNames classes;
   std::unordered_map<std::string, std::string> display;
+  std::unordered_map<std::string, std::string> label_of_name;  // class name -> LabelName
   if (spec.has("class_descriptions")) {
     CsvReader csv(spec.existing_file("class_descriptions"));
     std::vector<std::string> f;
@@ -75,6 +81,7 @@ Dataset OpenImagesFormat::read(const ConfigNode& spec, const ReadOptions& option
       if (f.size() < 2) throw Error(csv.where() + ": expected LabelName,DisplayName");
       if (csv.line() == 1 && f[0] == "LabelName") continue;  // v6 files have a header row
       if (!display.emplace(f[0], f[1]).second) throw Error(csv.where() + ": LabelName '" + printable(f[0]) + "' listed twice");
+      label_of_name.emplace(f[1], f[0]);
       names.push_back(f[1]);
     }
     classes = formats::ClassNames::fixed_list(names);
@@ -139,6 +146,7 @@ Dataset OpenImagesFormat::read(const ConfigNode& spec, const ReadOptions& option
       Annotation a;
       a.category_id = *category;
       a.bbox = {v[0], v[2], v[1] - v[0], v[3] - v[2]};
+      a.area = a.bbox.w * a.bbox.h;
       const auto flag = [&](std::optional<std::size_t> col, const char* name) {
         if (!col || *col >= f.size()) return false;
         const auto b = formats::parse_flag(f[*col]);
@@ -155,29 +163,78 @@ Dataset OpenImagesFormat::read(const ConfigNode& spec, const ReadOptions& option
     }
   }
 
+  // Image-level labels and the hierarchy name classes (checked now) and images (resolved once
+  // the images are read: an image left out under --skip-bad loses its labels).
+  struct PendingLabel {
+    std::string image_id, class_name;
+    bool present;
+  };
+  std::vector<PendingLabel> pending_labels;
+  if (spec.has("labels")) {
+    CsvReader labels_csv(spec.existing_file("labels"));
+    for (RawImageLabel& l : read_image_labels(labels_csv)) {
+      if (!by_id.contains(l.image_id))
+        throw Error(l.where + ": ImageID '" + printable(l.image_id) + "' has no box" +
+                    (spec.has("image_ids") ? " and is not in image_ids" : " (list images without boxes in image_ids:)"));
+      pending_labels.push_back({std::move(l.image_id), class_name(display, classes, l.label_name, l.where), l.present});
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> pending_edges;  // (child, parent) class names
+  if (spec.has("hierarchy")) {
+    info->has_hierarchy = true;
+    const Hierarchy h = read_hierarchy(spec.existing_file("hierarchy"));
+    for (const HierarchyEdge& e : h.edges) {
+      if (e.parent == h.root) {  // the root is no class: its children have no parent
+        class_name(display, classes, e.child, e.where);
+        continue;
+      }
+      pending_edges.emplace_back(class_name(display, classes, e.child, e.where),
+                                 class_name(display, classes, e.parent, e.where));
+    }
+  }
+
   const bool allow_outside = spec.flag_or(formats::kAllowOutsideImages, false);
+  std::unordered_map<std::string, std::int64_t> image_of;  // ImageID -> image id
   for (PendingImage& p : pending) {
-    if (const auto leaves = leaves_images_folder(p.image.file_name); leaves && !allow_outside)
-      throw Error((p.first_row.empty() ? boxes_path.string() : p.first_row) + ": ImageID '" + printable(p.image_id, 400) +
-                  "': its file '" + printable(p.image.file_name, 400) + "' " + *leaves +
-                  " (images are read from inside the images folder; '" + formats::kAllowOutsideImages +
-                  ": true' in " + spec.file().string() + " allows others)");
-    std::string why;
-    const auto size = try_read_image_size(images / p.image.file_name, why);
-    if (!size) {
-      formats::skip_or_throw(options, out, (images / p.image.file_name).string() + ": " + why + " (ImageID '" +
-                                               p.image_id + "'" + (p.first_row.empty() ? "" : "; boxes from " + p.first_row) + ")");
-      continue;
+    if (images) {
+      if (const auto leaves = leaves_images_folder(p.image.file_name); leaves && !allow_outside)
+        throw Error((p.first_row.empty() ? boxes_path.string() : p.first_row) + ": ImageID '" + printable(p.image_id, 400) +
+                    "': its file '" + printable(p.image.file_name, 400) + "' " + *leaves +
+                    " (images are read from inside the images folder; '" + formats::kAllowOutsideImages +
+                    ": true' in " + spec.file().string() + " allows others)");
+      std::string why;
+      const auto size = try_read_image_size(*images / p.image.file_name, why);
+      if (!size) {
+        formats::skip_or_throw(options, out, (*images / p.image.file_name).string() + ": " + why + " (ImageID '" +
+                                                 p.image_id + "'" + (p.first_row.empty() ? "" : "; boxes from " + p.first_row) + ")");
+        continue;
+      }
+      p.image.width = size->width;
+      p.image.height = size->height;
+      for (Annotation& a : p.boxes) {  // normalised -> pixels
+        a.bbox = {a.bbox.x * size->width, a.bbox.y * size->height, a.bbox.w * size->width, a.bbox.h * size->height};
+        a.area = a.bbox.w * a.bbox.h;
+      }
     }
-    p.image.width = size->width;
-    p.image.height = size->height;
-    for (Annotation& a : p.boxes) {  // normalised -> pixels
-      a.bbox = {a.bbox.x * size->width, a.bbox.y * size->height, a.bbox.w * size->width, a.bbox.h * size->height};
-      a.area = a.bbox.w * a.bbox.h;
-    }
+    const std::int64_t id = static_cast<std::int64_t>(out.images.size()) + 1;  // append_image's
+    image_of.emplace(p.image_id, id);
+    info->image_key.emplace(id, std::move(p.image_id));
     formats::append_image(out, std::move(p.image), std::move(p.boxes));
   }
   classes.finish(out);
+
+  std::unordered_map<std::string, std::int64_t> category_of;
+  for (const Category& cat : out.categories) {
+    category_of.emplace(cat.name, cat.id);
+    const auto it = label_of_name.find(cat.name);
+    info->label_name.emplace(cat.id, it == label_of_name.end() ? cat.name : it->second);
+  }
+  for (const PendingLabel& l : pending_labels)
+    if (const auto im = image_of.find(l.image_id); im != image_of.end())
+      info->labels.push_back({im->second, category_of.at(l.class_name), l.present});
+  for (const auto& [child, parent] : pending_edges)
+    info->parents.emplace_back(category_of.at(child), category_of.at(parent));
+  out.open_images = std::move(info);
   return out;
 }
 
@@ -199,10 +256,18 @@ void OpenImagesFormat::write(const Dataset& dataset, const fs::path& dir, const 
     return formats::generic(formats::relative_image_path(im).replace_extension());
   };
 
-  // Without Open Images' machine ids (/m/...), a class's LabelName is its name.
+  // A class's LabelName: Open Images' own (/m/...) when the dataset came from it, else its name.
+  const OpenImagesInfo* info = dataset.open_images.get();
+  std::unordered_map<std::int64_t, std::string> label_of;
+  for (const Category& c : dataset.categories) {
+    std::string label = c.name;
+    if (info)
+      if (const auto it = info->label_name.find(c.id); it != info->label_name.end()) label = it->second;
+    label_of.emplace(c.id, std::move(label));
+  }
   std::string classes;
   for (const Category& c : dataset.categories) {
-    append_csv_field(classes, c.name);
+    append_csv_field(classes, label_of.at(c.id));
     classes += ",";
     append_csv_field(classes, c.name);
     classes += "\n";
@@ -222,17 +287,59 @@ void OpenImagesFormat::write(const Dataset& dataset, const fs::path& dir, const 
     const double W = size.width, H = size.height;
     append_csv_field(boxes, image_id(*im->second));
     boxes += ",detection-studio,";
-    append_csv_field(boxes, c->second->name);
+    append_csv_field(boxes, label_of.at(c->second->id));
     boxes += ",1," + format_double(a.bbox.x / W) + "," + format_double((a.bbox.x + a.bbox.w) / W) + "," +
              format_double(a.bbox.y / H) + "," + format_double((a.bbox.y + a.bbox.h) / H) + ",-1," +
              (a.truncated ? "1" : "0") + "," + (a.iscrowd ? "1" : "0") + ",-1,-1\n";
   }
+  // The challenge metric's extras, when the dataset has them: image-level labels and the
+  // hierarchy (as nested objects again: a class with two parents under each).
+  std::string extras;
+  if (info && !info->labels.empty()) {
+    std::string labels = "ImageID,Source,LabelName,Confidence\n";
+    for (const ImageLevelLabel& l : info->labels) {
+      const auto im = image.find(l.image_id);
+      if (im == image.end() || !label_of.contains(l.category_id)) continue;
+      append_csv_field(labels, image_id(*im->second));
+      labels += ",detection-studio,";
+      append_csv_field(labels, label_of.at(l.category_id));
+      labels += l.present ? ",1\n" : ",0\n";
+    }
+    write_file_atomic(dir / "labels.csv", labels);
+    extras += "labels: labels.csv\n";
+  }
+  if (info && info->has_hierarchy) {
+    std::unordered_map<std::int64_t, std::vector<std::int64_t>> children;
+    std::unordered_map<std::int64_t, bool> has_parent;
+    for (const auto& [child, parent] : info->parents) {
+      children[parent].push_back(child);
+      has_parent[child] = true;
+    }
+    JsonWriter w(1);
+    // Recursion over an acyclic hierarchy (the reader refused cycles) no deeper than the reader's bound.
+    const std::function<void(std::int64_t)> node = [&](std::int64_t id) {
+      w.begin_object().field("LabelName", label_of.contains(id) ? label_of.at(id) : std::to_string(id));
+      if (const auto it = children.find(id); it != children.end()) {
+        w.key("Subcategory").begin_array();
+        for (const std::int64_t c : it->second) node(c);
+        w.end_array();
+      }
+      w.end_object();
+    };
+    w.begin_object().field("LabelName", "/m/0bl9f").key("Subcategory").begin_array();
+    for (const Category& c : dataset.categories)
+      if (!has_parent.contains(c.id)) node(c.id);
+    w.end_array().end_object();
+    write_file_atomic(dir / "hierarchy.json", w.take() + "\n");
+    extras += "hierarchy: hierarchy.json\n";
+  }
+  if (info && info->expand_detections) extras += "expand_detections: true\n";
   write_file_atomic(dir / "boxes.csv", boxes);
   write_file_atomic(dir / "class-descriptions.csv", classes);
   write_file_atomic(dir / "image_ids.csv", ids);
   write_file_atomic(dir / "dataset.yaml",
                     "format: openimages\nboxes: boxes.csv\nimages: images\nclass_descriptions: class-descriptions.csv\n"
-                    "image_ids: image_ids.csv\nimage_ext: " + formats::yaml_quote(ext) + "\n");
+                    "image_ids: image_ids.csv\nimage_ext: " + formats::yaml_quote(ext) + "\n" + extras);
 }
 
 }  // namespace ds::openimages
