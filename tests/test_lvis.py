@@ -196,3 +196,34 @@ def test_bad_lvis_input_is_one_line(tmp_path: Path, change: Any, expected: str) 
     assert r.returncode == 1, r.stdout + r.stderr
     assert re.search(expected, error_line(r)), error_line(r)
     assert not (tmp_path / "m.json").exists()
+
+
+def test_evaluate_with_a_run_config_scores_lvis_as_lvis_api(shapes_val: Path, tmp_path: Path) -> None:
+    # The whole pipeline (`evaluate`, model, detections.json) with `metrics: [lvis]`: the shapes
+    # val set's first 12 images as an LVIS file (one category verified absent on each image, one
+    # not exhaustively annotated), scored as lvis-api scores the detections the run wrote.
+    coco = json.loads((shapes_val / "annotations" / "instances_val.json").read_text())
+    images = coco["images"][:12]
+    ids = {im["id"] for im in images}
+    cats = sorted(c["id"] for c in coco["categories"])
+    for k, im in enumerate(images):
+        present = {a["category_id"] for a in coco["annotations"] if a["image_id"] == im["id"]}
+        absent = [c for c in cats if c not in present]
+        im["neg_category_ids"] = absent[k % len(absent):][:1] if absent else []
+        im["not_exhaustive_category_ids"] = sorted(present)[:1] if k % 3 == 0 else []
+    for k, c in enumerate(coco["categories"]):
+        c["frequency"] = "rcf"[k % 3]
+    gt = {**coco, "images": images, "annotations": [a for a in coco["annotations"] if a["image_id"] in ids]}
+    gt_file = tmp_path / "lvis_val.json"
+    gt_file.write_text(json.dumps(gt))
+    run = tmp_path / "run.yaml"
+    run.write_text(f"dataset:\n  format: coco\n  annotations: {gt_file}\n  images: {shapes_val / 'val'}\n"
+                   f"model: {Path(__file__).resolve().parents[1] / 'configs' / 'models' / 'shapes-fcos.yaml'}\n"
+                   f"output: {tmp_path / 'out'}\nmetrics: [lvis]\n")
+    r = run_ds("evaluate", run)
+    assert r.returncode == 0, r.stderr
+    ours = json.loads((tmp_path / "out" / "metrics.json").read_text())["lvis"]
+    expected = lvis_oracle(gt_file, tmp_path / "out" / "detections.json")
+    for key in KEYS:
+        assert abs(ours[key] - expected["results"][key]) <= 1e-12, (key, ours[key], expected["results"][key])
+    assert ours["AP"] > 0.3  # the demo model finds the shapes: not a vacuous equality
