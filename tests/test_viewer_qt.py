@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -272,6 +273,14 @@ def test_qt_view_keeps_the_highgui_keys(scene: Path, display: xvfb.VirtualDispla
         app.next_line()
         xvfb.send_close_request(display.name, app.window)
         assert app.wait_exit() == 0, app.stderr
+    finally:
+        app.kill()
+    # SIGTERM (a session ending, `kill`) quits too, as 128 + 15 (it used to be ignored).
+    app = App([scene / "run.yaml", "--results", scene / "detections.json"], display, app_home)
+    try:
+        app.next_line()
+        app.process.send_signal(signal.SIGTERM)
+        assert app.wait_exit() == 143, app.stderr
     finally:
         app.kill()
 
