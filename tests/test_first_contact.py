@@ -55,12 +55,12 @@ def test_unknown_option_is_one_line_with_a_guess() -> None:
 def test_missing_required_option_is_one_line() -> None:
     done = run_ds("score", "--dt", DT)
     assert done.returncode == 2
-    assert len(done.stderr.splitlines()) == 1 and "--gt GT.json is required" in done.stderr
+    assert len(done.stderr.splitlines()) == 1 and "--gt GT.json (or DATASET.yaml) is required" in done.stderr
 
 
 def test_usage_shows_required_options_without_brackets() -> None:
     usage = run_ds("score", "--help").stdout.splitlines()[0]
-    assert " --gt GT.json --dt RESULTS.json [--output FILE]" in usage
+    assert " --gt GT.json|DATASET.yaml --dt RESULTS.json|.csv [--output FILE]" in usage
     assert "[--gt" not in usage
     convert = run_ds("convert", "--help").stdout.splitlines()[0]
     assert " --to FORMAT --output DIR [--copy-images]" in convert
