@@ -57,6 +57,29 @@ class Evaluator {
   virtual Metrics evaluate_all(std::span<const Detection> detections) = 0;
 };
 
+// An evaluator that scores everything at the end (VOC, Open Images): process() only collects,
+// and score() runs the metric over the images seen (params.img_ids set to them: a --limit run
+// scores what it ran on) or, from evaluate_all, over every image of the ground truth.
+template <class Params>
+class ScoredAtEnd : public Evaluator {
+ public:
+  void reset() override { seen_.clear(); }
+  void process(const Image& image, std::span<const Detection> detections) override { seen_.add(image, detections); }
+  Metrics evaluate() override {
+    Params p = params_;
+    p.img_ids = seen_.image_ids;
+    return score(seen_.detections, p);
+  }
+  Metrics evaluate_all(std::span<const Detection> detections) override { return score(detections, params_); }
+
+ protected:
+  virtual Metrics score(std::span<const Detection> detections, const Params& params) const = 0;
+  Params params_;
+
+ private:
+  ProcessedImages seen_;
+};
+
 // What a metric compares detections and ground truth by; the analyses compare the same.
 enum class Matching { kBox, kMask, kBoundary, kKeypoints };
 

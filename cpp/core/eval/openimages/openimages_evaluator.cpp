@@ -77,20 +77,8 @@ OpenImagesEvaluator::OpenImagesEvaluator(const Dataset& ground_truth, const Eval
   params_.threads = options.threads;
 }
 
-void OpenImagesEvaluator::reset() { seen_.clear(); }
-
-void OpenImagesEvaluator::process(const Image& image, std::span<const Detection> detections) {
-  seen_.add(image, detections);
-}
-
-Metrics OpenImagesEvaluator::evaluate() {
-  Params p = params_;
-  p.img_ids = seen_.image_ids;
-  return openimages_metrics(openimages::evaluate(gt_, seen_.detections, p));
-}
-
-Metrics OpenImagesEvaluator::evaluate_all(std::span<const Detection> detections) {
-  return openimages_metrics(openimages::evaluate(gt_, detections, params_));
+Metrics OpenImagesEvaluator::score(std::span<const Detection> detections, const Params& params) const {
+  return openimages_metrics(openimages::evaluate(gt_, detections, params));
 }
 
 }  // namespace ds::openimages

@@ -8,18 +8,13 @@ namespace ds::openimages {
 
 Metrics openimages_metrics(const Result& result);
 
-class OpenImagesEvaluator final : public Evaluator {
+class OpenImagesEvaluator final : public ScoredAtEnd<Params> {
  public:
   OpenImagesEvaluator(const Dataset& ground_truth, const EvaluatorOptions& options);
-  void reset() override;
-  void process(const Image& image, std::span<const Detection> detections) override;
-  Metrics evaluate() override;
-  Metrics evaluate_all(std::span<const Detection> detections) override;
 
  private:
+  Metrics score(std::span<const Detection> detections, const Params& params) const override;
   const Dataset& gt_;
-  Params params_;
-  ProcessedImages seen_;
 };
 
 }  // namespace ds::openimages

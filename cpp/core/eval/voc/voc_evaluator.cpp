@@ -76,20 +76,8 @@ VocEvaluator::VocEvaluator(const Dataset& ground_truth, Interpolation interpolat
   params_.interpolation = interpolation;
 }
 
-void VocEvaluator::reset() { seen_.clear(); }
-
-void VocEvaluator::process(const Image& image, std::span<const Detection> detections) {
-  seen_.add(image, detections);
-}
-
-Metrics VocEvaluator::evaluate() {
-  Params p = params_;
-  p.img_ids = seen_.image_ids;
-  return voc_metrics(voc::evaluate(gt_, seen_.detections, p));
-}
-
-Metrics VocEvaluator::evaluate_all(std::span<const Detection> detections) {
-  return voc_metrics(voc::evaluate(gt_, detections, params_));
+Metrics VocEvaluator::score(std::span<const Detection> detections, const Params& params) const {
+  return voc_metrics(voc::evaluate(gt_, detections, params));
 }
 
 }  // namespace ds::voc

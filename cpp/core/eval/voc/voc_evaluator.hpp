@@ -10,18 +10,13 @@ namespace ds::voc {
 
 Metrics voc_metrics(const Result& result);
 
-class VocEvaluator final : public Evaluator {
+class VocEvaluator final : public ScoredAtEnd<Params> {
  public:
   VocEvaluator(const Dataset& ground_truth, Interpolation interpolation);
-  void reset() override;
-  void process(const Image& image, std::span<const Detection> detections) override;
-  Metrics evaluate() override;
-  Metrics evaluate_all(std::span<const Detection> detections) override;
 
  private:
+  Metrics score(std::span<const Detection> detections, const Params& params) const override;
   const Dataset& gt_;
-  Params params_;
-  ProcessedImages seen_;
 };
 
 }  // namespace ds::voc
