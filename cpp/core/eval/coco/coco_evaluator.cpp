@@ -1,3 +1,4 @@
+#include "core/eval/score_cell.hpp"
 #include "core/eval/coco/coco_evaluator.hpp"
 
 #include <algorithm>
@@ -20,14 +21,7 @@ std::string per_class_table(const EvalResult& r, const std::vector<std::string>&
   std::snprintf(line, sizeof line, " %-24s %7s %7s %7s %7s %8s %8s\n", "class", "AP", "AP50",
                 "AP75", "AR", "gt", "dets");
   out += line;
-  const auto num = [](double v) {
-    char b[16];
-    if (v < 0)
-      std::snprintf(b, sizeof b, "%7s", "-");
-    else
-      std::snprintf(b, sizeof b, "%7.3f", v);
-    return std::string(b);
-  };
+  const auto num = [](double v) { return score_cell(v, 3); };
   for (std::size_t k = 0; k < names.size(); ++k) {
     const CategoryScores s = category_scores(r, k);
     std::snprintf(line, sizeof line, " %-24.24s %s %s %s %s %8zu %8zu\n", names[k].c_str(),

@@ -1,3 +1,4 @@
+#include "core/eval/score_cell.hpp"
 #include "core/eval/coco/slices.hpp"
 
 #include <algorithm>
@@ -42,14 +43,7 @@ std::string strip(const std::string& key, const std::string& prefix) {
   return key.compare(0, prefix.size(), prefix) == 0 ? key.substr(prefix.size()) : key;
 }
 
-std::string cell(double v) {
-  char b[16];
-  if (v < 0)
-    std::snprintf(b, sizeof b, "%7s", "-");
-  else
-    std::snprintf(b, sizeof b, "%7.3f", v);
-  return b;
-}
+std::string cell(double v) { return score_cell(v, 3); }
 
 }  // namespace
 

@@ -1,3 +1,4 @@
+#include "core/eval/score_cell.hpp"
 #include "core/eval/lvis/lvis_evaluator.hpp"
 
 #include <algorithm>
@@ -22,12 +23,7 @@ Names names_of(coco::IouType t) {
   return {"lvis", "LVIS boxes (bbox)", "LVIS", "box IoU"};
 }
 
-std::string number(double v) {
-  char b[16];
-  if (v < 0) std::snprintf(b, sizeof b, "%7s", "-");
-  else std::snprintf(b, sizeof b, "%7.3f", v);
-  return b;
-}
+std::string number(double v) { return score_cell(v, 3); }
 
 Section describe(const Names& n, const std::vector<Summary>& items, int max_dets) {
   const std::string key = n.key;

@@ -1,3 +1,4 @@
+#include "core/eval/score_cell.hpp"
 #include "core/eval/openimages/openimages_evaluator.hpp"
 
 #include <cstdio>
@@ -7,14 +8,7 @@
 namespace ds::openimages {
 
 Metrics openimages_metrics(const Result& r) {
-  const auto num = [](double v) {
-    char b[16];
-    if (v < 0)
-      std::snprintf(b, sizeof b, "%7s", "-");  // no ground truth: no AP
-    else
-      std::snprintf(b, sizeof b, "%7.4f", v);
-    return std::string(b);
-  };
+  const auto num = [](double v) { return score_cell(v, 4); };
   Metrics m;
   m.text = "\nOpen Images challenge detection metric (IoU >= 0.5, group-of boxes, verified labels, hierarchy):\n";
   char line[256];

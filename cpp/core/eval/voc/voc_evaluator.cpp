@@ -1,3 +1,4 @@
+#include "core/eval/score_cell.hpp"
 #include "core/eval/voc/voc_evaluator.hpp"
 
 #include <cstdio>
@@ -9,14 +10,7 @@ namespace ds::voc {
 Metrics voc_metrics(const Result& r) {
   const bool voc07 = r.params.interpolation == Interpolation::kElevenPoint;
   const std::string metric = voc07 ? "voc07" : "voc";
-  const auto num = [](double v) {
-    char b[16];
-    if (v < 0)
-      std::snprintf(b, sizeof b, "%7s", "-");  // no ground truth: no AP
-    else
-      std::snprintf(b, sizeof b, "%7.4f", v);
-    return std::string(b);
-  };
+  const auto num = [](double v) { return score_cell(v, 4); };
   Metrics m;
   char line[256];
   std::snprintf(line, sizeof line, "\nPascal VOC AP (IoU > %.2f, %s interpolation):\n",
