@@ -139,6 +139,51 @@ def test_detect_on_a_folder_and_on_one_image(shapes_val: Path, tmp_path: Path) -
     assert len(single) == 1 and single[0]["detections"] == lines[0]["detections"]
 
 
+def test_dangling_links_and_fifos_named_as_images_are_refused_or_counted(
+        shapes_val: Path, tmp_path: Path) -> None:
+    """They used to vanish from a folder's listing without a word."""
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(val_images(shapes_val, 1)[0].read_bytes())
+    (folder / "b.jpg").symlink_to(tmp_path / "gone.jpg")
+    os.mkfifo(folder / "c.jpg")
+    refused = run_ds("detect", folder, "--model", MODEL, "--output", tmp_path / "out")
+    assert refused.returncode == 1
+    assert "b.jpg: dangling symbolic link" in error_line(refused)
+    skipped = run_ds("detect", folder, "--model", MODEL, "--output", tmp_path / "out", "--skip-bad")
+    assert skipped.returncode == 0, skipped.stderr
+    assert "skipped 2 unreadable images" in skipped.stdout
+    assert [line["name"] for line in read_jsonl(tmp_path / "out" / "detections.jsonl")] == ["a.jpg"]
+
+
+def test_a_truncated_video_warns_and_an_undecodable_one_fails(clip: Path, tmp_path: Path) -> None:
+    data = clip.read_bytes()
+    # The Matroska header (frame count, codec) survives; the footage stops part-way, or before
+    # its first frame.
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: len(data) * 6 // 10])
+    cap = cv2.VideoCapture(str(cut))
+    decodable = 0
+    while cap.read()[0]:
+        decodable += 1
+    assert 0 < decodable < FRAMES - 1
+    result = run_ds("detect", cut, "--model", MODEL, "--output", tmp_path / "cut")
+    assert result.returncode == 0, result.stderr
+    assert f"cut.mkv: the video ended at frame {decodable} of the {FRAMES} its header declares" \
+        in result.stderr
+    assert len(read_jsonl(tmp_path / "cut" / "detections.jsonl")) == decodable
+    # The whole clip and a --limit that stops early say nothing.
+    whole = run_ds("detect", clip, "--model", MODEL, "--output", tmp_path / "whole", "--limit", "2")
+    assert whole.returncode == 0 and "warning" not in whole.stderr
+
+    header_only = tmp_path / "header.mkv"
+    header_only.write_bytes(data[:1000])
+    assert cv2.VideoCapture(str(header_only)).isOpened()
+    none = run_ds("detect", header_only, "--model", MODEL, "--output", tmp_path / "none")
+    assert none.returncode == 1
+    assert "header.mkv: no frame could be decoded" in error_line(none)
+
+
 def test_a_live_gstreamer_source_stands_in_for_a_camera(tmp_path: Path) -> None:
     pipeline = ("videotestsrc num-buffers=30 is-live=true pattern=ball ! video/x-raw,width=320,height=240,"
                 "framerate=30/1 ! videoconvert ! appsink")

@@ -46,8 +46,12 @@ std::unique_ptr<Source> open_source(const std::string& spec, const SourceOptions
   if (ec || !fs::exists(status)) throw Error(spec + ": not found (SOURCE)");
   if (fs::is_directory(status)) {
     std::vector<fs::path> images;
-    for (const auto& entry : fs::directory_iterator(path, ec))
-      if (entry.is_regular_file() && is_image_file(entry.path())) images.push_back(entry.path());
+    // Every entry named as an image but a folder: a dangling link or a FIFO named *.jpg is then
+    // refused (or, with --skip-bad, skipped and counted) by the decoder, never silently dropped.
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      std::error_code type_ec;
+      if (is_image_file(entry.path()) && !entry.is_directory(type_ec)) images.push_back(entry.path());
+    }
     if (ec) throw Error(spec + ": cannot list the folder: " + ec.message());
     if (images.empty()) throw Error(spec + ": the folder has no images (.jpg, .png, ...)");
     std::sort(images.begin(), images.end());

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pipeline/frame.hpp"
 
@@ -24,6 +25,9 @@ class Source {
   // Seconds its threads spent decoding so far.
   virtual double decode_seconds() const = 0;
   virtual std::string description() const = 0;
+  // What the user should hear about once the source has ended (a video shorter than its header
+  // says); empty when all went as expected.
+  virtual std::vector<std::string> warnings() const { return {}; }
   // The model reads at most `keep_side` pixels on the longer side: still images twice as large
   // or more are decoded reduced (1/2, 1/4, 1/8), the boxes scaled back. Before the first next().
   virtual void reduce_to(int /*keep_side*/) {}

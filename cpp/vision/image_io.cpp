@@ -33,11 +33,9 @@ std::string truncation(std::string_view bytes) {
 cv::Mat read_image(const fs::path& path) { return read_image_for_model(path, 0, nullptr); }
 
 cv::Mat read_image_for_model(const fs::path& path, int keep_side, cv::Size* stored) {
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) throw Error(path.string() + ": image not found");
   // A FIFO or a device would block or never end: refused before reading.
-  if (!fs::is_regular_file(status)) throw Error(path.string() + ": not a regular file");
+  if (const std::string why = not_regular_file_reason(path, "an image"); !why.empty())
+    throw Error(path.string() + ": " + (why == "file not found" ? "image not found" : why));
   const std::string bytes = read_file(path);
   if (bytes.empty()) throw Error(path.string() + ": empty file (0 bytes), not an image");
   if (const std::string problem = truncation(bytes); !problem.empty()) throw Error(path.string() + ": " + problem);

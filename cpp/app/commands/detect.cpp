@@ -94,6 +94,7 @@ int run_detect(const ParsedArgs& args) {
               << *export_dir << " (" << export_format << "; open " << (fs::path(*export_dir) / "dataset.yaml").string()
               << ")\n";
   if (!stats.skipped.empty()) std::cout << "skipped " << stats.skipped.size() << " unreadable images (--skip-bad)\n";
+  for (const std::string& w : source->warnings()) std::cerr << "warning: " << w << "\n";
   if (stats.interrupted_by != 0) return report_interrupted(stats, source->size());
   return 0;
 }

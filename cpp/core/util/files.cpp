@@ -39,8 +39,16 @@ std::string reason_for(mode_t mode, std::string_view what) {
 
 std::string not_regular_file_reason(const fs::path& path, std::string_view what) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    return errno == ENOENT || errno == ENOTDIR ? "file not found" : "cannot open: " + std::string(std::strerror(errno));
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    // A link whose target is gone: say so, not "not found" for a name the user can see.
+    if (struct stat link {}; err == ENOENT && ::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+      std::error_code ec;
+      const fs::path target = fs::read_symlink(path, ec);
+      return "dangling symbolic link" + (ec ? std::string() : " (to " + target.string() + ")");
+    }
+    return err == ENOENT || err == ENOTDIR ? "file not found" : "cannot open: " + std::string(std::strerror(err));
+  }
   return reason_for(st.st_mode, what);
 }
 

@@ -142,13 +142,20 @@ struct VideoState {
   bool stop = false, ended = false;
   std::size_t dropped = 0;
   double decode_seconds = 0;
+  bool file = false;           // a video file: its end is the end of the footage
+  std::size_t declared = 0;    // frames its header declares (an estimate for some containers)
+  std::size_t read_frames = 0; // positions read or grabbed when the reading ended
+  bool stopped_early = false;  // the consumer stopped it, or --limit was reached
 
   void work() {
     std::size_t position = 0, kept = 0;
     for (;;) {
       {
         const std::lock_guard lock(mutex);
-        if (stop || (limit != 0 && kept >= limit)) break;
+        if (stop || (limit != 0 && kept >= limit)) {
+          stopped_early = true;
+          break;
+        }
       }
       const auto t0 = Clock::now();
       Frame f;
@@ -197,6 +204,7 @@ struct VideoState {
     }
     {
       const std::lock_guard lock(mutex);
+      read_frames = position;
       ended = true;
     }
     changed.notify_all();
@@ -219,10 +227,12 @@ class VideoSource final : public Source {
     check_frame_size(s.capture, spec, options.max_side);
     s.fps = s.capture.get(cv::CAP_PROP_FPS);
     if (!(s.fps > 0 && s.fps < 1000)) s.fps = 0;
+    s.file = kind == VideoKind::kFile;
     if (!s.live) {
       const double n = s.capture.get(cv::CAP_PROP_FRAME_COUNT);
       if (n > 0 && n < 1e12) {
-        total_ = (static_cast<std::size_t>(n) + s.every - 1) / s.every;
+        s.declared = static_cast<std::size_t>(n);
+        total_ = (s.declared + s.every - 1) / s.every;
         if (s.limit > 0) total_ = std::min(total_, s.limit);
       }
     }
@@ -258,7 +268,13 @@ class VideoSource final : public Source {
     while (!state_->changed.wait_for(lock, std::chrono::milliseconds(200),
                                      [&] { return !state_->ready.empty() || state_->ended; }))
       if (interrupt_signal() != 0) return std::nullopt;
-    if (state_->ready.empty()) return std::nullopt;
+    if (state_->ready.empty()) {
+      // A file FFmpeg opens but cannot decode a single frame of (an unsupported codec, frames
+      // too large for the decoder) is an error, not an empty run.
+      if (state_->file && state_->read_frames == 0 && !state_->stopped_early && interrupt_signal() == 0)
+        throw Error(state_->spec + ": no frame could be decoded (a codec FFmpeg cannot read, or a corrupt file)");
+      return std::nullopt;
+    }
     Frame f = std::move(state_->ready.front());
     state_->ready.pop_front();
     lock.unlock();
@@ -278,6 +294,15 @@ class VideoSource final : public Source {
     return state_->decode_seconds;
   }
   std::string description() const override { return state_->spec; }
+  std::vector<std::string> warnings() const override {
+    const std::lock_guard lock(state_->mutex);
+    const VideoState& s = *state_;
+    // The count is the container's (exact for MP4/AVI indexes, an estimate from the duration for
+    // others): one frame short is rounding, more is a file that ends before its footage does.
+    if (!s.file || !s.ended || s.stopped_early || s.declared == 0 || s.read_frames + 1 >= s.declared) return {};
+    return {s.spec + ": the video ended at frame " + std::to_string(s.read_frames) + " of the " +
+            std::to_string(s.declared) + " its header declares (truncated or corrupt?)"};
+  }
 
  private:
   // Frames far above what any model reads take gigabytes to decode and queue (a 16000 px video:
