@@ -16,6 +16,7 @@
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 #include "core/util/text.hpp"
+#include "vision/image_io.hpp"
 
 namespace fs = std::filesystem;
 
@@ -500,7 +501,7 @@ void write_image(const fs::path& path, const cv::Mat& image) {
   try {
     if (!cv::imencode(ext, image, bytes, params)) throw Error(path.string() + ": cannot encode the image");
   } catch (const cv::Exception& e) {
-    throw Error(path.string() + ": cannot encode the image: " + e.msg);
+    throw Error(path.string() + ": cannot encode the image: " + opencv_reason(e));
   }
   write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }

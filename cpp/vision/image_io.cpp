@@ -30,6 +30,12 @@ std::string truncation(std::string_view bytes) {
 
 }  // namespace
 
+std::string opencv_reason(const cv::Exception& e) {
+  std::string what = e.err.substr(0, e.err.find('\n'));
+  if (what.empty()) what = "error " + std::to_string(e.code);
+  return "OpenCV: " + what + (e.func.empty() ? "" : " (in " + e.func + ")");
+}
+
 cv::Mat read_image(const fs::path& path) { return read_image_for_model(path, 0, nullptr); }
 
 cv::Mat read_image_for_model(const fs::path& path, int keep_side, cv::Size* stored) {
@@ -58,7 +64,7 @@ cv::Mat read_image_for_model(const fs::path& path, int keep_side, cv::Size* stor
     image = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
                          reduced | cv::IMREAD_IGNORE_ORIENTATION);
   } catch (const cv::Exception& e) {
-    throw Error(path.string() + ": cannot decode image: " + e.msg);
+    throw Error(path.string() + ": cannot decode image: " + opencv_reason(e));
   }
   if (image.empty()) throw Error(path.string() + ": cannot decode image (not an image, or corrupt)");
   if (stored) *stored = reduced == cv::IMREAD_COLOR ? image.size() : cv::Size(size->width, size->height);

@@ -4,6 +4,7 @@
 #include <opencv2/core.hpp>
 
 #include <filesystem>
+#include <string>
 
 namespace ds::vision {
 
@@ -16,5 +17,9 @@ cv::Mat read_image(const std::filesystem::path& path);
 // model that resizes to that anyway, memory stays bounded. JPEGs are decoded at that size
 // directly (libjpeg's scaling); `stored`, when given, receives the stored size.
 cv::Mat read_image_for_model(const std::filesystem::path& path, int keep_side, cv::Size* stored);
+
+// An OpenCV exception as one line for a user: what failed and where, without the version,
+// source path and line number that cv::Exception::msg carries (and its trailing newline).
+std::string opencv_reason(const cv::Exception& e);
 
 }  // namespace ds::vision

@@ -186,7 +186,7 @@ int run_main(std::span<const Command> commands, int argc, char** argv,
     return 1;
   } catch (const std::exception& e) {
     // Not expected: still one line, and a hint that this is ours to fix.
-    std::cerr << kProgram << ": internal error: " << e.what() << (verbose ? "" : " (please report it)") << "\n";
+    std::cerr << kProgram << ": internal error: " << printable(e.what(), 4000) << (verbose ? "" : " (please report it)") << "\n";
     return 3;
   }
 }

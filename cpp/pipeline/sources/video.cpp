@@ -17,6 +17,7 @@
 #include "core/util/interrupted.hpp"
 #include "pipeline/interrupt.hpp"
 #include "pipeline/sources/gstreamer_liveness.hpp"
+#include "vision/image_io.hpp"
 
 namespace ds::pipeline {
 namespace {
@@ -61,9 +62,6 @@ void drop_late_gstreamer_messages() {
   (void)once;
 }
 
-// OpenCV's messages can run to several lines (assertions quote the source): the first says it.
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
-
 cv::VideoCapture open_capture(const std::string& spec, VideoKind kind) {
   const QuietGLib quiet_glib;
   // OpenCV's backends log their failures as several lines of their own; the one line below says it.
@@ -94,7 +92,7 @@ cv::VideoCapture open_capture(const std::string& spec, VideoKind kind) {
   } catch (const cv::Exception& e) {
     if (kind == VideoKind::kGStreamer) drop_late_gstreamer_messages();
     if (const int sig = interrupt_signal()) throw Interrupted(sig, spec + ": stopped while opening");
-    throw Error(spec + ": cannot open: " + first_line(e.msg));
+    throw Error(spec + ": cannot open: " + vision::opencv_reason(e));
   }
   if (!cap.isOpened()) {
     if (const int sig = interrupt_signal()) throw Interrupted(sig, spec + ": stopped while opening");
@@ -170,7 +168,7 @@ struct VideoState {
         ok = capture.read(f.pixels) && !f.pixels.empty();
         if (ok) f.pixels = to_bgr8(std::move(f.pixels));
       } catch (const cv::Exception& e) {
-        f.error = spec + ": frame " + std::to_string(position) + ": " + first_line(e.msg);
+        f.error = spec + ": frame " + std::to_string(position) + ": " + vision::opencv_reason(e);
         f.pixels.release();
         ok = true;
       } catch (const Error& e) {

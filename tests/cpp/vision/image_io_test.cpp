@@ -113,3 +113,27 @@ TEST(ReadImage, EmptyMissingGarbageAndFifoAreErrors) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   EXPECT_NE(error_of(fifo).find("not a regular file"), std::string::npos);  // and does not block
 }
+
+TEST(ReadImage, DanglingLinkIsNamedAsOne) {
+  const fs::path dir = temp_dir();
+  const fs::path link = dir / "link.jpg";
+  fs::remove(link);
+  fs::create_symlink(dir / "gone.jpg", link);
+  const std::string e = error_of(link);
+  EXPECT_NE(e.find("link.jpg: dangling symbolic link (to "), std::string::npos) << e;
+}
+
+TEST(OpenCvReason, OneLineWithoutVersionOrSourcePath) {
+  try {
+    const cv::Mat empty;
+    CV_Assert(!empty.empty());
+    FAIL() << "CV_Assert did not throw";
+  } catch (const cv::Exception& e) {
+    ASSERT_NE(e.msg.find("OpenCV("), std::string::npos);  // what used to reach users
+    const std::string reason = ds::vision::opencv_reason(e);
+    EXPECT_EQ(reason.find('\n'), std::string::npos) << reason;
+    EXPECT_EQ(reason.find("OpenCV("), std::string::npos) << reason;
+    EXPECT_EQ(reason.find(".cpp"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("!empty.empty()"), std::string::npos) << reason;
+  }
+}
