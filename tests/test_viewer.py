@@ -410,6 +410,22 @@ def test_view_quits_on_escape_and_on_closing_the_window(scene: Path, display: xv
             viewer.kill()
 
 
+@pytest.mark.parametrize("ui", ["highgui", "qt"])
+def test_view_ends_when_its_display_goes_away(scene: Path, ui: str) -> None:
+    """A viewer whose X server died (an ssh session closed, Xvfb stopped) must not live on."""
+    display = xvfb.VirtualDisplay()  # its own: this one is killed
+    args = [scene / "run.yaml", "--results", scene / "detections.json", "--ui", ui]
+    viewer = xvfb.Viewer(BIN / "detection-studio", args, display)
+    try:
+        viewer.next_line()
+        display.close()
+        assert viewer.wait_exit() != 0
+        assert "X11 connection broke" in viewer.stderr
+    finally:
+        viewer.kill()
+        display.close()
+
+
 # The desktop application (qt) keeps the highgui window's keys and log lines: both are checked.
 @pytest.mark.parametrize("ui", ["highgui", "qt"])
 def test_view_skip_bad_passes_over_unreadable_images(scene: Path, display: xvfb.VirtualDisplay,
