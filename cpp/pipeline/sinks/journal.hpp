@@ -1,10 +1,8 @@
 #pragma once
 // The run's journal (DIR/journal.jsonl): the scored detections of each batch, appended as one
-// checksummed line and synced to disk when the batch is done, so `evaluate --resume` after a
-// crash, kill -9 or power loss replays what was done and runs the rest. A torn last line (the
-// batch being written when it died) fails its checksum and is redone.
-//   <crc32 hex> {"journal": 1, "run": "<what was run>"}
-//   <crc32 hex> {"images": [[image_id, [cat, x, y, w, h, score, ...]], ...], "skipped": [[image_id, "why"]], "next": k}
+// checksummed line (core/eval/journal: the format and its reader) and synced to disk when the
+// batch is done, so `evaluate --resume` after a crash, kill -9 or power loss replays what was
+// done and runs the rest. A torn last line (the batch being written when it died) is redone.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -13,6 +11,7 @@
 #include <vector>
 
 #include "core/classes/class_map.hpp"
+#include "core/eval/journal.hpp"
 #include "pipeline/sink.hpp"
 
 namespace ds::pipeline {
@@ -40,15 +39,8 @@ class JournalSink final : public Sink {
   std::size_t next_ = 0;
 };
 
-struct JournalReplay {
-  std::vector<std::pair<std::int64_t, std::vector<Detection>>> images;  // in run order
-  std::vector<std::pair<std::int64_t, std::string>> skipped;
-  std::size_t next = 0;          // the source position to go on from
-  std::uintmax_t whole_bytes = 0;  // the journal up to its last whole, intact line
-};
-
-// Reads a journal written for `run`. Throws ds::Error when it is missing, or was written for
-// another run (other model, dataset, limit or batch size).
-JournalReplay read_journal(const std::filesystem::path& path, const std::string& run);
+// The reader (evaluate --resume) is core: core/eval/journal.
+using ds::JournalReplay;
+using ds::read_journal;
 
 }  // namespace ds::pipeline
