@@ -144,12 +144,18 @@ def _metric_names(metrics: str | Sequence[str], iou_type: str) -> list[str]:
 
 def _ground_truth(gt: Any, masks: bool) -> tuple[Any, str]:
     if isinstance(gt, (str, os.PathLike)):
-        return _core.read_coco(str(gt), masks=masks), str(gt)
+        # As `score --gt`: a COCO / LVIS json, or any dataset.yaml or run config.
+        return _core.load_dataset_file(str(gt), "", masks, False), str(gt)
     from detection_studio.coco import COCO
+    from detection_studio.dataset import Dataset
 
     if isinstance(gt, COCO):
         return gt._core_dataset(masks=masks), gt._file or "ground truth"
-    raise TypeError(f"gt: expected a COCO json path or a detection_studio.coco.COCO, got {type(gt).__name__}")
+    if isinstance(gt, Dataset):
+        core = _core.load_dataset_file(str(gt.file), "", True, False) if masks else gt._core
+        return core, str(gt.file)
+    raise TypeError("gt: expected a dataset file (COCO / LVIS json, dataset.yaml, run config), a "
+                    f"ds.Dataset or a detection_studio.coco.COCO, got {type(gt).__name__}")
 
 
 def _detections(dt: Any, masks: bool, keypoints: bool) -> tuple[Any, str]:
@@ -199,14 +205,19 @@ def score(
     analyses: Iterable[str] | None = None,
     threads: int = 0,
 ) -> Run:
-    """Scores COCO results against COCO ground truth, as ``detection-studio score`` does.
+    """Scores detections against ground truth, as ``detection-studio score`` does.
 
     Args:
-        gt: a COCO instances json path, or a ``detection_studio.coco.COCO``.
-        detections: a COCO results json path, a list of result dicts, an N x 7 array
+        gt: a dataset file (a COCO or LVIS instances json, a dataset.yaml, a run config), a
+            ``ds.Dataset`` or a ``detection_studio.coco.COCO``; for ``metrics="tracking"`` a mot
+            dataset file, a MOT sequence folder or a folder of them.
+        detections: a COCO results json path, an Open Images challenge detection CSV (``.csv``),
+            for ``metrics="tracking"`` a MOT results file (or a folder of ``<sequence>.txt``),
+            a list of result dicts, an N x 7 array
             ``[image_id, x, y, w, h, score, category_id]`` or columns
             ``{"image_id", "category_id", "bbox" (N x 4 xywh), "score"}``.
-        metrics: metric names (``coco``, ``voc``, ...; see ``detection-studio score --help``).
+        metrics: metric names (``coco``, ``voc``, ``lvis``, ``openimages``, ``tracking``, ...;
+            see ``detection-studio score --help``).
         iou_type: ``bbox``, ``segm``, ``boundary`` or ``keypoints`` (the last three score their
             one metric, as ``score --iou-type``).
         analyses: analysis names (None: the default ones, as the command; ``[]``: none).
@@ -217,13 +228,36 @@ def score(
         (``ground_truth`` and ``results`` name the paths given, or say what was passed).
     """
     names = _metric_names(metrics, iou_type)
+    if "tracking" in names:
+        return _score_tracking(gt, detections, names, analyses, threads)
     masks = any(_core.evaluator_reads_masks(m) for m in names)
     keypoints = _core.metric_for_iou_type("keypoints") in names
     chosen = list(_core.default_analysis_names()) if analyses is None else list(analyses)
     dataset, gt_label = _ground_truth(gt, masks)
-    dts, dt_label = _detections(detections, masks, keypoints)
+    if isinstance(detections, (str, os.PathLike)) and str(detections).endswith(".csv"):
+        # The Open Images challenge's detection CSV names images and classes by the gt's ids.
+        if masks or keypoints:
+            raise ValueError(f"{detections}: a challenge CSV holds boxes only (no masks or keypoints)")
+        dts, dt_label = _core.read_challenge_detections(str(detections), dataset), str(detections)
+    else:
+        dts, dt_label = _detections(detections, masks, keypoints)
     document, text = _core.score_document(dataset, dts, names, chosen, threads, gt_label, dt_label)
     return Run(json.loads(document), text, lambda: _core.write_results(dts))
+
+
+def _score_tracking(gt: Any, detections: Any, names: list[str], analyses: Iterable[str] | None,
+                    threads: int) -> Run:
+    """``score --metric tracking``: MOT results files against MOT sequences (TrackEval's HOTA,
+    CLEAR and Identity)."""
+    if names != ["tracking"]:
+        raise ValueError("metrics: 'tracking' scores a tracker's MOT results: give it alone")
+    if analyses:
+        raise ValueError("analyses: the analyses score detections per image; tracking has none")
+    if not isinstance(gt, (str, os.PathLike)) or not isinstance(detections, (str, os.PathLike)):
+        raise TypeError("tracking: gt is a mot dataset file or sequence folder (or a folder of them) "
+                        "and detections a MOT results file (or a folder of <sequence>.txt)")
+    document, text = _core.score_tracking_document(str(gt), str(detections), threads)
+    return Run(json.loads(document), text)
 
 
 def _python_model(model: Any, class_names: Sequence[str] | None, batch_size: int | None,

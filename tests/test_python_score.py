@@ -67,6 +67,42 @@ def test_keypoints_equal_cli(tmp_path: Path, case: Case) -> None:
     assert run.metrics == cli_metrics(tmp_path, gt, dt, "--iou-type", "keypoints")
 
 
+def test_any_dataset_file_lvis_open_images_and_tracking_equal_cli(tmp_path: Path) -> None:
+    """The ground truth as `score --gt` takes it (a dataset.yaml, an LVIS json), the Open Images
+    challenge CSV and MOT tracking results: the same metrics.json as the command."""
+    import tracking_cases as tc
+    from lvis_cases import make_lvis_case, write_lvis_case
+    from test_openimages import random_case
+
+    spec = tmp_path / "coco.yaml"
+    (tmp_path / "images").mkdir()
+    spec.write_text(f"format: coco\nannotations: {GT}\nimages: images\n")
+    assert ds.score(spec, BBOX, analyses=[]).metrics == cli_metrics(tmp_path, spec, BBOX, "--analyses", "none")
+    loaded = ds.load_dataset(spec)
+    assert ds.score(loaded, BBOX, analyses=[]).stats == ds.score(spec, BBOX, analyses=[]).stats
+
+    gt, dt = write_lvis_case(tmp_path / "lvis", *make_lvis_case(3))
+    lvis = ds.score(gt, dt, metrics="lvis")
+    assert lvis.metrics == cli_metrics(tmp_path, gt, dt, "--metric", "lvis")
+    assert lvis.metrics["lvis"]["AP"] > 0
+
+    oid = random_case(4, images=30).write(tmp_path / "oid")
+    csv = tmp_path / "oid" / "dets.csv"
+    run = ds.score(oid, csv, metrics="openimages", analyses=[])
+    assert run.metrics == cli_metrics(tmp_path, oid, csv, "--metric", "openimages", "--analyses", "none")
+    assert 0 < run.metrics["openimages"]["mAP"] < 1
+
+    sequences = tc.make_sequences(5, 2, length=30, tracks=5)
+    gt_root, data, _ = tc.write_layout(tmp_path / "mot", sequences)
+    tracks = ds.score(gt_root, data, metrics="tracking")
+    assert tracks.metrics == cli_metrics(tmp_path, gt_root, data, "--metric", "tracking")
+    assert 0 < tracks.metrics["tracking"]["HOTA"] < 1 and len(tracks.metrics["tracking"]["sequences"]) == 2
+    with pytest.raises(ValueError, match="give it alone"):
+        ds.score(gt_root, data, metrics=("tracking", "coco"))
+    with pytest.raises(ValueError, match="SEQ-005-00.txt: file not found"):
+        ds.score(gt_root, tmp_path, metrics="tracking")
+
+
 def test_run_views(tmp_path: Path) -> None:
     run = ds.score(str(GT), str(BBOX))
     schema = run.metrics["schema"]["sections"][0]

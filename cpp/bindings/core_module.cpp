@@ -19,6 +19,8 @@
 #include "formats/coco/coco_json.hpp"
 #include "formats/convert.hpp"
 #include "formats/dataset_file.hpp"
+#include "formats/mot/score_sequences.hpp"
+#include "formats/openimages/challenge_detections.hpp"
 #include "formats/format.hpp"
 
 // Detections stay a C++ vector on the Python side (500k Python objects would cost seconds).
@@ -193,6 +195,10 @@ PYBIND11_MODULE(_core, m) {
         py::call_guard<py::gil_scoped_release>(), "Read a COCO instances JSON file (with masks: segmentations too).");
   m.def("read_results", [](const std::filesystem::path& p) { return coco::read_results(p); }, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
         "Read a COCO results JSON file (a list of detections).");
+  m.def("read_challenge_detections", &openimages::read_challenge_detections, py::arg("path"), py::arg("gt"),
+        py::call_guard<py::gil_scoped_release>(),
+        "Read an Open Images challenge detection CSV (ImageID, LabelName, Score, XMin, XMax, YMin, YMax) "
+        "against its ground truth's image and class ids.");
   m.def("read_coco_text", &coco::read_instances_text, py::arg("json"), py::arg("label"), py::arg("masks") = false,
         py::call_guard<py::gil_scoped_release>(), "Read COCO instances JSON text (with masks: segmentations too).");
   m.def("read_mask_results", [](const std::filesystem::path& p) { return coco::read_mask_results(p); }, py::arg("path"),
@@ -362,4 +368,12 @@ PYBIND11_MODULE(_core, m) {
         py::arg("gt"), py::arg("detections"), py::arg("metrics"), py::arg("analyses"), py::arg("threads"),
         py::arg("gt_label"), py::arg("dt_label"), py::call_guard<py::gil_scoped_release>(),
         "`score`'s evaluation: (metrics.json's text, the printed tables).");
+  m.def("score_tracking_document",
+        [](const std::string& gt, const std::string& dt, std::size_t threads) {
+          const mot::ScoredSequences scored = mot::score_sequences(gt, dt, threads);
+          return std::pair<std::string, std::string>(
+              metrics_document(score_facts(gt, dt, scored.frames, scored.boxes), {scored.metrics}), scored.metrics.text);
+        },
+        py::arg("gt"), py::arg("dt"), py::arg("threads"), py::call_guard<py::gil_scoped_release>(),
+        "`score --metric tracking`'s evaluation: (metrics.json's text, the printed table).");
 }

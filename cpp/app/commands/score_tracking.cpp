@@ -1,109 +1,19 @@
 // `score --metric tracking`: a tracker's MOT results against MOT ground truth (HOTA, CLEAR,
-// Identity as TrackEval 1.3). One sequence: --gt SEQ.yaml (a mot dataset) or a sequence folder,
-// --dt RESULTS.txt. Several: --gt a folder of sequence folders (MOT17/train), --dt a folder of
-// <sequence>.txt, TrackEval's tracker layout. Light front only: no Python, no OpenCV.
+// Identity as TrackEval 1.3), its options and outputs; the reading and scoring of sequences is
+// formats/mot/score_sequences (shared with ds.score). Light front only: no Python, no OpenCV.
 #include <algorithm>
-#include <atomic>
-#include <future>
-#include <thread>
 #include <filesystem>
 #include <iostream>
-#include <yaml-cpp/yaml.h>
 
 #include "app/commands/commands.hpp"
-#include "core/config/config_node.hpp"
 #include "core/eval/score.hpp"
-#include "core/eval/tracking/tracking_evaluator.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
-#include "formats/dataset_file.hpp"
-#include "formats/format.hpp"
-#include "formats/mot/mot_results.hpp"
+#include "formats/mot/score_sequences.hpp"
 
 namespace fs = std::filesystem;
 
 namespace ds::cli {
-namespace {
-
-// One sequence of --gt: its name and how to read it (read on a worker, with its results).
-struct GtSource {
-  std::string name;
-  fs::path path;
-  bool folder = false;  // a MOT sequence folder, else a dataset file
-};
-
-std::string folder_name(const fs::path& dir) {
-  const fs::path p = fs::absolute(dir).lexically_normal();
-  const std::string name = p.filename().string();
-  return name.empty() ? p.parent_path().filename().string() : name;
-}
-
-Dataset read_ground_truth(const GtSource& g) {
-  if (!g.folder) return load_dataset_file(g.path);
-  const ConfigNode spec(g.path / "dataset.yaml", YAML::Load("format: mot\nsequence: .\n"), "");
-  return load_dataset(spec);
-}
-
-// --gt: a dataset file (one sequence), a MOT sequence folder, or a folder of them (name order).
-std::vector<GtSource> ground_truth(const std::string& arg) {
-  const fs::path path(arg);
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    if (fs::is_regular_file(path / "seqinfo.ini", ec)) return {{folder_name(path), path, true}};
-    std::vector<fs::path> dirs;
-    for (const auto& e : fs::directory_iterator(path))
-      if (e.is_directory() && fs::is_regular_file(e.path() / "seqinfo.ini", ec)) dirs.push_back(e.path());
-    std::sort(dirs.begin(), dirs.end());
-    if (dirs.empty())
-      throw Error(arg + ": no MOT sequence here (a folder with seqinfo.ini, or folders of them; or give a dataset.yaml)");
-    std::vector<GtSource> out;
-    for (const fs::path& d : dirs) out.push_back({d.filename().string(), d, true});
-    return out;
-  }
-  return {{"", path, false}};  // named once read: its sequence folder's name
-}
-
-struct Scored {
-  tracking::SequenceScores scores;
-  std::string preprocessing;
-  std::size_t frames = 0, boxes = 0;
-};
-
-// Reads one sequence's ground truth and results and scores them.
-Scored score_one(GtSource g, const std::string& dt_arg, bool dt_folder) {
-  const Dataset gt = read_ground_truth(g);
-  if (g.name.empty()) {
-    // A mot dataset's source is <sequence>/gt/gt.txt: the sequence is named after its folder.
-    const fs::path source = fs::absolute(gt.source).lexically_normal();
-    // Another dataset file is named by its stem, or its folder for a plain dataset.yaml.
-    g.name = source.filename() == "gt.txt" ? source.parent_path().parent_path().filename().string()
-             : g.path.stem() == "dataset"  ? folder_name(g.path.parent_path().empty() ? "." : g.path.parent_path())
-                                           : g.path.stem().string();
-  }
-  const fs::path file = dt_folder ? fs::path(dt_arg) / (g.name + ".txt") : fs::path(dt_arg);
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec))
-    throw Error(file.string() + ": file not found (the tracker's results for sequence " + g.name + ")");
-  const tracking::TrackingClasses classes = tracking::tracking_classes(gt);
-  for (const Annotation& a : gt.annotations)
-    if (a.track_id < 0)
-      throw Error(gt.source + ": annotation " + std::to_string(a.id) + " has no track id: tracking needs ground-truth tracks");
-  const mot::Results results = mot::read_results(file, static_cast<std::int64_t>(gt.images.size()));
-  std::vector<tracking::TrackerBox> tracker;
-  tracker.reserve(results.rows.size());
-  for (const mot::ResultRow& r : results.rows) {
-    // TrackEval refuses a class other than pedestrian in MOT Challenge results.
-    if (classes.mot && r.cls > 1)
-      throw Error(results.source + ":" + std::to_string(r.line) + ": class " + std::to_string(r.cls) +
-                  ": MOT Challenge tracking is scored on pedestrians (class 1, or -1 for none), as TrackEval");
-    // Frame f is the dataset's f-th image (a mot dataset's image id f).
-    tracker.push_back({gt.images[static_cast<std::size_t>(r.frame - 1)].id, r.id, {r.x, r.y, r.w, r.h}});
-  }
-  const tracking::RawSequence raw = tracking::raw_sequence(gt, tracker, classes, g.name);
-  return {tracking::score_sequence(raw, classes.preprocessing()), classes.describe(), gt.images.size(), tracker.size()};
-}
-
-}  // namespace
 
 int run_score_tracking(const ParsedArgs& args) {
   const std::string gt_arg = *args.get("--gt");
@@ -124,48 +34,12 @@ int run_score_tracking(const ParsedArgs& args) {
       throw UsageError("--output " + *out + " is a folder; give a file name such as metrics.json");
   }
 
-  const std::vector<GtSource> sequences = ground_truth(gt_arg);
-  std::error_code ec;
-  const bool dt_folder = fs::is_directory(dt_arg, ec);
-  if (sequences.size() > 1 && !dt_folder)
-    throw Error(dt_arg + ": --gt has " + std::to_string(sequences.size()) +
-                " sequences: --dt must be a folder holding <sequence>.txt for each");
-  // Sequences are independent: each is read and scored on a worker; results (and the first
-  // error, in sequence order) are taken in order, so the output does not depend on timing.
-  std::size_t workers = static_cast<std::size_t>(std::max<std::int64_t>(0, args.get_int("--threads", 0)));
-  if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
-  workers = std::min(workers, sequences.size());
-  std::vector<std::future<Scored>> done(sequences.size());
-  std::vector<std::promise<Scored>> promises(sequences.size());
-  for (std::size_t k = 0; k < sequences.size(); ++k) done[k] = promises[k].get_future();
-  std::atomic<std::size_t> next{0};
-  {
-    std::vector<std::jthread> pool;
-    for (std::size_t w = 0; w < workers; ++w)
-      pool.emplace_back([&] {
-        for (std::size_t k; (k = next++) < sequences.size();) {
-          try {
-            promises[k].set_value(score_one(sequences[k], dt_arg, dt_folder));
-          } catch (...) {
-            promises[k].set_exception(std::current_exception());
-          }
-        }
-      });
-  }
-  std::vector<tracking::SequenceScores> scores;
-  std::size_t frames = 0, boxes = 0;
-  std::string preprocessing;
-  for (auto& f : done) {
-    Scored s = f.get();
-    if (preprocessing.empty()) preprocessing = s.preprocessing;
-    frames += s.frames;
-    boxes += s.boxes;
-    scores.push_back(std::move(s.scores));
-  }
-  const Metrics metrics = tracking::tracking_metrics(scores, preprocessing);
+  const std::size_t threads = static_cast<std::size_t>(std::max<std::int64_t>(0, args.get_int("--threads", 0)));
+  const mot::ScoredSequences scored = mot::score_sequences(gt_arg, dt_arg, threads);
+  const Metrics& metrics = scored.metrics;
   if (!args.has("--quiet")) std::cout << metrics.text;
   if (const auto out = args.get("--output")) {
-    const JsonFields facts = score_facts(gt_arg, dt_arg, frames, boxes);
+    const JsonFields facts = score_facts(gt_arg, dt_arg, scored.frames, scored.boxes);
     write_file_atomic(*out, metrics_document(facts, {metrics}));
   }
   return 0;
