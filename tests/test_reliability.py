@@ -485,3 +485,12 @@ def test_nul_byte_in_a_file_name_is_escaped_in_check(tmp_path):
     assert proc.returncode == 1
     assert "\0" not in proc.stdout
     assert "a\\x00b.png: image not found" in proc.stdout
+
+
+def test_a_nul_byte_in_a_path_does_not_cut_the_message_short(tmp_path: Path) -> None:
+    spec = tmp_path / "data.yaml"
+    spec.write_text('format: coco\nannotations: "a\\0b.json"\nimages: .\n')
+    done = run_ds("check", spec)
+    assert done.returncode == 1
+    line = error_line(done)
+    assert "data.yaml:2: annotations: file not found: " in line and line.endswith("a\\x00b.json"), line

@@ -120,3 +120,10 @@ TEST(StagedFolder, NothingAppearsUnlessPublished) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
   fs::remove_all(dir);
 }
+
+TEST(Errors, NulBytesDoNotCutTheMessageShort) {
+  using namespace std::string_literals;
+  const ds::Error e("data.yaml:3: dataset.annotations: file not found: a\0b.json"s);
+  EXPECT_EQ(std::string(e.what()), "data.yaml:3: dataset.annotations: file not found: a\\x00b.json");
+  EXPECT_EQ(std::string(ds::Error("plain").what()), "plain");
+}
