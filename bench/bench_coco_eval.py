@@ -1,4 +1,5 @@
-"""Times `detection-studio score` against pycocotools, faster-coco-eval and hotcoco on a synthetic
+"""Times `detection-studio score` against pycocotools, faster-coco-eval, hotcoco and ultrafast-pycocotools
+on a synthetic
 set (bbox: bench/make_coco_eval_data.py, segm and boundary: make_segm_data.py, keypoints:
 make_keypoint_data.py), whole process each, alternating, and writes docs/benchmarks.md. Also checks
 that all of them give the same stats: bit for bit as pycocotools (bbox, segm, keypoints), or as
@@ -272,6 +273,9 @@ def make_tools(args: argparse.Namespace) -> list[Tool]:
         tools.append(Tool(f"{name} + analyses", ds, score, protocol.stats_key, args.rounds))
     if iou_type != "boundary":  # hotcoco 1.3.0 has no boundary IoU
         tools.append(Tool("hotcoco", version("hotcoco"), [*py, "hotcoco", *peers], None, args.rounds))
+    if iou_type != "boundary":  # ultrafast-pycocotools 0.1.14 has no boundary IoU
+        tools.append(Tool("ultrafast-pycocotools", version("ultrafast-pycocotools"),
+                          [*py, "ultrafast-pycocotools", *peers], None, args.rounds))
     tools.append(Tool("faster-coco-eval", version("faster-coco-eval"), [*py, "faster-coco-eval", *peers],
                       None, args.slow_rounds if iou_type == "boundary" else args.rounds))
     tools.append(Tool("detection_studio.coco (Python API)", ds, [*py, "detection_studio.coco", *peers],

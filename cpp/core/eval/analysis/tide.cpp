@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <span>
 #include <unordered_map>
 
 #include "core/eval/analysis/analyses.hpp"
@@ -25,19 +26,18 @@ struct ClassAP {
   bool empty() const { return points.empty() && num_gt == 0; }
 };
 
-// tidecv's APDataObject.get_ap: COCO-style 101-point AP of one class, in AP points.
-double class_ap(const ClassAP& c) {
-  if (c.num_gt == 0) return 0;
-  std::vector<Point> pts = c.points;
-  std::stable_sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.score > b.score; });
-  std::vector<double> precision(pts.size()), recall(pts.size());
+// tidecv's APDataObject.get_ap: COCO-style 101-point AP of one class, in AP points, from its
+// points' outcomes in score order.
+double ap_of(std::span<const std::uint8_t> positive, std::int64_t num_gt) {
+  if (num_gt == 0) return 0;
+  std::vector<double> precision(positive.size()), recall(positive.size());
   std::int64_t tp = 0, fp = 0;
-  for (std::size_t i = 0; i < pts.size(); ++i) {
-    (pts[i].positive ? tp : fp) += 1;
+  for (std::size_t i = 0; i < positive.size(); ++i) {
+    (positive[i] ? tp : fp) += 1;
     precision[i] = static_cast<double>(tp) / static_cast<double>(tp + fp);
-    recall[i] = static_cast<double>(tp) / static_cast<double>(c.num_gt);
+    recall[i] = static_cast<double>(tp) / static_cast<double>(num_gt);
   }
-  for (std::size_t i = pts.size(); i-- > 1;)
+  for (std::size_t i = positive.size(); i-- > 1;)
     if (precision[i] > precision[i - 1]) precision[i - 1] = precision[i];
   double sum = 0;
   for (int bar = 0; bar <= 100; ++bar) {
@@ -46,6 +46,15 @@ double class_ap(const ClassAP& c) {
     if (idx < precision.size()) sum += precision[idx];
   }
   return sum / 101.0 * 100.0;
+}
+
+double class_ap(const ClassAP& c) {
+  if (c.num_gt == 0) return 0;
+  std::vector<Point> pts = c.points;
+  std::stable_sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.score > b.score; });
+  std::vector<std::uint8_t> positive(pts.size());
+  for (std::size_t i = 0; i < pts.size(); ++i) positive[i] = pts[i].positive ? 1 : 0;
+  return ap_of(positive, c.num_gt);
 }
 
 // tidecv's ClassedAPDataObject: classes in the order first touched.
@@ -126,6 +135,7 @@ class Run {
       }
     }
     ap_ = base_.mean_ap();
+    index_candidates();
   }
 
   TideResult result() const {
@@ -133,10 +143,10 @@ class Run {
     r.ap = ap_;
     for (std::size_t t = 0; t < r.main.size(); ++t) {
       const auto type = static_cast<TideError>(t);
-      r.main[t] = std::max(fix([&](const Error& e) { return e.type == type; }, false, false).mean_ap() - ap_, 0.0);
+      r.main[t] = std::max(fixed_map([&](const Error& e) { return e.type == type; }, false, false) - ap_, 0.0);
     }
-    r.false_pos = fix([](const Error&) { return false; }, true, false).mean_ap() - ap_;
-    r.false_neg = fix([](const Error&) { return false; }, false, true).mean_ap() - ap_;
+    r.false_pos = fixed_map([](const Error&) { return false; }, true, false) - ap_;
+    r.false_neg = fixed_map([](const Error&) { return false; }, false, true) - ap_;
     for (const Error& e : errors_) ++r.counts[static_cast<std::size_t>(e.type)];
     return r;
   }
@@ -253,32 +263,93 @@ class Run {
     add_false_negatives();
   }
 
-  // tidecv's TIDERun.fix_errors.
+  // tidecv's TIDERun.fix_errors then get_mAP, without building and sorting each fixed run's data
+  // points again. A fixed run's points of one class are some of a fixed set of candidates: each
+  // error's original point, each error's fixed point, and the class's true positives; which of
+  // an error's two points is in depends only on the condition. tidecv sorts a class's points
+  // stably by score, and it pushes the errors' points first (in error order), then the true
+  // positives: so in every fixed run the order is (score descending, then that push position),
+  // and one sort of the candidates by that key serves every run. With perfect scores the order
+  // is the true positives, then the rest: only counts matter.
+  struct Candidate {
+    double score;
+    std::uint32_t seq;    // push position: the error's index, or errors + the positive's index
+    std::uint32_t error;  // the error it comes from, kNoError for a true positive
+    bool positive, fixed;  // fixed: the error's fixed point (else its original one)
+  };
+  static constexpr std::uint32_t kNoError = UINT32_MAX;
+
+  void index_candidates() {
+    const std::vector<std::int64_t>& classes = base_.classes();
+    for (std::size_t c = 0; c < classes.size(); ++c) class_slot_.emplace(classes[c], c);
+    candidates_.assign(classes.size(), {});
+    for (std::size_t n = 0; n < errors_.size(); ++n) {
+      const Error& e = errors_[n];
+      const auto seq = static_cast<std::uint32_t>(n);
+      if (e.original.kind == Fix::kPoint)
+        candidates_[class_slot_.at(e.original.cls)].push_back(
+            {e.original.point.score, seq, seq, e.original.point.positive, false});
+      if (e.fixed.kind == Fix::kPoint)
+        candidates_[class_slot_.at(e.fixed.cls)].push_back({e.fixed.point.score, seq, seq, e.fixed.point.positive, true});
+    }
+    auto seq = static_cast<std::uint32_t>(errors_.size());
+    for (std::size_t c = 0; c < classes.size(); ++c)
+      for (const Point& p : base_.get(classes[c]).points)
+        if (p.positive) candidates_[c].push_back({p.score, seq++, kNoError, true, false});
+    for (std::vector<Candidate>& list : candidates_)
+      std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& b) {
+        return a.score != b.score ? a.score > b.score : a.seq < b.seq;
+      });
+  }
+
+  // The mAP of the run in which the errors meeting `condition` are fixed.
   template <class Condition>
-  ClassedAP fix(Condition condition, bool perfect_scores, bool remove_false_negatives) const {
-    const auto transform = [&](Point p) { return perfect_scores ? Point{p.positive ? 1.0 : 0.0, p.positive} : p; };
-    std::unordered_map<std::int64_t, std::int64_t> gt_pos;
-    for (const std::int64_t cls : base_.classes()) gt_pos[cls] = base_.get(cls).num_gt;
-    ClassedAP out;
-    for (const Error& e : errors_) {
-      const Fix& f = condition(e) ? e.fixed : e.original;
-      if (f.kind == Fix::kRemoveGt) gt_pos[f.cls] -= 1;
-      if (f.kind == Fix::kPoint) out.at(f.cls).points.push_back(transform(f.point));
+  double fixed_map(Condition condition, bool perfect_scores, bool remove_false_negatives) const {
+    const std::vector<std::int64_t>& classes = base_.classes();
+    const std::size_t C = classes.size();
+    std::vector<std::uint8_t> fixed(errors_.size());
+    std::vector<std::int64_t> num_gt(C);
+    for (std::size_t c = 0; c < C; ++c) num_gt[c] = base_.get(classes[c]).num_gt;
+    // tidecv's ClassedAPDataObject keeps classes in the order first touched: by the errors'
+    // points, then every class of the unfixed run. mAP sums in that order.
+    std::vector<std::size_t> order;
+    std::vector<std::uint8_t> touched(C, 0);
+    for (std::size_t n = 0; n < errors_.size(); ++n) {
+      const Error& e = errors_[n];
+      fixed[n] = condition(e) ? 1 : 0;
+      const Fix& f = fixed[n] ? e.fixed : e.original;
+      if (f.kind == Fix::kRemoveGt) num_gt[class_slot_.at(f.cls)] -= 1;
+      if (f.kind != Fix::kPoint) continue;
+      const std::size_t c = class_slot_.at(f.cls);
+      if (!touched[c]) {
+        touched[c] = 1;
+        order.push_back(c);
+      }
     }
-    for (const std::int64_t cls : base_.classes())
-      for (const Point& p : base_.get(cls).points)
-        if (p.positive) out.at(cls).points.push_back(transform(p));
-    for (const std::int64_t cls : base_.classes()) {
-      std::int64_t v = gt_pos[cls];
-      if (remove_false_negatives)
-        if (const auto it = false_negatives_.find(cls); it != false_negatives_.end()) v -= it->second;
-      out.at(cls).num_gt += v;
+    for (std::size_t c = 0; c < C; ++c)
+      if (!touched[c]) order.push_back(c);
+    if (remove_false_negatives)
+      for (std::size_t c = 0; c < C; ++c)
+        if (const auto it = false_negatives_.find(classes[c]); it != false_negatives_.end()) num_gt[c] -= it->second;
+    double sum = 0;
+    std::size_t n = 0;
+    std::vector<std::uint8_t> flags;
+    for (const std::size_t c : order) {
+      flags.clear();
+      for (const Candidate& k : candidates_[c])
+        if (k.error == kNoError || fixed[k.error] == static_cast<std::uint8_t>(k.fixed)) flags.push_back(k.positive);
+      if (flags.empty() && num_gt[c] == 0) continue;
+      if (perfect_scores) std::stable_partition(flags.begin(), flags.end(), [](std::uint8_t f) { return f != 0; });
+      sum += ap_of(flags, num_gt[c]);
+      ++n;
     }
-    return out;
+    return n > 0 ? sum / static_cast<double>(n) : 0.0;
   }
 
   double fg_, bg_;
   ClassedAP base_;
+  std::unordered_map<std::int64_t, std::size_t> class_slot_;  // position in base_.classes()
+  std::vector<std::vector<Candidate>> candidates_;            // per class slot, in fixed-run order
   std::vector<Error> errors_;
   std::vector<std::vector<Truth>> truths_;  // per image; errors point into these
   std::unordered_map<std::int64_t, std::int64_t> false_negatives_;
