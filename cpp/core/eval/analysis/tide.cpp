@@ -102,38 +102,38 @@ struct Truth {
   std::size_t best_id = SIZE_MAX;
 };
 
-// A data point an error stands for, before or after fixing it.
-struct Fix {
-  enum Kind : std::uint8_t { kNone, kPoint, kRemoveGt } kind = kNone;
-  std::int64_t cls = 0;
-  Point point{};
-};
+constexpr std::uint32_t kNone32 = UINT32_MAX;
 
+// One error and the data points it stands for: before fixing, its prediction's point (a false
+// positive of the prediction's class) unless the prediction was ignored; fixed, a true positive
+// of fixed_cls (Cls, Loc: only the best-scoring error of its ground truth), nothing (the other
+// false positives), or one ground truth less of cls (Miss). Small: a run has one per false
+// positive.
 struct Error {
-  TideError type;
-  Fix original, fixed;
-  // Cls / Loc: the ground truth whose best-scoring error alone is fixed (BestGTMatch).
-  Truth* gt = nullptr;
+  double score = 0;            // the prediction's
+  std::int64_t cls = 0;        // the prediction's class (Miss: the ground truth's)
+  std::int64_t fixed_cls = 0;  // Cls, Loc: the fixed point's class
   std::size_t pred_id = SIZE_MAX;
-  Point pred_point{};
-  std::int64_t fixed_cls = 0;
+  std::uint32_t gt = kNone32;  // Cls, Loc: the ground truth (in truths_) whose best error is fixed
+  TideError type = TideError::kBkg;
+  bool original = false;  // has a point before fixing
+  bool fixed = false;     // has a point once fixed (known once every image was seen)
 };
 
 class Run {
  public:
   Run(const std::vector<ImageBoxes>& images, double fg, double bg) : fg_(fg), bg_(bg) {
-    std::size_t next_id = 0;
+    std::size_t next_id = 0, n_gt = 0;
+    for (const ImageBoxes& im : images) n_gt += im.gts.size();
+    truths_.reserve(n_gt);
     for (const ImageBoxes& im : images) {
       evaluate_image(im, next_id);
       next_id += im.dts.size();
     }
     // The fixed versions are known once every error of every image has been seen.
-    for (Error& e : errors_) {
-      if (e.type == TideError::kCls || e.type == TideError::kLoc) {
-        if (e.gt != nullptr && e.gt->best_id == e.pred_id)
-          e.fixed = {Fix::kPoint, e.fixed_cls, {e.pred_point.score, true}};
-      }
-    }
+    for (Error& e : errors_)
+      if ((e.type == TideError::kCls || e.type == TideError::kLoc) && e.gt != kNone32)
+        e.fixed = truths_[e.gt].best_id == e.pred_id;
     ap_ = base_.mean_ap();
     index_candidates();
   }
@@ -152,55 +152,69 @@ class Run {
   }
 
  private:
-  void add_error(TideError type, const Pred& p, Truth* gt = nullptr, std::int64_t fixed_cls = 0) {
-    Error e{type, {}, {}, nullptr, p.id, {p.det->score, false}, fixed_cls};
-    if (p.used != Used::kIgnored) e.original = {Fix::kPoint, p.det->category_id, {p.det->score, false}};
-    if (gt != nullptr && !gt->used) {
+  void add_error(TideError type, const Pred& p, std::uint32_t gt = kNone32, std::int64_t fixed_cls = 0) {
+    Error e;
+    e.type = type;
+    e.score = p.det->score;
+    e.cls = p.det->category_id;
+    e.fixed_cls = fixed_cls;
+    e.pred_id = p.id;
+    e.original = p.used != Used::kIgnored;
+    if (gt != kNone32 && !truths_[gt].used) {
+      Truth& t = truths_[gt];
       e.gt = gt;
-      gt->usable = true;
-      if (gt->best_score < p.det->score) {
-        gt->best_score = p.det->score;
-        gt->best_id = p.id;
+      t.usable = true;
+      if (t.best_score < p.det->score) {
+        t.best_score = p.det->score;
+        t.best_id = p.id;
       }
     }
     errors_.push_back(e);
   }
 
   void evaluate_image(const ImageBoxes& im, std::size_t first_id) {
-    std::vector<std::size_t> gt_of, ignore_of;  // positions in im.gts
-    for (std::size_t g = 0; g < im.gts.size(); ++g) (im.gts[g].iscrowd ? ignore_of : gt_of).push_back(g);
-    truths_.emplace_back();
-    std::vector<Truth>& truths = truths_.back();
-    for (const std::size_t g : gt_of) {
-      truths.push_back({im.gts[g].category_id});
+    gt_of_.clear();
+    ignore_of_.clear();  // positions in im.gts
+    for (std::size_t g = 0; g < im.gts.size(); ++g) (im.gts[g].iscrowd ? ignore_of_ : gt_of_).push_back(g);
+    const auto first_truth = static_cast<std::uint32_t>(truths_.size());
+    for (const std::size_t g : gt_of_) {
+      truths_.push_back({im.gts[g].category_id});
       base_.at(im.gts[g].category_id).num_gt += 1;
     }
+    Truth* const truths = truths_.data() + first_truth;
     const auto add_false_negatives = [&] {
-      for (Truth& t : truths) {
+      for (std::size_t j = 0; j < gt_of_.size(); ++j) {
+        const Truth& t = truths[j];
         if (t.used) continue;
         ++false_negatives_[t.cls];
-        if (!t.usable) errors_.push_back({TideError::kMiss, {}, {Fix::kRemoveGt, t.cls, {}}});
+        if (!t.usable) {
+          Error e;
+          e.type = TideError::kMiss;
+          e.cls = t.cls;
+          errors_.push_back(e);
+        }
       }
     };
     if (im.dts.empty()) {
-      for (const Truth& t : truths) base_.at(t.cls);  // push_false_negative touches the class
+      for (std::size_t j = 0; j < gt_of_.size(); ++j) base_.at(truths[j].cls);  // push_false_negative touches the class
       add_false_negatives();
       return;
     }
-    std::vector<Pred> preds;
+    std::vector<Pred>& preds = preds_;
+    preds.clear();
     for (std::size_t d = 0; d < im.dts.size(); ++d) preds.push_back({&im.dts[d], first_id + d});
-    const std::size_t n_gt = gt_of.size();
+    const std::size_t n_gt = gt_of_.size();
     // iou[p][j] with the j-th ground truth that is not a crowd region
-    const auto iou = [&](std::size_t p, std::size_t j) { return im.iou(p, gt_of[j]); };
+    const auto iou = [&](std::size_t p, std::size_t j) { return im.iou(p, gt_of_[j]); };
     const auto same = [&](std::size_t p, std::size_t j) { return preds[p].det->category_id == truths[j].cls; };
 
     if (n_gt > 0) {
-      std::vector<bool> taken(n_gt, false);  // the zeroed columns of tidecv's iou_buffer
+      taken_.assign(n_gt, 0);  // the zeroed columns of tidecv's iou_buffer
       for (std::size_t p = 0; p < preds.size(); ++p) {
         std::size_t best = 0;
         double best_iou = -1;
         for (std::size_t j = 0; j < n_gt; ++j) {
-          const double v = taken[j] || !same(p, j) ? 0.0 : iou(p, j);
+          const double v = taken_[j] || !same(p, j) ? 0.0 : iou(p, j);
           if (v > best_iou) {
             best_iou = v;
             best = j;
@@ -209,11 +223,11 @@ class Run {
         if (best_iou >= fg_) {
           preds[p].used = Used::kYes;
           truths[best].used = true;
-          taken[best] = true;
+          taken_[best] = 1;
         }
       }
     }
-    for (const std::size_t g : ignore_of) {
+    for (const std::size_t g : ignore_of_) {
       const Annotation& region = im.gts[g];
       for (std::size_t p = 0; p < preds.size(); ++p)
         if (preds[p].used == Used::kNo && im.iou(p, g) > fg_ && region.category_id == preds[p].det->category_id)
@@ -240,13 +254,14 @@ class Run {
           }
         return std::pair{best, v};
       };
+      const auto truth = [&](std::size_t j) { return first_truth + static_cast<std::uint32_t>(j); };
       if (const auto [j, v] = argmax([&](std::size_t j) { return same(p, j) ? iou(p, j) : 0.0; });
           bg_ <= v && v <= fg_) {
-        add_error(TideError::kLoc, pred, &truths[j], pred.det->category_id);
+        add_error(TideError::kLoc, pred, truth(j), pred.det->category_id);
         continue;
       }
       if (const auto [j, v] = argmax([&](std::size_t j) { return same(p, j) ? 0.0 : iou(p, j); }); v >= fg_) {
-        add_error(TideError::kCls, pred, &truths[j], truths[j].cls);
+        add_error(TideError::kCls, pred, truth(j), truths[j].cls);
         continue;
       }
       if (const auto [j, v] = argmax([&](std::size_t j) { return truths[j].used && same(p, j) ? iou(p, j) : 0.0; });
@@ -274,28 +289,31 @@ class Run {
   struct Candidate {
     double score;
     std::uint32_t seq;    // push position: the error's index, or errors + the positive's index
-    std::uint32_t error;  // the error it comes from, kNoError for a true positive
+    std::uint32_t error;  // the error it comes from, kNone32 for a true positive
     bool positive, fixed;  // fixed: the error's fixed point (else its original one)
   };
-  static constexpr std::uint32_t kNoError = UINT32_MAX;
 
   void index_candidates() {
     const std::vector<std::int64_t>& classes = base_.classes();
-    for (std::size_t c = 0; c < classes.size(); ++c) class_slot_.emplace(classes[c], c);
+    std::unordered_map<std::int64_t, std::uint32_t> slot;
+    for (std::size_t c = 0; c < classes.size(); ++c) slot.emplace(classes[c], static_cast<std::uint32_t>(c));
     candidates_.assign(classes.size(), {});
+    slots_.resize(errors_.size());
+    fixed_slots_.resize(errors_.size());
     for (std::size_t n = 0; n < errors_.size(); ++n) {
       const Error& e = errors_[n];
       const auto seq = static_cast<std::uint32_t>(n);
-      if (e.original.kind == Fix::kPoint)
-        candidates_[class_slot_.at(e.original.cls)].push_back(
-            {e.original.point.score, seq, seq, e.original.point.positive, false});
-      if (e.fixed.kind == Fix::kPoint)
-        candidates_[class_slot_.at(e.fixed.cls)].push_back({e.fixed.point.score, seq, seq, e.fixed.point.positive, true});
+      // An ignored prediction's class may have no point at all: it needs no slot.
+      const auto it = slot.find(e.cls);
+      slots_[n] = it != slot.end() ? it->second : kNone32;
+      fixed_slots_[n] = e.fixed ? slot.at(e.fixed_cls) : kNone32;
+      if (e.original) candidates_[slots_[n]].push_back({e.score, seq, seq, false, false});
+      if (e.fixed) candidates_[fixed_slots_[n]].push_back({e.score, seq, seq, true, true});
     }
     auto seq = static_cast<std::uint32_t>(errors_.size());
     for (std::size_t c = 0; c < classes.size(); ++c)
       for (const Point& p : base_.get(classes[c]).points)
-        if (p.positive) candidates_[c].push_back({p.score, seq++, kNoError, true, false});
+        if (p.positive) candidates_[c].push_back({p.score, seq++, kNone32, true, false});
     for (std::vector<Candidate>& list : candidates_)
       std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& b) {
         return a.score != b.score ? a.score > b.score : a.seq < b.seq;
@@ -312,32 +330,34 @@ class Run {
     for (std::size_t c = 0; c < C; ++c) num_gt[c] = base_.get(classes[c]).num_gt;
     // tidecv's ClassedAPDataObject keeps classes in the order first touched: by the errors'
     // points, then every class of the unfixed run. mAP sums in that order.
-    std::vector<std::size_t> order;
+    std::vector<std::uint32_t> order;
     std::vector<std::uint8_t> touched(C, 0);
     for (std::size_t n = 0; n < errors_.size(); ++n) {
       const Error& e = errors_[n];
       fixed[n] = condition(e) ? 1 : 0;
-      const Fix& f = fixed[n] ? e.fixed : e.original;
-      if (f.kind == Fix::kRemoveGt) num_gt[class_slot_.at(f.cls)] -= 1;
-      if (f.kind != Fix::kPoint) continue;
-      const std::size_t c = class_slot_.at(f.cls);
+      if (e.type == TideError::kMiss) {
+        if (fixed[n]) num_gt[slots_[n]] -= 1;
+        continue;
+      }
+      if (!(fixed[n] ? e.fixed : e.original)) continue;
+      const std::uint32_t c = fixed[n] ? fixed_slots_[n] : slots_[n];
       if (!touched[c]) {
         touched[c] = 1;
         order.push_back(c);
       }
     }
     for (std::size_t c = 0; c < C; ++c)
-      if (!touched[c]) order.push_back(c);
+      if (!touched[c]) order.push_back(static_cast<std::uint32_t>(c));
     if (remove_false_negatives)
       for (std::size_t c = 0; c < C; ++c)
         if (const auto it = false_negatives_.find(classes[c]); it != false_negatives_.end()) num_gt[c] -= it->second;
     double sum = 0;
     std::size_t n = 0;
     std::vector<std::uint8_t> flags;
-    for (const std::size_t c : order) {
+    for (const std::uint32_t c : order) {
       flags.clear();
       for (const Candidate& k : candidates_[c])
-        if (k.error == kNoError || fixed[k.error] == static_cast<std::uint8_t>(k.fixed)) flags.push_back(k.positive);
+        if (k.error == kNone32 || fixed[k.error] == static_cast<std::uint8_t>(k.fixed)) flags.push_back(k.positive);
       if (flags.empty() && num_gt[c] == 0) continue;
       if (perfect_scores) std::stable_partition(flags.begin(), flags.end(), [](std::uint8_t f) { return f != 0; });
       sum += ap_of(flags, num_gt[c]);
@@ -348,12 +368,16 @@ class Run {
 
   double fg_, bg_;
   ClassedAP base_;
-  std::unordered_map<std::int64_t, std::size_t> class_slot_;  // position in base_.classes()
-  std::vector<std::vector<Candidate>> candidates_;            // per class slot, in fixed-run order
   std::vector<Error> errors_;
-  std::vector<std::vector<Truth>> truths_;  // per image; errors point into these
+  std::vector<Truth> truths_;  // every image's ground truth that is not a crowd region
   std::unordered_map<std::int64_t, std::int64_t> false_negatives_;
   double ap_ = 0;
+  std::vector<std::uint32_t> slots_, fixed_slots_;  // each error's classes, as positions in base_.classes()
+  std::vector<std::vector<Candidate>> candidates_;   // per class position, in fixed-run order
+  // evaluate_image's scratch
+  std::vector<std::size_t> gt_of_, ignore_of_;
+  std::vector<Pred> preds_;
+  std::vector<std::uint8_t> taken_;
 };
 
 }  // namespace
