@@ -1,6 +1,10 @@
 #include "core/eval/analysis/image_boxes.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "core/eval/coco/keypoint_sigmas.hpp"
@@ -48,6 +52,25 @@ MatchOptions Overlap::match_options(const Image& image) const {
   return o;
 }
 
+std::vector<ImageMatch> match_images(const std::vector<ImageBoxes>& images, double iou_threshold) {
+  std::vector<ImageMatch> out;
+  out.reserve(images.size());
+  for (const ImageBoxes& im : images) out.push_back(im.match(iou_threshold));
+  return out;
+}
+
+std::vector<std::uint32_t> detections_by_score(const std::vector<ImageBoxes>& images) {
+  std::vector<std::pair<double, std::uint32_t>> keyed;
+  for (const ImageBoxes& im : images)
+    for (const Detection& d : im.dts) keyed.emplace_back(d.score, static_cast<std::uint32_t>(keyed.size()));
+  std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  std::vector<std::uint32_t> out(keyed.size());
+  for (std::size_t n = 0; n < keyed.size(); ++n) out[n] = keyed[n].second;
+  return out;
+}
+
 std::vector<std::int64_t> all_image_ids(const Dataset& gt) {
   std::vector<std::int64_t> ids;
   ids.reserve(gt.images.size());
@@ -82,7 +105,8 @@ std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int6
   for (std::size_t n = 0; n < dts.size(); ++n)
     if (const auto s = slot.find(dts[n].image_id); s != slot.end() && scored(dts[n].category_id))
       out[s->second].dt_source.push_back(n);
-  for (ImageBoxes& im : out) {
+  // Each image on its own: the images spread over the cores.
+  const auto one = [&](ImageBoxes& im) {
     std::stable_sort(im.dt_source.begin(), im.dt_source.end(),
                      [&](std::size_t a, std::size_t b) { return dts[a].score > dts[b].score; });
     if (im.dt_source.size() > max_detections) im.dt_source.resize(max_detections);
@@ -94,7 +118,30 @@ std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int6
     for (const Annotation& a : im.gts) gt_ptrs.push_back(&a);
     im.ious.resize(dt_ptrs.size() * gt_ptrs.size());
     pair_ious(dt_ptrs, gt_ptrs, ready.match_options(*im.image), im.ious);
+  };
+  constexpr std::size_t kBlock = 64;
+  std::atomic<std::size_t> next{0};
+  std::mutex failed_lock;
+  std::exception_ptr failed;  // the first error of a thread (a mask that cannot be read), rethrown here
+  const auto work = [&] {
+    try {
+      for (std::size_t b = next++ * kBlock; b < out.size(); b = next++ * kBlock)
+        for (std::size_t i = b; i < std::min(out.size(), b + kBlock); ++i) one(out[i]);
+    } catch (...) {
+      const std::lock_guard lock(failed_lock);
+      if (!failed) failed = std::current_exception();
+      next = out.size();  // the others stop too
+    }
+  };
+  const std::size_t threads = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                                                    (out.size() + kBlock - 1) / kBlock);
+  if (threads <= 1) {
+    work();
+  } else {
+    std::vector<std::jthread> pool;
+    for (std::size_t n = 0; n < threads; ++n) pool.emplace_back(work);
   }
+  if (failed) std::rethrow_exception(failed);
   return out;
 }
 

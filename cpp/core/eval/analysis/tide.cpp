@@ -21,9 +21,9 @@ struct Point {
 };
 
 struct ClassAP {
-  std::vector<Point> points;
+  std::size_t points = 0;  // data points pushed (their order: Run's global score order)
   std::int64_t num_gt = 0;
-  bool empty() const { return points.empty() && num_gt == 0; }
+  bool empty() const { return points == 0 && num_gt == 0; }
 };
 
 // tidecv's APDataObject.get_ap: COCO-style 101-point AP of one class, in AP points, from its
@@ -48,38 +48,22 @@ double ap_of(std::span<const std::uint8_t> positive, std::int64_t num_gt) {
   return sum / 101.0 * 100.0;
 }
 
-double class_ap(const ClassAP& c) {
-  if (c.num_gt == 0) return 0;
-  std::vector<Point> pts = c.points;
-  std::stable_sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.score > b.score; });
-  std::vector<std::uint8_t> positive(pts.size());
-  for (std::size_t i = 0; i < pts.size(); ++i) positive[i] = pts[i].positive ? 1 : 0;
-  return ap_of(positive, c.num_gt);
-}
-
 // tidecv's ClassedAPDataObject: classes in the order first touched.
 class ClassedAP {
  public:
-  ClassAP& at(std::int64_t cls) {
+  ClassAP& at(std::int64_t cls) { return objs_[slot(cls)]; }
+  // The class's position in classes(), touching it.
+  std::uint32_t slot(std::int64_t cls) {
     const auto [it, fresh] = index_.try_emplace(cls, order_.size());
     if (fresh) {
       order_.push_back(cls);
       objs_.emplace_back();
     }
-    return objs_[it->second];
+    return static_cast<std::uint32_t>(it->second);
   }
+  const ClassAP& operator[](std::size_t slot) const { return objs_[slot]; }
   const std::vector<std::int64_t>& classes() const { return order_; }
   const ClassAP& get(std::int64_t cls) const { return objs_[index_.at(cls)]; }
-  double mean_ap() const {
-    double sum = 0;
-    std::size_t n = 0;
-    for (const ClassAP& c : objs_)
-      if (!c.empty()) {
-        sum += class_ap(c);
-        ++n;
-      }
-    return n > 0 ? sum / static_cast<double>(n) : 0.0;  // tidecv divides by zero here
-  }
 
  private:
   std::vector<std::int64_t> order_;
@@ -122,10 +106,16 @@ struct Error {
 
 class Run {
  public:
-  Run(const std::vector<ImageBoxes>& images, double fg, double bg) : fg_(fg), bg_(bg) {
-    std::size_t next_id = 0, n_gt = 0;
-    for (const ImageBoxes& im : images) n_gt += im.gts.size();
+  Run(const std::vector<ImageBoxes>& images, std::span<const std::uint32_t> by_score, double fg, double bg)
+      : fg_(fg), bg_(bg) {
+    std::size_t next_id = 0, n_gt = 0, n_dt = 0;
+    for (const ImageBoxes& im : images) {
+      n_gt += im.gts.size();
+      n_dt += im.dts.size();
+    }
     truths_.reserve(n_gt);
+    preds_of_.resize(n_dt);
+    scores_.reserve(n_dt);
     for (const ImageBoxes& im : images) {
       evaluate_image(im, next_id);
       next_id += im.dts.size();
@@ -134,8 +124,8 @@ class Run {
     for (Error& e : errors_)
       if ((e.type == TideError::kCls || e.type == TideError::kLoc) && e.gt != kNone32)
         e.fixed = truths_[e.gt].best_id == e.pred_id;
-    ap_ = base_.mean_ap();
-    index_candidates();
+    ap_ = base_map(by_score);
+    index_candidates(by_score);
   }
 
   TideResult result() const {
@@ -203,6 +193,7 @@ class Run {
     std::vector<Pred>& preds = preds_;
     preds.clear();
     for (std::size_t d = 0; d < im.dts.size(); ++d) preds.push_back({&im.dts[d], first_id + d});
+    for (const Detection& d : im.dts) scores_.push_back(d.score);
     const std::size_t n_gt = gt_of_.size();
     // iou[p][j] with the j-th ground truth that is not a crowd region
     const auto iou = [&](std::size_t p, std::size_t j) { return im.iou(p, gt_of_[j]); };
@@ -236,9 +227,14 @@ class Run {
 
     for (std::size_t p = 0; p < preds.size(); ++p) {
       const Pred& pred = preds[p];
-      if (pred.used != Used::kIgnored)
-        base_.at(pred.det->category_id).points.push_back({pred.det->score, pred.used == Used::kYes});
+      PredState& state = preds_of_[pred.id];
+      state.used = pred.used;
+      if (pred.used != Used::kIgnored) {
+        state.slot = base_.slot(pred.det->category_id);
+        ++base_.at(pred.det->category_id).points;
+      }
       if (pred.used == Used::kYes) continue;
+      state.error = static_cast<std::uint32_t>(errors_.size());  // the one error added below
       if (n_gt == 0) {
         add_error(TideError::kBkg, pred);
         continue;
@@ -284,16 +280,43 @@ class Run {
   // an error's two points is in depends only on the condition. tidecv sorts a class's points
   // stably by score, and it pushes the errors' points first (in error order), then the true
   // positives: so in every fixed run the order is (score descending, then that push position),
-  // and one sort of the candidates by that key serves every run. With perfect scores the order
-  // is the true positives, then the rest: only counts matter.
+  // and one ordering of the candidates serves every run. With perfect scores the order is the
+  // true positives, then the rest: only counts matter.
   struct Candidate {
     double score;
-    std::uint32_t seq;    // push position: the error's index, or errors + the positive's index
-    std::uint32_t error;  // the error it comes from, kNone32 for a true positive
+    std::uint32_t error;   // the error it comes from, kNone32 for a true positive
     bool positive, fixed;  // fixed: the error's fixed point (else its original one)
   };
 
-  void index_candidates() {
+  // Each prediction's outcome, by tidecv's _id.
+  struct PredState {
+    std::uint32_t slot = kNone32;   // its class's position in base_.classes() (ignored: none)
+    std::uint32_t error = kNone32;  // its error (in errors_), if any
+    Used used = Used::kNo;
+  };
+
+  // tidecv's mAP of the unfixed run: each class's points (the predictions not ignored) sorted
+  // stably by score, that is in the global order by_score (score, then _id: push order).
+  double base_map(std::span<const std::uint32_t> by_score) const {
+    const std::size_t C = base_.classes().size();
+    std::vector<std::vector<std::uint8_t>> flags(C);
+    for (std::size_t c = 0; c < C; ++c) flags[c].reserve(base_[c].points);
+    for (const std::uint32_t id : by_score)
+      if (const PredState& s = preds_of_[id]; s.used != Used::kIgnored) flags[s.slot].push_back(s.used == Used::kYes);
+    double sum = 0;
+    std::size_t n = 0;
+    for (std::size_t c = 0; c < C; ++c)
+      if (!base_[c].empty()) {
+        sum += ap_of(flags[c], base_[c].num_gt);
+        ++n;
+      }
+    return n > 0 ? sum / static_cast<double>(n) : 0.0;  // tidecv divides by zero here
+  }
+
+  // The candidates of each class in fixed-run order: (score descending, the errors' points
+  // before the true positives, then _id), from the global order by_score and one stable
+  // partition of each run of equal scores.
+  void index_candidates(std::span<const std::uint32_t> by_score) {
     const std::vector<std::int64_t>& classes = base_.classes();
     std::unordered_map<std::int64_t, std::uint32_t> slot;
     for (std::size_t c = 0; c < classes.size(); ++c) slot.emplace(classes[c], static_cast<std::uint32_t>(c));
@@ -302,22 +325,26 @@ class Run {
     fixed_slots_.resize(errors_.size());
     for (std::size_t n = 0; n < errors_.size(); ++n) {
       const Error& e = errors_[n];
-      const auto seq = static_cast<std::uint32_t>(n);
       // An ignored prediction's class may have no point at all: it needs no slot.
       const auto it = slot.find(e.cls);
       slots_[n] = it != slot.end() ? it->second : kNone32;
       fixed_slots_[n] = e.fixed ? slot.at(e.fixed_cls) : kNone32;
-      if (e.original) candidates_[slots_[n]].push_back({e.score, seq, seq, false, false});
-      if (e.fixed) candidates_[fixed_slots_[n]].push_back({e.score, seq, seq, true, true});
     }
-    auto seq = static_cast<std::uint32_t>(errors_.size());
-    for (std::size_t c = 0; c < classes.size(); ++c)
-      for (const Point& p : base_.get(classes[c]).points)
-        if (p.positive) candidates_[c].push_back({p.score, seq++, kNone32, true, false});
+    for (const std::uint32_t id : by_score) {
+      const PredState& s = preds_of_[id];
+      const double score = scores_[id];
+      if (s.used == Used::kYes) candidates_[s.slot].push_back({score, kNone32, true, false});
+      if (s.error == kNone32) continue;
+      const Error& e = errors_[s.error];
+      if (e.original) candidates_[slots_[s.error]].push_back({score, s.error, false, false});
+      if (e.fixed) candidates_[fixed_slots_[s.error]].push_back({score, s.error, true, true});
+    }
     for (std::vector<Candidate>& list : candidates_)
-      std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& b) {
-        return a.score != b.score ? a.score > b.score : a.seq < b.seq;
-      });
+      for (auto run = list.begin(); run != list.end();) {
+        const auto end = std::find_if(run, list.end(), [&](const Candidate& k) { return k.score != run->score; });
+        std::stable_partition(run, end, [](const Candidate& k) { return k.error != kNone32; });
+        run = end;
+      }
   }
 
   // The mAP of the run in which the errors meeting `condition` are fixed.
@@ -374,6 +401,8 @@ class Run {
   double ap_ = 0;
   std::vector<std::uint32_t> slots_, fixed_slots_;  // each error's classes, as positions in base_.classes()
   std::vector<std::vector<Candidate>> candidates_;   // per class position, in fixed-run order
+  std::vector<PredState> preds_of_;                  // by _id
+  std::vector<double> scores_;                       // by _id
   // evaluate_image's scratch
   std::vector<std::size_t> gt_of_, ignore_of_;
   std::vector<Pred> preds_;
@@ -383,11 +412,16 @@ class Run {
 }  // namespace
 
 TideResult tide(const std::vector<ImageBoxes>& images, double foreground, double background) {
-  return Run(images, foreground, background).result();
+  return tide(images, detections_by_score(images), foreground, background);
+}
+
+TideResult tide(const std::vector<ImageBoxes>& images, std::span<const std::uint32_t> by_score, double foreground,
+                double background) {
+  return Run(images, by_score, foreground, background).result();
 }
 
 Metrics tide_analysis(const AnalysisContext& context) {
-  const TideResult r = tide(context.images);
+  const TideResult r = tide(context.images, context.by_score);
   JsonWriter w(1);
   w.begin_object().key("main").begin_object();
   for (std::size_t t = 0; t < r.main.size(); ++t) w.field(kTideErrorNames[t], r.main[t]);
