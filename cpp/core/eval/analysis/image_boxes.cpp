@@ -1,11 +1,15 @@
 #include "core/eval/analysis/image_boxes.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <atomic>
 #include <exception>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
+
+#include "core/dataset/id_index.hpp"
 
 #include "core/eval/coco/keypoint_sigmas.hpp"
 #include "core/eval/coco/oks.hpp"
@@ -59,15 +63,35 @@ std::vector<ImageMatch> match_images(const std::vector<ImageBoxes>& images, doub
   return out;
 }
 
+// An LSD radix sort (stable, four passes of 16 bits) on keys that order as the scores do,
+// descending: a fifth of a comparison sort's time on a run's half a million detections.
 std::vector<std::uint32_t> detections_by_score(const std::vector<ImageBoxes>& images) {
-  std::vector<std::pair<double, std::uint32_t>> keyed;
+  struct Keyed {
+    std::uint64_t key;
+    std::uint32_t n;
+  };
+  std::vector<Keyed> keyed, tmp;
   for (const ImageBoxes& im : images)
-    for (const Detection& d : im.dts) keyed.emplace_back(d.score, static_cast<std::uint32_t>(keyed.size()));
-  std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
-    return a.first > b.first || (a.first == b.first && a.second < b.second);
-  });
+    for (const Detection& d : im.dts) {
+      // The double's bits, made to order as unsigned integers do (0 and -0 alike: they compare
+      // equal), then inverted for descending.
+      std::uint64_t bits = std::bit_cast<std::uint64_t>(d.score == 0 ? 0.0 : d.score);
+      bits = (bits >> 63) ? ~bits : bits | (std::uint64_t{1} << 63);
+      keyed.push_back({~bits, static_cast<std::uint32_t>(keyed.size())});
+    }
+  tmp.resize(keyed.size());
+  std::vector<std::uint32_t> count(65537);
+  for (int shift = 0; shift < 64; shift += 16) {
+    const auto digit = [&](const Keyed& k) { return static_cast<std::size_t>((k.key >> shift) & 0xFFFF); };
+    std::fill(count.begin(), count.end(), 0);
+    for (const Keyed& k : keyed) ++count[digit(k) + 1];
+    if (count[digit(keyed.empty() ? Keyed{} : keyed.front()) + 1] == keyed.size()) continue;  // one digit: nothing moves
+    for (std::size_t b = 0; b < 65536; ++b) count[b + 1] += count[b];
+    for (const Keyed& k : keyed) tmp[count[digit(k)]++] = k;
+    keyed.swap(tmp);
+  }
   std::vector<std::uint32_t> out(keyed.size());
-  for (std::size_t n = 0; n < keyed.size(); ++n) out[n] = keyed[n].second;
+  for (std::size_t n = 0; n < keyed.size(); ++n) out[n] = keyed[n].n;
   return out;
 }
 
@@ -84,27 +108,31 @@ std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int6
   std::unordered_map<std::int64_t, const Image*> by_id;
   by_id.reserve(gt.images.size());
   for (const Image& im : gt.images) by_id.emplace(im.id, &im);
-  std::unordered_map<std::int64_t, std::size_t> slot;
+  std::unordered_set<std::int64_t> taken;
   std::vector<ImageBoxes> out;
+  std::vector<std::int64_t> ids;  // out's, for the index below
   for (const std::int64_t id : image_ids) {
     const auto it = by_id.find(id);
-    if (it == by_id.end() || slot.contains(id)) continue;
-    slot.emplace(id, out.size());
+    if (it == by_id.end() || !taken.insert(id).second) continue;
+    ids.push_back(id);
     out.emplace_back().image = it->second;
   }
+  // Every detection and annotation looks its image up: a flat table where ids allow.
+  const IdIndex slot(ids);
   const Overlap ready = overlap.for_dataset(gt);
   // Keypoints: only categories with keypoints are compared (as the keypoint metric scores
   // them), and a person without labelled keypoints is ignored there: here it is a crowd region,
   // which absorbs what matches it and is never missed.
   const auto scored = [&](std::int64_t category_id) { return !ready.oks_vars || ready.oks_vars->contains(category_id); };
   for (const Annotation& a : gt.annotations)
-    if (const auto s = slot.find(a.image_id); s != slot.end() && scored(a.category_id)) {
-      out[s->second].gts.push_back(a);
-      if (ready.oks_vars && a.num_keypoints == 0) out[s->second].gts.back().iscrowd = true;
+    if (const std::int32_t s = slot.find(a.image_id); s != IdIndex::npos && scored(a.category_id)) {
+      ImageBoxes& im = out[static_cast<std::size_t>(s)];
+      im.gts.push_back(a);
+      if (ready.oks_vars && a.num_keypoints == 0) im.gts.back().iscrowd = true;
     }
   for (std::size_t n = 0; n < dts.size(); ++n)
-    if (const auto s = slot.find(dts[n].image_id); s != slot.end() && scored(dts[n].category_id))
-      out[s->second].dt_source.push_back(n);
+    if (const std::int32_t s = slot.find(dts[n].image_id); s != IdIndex::npos && scored(dts[n].category_id))
+      out[static_cast<std::size_t>(s)].dt_source.push_back(n);
   // Each image on its own: the images spread over the cores.
   const auto one = [&](ImageBoxes& im) {
     std::stable_sort(im.dt_source.begin(), im.dt_source.end(),
