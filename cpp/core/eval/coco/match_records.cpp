@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <thread>
 
 #include "core/dataset/id_index.hpp"
 #include "core/util/error.hpp"
@@ -227,7 +226,7 @@ MergedRecords merge_match_records(std::span<const std::filesystem::path> files, 
     layouts.push_back(l);
   }
   if (!p.cat_ids) p.cat_ids.emplace();
-  const std::size_t K = p.cat_ids->size(), I = p.img_ids->size();
+  const std::size_t K = p.cat_ids->size();
 
   // Each file's groups per category: [begin, end) in its group arrays (they are by category).
   std::vector<std::vector<std::uint64_t>> cat_begin(files.size());
@@ -252,7 +251,6 @@ MergedRecords merge_match_records(std::span<const std::filesystem::path> files, 
   out.result.params = p;
   out.result.arrays = EvalArrays(T, p.rec_thrs.size(), K, A, p.max_dets.size());
   out.dt_count.assign(K, 0);
-  std::vector<std::uint8_t> seen(I, 0);
   CategoryMatches cm;
   AccumulateScratch scratch;
   struct Ref {
@@ -317,7 +315,6 @@ MergedRecords merge_match_records(std::span<const std::filesystem::path> files, 
       m.drop(l.ignored + 2 * A * d0, l.ignored + 2 * A * d1);
     }
   }
-  (void)seen;
   return out;
 }
 
