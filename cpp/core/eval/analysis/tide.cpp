@@ -342,7 +342,7 @@ class Run {
     for (std::vector<Candidate>& list : candidates_)
       for (auto run = list.begin(); run != list.end();) {
         const auto end = std::find_if(run, list.end(), [&](const Candidate& k) { return k.score != run->score; });
-        std::stable_partition(run, end, [](const Candidate& k) { return k.error != kNone32; });
+        if (end - run > 1) std::stable_partition(run, end, [](const Candidate& k) { return k.error != kNone32; });
         run = end;
       }
   }
