@@ -6,6 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <cstring>
 
 #include "core/dataset/id_index.hpp"
@@ -251,15 +255,13 @@ MergedRecords merge_match_records(std::span<const std::filesystem::path> files, 
   out.result.params = p;
   out.result.arrays = EvalArrays(T, p.rec_thrs.size(), K, A, p.max_dets.size());
   out.dt_count.assign(K, 0);
-  CategoryMatches cm;
-  AccumulateScratch scratch;
   struct Ref {
     std::uint32_t image;  // position in p.img_ids
     std::uint32_t file;
     std::uint64_t group;
   };
-  std::vector<Ref> refs;
-  for (std::size_t k = 0; k < K; ++k) {
+  // One category after another on each thread; each writes its own category's cells.
+  const auto category = [&](std::size_t k, CategoryMatches& cm, AccumulateScratch& scratch, std::vector<Ref>& refs) {
     refs.clear();
     for (std::size_t f = 0; f < files.size(); ++f) {
       const Mapped& m = *maps[f];
@@ -314,7 +316,30 @@ MergedRecords merge_match_records(std::span<const std::filesystem::path> files, 
       m.drop(l.tp + 2 * A * d0, l.tp + 2 * A * d1);
       m.drop(l.ignored + 2 * A * d0, l.ignored + 2 * A * d1);
     }
+  };
+  std::atomic<std::size_t> next{0};
+  std::mutex failed_lock;
+  std::exception_ptr failed;  // the first bad file a thread met, rethrown below
+  const auto work = [&] {
+    CategoryMatches cm;
+    AccumulateScratch scratch;
+    std::vector<Ref> refs;
+    try {
+      for (std::size_t k = next++; k < K; k = next++) category(k, cm, scratch, refs);
+    } catch (...) {
+      const std::lock_guard lock(failed_lock);
+      if (!failed) failed = std::current_exception();
+      next = K;
+    }
+  };
+  const std::size_t threads = std::min<std::size_t>(K, std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= 1) {
+    work();
+  } else {
+    std::vector<std::jthread> pool;
+    for (std::size_t n = 0; n < threads; ++n) pool.emplace_back(work);
   }
+  if (failed) std::rethrow_exception(failed);
   return out;
 }
 

@@ -34,7 +34,7 @@ struct MergedRecords {
 
 // Accumulates the records of `files` (any order) as one evaluation with `params` (img_ids: every
 // image scored, cat_ids as evaluated). Each file is read once, a category at a time (mapped, not
-// loaded). Throws ds::Error naming the file when one is not a records file, was written with other
+// loaded), categories on the cores. Throws ds::Error naming the file when one is not a records file, was written with other
 // params, or holds an image not in params.img_ids or twice.
 MergedRecords merge_match_records(std::span<const std::filesystem::path> files, Params params);
 
