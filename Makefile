@@ -88,7 +88,7 @@ $(STAMPS)/fuzz-deps:
 
 # COCO evaluation speed against the peers (installed here only: they are not test dependencies).
 bench: install
-	$(PY) -m pip install -q --disable-pip-version-check hotcoco==1.3.0 faster-coco-eval==1.8.0
+	$(PY) -m pip install -q --disable-pip-version-check hotcoco==1.3.0 faster-coco-eval==1.8.0 ultrafast-pycocotools==0.1.14
 	$(PY) bench/bench_coco_eval.py
 	$(PY) bench/bench_coco_eval.py --iou-type segm
 	$(PY) bench/bench_coco_eval.py --iou-type keypoints

@@ -1,4 +1,5 @@
-"""Times `detection-studio score` against pycocotools, faster-coco-eval and hotcoco on a synthetic
+"""Times `detection-studio score` against pycocotools, faster-coco-eval, hotcoco and ultrafast-pycocotools
+on a synthetic
 set (bbox: bench/make_coco_eval_data.py, segm and boundary: make_segm_data.py, keypoints:
 make_keypoint_data.py), whole process each, alternating, and writes docs/benchmarks.md. Also checks
 that all of them give the same stats: bit for bit as pycocotools (bbox, segm, keypoints), or as
@@ -175,7 +176,7 @@ def report(tools: list[Tool], data: dict[str, int], load: tuple[float, float], i
         lines.append(f"| {t.name} | {t.version} | {len(t.walls)} | {med:.2f} | "
                      f"{min(t.walls):.2f} | {med / base:.2f} | {statistics.median(t.cpu):.2f} | "
                      f"{max(t.rss) / 2**20:.2f} | {agreement(t.stats, reference)} |")
-    lines += ["", summary(tools)]
+    lines += ["", summary(tools), "", against_fastest_peer(tools)]
     if note:
         lines += ["", note]
     count = len(protocol.stat_names.split(", "))
@@ -197,6 +198,19 @@ def summary(tools: list[Tool]) -> str:
     verdict = ("faster than every peer" if not slower else "slower than " + ", ".join(slower))
     return (f"In this run `{ours.name}` ({base:.2f} s, {base_rss / 2**20:.2f} GB) is {verdict}: "
             + "; ".join(parts) + ".")
+
+
+def against_fastest_peer(tools: list[Tool]) -> str:
+    """Our rows as a share of the fastest peer's time (wall and CPU), in this run."""
+    peers = [t for t in tools if t.walls and not t.name.startswith("detection")]
+    ours = [t for t in tools if t.walls and t.name.startswith("detection-studio score")]
+    if not peers or not ours:
+        return ""
+    fastest = min(peers, key=lambda t: statistics.median(t.walls))
+    wall, cpu = statistics.median(fastest.walls), statistics.median(fastest.cpu)
+    parts = [f"`{t.name}` {statistics.median(t.walls) / wall:.2f}x its wall time "
+             f"({statistics.median(t.cpu) / cpu:.2f}x its CPU time)" for t in ours]
+    return f"Against the fastest peer in this run, {fastest.name}: " + "; ".join(parts) + "."
 
 
 def replace_section(document: str, section: str, iou_type: str) -> str:
@@ -272,6 +286,9 @@ def make_tools(args: argparse.Namespace) -> list[Tool]:
         tools.append(Tool(f"{name} + analyses", ds, score, protocol.stats_key, args.rounds))
     if iou_type != "boundary":  # hotcoco 1.3.0 has no boundary IoU
         tools.append(Tool("hotcoco", version("hotcoco"), [*py, "hotcoco", *peers], None, args.rounds))
+    if iou_type != "boundary":  # ultrafast-pycocotools 0.1.14 has no boundary IoU
+        tools.append(Tool("ultrafast-pycocotools", version("ultrafast-pycocotools"),
+                          [*py, "ultrafast-pycocotools", *peers], None, args.rounds))
     tools.append(Tool("faster-coco-eval", version("faster-coco-eval"), [*py, "faster-coco-eval", *peers],
                       None, args.slow_rounds if iou_type == "boundary" else args.rounds))
     tools.append(Tool("detection_studio.coco (Python API)", ds, [*py, "detection_studio.coco", *peers],

@@ -21,6 +21,8 @@ def main() -> None:
         from faster_coco_eval import COCOeval_faster as COCOeval
     elif tool == "hotcoco":
         from hotcoco import COCO, COCOeval
+    elif tool == "ultrafast-pycocotools":
+        from ultrafast_pycocotools import COCO, COCOeval
     elif tool == "detection_studio.coco":
         from detection_studio.coco import COCO, COCOeval
     else:

@@ -2,8 +2,9 @@
 
 Each task runs ``detection-studio-runtime evaluate CONFIG --model MODEL --shard i/N`` on a
 worker: the same C++ decoding, batching and inferencer as a local run, so the detections are
-the local run's. The task returns the shard's ``shard.json`` and ``detections.json`` to the
-driver, which scores the shards together with the same C++ evaluator as ``merge``. A worker that
+the local run's. The task returns the shard's ``shard.json``, ``detections.json`` and COCO's
+match records (``records.METRIC.bin``, docs/scale.md) to the driver, which scores the shards
+together as ``merge`` does (COCO's metrics accumulated from the records). A worker that
 dies or a shard that fails is retried on another worker (Ray's task retries); the metrics stay
 exact because a shard is all or nothing.
 
@@ -84,7 +85,7 @@ def stop() -> None:
         ray.shutdown()
 
 
-def _run_shard(task: ShardTask, progress: Any) -> tuple[str, str]:
+def _run_shard(task: ShardTask, progress: Any) -> tuple[str, str, dict[str, bytes]]:
     """On a worker: one shard in a scratch folder; its two files as text."""
     scratch = Path(tempfile.mkdtemp(prefix=f"ds-shard-{task.index}-"))
     env = dict(os.environ)
@@ -104,7 +105,9 @@ def _run_shard(task: ShardTask, progress: Any) -> tuple[str, str]:
         if process.returncode != 0:
             last = (err.strip().splitlines() or [f"exit code {process.returncode}"])[-1]
             raise RuntimeError(f"shard {task.index}/{task.count}: {last}")
-        return ((scratch / "shard.json").read_text(), (scratch / "detections.json").read_text())
+        # COCO's match records too (records.METRIC.bin): the driver accumulates those.
+        records = {p.name: p.read_bytes() for p in scratch.glob("records.*.bin")}
+        return ((scratch / "shard.json").read_text(), (scratch / "detections.json").read_text(), records)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -169,13 +172,15 @@ def run_shards(runtime: str, arguments: list[str], count: int, out_dir: str, gpu
             for ref in ready:
                 index = pending.pop(ref)
                 try:
-                    shard, detections = ray.get(ref)
+                    shard, detections, records = ray.get(ref)
                 except ray.exceptions.RayError as e:
                     raise ConfigError("ray", f"shard {index}/{count}",
                                       f"failed after its retries: {_cause(e)}") from None
                 folder = Path(out_dir) / str(index)
                 folder.mkdir(parents=True, exist_ok=True)
                 (folder / "detections.json").write_text(detections)
+                for name, data in records.items():
+                    (folder / name).write_bytes(data)
                 (folder / "shard.json").write_text(shard)
             on_progress(ray.get(progress_actor.total.remote()))
     except BaseException:

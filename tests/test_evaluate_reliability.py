@@ -179,7 +179,8 @@ def test_shards_merged_give_the_one_machine_run(small: Path, uninterrupted: Path
         result = run_ds("evaluate", small / "run.yaml", "--output", d, "--batch-size", "2",
                         "--shard", f"{i}/3")
         assert result.returncode == 0, result.stderr
-        assert sorted(p.name for p in d.iterdir()) == ["detections.json", "shard.json"]
+        # COCO's match records (docs/scale.md) beside the detections: merge accumulates them.
+        assert sorted(p.name for p in d.iterdir()) == ["detections.json", "records.coco.bin", "shard.json"]
     ranges = [(json.loads((d / "shard.json").read_text())["first"],
                json.loads((d / "shard.json").read_text())["end"]) for d in dirs]
     assert ranges[0][0] == 0 and ranges[-1][1] == IMAGES
@@ -193,6 +194,12 @@ def test_shards_merged_give_the_one_machine_run(small: Path, uninterrupted: Path
     assert (tmp_path / "merged" / "detections.json").read_bytes() == \
         (uninterrupted / "detections.json").read_bytes()
     assert not (tmp_path / "merged" / "report.html").exists()
+    # From the records alone: the same COCO numbers, no detections read or written.
+    alone = run_ds("merge", small / "run.yaml", *dirs, "--metrics-only", "--output", tmp_path / "alone")
+    assert alone.returncode == 0, alone.stderr
+    records = json.loads((tmp_path / "alone" / "metrics.json").read_text())
+    assert records["coco_stats"] == want["coco_stats"] and records["per_class"] == want["per_class"]
+    assert "thresholds" not in records and not (tmp_path / "alone" / "detections.json").exists()
     # --report: report.html and the gallery of the worst images, as the one-machine run has them
     reported = run_ds("merge", small / "run.yaml", *dirs, "--output", tmp_path / "reported", "--report")
     assert reported.returncode == 0, reported.stderr

@@ -32,7 +32,7 @@ int run_merge(const ParsedArgs& args);
 // The shards in `dirs` (evaluate --shard i/N) scored together into out_dir's detections.json and
 // metrics.json (run_facts added to its facts); prints the metrics, and "wrote ..." without a newline.
 MergedRun merge_shards(const std::filesystem::path& config_path, const std::vector<std::filesystem::path>& dirs,
-                       const std::filesystem::path& out_dir, const JsonFields& run_facts);
+                       const std::filesystem::path& out_dir, const JsonFields& run_facts, bool metrics_only = false);
 // gallery.json and report.html beside a merged run's metrics.json, as evaluate writes them
 // (merge --report, evaluate --engine ray); prints where.
 void write_merged_report(const MergedRun& run, const std::filesystem::path& out_dir, host::PythonRuntime& python);

@@ -140,7 +140,15 @@ int run_evaluate(const ParsedArgs& args) {
     // Detections only: `merge` scores the shards together.
     run.journal->remove();
     const ShardInfo info{*shard, run_identity_base, first, end, total, stats.skipped, run.scoring->skipped_ids()};
-    publish_files(out_dir, {{"detections.json", coco::results_json(scoring.detections())}, {"shard.json", shard_json(info)}});
+    std::vector<std::pair<std::string, std::string>> files = {{"detections.json", coco::results_json(scoring.detections())},
+                                                              {"shard.json", shard_json(info)}};
+    // The metrics that can (COCO's) also write their match records: merge accumulates those.
+    std::vector<std::optional<std::string>> records = run.scoring->match_records();
+    for (std::size_t i = 0; i < records.size() && i < cfg.metrics.size(); ++i) {
+      if (records[i]) files.emplace_back(shard_records_file(cfg.metrics[i]), std::move(*records[i]));
+      else fs::remove(out_dir / shard_records_file(cfg.metrics[i]));  // an earlier run's, not this one's
+    }
+    publish_files(out_dir, files);
     std::cout << "shard " << shard->index << "/" << shard->count << ": images " << first << ".." << end << " of "
               << total << ", " << scoring.detections().size() << " detections; " << pipeline::timings_line(stats)
               << "\nwrote " << (out_dir / "detections.json").string() << " and " << (out_dir / "shard.json").string()

@@ -23,13 +23,13 @@ int run_merge(const ParsedArgs& args) {
   const fs::path config_path = args.positional.at(0);
   const fs::path out_dir = args.get("--output") ? fs::path(*args.get("--output")) : load_run_config(config_path).output;
   const std::vector<fs::path> dirs(args.positional.begin() + 1, args.positional.end());
-  merge_shards(config_path, dirs, out_dir, {});
+  merge_shards(config_path, dirs, out_dir, {}, args.has("--metrics-only"));
   std::cout << " (--report also writes report.html)\n";
   return 0;
 }
 
 MergedRun merge_shards(const fs::path& config_path, const std::vector<fs::path>& dirs, const fs::path& out_dir,
-                  const JsonFields& run_facts) {
+                  const JsonFields& run_facts, bool metrics_only) {
   const RunConfig cfg = load_run_config(config_path);
   // Every shard once, all of the same run, covering the run's images without gaps.
   std::vector<std::pair<ShardInfo, fs::path>> shards;
@@ -57,7 +57,31 @@ MergedRun merge_shards(const fs::path& config_path, const std::vector<fs::path>&
   if (head.total > dataset.images.size())
     throw Error(config_path.string() + ": the dataset has " + std::to_string(dataset.images.size()) +
                 " images, the shards ran " + std::to_string(head.total) + " (was it changed?)");
-  const std::vector<std::unique_ptr<Evaluator>> evaluators = make_evaluators(cfg, dataset);
+  std::vector<std::unique_ptr<Evaluator>> evaluators = make_evaluators(cfg, dataset);
+  // The metrics whose every shard wrote match records are accumulated from those: the
+  // detections are not read for them (docs/scale.md).
+  std::vector<std::vector<fs::path>> records(evaluators.size());
+  for (std::size_t i = 0; i < cfg.metrics.size() && i < evaluators.size(); ++i) {
+    for (const auto& [info, dir] : shards)
+      if (fs::path f = dir / shard_records_file(cfg.metrics[i]); fs::is_regular_file(f)) records[i].push_back(std::move(f));
+    if (records[i].size() != shards.size()) records[i].clear();
+  }
+  if (metrics_only) {
+    // Only what the records score: no analyses, no detections.
+    std::vector<std::unique_ptr<Evaluator>> kept;
+    std::vector<std::vector<fs::path>> kept_records;
+    for (std::size_t i = 0; i < evaluators.size(); ++i)
+      if (!records[i].empty()) {
+        kept.push_back(std::move(evaluators[i]));
+        kept_records.push_back(std::move(records[i]));
+      }
+    if (kept.empty())
+      throw Error("merge --metrics-only: no metric of " + config_path.string() + " has match records in every shard "
+                  "(written by evaluate --shard for COCO's metrics)");
+    evaluators = std::move(kept);
+    records = std::move(kept_records);
+  }
+  const bool need_detections = !metrics_only;
 
   // In the run's order, as one machine would have scored them.
   std::unordered_map<std::int64_t, std::size_t> position;
@@ -67,6 +91,9 @@ MergedRun merge_shards(const fs::path& config_path, const std::vector<fs::path>&
   std::unordered_set<std::int64_t> skipped_ids;
   std::size_t detections = 0;
   for (const auto& [info, dir] : shards) {
+    skipped.insert(skipped.end(), info.skipped.begin(), info.skipped.end());
+    skipped_ids.insert(info.skipped_ids.begin(), info.skipped_ids.end());
+    if (!need_detections) continue;
     const fs::path file = dir / "detections.json";
     // Masks and keypoints too when the run scores them (its metrics need them, as in one run).
     for (const Detection& d : cfg.reads_masks() || cfg.scores_keypoints() ? coco::read_full_results(file) : coco::read_results(file)) {
@@ -76,8 +103,6 @@ MergedRun merge_shards(const fs::path& config_path, const std::vector<fs::path>&
       by_image[it->second].push_back(d);
       ++detections;
     }
-    skipped.insert(skipped.end(), info.skipped.begin(), info.skipped.end());
-    skipped_ids.insert(info.skipped_ids.begin(), info.skipped_ids.end());
   }
   std::vector<Detection> all;
   all.reserve(detections);
@@ -85,13 +110,15 @@ MergedRun merge_shards(const fs::path& config_path, const std::vector<fs::path>&
   for (std::size_t i = 0; i < head.total; ++i) {
     // Images a shard skipped as unreadable are not scored, as in one run with --skip-bad.
     if (skipped_ids.contains(dataset.images[i].id)) continue;
-    for (const auto& e : evaluators) e->process(dataset.images[i], by_image[i]);
+    for (std::size_t e = 0; e < evaluators.size(); ++e)
+      if (records[e].empty()) evaluators[e]->process(dataset.images[i], by_image[i]);
     all.insert(all.end(), by_image[i].begin(), by_image[i].end());
     scored.push_back(dataset.images[i].id);
   }
   const std::size_t images = scored.size();
   std::vector<Metrics> metrics;
-  for (const auto& e : evaluators) metrics.push_back(e->evaluate());
+  for (std::size_t e = 0; e < evaluators.size(); ++e)
+    metrics.push_back(records[e].empty() ? evaluators[e]->evaluate() : evaluators[e]->evaluate_records(records[e], scored));
 
   JsonWriter skipped_json;
   skipped_json.begin_array();
@@ -101,13 +128,21 @@ MergedRun merge_shards(const fs::path& config_path, const std::vector<fs::path>&
                       {"dataset", json_string(dataset.source)},
                       {"shards", std::to_string(shards.size())},
                       {"images", std::to_string(images)},
-                      {"detections", std::to_string(all.size())},
+                      {"detections", metrics_only ? std::string("null") : std::to_string(all.size())},
                       {"skipped_images", skipped_json.take()}};
   facts.insert(facts.end(), run_facts.begin(), run_facts.end());
-  publish_files(out_dir, {{"detections.json", coco::results_json(all)}, {"metrics.json", metrics_document(facts, metrics)}});
-  std::cout << "merged " << shards.size() << " shards: " << images << " images, " << all.size() << " detections\n\n";
+  if (metrics_only) {
+    publish_files(out_dir, {{"metrics.json", metrics_document(facts, metrics)}});
+    std::cout << "merged " << shards.size() << " shards' match records: " << images << " images\n\n";
+  } else {
+    publish_files(out_dir, {{"detections.json", coco::results_json(all)}, {"metrics.json", metrics_document(facts, metrics)}});
+    std::cout << "merged " << shards.size() << " shards: " << images << " images, " << all.size() << " detections\n\n";
+  }
   for (const Metrics& m : metrics) std::cout << m.text;
-  std::cout << "\nwrote " << (out_dir / "detections.json").string() << " and " << (out_dir / "metrics.json").string();
+  if (metrics_only)
+    std::cout << "\nwrote " << (out_dir / "metrics.json").string();
+  else
+    std::cout << "\nwrote " << (out_dir / "detections.json").string() << " and " << (out_dir / "metrics.json").string();
   // Moved out last: the evaluators hold a reference to it and are done with it.
   return {std::move(dataset), std::move(all), std::move(scored), evaluator_options(cfg)};
 }

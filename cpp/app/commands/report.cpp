@@ -86,6 +86,7 @@ void write_merged_report(const MergedRun& run, const fs::path& out_dir, host::Py
 
 int run_merge_report(const ParsedArgs& args) {
   if (!args.has("--report")) return run_merge(args);
+  if (args.has("--metrics-only")) throw UsageError("merge: --report needs the detections: leave out --metrics-only");
   const fs::path config_path = args.positional.at(0);
   const fs::path out_dir = args.get("--output") ? fs::path(*args.get("--output")) : load_run_config(config_path).output;
   const std::vector<fs::path> dirs(args.positional.begin() + 1, args.positional.end());

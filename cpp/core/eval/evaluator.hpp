@@ -2,6 +2,7 @@
 // The one interface every metric implements (after detectron2's DatasetEvaluator): the
 // evaluation loop feeds it images and detections and knows nothing about COCO or VOC.
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <span>
@@ -12,6 +13,7 @@
 
 #include "core/dataset/dataset.hpp"
 #include "core/eval/description.hpp"
+#include "core/util/error.hpp"
 
 namespace ds {
 
@@ -55,6 +57,19 @@ class Evaluator {
   // Scores `detections` over every image of the ground truth at once (`score`): the same as
   // process() for each image and evaluate(), without regrouping and copying the detections.
   virtual Metrics evaluate_all(std::span<const Detection> detections) = 0;
+
+  // Shards (evaluate --shard, merge): a metric that scores from compact match records
+  // (core/eval/coco/match_records) gives those of the images processed; none: it cannot, and
+  // merge scores it from the shards' detections.
+  virtual std::optional<std::string> match_records() { return std::nullopt; }
+  // Scores the records of every shard (files: what match_records gave, one per shard) as one
+  // run over `image_ids`, the images scored. Only where match_records gives records.
+  virtual Metrics evaluate_records(std::span<const std::filesystem::path> files,
+                                   std::span<const std::int64_t> image_ids) {
+    (void)image_ids;
+    throw Error((files.empty() ? std::string("merge") : files.front().string()) +
+                ": this metric scores from detections, not match records");
+  }
 };
 
 // An evaluator that scores everything at the end (VOC, Open Images): process() only collects,

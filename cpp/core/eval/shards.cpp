@@ -28,6 +28,8 @@ std::pair<std::size_t, std::size_t> shard_range(ShardSpec s, std::size_t total, 
   return {bound(s.index), s.index + 1 == s.count ? total : bound(s.index + 1)};
 }
 
+std::string shard_records_file(std::string_view metric) { return "records." + std::string(metric) + ".bin"; }
+
 std::string shard_json(const ShardInfo& info) {
   JsonWriter w(2);
   w.begin_object()

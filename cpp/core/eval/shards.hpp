@@ -31,6 +31,10 @@ struct ShardInfo {
 };
 
 std::string shard_json(const ShardInfo& info);
+
+// DIR/records.METRIC.bin: a metric's compact match records of the shard's images
+// (core/eval/coco/match_records; docs/scale.md has the layout).
+std::string shard_records_file(std::string_view metric);
 // Throws ds::Error naming the file and the key.
 ShardInfo read_shard(const std::filesystem::path& file);
 

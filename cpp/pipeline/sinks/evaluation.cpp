@@ -30,4 +30,10 @@ std::vector<Metrics> EvaluationSink::evaluate() {
   return out;
 }
 
+std::vector<std::optional<std::string>> EvaluationSink::match_records() {
+  std::vector<std::optional<std::string>> out;
+  for (const auto& e : evaluators_) out.push_back(e->match_records());
+  return out;
+}
+
 }  // namespace ds::pipeline

@@ -22,6 +22,8 @@ class EvaluationSink final : public Sink {
   // Results already known (a resumed run's journal): processed as if the model had run.
   void add(const Image& image, std::span<const Detection> detections);
   std::vector<Metrics> evaluate();
+  // Each evaluator's compact match records of the images scored (evaluate --shard), in order.
+  std::vector<std::optional<std::string>> match_records();
   const std::vector<Detection>& detections() const { return all_; }
   std::size_t images() const { return image_ids_.size(); }
   const std::vector<std::int64_t>& image_ids() const { return image_ids_; }  // scored, in order

@@ -22,6 +22,9 @@ struct AnalysisContext {
   // every detection, and the images scored (in order; all of the dataset's for `score`).
   std::span<const Detection> detections;
   std::span<const std::int64_t> image_ids;
+  // Each image's matching at options.analysis_iou, every score: thresholds' and per_image's.
+  std::span<const ImageMatch> matches;
+  std::span<const std::uint32_t> by_score;  // detections_by_score(images)
 };
 
 }  // namespace ds::analysis

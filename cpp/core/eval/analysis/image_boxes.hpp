@@ -57,6 +57,15 @@ struct Overlap {
 std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int64_t> image_ids,
                                     std::span<const Detection> dts, const Overlap& overlap = {},
                                     std::size_t max_detections = kMaxDetections);
+// Each image's matching at `iou_threshold`, every score (ImageBoxes::match): the one matching
+// pass thresholds and per_image share (a score cut only drops the lowest-scoring detections,
+// which matching by descending score meets last).
+std::vector<ImageMatch> match_images(const std::vector<ImageBoxes>& images, double iou_threshold);
+// Every detection of `images`, numbered image after image in ImageBoxes::dts order, sorted by
+// descending score, equal scores by number: what a stable sort by score of the detections
+// pushed image by image gives, so every analysis that sorts them (thresholds' curves, TIDE's
+// APs) takes its order from this one sort.
+std::vector<std::uint32_t> detections_by_score(const std::vector<ImageBoxes>& images);
 // Every image of the dataset, in file order.
 std::vector<std::int64_t> all_image_ids(const Dataset& gt);
 

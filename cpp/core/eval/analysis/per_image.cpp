@@ -34,6 +34,36 @@ std::vector<ImageErrors> per_image_errors(const Dataset& gt, const std::vector<I
   return out;
 }
 
+std::vector<ImageErrors> per_image_errors(const Dataset& gt, const std::vector<ImageBoxes>& images,
+                                          std::span<const ImageMatch> matches, double iou, double score_threshold) {
+  if (!(score_threshold >= 0)) return per_image_errors(gt, images, iou, score_threshold);
+  std::unordered_set<std::int64_t> known;
+  for (const Category& c : gt.categories) known.insert(c.id);
+  std::vector<ImageErrors> out;
+  out.reserve(images.size());
+  std::vector<std::uint8_t> taken;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const ImageBoxes& im = images[i];
+    const ImageMatch& m = matches[i];
+    ImageErrors e{im.image->id, im.image->file_name, im.image->frame};
+    taken.assign(im.gts.size(), 0);
+    // A detection of an unknown category could only take ground truth of that category, which
+    // no other detection competes for: leaving it out changes no other outcome.
+    for (std::size_t d = 0; d < im.dts.size(); ++d) {
+      if (im.dts[d].score < score_threshold || !known.contains(im.dts[d].category_id)) continue;
+      if (m.detections[d] == DetectionOutcome::kTruePositive) {
+        ++e.tp;
+        taken[static_cast<std::size_t>(m.matched_truth[d])] = 1;
+      } else if (m.detections[d] == DetectionOutcome::kFalsePositive) {
+        ++e.fp;
+      }
+    }
+    for (std::size_t g = 0; g < im.gts.size(); ++g) e.fn += !im.gts[g].iscrowd && !taken[g];
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 std::vector<std::size_t> worst_images(const std::vector<ImageErrors>& errors, std::size_t n) {
   std::vector<std::size_t> order(errors.size());
   std::iota(order.begin(), order.end(), 0);
@@ -50,9 +80,11 @@ WorstImages find_worst_images(const Dataset& gt, std::span<const std::int64_t> i
                               std::span<const Detection> detections, const EvaluatorOptions& options) {
   const std::vector<ImageBoxes> images =
       image_boxes(gt, image_ids, detections, Overlap::of(options));
+  const std::vector<ImageMatch> matches = match_images(images, options.analysis_iou);
   WorstImages w;
-  w.score_threshold = options.score_threshold.value_or(best_f1_score(score_thresholds(gt, images, options.analysis_iou)));
-  const std::vector<ImageErrors> errors = per_image_errors(gt, images, options.analysis_iou, w.score_threshold);
+  w.score_threshold =
+      options.score_threshold.value_or(best_f1_score(score_thresholds(gt, images, matches, options.analysis_iou)));
+  const std::vector<ImageErrors> errors = per_image_errors(gt, images, matches, options.analysis_iou, w.score_threshold);
   for (const std::size_t i : worst_images(errors, options.worst_images)) w.image_ids.push_back(errors[i].image_id);
   return w;
 }
@@ -60,7 +92,8 @@ WorstImages find_worst_images(const Dataset& gt, std::span<const std::int64_t> i
 Metrics per_image_analysis(const AnalysisContext& context) {
   const EvaluatorOptions& options = context.options;
   const double cut = context.score_cut;
-  const std::vector<ImageErrors> errors = per_image_errors(context.gt, context.images, options.analysis_iou, cut);
+  const std::vector<ImageErrors> errors =
+      per_image_errors(context.gt, context.images, context.matches, options.analysis_iou, cut);
   JsonWriter w(1);
   w.begin_object().field("iou", options.analysis_iou).field("score_threshold", cut);
   w.key("images").begin_array();

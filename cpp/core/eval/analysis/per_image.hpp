@@ -20,6 +20,11 @@ struct ImageErrors {
 // confusion matrix leave them out).
 std::vector<ImageErrors> per_image_errors(const Dataset& gt, const std::vector<ImageBoxes>& images, double iou,
                                           double score_threshold);
+// The same from the images' matching at `iou` at every score (match_images): the detections
+// under the cut are the last the matching met, so leaving them out changes nothing before.
+// A negative cut (below the matching's 0) takes the path above.
+std::vector<ImageErrors> per_image_errors(const Dataset& gt, const std::vector<ImageBoxes>& images,
+                                          std::span<const ImageMatch> matches, double iou, double score_threshold);
 // Positions in `errors` of the `n` images with the most errors (fp + fn; at least one), most first.
 std::vector<std::size_t> worst_images(const std::vector<ImageErrors>& errors, std::size_t n);
 

@@ -25,8 +25,8 @@ std::vector<const Category*> categories_by_id(const Dataset& gt) {
 
 double f1_of(double p, double r) { return p + r > 0 ? 2 * p * r / (p + r) : 0; }
 
-void fill_curve(ThresholdCurve& c, std::vector<Scored>& points) {
-  std::stable_sort(points.begin(), points.end(), [](const Scored& a, const Scored& b) { return a.score > b.score; });
+// `points` by descending score, equal scores in the order pushed.
+void fill_curve(ThresholdCurve& c, const std::vector<Scored>& points) {
   c.detections = points.size();
   const double n_gt = static_cast<double>(c.gt);
   // Raw curve: one point per distinct score (a threshold keeps all detections tied at it).
@@ -88,26 +88,55 @@ std::vector<double> score_grid() {
 }
 
 Thresholds score_thresholds(const Dataset& gt, const std::vector<ImageBoxes>& images, double iou) {
+  return score_thresholds(gt, images, match_images(images, iou), iou);
+}
+
+Thresholds score_thresholds(const Dataset& gt, const std::vector<ImageBoxes>& images,
+                            std::span<const ImageMatch> matches, double iou) {
+  return score_thresholds(gt, images, matches, detections_by_score(images), iou);
+}
+
+Thresholds score_thresholds(const Dataset& gt, const std::vector<ImageBoxes>& images,
+                            std::span<const ImageMatch> matches, std::span<const std::uint32_t> by_score,
+                            double iou) {
   Thresholds t;
   t.iou = iou;
   const std::vector<const Category*> cats = categories_by_id(gt);
   std::unordered_map<std::int64_t, std::size_t> index;
   for (std::size_t k = 0; k < cats.size(); ++k) index.emplace(cats[k]->id, k);
   t.classes.resize(cats.size());
-  std::vector<std::vector<Scored>> points(cats.size());
-  std::vector<Scored> all;
-  for (const ImageBoxes& im : images) {
+  // Each detection's class position and outcome, numbered as by_score numbers them.
+  constexpr std::uint32_t kLeftOut = UINT32_MAX;
+  std::vector<std::uint32_t> class_of;
+  std::vector<std::uint8_t> right;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const ImageBoxes& im = images[i];
     // The viewer's and render's matching, so the pictures agree with these numbers.
-    const ImageMatch m = im.match(iou);
+    const ImageMatch& m = matches[i];
     for (std::size_t d = 0; d < im.dts.size(); ++d) {
       const auto k = index.find(im.dts[d].category_id);
-      if (k == index.end() || m.detections[d] == DetectionOutcome::kCrowd) continue;
-      const Scored s{im.dts[d].score, m.detections[d] == DetectionOutcome::kTruePositive};
-      points[k->second].push_back(s);
-      all.push_back(s);
+      const bool out = k == index.end() || m.detections[d] == DetectionOutcome::kCrowd;
+      class_of.push_back(out ? kLeftOut : static_cast<std::uint32_t>(k->second));
+      right.push_back(m.detections[d] == DetectionOutcome::kTruePositive);
     }
     for (const Annotation& a : im.gts)
       if (const auto k = index.find(a.category_id); k != index.end() && !a.iscrowd) ++t.classes[k->second].gt;
+  }
+  // Sorted as a stable sort by score of the points pushed image by image would sort them.
+  std::vector<std::vector<Scored>> points(cats.size());
+  std::vector<Scored> all;
+  all.reserve(by_score.size());
+  std::size_t n = 0;
+  for (const ImageBoxes& im : images) n += im.dts.size();
+  std::vector<double> score(n);
+  n = 0;
+  for (const ImageBoxes& im : images)
+    for (const Detection& d : im.dts) score[n++] = d.score;
+  for (const std::uint32_t j : by_score) {
+    if (class_of[j] == kLeftOut) continue;
+    const Scored s{score[j], right[j] != 0};
+    points[class_of[j]].push_back(s);
+    all.push_back(s);
   }
   for (std::size_t k = 0; k < cats.size(); ++k) {
     t.classes[k].category_id = cats[k]->id;

@@ -34,6 +34,13 @@ struct Thresholds {
 std::vector<double> score_grid();
 
 Thresholds score_thresholds(const Dataset& gt, const std::vector<ImageBoxes>& images, double iou);
+// The same from the images' matching at `iou` (match_images), and their detections' order
+// (detections_by_score).
+Thresholds score_thresholds(const Dataset& gt, const std::vector<ImageBoxes>& images,
+                            std::span<const ImageMatch> matches, double iou);
+Thresholds score_thresholds(const Dataset& gt, const std::vector<ImageBoxes>& images,
+                            std::span<const ImageMatch> matches, std::span<const std::uint32_t> by_score,
+                            double iou);
 // The overall best-F1 score, 0 when there is none: the default cut of the other analyses.
 double best_f1_score(const Thresholds& thresholds);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <span>
 #include <unordered_map>
 
 #include "core/eval/analysis/analyses.hpp"
@@ -20,24 +21,23 @@ struct Point {
 };
 
 struct ClassAP {
-  std::vector<Point> points;
+  std::size_t points = 0;  // data points pushed (their order: Run's global score order)
   std::int64_t num_gt = 0;
-  bool empty() const { return points.empty() && num_gt == 0; }
+  bool empty() const { return points == 0 && num_gt == 0; }
 };
 
-// tidecv's APDataObject.get_ap: COCO-style 101-point AP of one class, in AP points.
-double class_ap(const ClassAP& c) {
-  if (c.num_gt == 0) return 0;
-  std::vector<Point> pts = c.points;
-  std::stable_sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.score > b.score; });
-  std::vector<double> precision(pts.size()), recall(pts.size());
+// tidecv's APDataObject.get_ap: COCO-style 101-point AP of one class, in AP points, from its
+// points' outcomes in score order.
+double ap_of(std::span<const std::uint8_t> positive, std::int64_t num_gt) {
+  if (num_gt == 0) return 0;
+  std::vector<double> precision(positive.size()), recall(positive.size());
   std::int64_t tp = 0, fp = 0;
-  for (std::size_t i = 0; i < pts.size(); ++i) {
-    (pts[i].positive ? tp : fp) += 1;
+  for (std::size_t i = 0; i < positive.size(); ++i) {
+    (positive[i] ? tp : fp) += 1;
     precision[i] = static_cast<double>(tp) / static_cast<double>(tp + fp);
-    recall[i] = static_cast<double>(tp) / static_cast<double>(c.num_gt);
+    recall[i] = static_cast<double>(tp) / static_cast<double>(num_gt);
   }
-  for (std::size_t i = pts.size(); i-- > 1;)
+  for (std::size_t i = positive.size(); i-- > 1;)
     if (precision[i] > precision[i - 1]) precision[i - 1] = precision[i];
   double sum = 0;
   for (int bar = 0; bar <= 100; ++bar) {
@@ -51,26 +51,19 @@ double class_ap(const ClassAP& c) {
 // tidecv's ClassedAPDataObject: classes in the order first touched.
 class ClassedAP {
  public:
-  ClassAP& at(std::int64_t cls) {
+  ClassAP& at(std::int64_t cls) { return objs_[slot(cls)]; }
+  // The class's position in classes(), touching it.
+  std::uint32_t slot(std::int64_t cls) {
     const auto [it, fresh] = index_.try_emplace(cls, order_.size());
     if (fresh) {
       order_.push_back(cls);
       objs_.emplace_back();
     }
-    return objs_[it->second];
+    return static_cast<std::uint32_t>(it->second);
   }
+  const ClassAP& operator[](std::size_t slot) const { return objs_[slot]; }
   const std::vector<std::int64_t>& classes() const { return order_; }
   const ClassAP& get(std::int64_t cls) const { return objs_[index_.at(cls)]; }
-  double mean_ap() const {
-    double sum = 0;
-    std::size_t n = 0;
-    for (const ClassAP& c : objs_)
-      if (!c.empty()) {
-        sum += class_ap(c);
-        ++n;
-      }
-    return n > 0 ? sum / static_cast<double>(n) : 0.0;  // tidecv divides by zero here
-  }
 
  private:
   std::vector<std::int64_t> order_;
@@ -93,39 +86,46 @@ struct Truth {
   std::size_t best_id = SIZE_MAX;
 };
 
-// A data point an error stands for, before or after fixing it.
-struct Fix {
-  enum Kind : std::uint8_t { kNone, kPoint, kRemoveGt } kind = kNone;
-  std::int64_t cls = 0;
-  Point point{};
-};
+constexpr std::uint32_t kNone32 = UINT32_MAX;
 
+// One error and the data points it stands for: before fixing, its prediction's point (a false
+// positive of the prediction's class) unless the prediction was ignored; fixed, a true positive
+// of fixed_cls (Cls, Loc: only the best-scoring error of its ground truth), nothing (the other
+// false positives), or one ground truth less of cls (Miss). Small: a run has one per false
+// positive.
 struct Error {
-  TideError type;
-  Fix original, fixed;
-  // Cls / Loc: the ground truth whose best-scoring error alone is fixed (BestGTMatch).
-  Truth* gt = nullptr;
+  double score = 0;            // the prediction's
+  std::int64_t cls = 0;        // the prediction's class (Miss: the ground truth's)
+  std::int64_t fixed_cls = 0;  // Cls, Loc: the fixed point's class
   std::size_t pred_id = SIZE_MAX;
-  Point pred_point{};
-  std::int64_t fixed_cls = 0;
+  std::uint32_t gt = kNone32;  // Cls, Loc: the ground truth (in truths_) whose best error is fixed
+  TideError type = TideError::kBkg;
+  bool original = false;  // has a point before fixing
+  bool fixed = false;     // has a point once fixed (known once every image was seen)
 };
 
 class Run {
  public:
-  Run(const std::vector<ImageBoxes>& images, double fg, double bg) : fg_(fg), bg_(bg) {
-    std::size_t next_id = 0;
+  Run(const std::vector<ImageBoxes>& images, std::span<const std::uint32_t> by_score, double fg, double bg)
+      : fg_(fg), bg_(bg) {
+    std::size_t next_id = 0, n_gt = 0, n_dt = 0;
+    for (const ImageBoxes& im : images) {
+      n_gt += im.gts.size();
+      n_dt += im.dts.size();
+    }
+    truths_.reserve(n_gt);
+    preds_of_.resize(n_dt);
+    scores_.reserve(n_dt);
     for (const ImageBoxes& im : images) {
       evaluate_image(im, next_id);
       next_id += im.dts.size();
     }
     // The fixed versions are known once every error of every image has been seen.
-    for (Error& e : errors_) {
-      if (e.type == TideError::kCls || e.type == TideError::kLoc) {
-        if (e.gt != nullptr && e.gt->best_id == e.pred_id)
-          e.fixed = {Fix::kPoint, e.fixed_cls, {e.pred_point.score, true}};
-      }
-    }
-    ap_ = base_.mean_ap();
+    for (Error& e : errors_)
+      if ((e.type == TideError::kCls || e.type == TideError::kLoc) && e.gt != kNone32)
+        e.fixed = truths_[e.gt].best_id == e.pred_id;
+    ap_ = base_map(by_score);
+    index_candidates(by_score);
   }
 
   TideResult result() const {
@@ -133,64 +133,79 @@ class Run {
     r.ap = ap_;
     for (std::size_t t = 0; t < r.main.size(); ++t) {
       const auto type = static_cast<TideError>(t);
-      r.main[t] = std::max(fix([&](const Error& e) { return e.type == type; }, false, false).mean_ap() - ap_, 0.0);
+      r.main[t] = std::max(fixed_map([&](const Error& e) { return e.type == type; }, false, false) - ap_, 0.0);
     }
-    r.false_pos = fix([](const Error&) { return false; }, true, false).mean_ap() - ap_;
-    r.false_neg = fix([](const Error&) { return false; }, false, true).mean_ap() - ap_;
+    r.false_pos = fixed_map([](const Error&) { return false; }, true, false) - ap_;
+    r.false_neg = fixed_map([](const Error&) { return false; }, false, true) - ap_;
     for (const Error& e : errors_) ++r.counts[static_cast<std::size_t>(e.type)];
     return r;
   }
 
  private:
-  void add_error(TideError type, const Pred& p, Truth* gt = nullptr, std::int64_t fixed_cls = 0) {
-    Error e{type, {}, {}, nullptr, p.id, {p.det->score, false}, fixed_cls};
-    if (p.used != Used::kIgnored) e.original = {Fix::kPoint, p.det->category_id, {p.det->score, false}};
-    if (gt != nullptr && !gt->used) {
+  void add_error(TideError type, const Pred& p, std::uint32_t gt = kNone32, std::int64_t fixed_cls = 0) {
+    Error e;
+    e.type = type;
+    e.score = p.det->score;
+    e.cls = p.det->category_id;
+    e.fixed_cls = fixed_cls;
+    e.pred_id = p.id;
+    e.original = p.used != Used::kIgnored;
+    if (gt != kNone32 && !truths_[gt].used) {
+      Truth& t = truths_[gt];
       e.gt = gt;
-      gt->usable = true;
-      if (gt->best_score < p.det->score) {
-        gt->best_score = p.det->score;
-        gt->best_id = p.id;
+      t.usable = true;
+      if (t.best_score < p.det->score) {
+        t.best_score = p.det->score;
+        t.best_id = p.id;
       }
     }
     errors_.push_back(e);
   }
 
   void evaluate_image(const ImageBoxes& im, std::size_t first_id) {
-    std::vector<std::size_t> gt_of, ignore_of;  // positions in im.gts
-    for (std::size_t g = 0; g < im.gts.size(); ++g) (im.gts[g].iscrowd ? ignore_of : gt_of).push_back(g);
-    truths_.emplace_back();
-    std::vector<Truth>& truths = truths_.back();
-    for (const std::size_t g : gt_of) {
-      truths.push_back({im.gts[g].category_id});
+    gt_of_.clear();
+    ignore_of_.clear();  // positions in im.gts
+    for (std::size_t g = 0; g < im.gts.size(); ++g) (im.gts[g].iscrowd ? ignore_of_ : gt_of_).push_back(g);
+    const auto first_truth = static_cast<std::uint32_t>(truths_.size());
+    for (const std::size_t g : gt_of_) {
+      truths_.push_back({im.gts[g].category_id});
       base_.at(im.gts[g].category_id).num_gt += 1;
     }
+    Truth* const truths = truths_.data() + first_truth;
     const auto add_false_negatives = [&] {
-      for (Truth& t : truths) {
+      for (std::size_t j = 0; j < gt_of_.size(); ++j) {
+        const Truth& t = truths[j];
         if (t.used) continue;
         ++false_negatives_[t.cls];
-        if (!t.usable) errors_.push_back({TideError::kMiss, {}, {Fix::kRemoveGt, t.cls, {}}});
+        if (!t.usable) {
+          Error e;
+          e.type = TideError::kMiss;
+          e.cls = t.cls;
+          errors_.push_back(e);
+        }
       }
     };
     if (im.dts.empty()) {
-      for (const Truth& t : truths) base_.at(t.cls);  // push_false_negative touches the class
+      for (std::size_t j = 0; j < gt_of_.size(); ++j) base_.at(truths[j].cls);  // push_false_negative touches the class
       add_false_negatives();
       return;
     }
-    std::vector<Pred> preds;
+    std::vector<Pred>& preds = preds_;
+    preds.clear();
     for (std::size_t d = 0; d < im.dts.size(); ++d) preds.push_back({&im.dts[d], first_id + d});
-    const std::size_t n_gt = gt_of.size();
+    for (const Detection& d : im.dts) scores_.push_back(d.score);
+    const std::size_t n_gt = gt_of_.size();
     // iou[p][j] with the j-th ground truth that is not a crowd region
-    const auto iou = [&](std::size_t p, std::size_t j) { return im.iou(p, gt_of[j]); };
+    const auto iou = [&](std::size_t p, std::size_t j) { return im.iou(p, gt_of_[j]); };
     const auto same = [&](std::size_t p, std::size_t j) { return preds[p].det->category_id == truths[j].cls; };
 
     if (n_gt > 0) {
-      std::vector<bool> taken(n_gt, false);  // the zeroed columns of tidecv's iou_buffer
+      taken_.assign(n_gt, 0);  // the zeroed columns of tidecv's iou_buffer
       for (std::size_t p = 0; p < preds.size(); ++p) {
         std::size_t best = 0;
         double best_iou = -1;
         for (std::size_t j = 0; j < n_gt; ++j) {
-          const double v = taken[j] || !same(p, j) ? 0.0 : iou(p, j);
+          const double v = taken_[j] || !same(p, j) ? 0.0 : iou(p, j);
           if (v > best_iou) {
             best_iou = v;
             best = j;
@@ -199,11 +214,11 @@ class Run {
         if (best_iou >= fg_) {
           preds[p].used = Used::kYes;
           truths[best].used = true;
-          taken[best] = true;
+          taken_[best] = 1;
         }
       }
     }
-    for (const std::size_t g : ignore_of) {
+    for (const std::size_t g : ignore_of_) {
       const Annotation& region = im.gts[g];
       for (std::size_t p = 0; p < preds.size(); ++p)
         if (preds[p].used == Used::kNo && im.iou(p, g) > fg_ && region.category_id == preds[p].det->category_id)
@@ -212,9 +227,14 @@ class Run {
 
     for (std::size_t p = 0; p < preds.size(); ++p) {
       const Pred& pred = preds[p];
-      if (pred.used != Used::kIgnored)
-        base_.at(pred.det->category_id).points.push_back({pred.det->score, pred.used == Used::kYes});
+      PredState& state = preds_of_[pred.id];
+      state.used = pred.used;
+      if (pred.used != Used::kIgnored) {
+        state.slot = base_.slot(pred.det->category_id);
+        ++base_.at(pred.det->category_id).points;
+      }
       if (pred.used == Used::kYes) continue;
+      state.error = static_cast<std::uint32_t>(errors_.size());  // the one error added below
       if (n_gt == 0) {
         add_error(TideError::kBkg, pred);
         continue;
@@ -230,13 +250,14 @@ class Run {
           }
         return std::pair{best, v};
       };
+      const auto truth = [&](std::size_t j) { return first_truth + static_cast<std::uint32_t>(j); };
       if (const auto [j, v] = argmax([&](std::size_t j) { return same(p, j) ? iou(p, j) : 0.0; });
           bg_ <= v && v <= fg_) {
-        add_error(TideError::kLoc, pred, &truths[j], pred.det->category_id);
+        add_error(TideError::kLoc, pred, truth(j), pred.det->category_id);
         continue;
       }
       if (const auto [j, v] = argmax([&](std::size_t j) { return same(p, j) ? 0.0 : iou(p, j); }); v >= fg_) {
-        add_error(TideError::kCls, pred, &truths[j], truths[j].cls);
+        add_error(TideError::kCls, pred, truth(j), truths[j].cls);
         continue;
       }
       if (const auto [j, v] = argmax([&](std::size_t j) { return truths[j].used && same(p, j) ? iou(p, j) : 0.0; });
@@ -253,46 +274,154 @@ class Run {
     add_false_negatives();
   }
 
-  // tidecv's TIDERun.fix_errors.
+  // tidecv's TIDERun.fix_errors then get_mAP, without building and sorting each fixed run's data
+  // points again. A fixed run's points of one class are some of a fixed set of candidates: each
+  // error's original point, each error's fixed point, and the class's true positives; which of
+  // an error's two points is in depends only on the condition. tidecv sorts a class's points
+  // stably by score, and it pushes the errors' points first (in error order), then the true
+  // positives: so in every fixed run the order is (score descending, then that push position),
+  // and one ordering of the candidates serves every run. With perfect scores the order is the
+  // true positives, then the rest: only counts matter.
+  struct Candidate {
+    double score;
+    std::uint32_t error;   // the error it comes from, kNone32 for a true positive
+    bool positive, fixed;  // fixed: the error's fixed point (else its original one)
+  };
+
+  // Each prediction's outcome, by tidecv's _id.
+  struct PredState {
+    std::uint32_t slot = kNone32;   // its class's position in base_.classes() (ignored: none)
+    std::uint32_t error = kNone32;  // its error (in errors_), if any
+    Used used = Used::kNo;
+  };
+
+  // tidecv's mAP of the unfixed run: each class's points (the predictions not ignored) sorted
+  // stably by score, that is in the global order by_score (score, then _id: push order).
+  double base_map(std::span<const std::uint32_t> by_score) const {
+    const std::size_t C = base_.classes().size();
+    std::vector<std::vector<std::uint8_t>> flags(C);
+    for (std::size_t c = 0; c < C; ++c) flags[c].reserve(base_[c].points);
+    for (const std::uint32_t id : by_score)
+      if (const PredState& s = preds_of_[id]; s.used != Used::kIgnored) flags[s.slot].push_back(s.used == Used::kYes);
+    double sum = 0;
+    std::size_t n = 0;
+    for (std::size_t c = 0; c < C; ++c)
+      if (!base_[c].empty()) {
+        sum += ap_of(flags[c], base_[c].num_gt);
+        ++n;
+      }
+    return n > 0 ? sum / static_cast<double>(n) : 0.0;  // tidecv divides by zero here
+  }
+
+  // The candidates of each class in fixed-run order: (score descending, the errors' points
+  // before the true positives, then _id), from the global order by_score and one stable
+  // partition of each run of equal scores.
+  void index_candidates(std::span<const std::uint32_t> by_score) {
+    const std::vector<std::int64_t>& classes = base_.classes();
+    std::unordered_map<std::int64_t, std::uint32_t> slot;
+    for (std::size_t c = 0; c < classes.size(); ++c) slot.emplace(classes[c], static_cast<std::uint32_t>(c));
+    candidates_.assign(classes.size(), {});
+    slots_.resize(errors_.size());
+    fixed_slots_.resize(errors_.size());
+    for (std::size_t n = 0; n < errors_.size(); ++n) {
+      const Error& e = errors_[n];
+      // An ignored prediction's class may have no point at all: it needs no slot.
+      const auto it = slot.find(e.cls);
+      slots_[n] = it != slot.end() ? it->second : kNone32;
+      fixed_slots_[n] = e.fixed ? slot.at(e.fixed_cls) : kNone32;
+    }
+    for (const std::uint32_t id : by_score) {
+      const PredState& s = preds_of_[id];
+      const double score = scores_[id];
+      if (s.used == Used::kYes) candidates_[s.slot].push_back({score, kNone32, true, false});
+      if (s.error == kNone32) continue;
+      const Error& e = errors_[s.error];
+      if (e.original) candidates_[slots_[s.error]].push_back({score, s.error, false, false});
+      if (e.fixed) candidates_[fixed_slots_[s.error]].push_back({score, s.error, true, true});
+    }
+    for (std::vector<Candidate>& list : candidates_)
+      for (auto run = list.begin(); run != list.end();) {
+        const auto end = std::find_if(run, list.end(), [&](const Candidate& k) { return k.score != run->score; });
+        if (end - run > 1) std::stable_partition(run, end, [](const Candidate& k) { return k.error != kNone32; });
+        run = end;
+      }
+  }
+
+  // The mAP of the run in which the errors meeting `condition` are fixed.
   template <class Condition>
-  ClassedAP fix(Condition condition, bool perfect_scores, bool remove_false_negatives) const {
-    const auto transform = [&](Point p) { return perfect_scores ? Point{p.positive ? 1.0 : 0.0, p.positive} : p; };
-    std::unordered_map<std::int64_t, std::int64_t> gt_pos;
-    for (const std::int64_t cls : base_.classes()) gt_pos[cls] = base_.get(cls).num_gt;
-    ClassedAP out;
-    for (const Error& e : errors_) {
-      const Fix& f = condition(e) ? e.fixed : e.original;
-      if (f.kind == Fix::kRemoveGt) gt_pos[f.cls] -= 1;
-      if (f.kind == Fix::kPoint) out.at(f.cls).points.push_back(transform(f.point));
+  double fixed_map(Condition condition, bool perfect_scores, bool remove_false_negatives) const {
+    const std::vector<std::int64_t>& classes = base_.classes();
+    const std::size_t C = classes.size();
+    std::vector<std::uint8_t> fixed(errors_.size());
+    std::vector<std::int64_t> num_gt(C);
+    for (std::size_t c = 0; c < C; ++c) num_gt[c] = base_.get(classes[c]).num_gt;
+    // tidecv's ClassedAPDataObject keeps classes in the order first touched: by the errors'
+    // points, then every class of the unfixed run. mAP sums in that order.
+    std::vector<std::uint32_t> order;
+    std::vector<std::uint8_t> touched(C, 0);
+    for (std::size_t n = 0; n < errors_.size(); ++n) {
+      const Error& e = errors_[n];
+      fixed[n] = condition(e) ? 1 : 0;
+      if (e.type == TideError::kMiss) {
+        if (fixed[n]) num_gt[slots_[n]] -= 1;
+        continue;
+      }
+      if (!(fixed[n] ? e.fixed : e.original)) continue;
+      const std::uint32_t c = fixed[n] ? fixed_slots_[n] : slots_[n];
+      if (!touched[c]) {
+        touched[c] = 1;
+        order.push_back(c);
+      }
     }
-    for (const std::int64_t cls : base_.classes())
-      for (const Point& p : base_.get(cls).points)
-        if (p.positive) out.at(cls).points.push_back(transform(p));
-    for (const std::int64_t cls : base_.classes()) {
-      std::int64_t v = gt_pos[cls];
-      if (remove_false_negatives)
-        if (const auto it = false_negatives_.find(cls); it != false_negatives_.end()) v -= it->second;
-      out.at(cls).num_gt += v;
+    for (std::size_t c = 0; c < C; ++c)
+      if (!touched[c]) order.push_back(static_cast<std::uint32_t>(c));
+    if (remove_false_negatives)
+      for (std::size_t c = 0; c < C; ++c)
+        if (const auto it = false_negatives_.find(classes[c]); it != false_negatives_.end()) num_gt[c] -= it->second;
+    double sum = 0;
+    std::size_t n = 0;
+    std::vector<std::uint8_t> flags;
+    for (const std::uint32_t c : order) {
+      flags.clear();
+      for (const Candidate& k : candidates_[c])
+        if (k.error == kNone32 || fixed[k.error] == static_cast<std::uint8_t>(k.fixed)) flags.push_back(k.positive);
+      if (flags.empty() && num_gt[c] == 0) continue;
+      if (perfect_scores) std::stable_partition(flags.begin(), flags.end(), [](std::uint8_t f) { return f != 0; });
+      sum += ap_of(flags, num_gt[c]);
+      ++n;
     }
-    return out;
+    return n > 0 ? sum / static_cast<double>(n) : 0.0;
   }
 
   double fg_, bg_;
   ClassedAP base_;
   std::vector<Error> errors_;
-  std::vector<std::vector<Truth>> truths_;  // per image; errors point into these
+  std::vector<Truth> truths_;  // every image's ground truth that is not a crowd region
   std::unordered_map<std::int64_t, std::int64_t> false_negatives_;
   double ap_ = 0;
+  std::vector<std::uint32_t> slots_, fixed_slots_;  // each error's classes, as positions in base_.classes()
+  std::vector<std::vector<Candidate>> candidates_;   // per class position, in fixed-run order
+  std::vector<PredState> preds_of_;                  // by _id
+  std::vector<double> scores_;                       // by _id
+  // evaluate_image's scratch
+  std::vector<std::size_t> gt_of_, ignore_of_;
+  std::vector<Pred> preds_;
+  std::vector<std::uint8_t> taken_;
 };
 
 }  // namespace
 
 TideResult tide(const std::vector<ImageBoxes>& images, double foreground, double background) {
-  return Run(images, foreground, background).result();
+  return tide(images, detections_by_score(images), foreground, background);
+}
+
+TideResult tide(const std::vector<ImageBoxes>& images, std::span<const std::uint32_t> by_score, double foreground,
+                double background) {
+  return Run(images, by_score, foreground, background).result();
 }
 
 Metrics tide_analysis(const AnalysisContext& context) {
-  const TideResult r = tide(context.images);
+  const TideResult r = tide(context.images, context.by_score);
   JsonWriter w(1);
   w.begin_object().key("main").begin_object();
   for (std::size_t t = 0; t < r.main.size(); ++t) w.field(kTideErrorNames[t], r.main[t]);

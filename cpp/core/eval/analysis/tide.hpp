@@ -23,6 +23,9 @@ struct TideResult {
 
 // t_f: a detection is right at IoU >= foreground; t_b: below background it hit nothing.
 TideResult tide(const std::vector<ImageBoxes>& images, double foreground = 0.5, double background = 0.1);
+// The same with detections_by_score(images) given (the analyses sort once for all).
+TideResult tide(const std::vector<ImageBoxes>& images, std::span<const std::uint32_t> by_score,
+                double foreground = 0.5, double background = 0.1);
 
 struct AnalysisContext;
 Metrics tide_analysis(const AnalysisContext& context);

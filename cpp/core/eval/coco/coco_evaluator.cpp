@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/dataset/id_index.hpp"
+#include "core/eval/coco/match_records.hpp"
 #include "core/eval/coco/slices.hpp"
 #include "core/eval/coco/summarize.hpp"
 #include "core/util/json_writer.hpp"
@@ -14,7 +15,7 @@ namespace {
 
 std::string per_class_table(const EvalResult& r, const std::vector<std::string>& names,
                             const std::vector<std::size_t>& gt_count,
-                            const std::vector<std::size_t>& dt_count) {
+                            std::span<const std::size_t> dt_count) {
   std::string out = "\nPer class (IoU=0.50:0.95 AP, AP50, AP75, AR at maxDets=" +
                     std::to_string(r.params.max_dets.back()) + "):\n";
   char line[256];
@@ -125,6 +126,18 @@ Section describe(const EvalResult& r, const std::vector<SummaryItem>& items) {
 }  // namespace
 
 Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const Detection> dts) {
+  if (!r.params.use_cats) return coco_metrics(r, gt, std::span<const std::size_t>{});
+  const std::vector<std::int64_t>& cat_ids = *r.params.cat_ids;
+  const IdIndex cats(cat_ids);
+  const IdIndex images(*r.params.img_ids);
+  std::vector<std::size_t> dt_count(cat_ids.size(), 0);
+  for (const Detection& d : dts)
+    if (const auto k = cats.find(d.category_id); k != IdIndex::npos && images.contains(d.image_id))
+      ++dt_count[static_cast<std::size_t>(k)];
+  return coco_metrics(r, gt, dt_count);
+}
+
+Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const std::size_t> dt_count) {
   const std::vector<SummaryItem> items = summarize(r);
   Metrics m;
   // Other evaluations sit beside box metrics in one metrics.json: their keys have a prefix.
@@ -152,16 +165,13 @@ Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const Det
   for (std::size_t k = 0; k < cat_ids.size(); ++k) names[k] = std::to_string(cat_ids[k]);
   for (const Category& c : gt.categories)
     if (const auto k = cats.find(c.id); k != IdIndex::npos) names[static_cast<std::size_t>(k)] = c.name;
-  std::vector<std::size_t> gt_count(cat_ids.size(), 0), dt_count(cat_ids.size(), 0);
+  std::vector<std::size_t> gt_count(cat_ids.size(), 0);
   // The ground truth that counts: not crowd, and for keypoints with a labelled keypoint.
   const bool keypoints = r.params.iou_type == IouType::kKeypoints;
   for (const Annotation& a : gt.annotations)
     if (const auto k = cats.find(a.category_id); k != IdIndex::npos && !a.iscrowd &&
                                                  !(keypoints && a.num_keypoints == 0) && images.contains(a.image_id))
       ++gt_count[static_cast<std::size_t>(k)];
-  for (const Detection& d : dts)
-    if (const auto k = cats.find(d.category_id); k != IdIndex::npos && images.contains(d.image_id))
-      ++dt_count[static_cast<std::size_t>(k)];
   m.text += per_class_table(r, names, gt_count, dt_count);
 
   JsonWriter per_class(1);
@@ -247,6 +257,25 @@ Metrics CocoEvaluator::evaluate() {
 Metrics CocoEvaluator::evaluate_all(std::span<const Detection> detections) {
   const EvalResult r = coco::evaluate(gt_, detections, params_, options_.threads, !slices_.empty());
   return with_slices(r, gt_, detections, slices_, options_.threads);
+}
+
+std::optional<std::string> CocoEvaluator::match_records() {
+  if (!slices_.empty() || !records_fit(params_) || has_duplicate_annotation_ids(gt_)) return std::nullopt;
+  Params p = params_;
+  p.img_ids = seen_.image_ids;
+  const EvalResult r = coco::evaluate(gt_, seen_.detections, p, options_.threads, true);
+  return write_match_records(r, group_detection_counts(r, seen_.detections));
+}
+
+Metrics CocoEvaluator::evaluate_records(std::span<const std::filesystem::path> files,
+                                        std::span<const std::int64_t> image_ids) {
+  // The params evaluate() would settle on (categories as it picks them), for no detections.
+  Params p = params_;
+  p.img_ids = std::vector<std::int64_t>{};
+  p = coco::evaluate(gt_, {}, p, 1).params;
+  p.img_ids = std::vector<std::int64_t>(image_ids.begin(), image_ids.end());
+  const MergedRecords merged = merge_match_records(files, std::move(p));
+  return coco_metrics(merged.result, gt_, merged.dt_count);
 }
 
 }  // namespace ds::coco
