@@ -8,6 +8,7 @@
 #include "app/commands/commands.hpp"
 #include "core/config/run_config.hpp"
 #include "core/eval/run_evaluators.hpp"
+#include "core/eval/per_class_csv.hpp"
 #include "core/eval/shards.hpp"
 #include "core/util/error.hpp"
 #include "core/util/json_writer.hpp"
@@ -104,7 +105,11 @@ MergedRun merge_shards(const fs::path& config_path, const std::vector<fs::path>&
                       {"detections", std::to_string(all.size())},
                       {"skipped_images", skipped_json.take()}};
   facts.insert(facts.end(), run_facts.begin(), run_facts.end());
-  publish_files(out_dir, {{"detections.json", coco::results_json(all)}, {"metrics.json", metrics_document(facts, metrics)}});
+  std::string document = metrics_document(facts, metrics);
+  std::optional<std::string> per_class = per_class_csv(document);
+  OutputFiles files = {{"detections.json", coco::results_json(all)}, {"metrics.json", std::move(document)}};
+  if (per_class) files.emplace_back(kPerClassCsv, std::move(*per_class));
+  publish_files(out_dir, files);
   std::cout << "merged " << shards.size() << " shards: " << images << " images, " << all.size() << " detections\n\n";
   for (const Metrics& m : metrics) std::cout << m.text;
   std::cout << "\nwrote " << (out_dir / "detections.json").string() << " and " << (out_dir / "metrics.json").string();
