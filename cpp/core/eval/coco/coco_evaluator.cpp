@@ -210,13 +210,13 @@ namespace {
 
 // The whole evaluation's metrics, and its slices' beside them when the run has slices.
 Metrics with_slices(const EvalResult& r, const Dataset& gt, std::span<const Detection> dts,
-                    std::span<const slices::ImageSlice> slices, int threads) {
+                    std::span<const slices::ImageSlice> slices, int threads, std::size_t bootstrap) {
   Metrics m = coco_metrics(r, gt, dts);
   if (slices.empty()) return m;
   const Names n = names_of(r.params.iou_type);
   Metrics s = slice_metrics(r, gt, dts, slices,
                             {std::string(n.id) + "_slices", std::string(n.title) + " by slice", n.short_label, n.prefix},
-                            threads);
+                            threads, bootstrap);
   m.text += s.text;
   for (auto& f : s.json_fields) m.json_fields.push_back(std::move(f));
   for (auto& sec : s.sections) m.sections.push_back(std::move(sec));
@@ -241,12 +241,12 @@ Metrics CocoEvaluator::evaluate() {
   Params p = params_;
   p.img_ids = seen_.image_ids;
   const EvalResult r = coco::evaluate(gt_, seen_.detections, p, options_.threads, !slices_.empty());
-  return with_slices(r, gt_, seen_.detections, slices_, options_.threads);
+  return with_slices(r, gt_, seen_.detections, slices_, options_.threads, options_.slices ? options_.slices->bootstrap_samples : 0);
 }
 
 Metrics CocoEvaluator::evaluate_all(std::span<const Detection> detections) {
   const EvalResult r = coco::evaluate(gt_, detections, params_, options_.threads, !slices_.empty());
-  return with_slices(r, gt_, detections, slices_, options_.threads);
+  return with_slices(r, gt_, detections, slices_, options_.threads, options_.slices ? options_.slices->bootstrap_samples : 0);
 }
 
 }  // namespace ds::coco

@@ -6,6 +6,7 @@
 
 #include "core/dataset/id_index.hpp"
 #include "core/eval/coco/coco_evaluator.hpp"
+#include "core/eval/coco/slice_bootstrap.hpp"
 #include "core/eval/coco/summarize.hpp"
 #include "core/util/error.hpp"
 #include "core/util/json_writer.hpp"
@@ -45,10 +46,13 @@ std::string strip(const std::string& key, const std::string& prefix) {
 
 std::string cell(double v) { return score_cell(v, 3); }
 
+std::string first_name(const std::vector<SummaryItem>& items) { return items.empty() ? "AP" : items.front().name; }
+
 }  // namespace
 
 Metrics slice_metrics(const EvalResult& all, const Dataset& gt, std::span<const Detection> dts,
-                      std::span<const slices::ImageSlice> slices, const SliceNames& names, int threads) {
+                      std::span<const slices::ImageSlice> slices, const SliceNames& names, int threads,
+                      std::size_t bootstrap_samples) {
   const bool afresh = has_duplicate_annotation_ids(gt);
   const std::string& prefix = names.key_prefix;
   Metrics m;
@@ -78,8 +82,20 @@ Metrics slice_metrics(const EvalResult& all, const Dataset& gt, std::span<const 
     w.key(s.name).begin_object().field("images", static_cast<std::int64_t>(r.params.img_ids->size()));
     for (const auto& [key, json] : one.json_fields)
       if (key != prefix + "pr_curves") w.key(strip(key, prefix)).raw(json);
-    w.end_object();
     items = summarize(r);
+    if (bootstrap_samples > 0) {
+      // The interval of the slice's first number (AP), over its images resampled: from the
+      // whole run's matching, so with repeated annotation ids (afresh) there is none.
+      const std::optional<BootstrapInterval> ci =
+          afresh ? std::nullopt : bootstrap_slice_ap(all, s.image_ids, bootstrap_samples, 0);
+      w.key(first_name(items) + "_ci").begin_object();
+      if (ci)
+        w.field("low", ci->low).field("high", ci->high).field("samples", static_cast<std::int64_t>(ci->samples));
+      else
+        w.key("low").null().key("high").null().field("samples", std::int64_t{0});
+      w.end_object();
+    }
+    w.end_object();
     counts.push_back(r.params.img_ids->size());
     firsts.push_back(items.empty() ? -1.0 : items.front().value);
     const auto v = [&](std::size_t i) { return i < items.size() ? items[i].value : -1.0; };
@@ -104,6 +120,14 @@ Metrics slice_metrics(const EvalResult& all, const Dataset& gt, std::span<const 
   sec.primary = sec.values.empty() ? std::string() : sec.values.front().key;
   Table t{prefix + "slices", "Slices", "each slice's COCO numbers", "slice", "slice", {}, ""};
   t.columns.push_back({"images", "images", "images in the slice (that the run scored)", true, ValueFormat::kCount});
+  if (bootstrap_samples > 0) {
+    const std::string samples = std::to_string(bootstrap_samples);
+    t.columns.push_back({first + "_ci.low", first + " 2.5%",
+                         "the 2.5th percentile of " + first + " over " + samples +
+                             " bootstrap samples of the slice's images (seeded, resampled with replacement)"});
+    t.columns.push_back({first + "_ci.high", first + " 97.5%",
+                         "the 97.5th percentile of " + first + " over " + samples + " bootstrap samples"});
+  }
   const std::string sim = all.params.iou_type == IouType::kKeypoints ? "OKS" : "IoU";
   for (const SummaryItem& it : items) {
     char thr[32];

@@ -24,7 +24,10 @@ struct SliceNames {
 // metrics.json's `<prefix>slices` {name: {images, coco_stats, AP..., per_class}}, its section and
 // a text table. With repeated annotation ids, pycocotools' ground truth depends on which images
 // are evaluated (duplicate_id_order), so each slice is then evaluated afresh instead.
+// `bootstrap_samples` > 0: each slice also gets `<AP>_ci` {low, high, samples}, the percentile
+// bootstrap interval of its first number over its images (slice_bootstrap; none afresh).
 Metrics slice_metrics(const EvalResult& all, const Dataset& gt, std::span<const Detection> dts,
-                      std::span<const slices::ImageSlice> slices, const SliceNames& names, int threads);
+                      std::span<const slices::ImageSlice> slices, const SliceNames& names, int threads,
+                      std::size_t bootstrap_samples = 0);
 
 }  // namespace ds::coco

@@ -42,6 +42,9 @@ struct SliceSpec {
 struct SliceSpecs {
   std::filesystem::path file;
   std::vector<SliceSpec> slices;  // in the file's order
+  // Each slice's AP interval: this many percentile-bootstrap samples of its images (0: none;
+  // score --slice-bootstrap N).
+  std::size_t bootstrap_samples = 200;
 };
 
 // Throws ds::Error naming the file, line and key for anything malformed. Slice names may not
