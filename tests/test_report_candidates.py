@@ -119,3 +119,49 @@ def test_renders_in_chromium(tmp_path: Path) -> None:
         if os.environ.get("DS_CANDIDATES_SCREENSHOT"):
             page.locator("#label_errors").screenshot(path=os.environ["DS_CANDIDATES_SCREENSHOT"])
         b.close()
+
+
+def test_score_report_crops_the_candidates(shapes_val: Path, tmp_path: Path) -> None:
+    """`score --report --images` with label_errors: gallery.json gets a JPEG crop of each top
+    candidate (by dt_id), and report.html shows them in the label_errors section."""
+    import base64
+    import io
+    import json
+
+    from conftest import run_ds
+    from PIL import Image
+
+    gt_file = shapes_val / "annotations" / "instances_val.json"
+    gt = json.loads(gt_file.read_text())
+    other = {c["id"]: gt["categories"][(i + 1) % len(gt["categories"])]["id"]
+             for i, c in enumerate(gt["categories"])}
+    dts = []
+    objects = [a for a in gt["annotations"] if not a["iscrowd"]]  # a crowd region is no object
+    for n, a in enumerate(objects[:60]):
+        if n % 3 == 0:  # a confident detection of the wrong class on an object: wrong label
+            dts.append({"image_id": a["image_id"], "category_id": other[a["category_id"]],
+                        "bbox": a["bbox"], "score": 0.9 - n / 1000})
+        else:
+            dts.append({"image_id": a["image_id"], "category_id": a["category_id"],
+                        "bbox": a["bbox"], "score": 0.8})
+    dt_file = tmp_path / "dt.json"
+    dt_file.write_text(json.dumps(dts))
+    out = tmp_path / "out" / "metrics.json"
+    out.parent.mkdir()
+    done = run_ds("score", "--gt", gt_file, "--dt", dt_file, "--output", out, "--quiet",
+                  "--analyses", "per_image,label_errors", "--report", "--images", shapes_val / "val")
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads(out.read_text())
+    candidates = metrics["label_errors"]["candidates"]
+    assert len(candidates) == 20 and {c["type"] for c in candidates} == {"wrong_label"}
+    gallery = json.loads((out.parent / "gallery.json").read_text())
+    crops = [g for g in gallery if g.get("kind") == "crop"]
+    assert [g["dt_id"] for g in crops] == [c["dt_id"] for c in candidates]  # rank order
+    for g, c in zip(crops, candidates, strict=True):
+        assert g["image_id"] == c["image_id"] and g["chart"] == "label_errors.candidates"
+        with Image.open(io.BytesIO(base64.b64decode(g["jpeg_base64"]))) as im:
+            assert im.format == "JPEG" and max(im.size) == 200
+    text = (out.parent / "report.html").read_text(encoding="utf-8")
+    mine = section(text, "label_errors")
+    assert mine.count("<figure><img") == len(crops)
+    assert section(text, "per_image").count("<figure>") == len(gallery) - len(crops)

@@ -68,7 +68,7 @@ void publish_scored_run(const fs::path& out_dir, const ScoredRun& run, const Sco
   std::string metrics = scored_run_metrics(run, scores, host);
   std::optional<std::string> per_class = per_class_csv(metrics);
   // The pictures of ranked candidates (likely label errors) join the gallery.
-  std::string pictures = with_candidate_crops(gallery, metrics, run.dataset, scoring.detections());
+  std::string pictures = pipeline::with_candidate_crops(gallery, metrics, run.dataset, scoring.detections());
   OutputFiles files = {{"detections.json", coco::results_json(scoring.detections())},
                        {"metrics.json", std::move(metrics)},
                        {"gallery.json", std::move(pictures)}};
