@@ -12,6 +12,7 @@
 #include "core/eval/coco/iou.hpp"
 #include "core/eval/coco/masks.hpp"
 #include "core/eval/coco/oks.hpp"
+#include "core/eval/slices/slice_rules.hpp"
 #include "core/mask/iou.hpp"
 #include "core/util/error.hpp"
 
@@ -161,6 +162,7 @@ struct Worker {
   std::vector<std::uint8_t> crowd;
   std::vector<double> dt_areas;
   std::vector<double> oks_scratch;
+  std::vector<std::uint8_t> gt_outside, dt_outside;  // Params::objects
 };
 
 // keypoints: each category position's OKS `vars` (empty for bbox and segm).
@@ -264,6 +266,16 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
       box_iou(group.dts, group.gts, w.ious, group.crowd_as_object);
     }
     group.ious = w.ious;
+    if (p.objects) {
+      w.gt_outside.clear();
+      for (const Annotation* a : group.gts) w.gt_outside.push_back(!p.objects->annotation(*a));
+      w.dt_outside.clear();
+      for (std::size_t d = 0; d < n_dt; ++d)
+        w.dt_outside.push_back(!p.objects->detection(
+            *group.dts[d], group.dt_areas.empty() ? group.dts[d]->bbox.w * group.dts[d]->bbox.h : group.dt_areas[d]));
+      group.gt_outside = w.gt_outside;
+      group.dt_outside = w.dt_outside;
+    }
 
     for (std::size_t d = 0; d < n_dt; ++d) {
       w.cm.scores.push_back(group.dts[d]->score);

@@ -67,13 +67,18 @@ Metrics slice_metrics(const EvalResult& all, const Dataset& gt, std::span<const 
   std::vector<double> firsts;
   for (const slices::ImageSlice& s : slices) {
     EvalResult r;
-    if (afresh) {
+    // A slice of the objects changes which ground truth counts, so which one a detection takes:
+    // its images are matched again under the slice's ignore rules (the IoUs are computed again
+    // too: the first evaluation does not keep them).
+    const bool objects = s.objects != nullptr;
+    if (afresh || objects) {
       Params p = all.params;
       p.img_ids.emplace();
+      p.objects = s.objects;
       const IdIndex scored(*all.params.img_ids);
       for (const std::int64_t id : s.image_ids)
         if (scored.contains(id)) p.img_ids->push_back(id);
-      r = evaluate(gt, dts, p, threads);
+      r = evaluate(gt, dts, p, threads, objects && !afresh && bootstrap_samples > 0);
     } else {
       r = evaluate_slice(all, s.image_ids);
     }
@@ -87,7 +92,7 @@ Metrics slice_metrics(const EvalResult& all, const Dataset& gt, std::span<const 
       // The interval of the slice's first number (AP), over its images resampled: from the
       // whole run's matching, so with repeated annotation ids (afresh) there is none.
       const std::optional<BootstrapInterval> ci =
-          afresh ? std::nullopt : bootstrap_slice_ap(all, s.image_ids, bootstrap_samples, 0);
+          afresh ? std::nullopt : bootstrap_slice_ap(objects ? r : all, s.image_ids, bootstrap_samples, 0);
       w.key(first_name(items) + "_ci").begin_object();
       if (ci)
         w.field("low", ci->low).field("high", ci->high).field("samples", static_cast<std::int64_t>(ci->samples));
