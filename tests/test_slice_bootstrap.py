@@ -81,7 +81,7 @@ def test_intervals_against_the_samples_pycocotools_scores(tmp_path: Path) -> Non
     # described: the slice table shows the interval
     (section,) = [s for s in metrics["schema"]["sections"] if s["id"] == "coco_slices"]
     keys = [c["key"] for c in section["tables"][0]["columns"]]
-    assert keys[:3] == ["images", "AP_ci.low", "AP_ci.high"]
+    assert keys[:4] == ["images", "AP", "AP_ci.low", "AP_ci.high"]
 
 
 def test_none_and_bad_counts(tmp_path: Path) -> None:

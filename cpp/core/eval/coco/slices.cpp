@@ -125,14 +125,6 @@ Metrics slice_metrics(const EvalResult& all, const Dataset& gt, std::span<const 
   sec.primary = sec.values.empty() ? std::string() : sec.values.front().key;
   Table t{prefix + "slices", "Slices", "each slice's COCO numbers", "slice", "slice", {}, ""};
   t.columns.push_back({"images", "images", "images in the slice (that the run scored)", true, ValueFormat::kCount});
-  if (bootstrap_samples > 0) {
-    const std::string samples = std::to_string(bootstrap_samples);
-    t.columns.push_back({first + "_ci.low", first + " 2.5%",
-                         "the 2.5th percentile of " + first + " over " + samples +
-                             " bootstrap samples of the slice's images (seeded, resampled with replacement)"});
-    t.columns.push_back({first + "_ci.high", first + " 97.5%",
-                         "the 97.5th percentile of " + first + " over " + samples + " bootstrap samples"});
-  }
   const std::string sim = all.params.iou_type == IouType::kKeypoints ? "OKS" : "IoU";
   for (const SummaryItem& it : items) {
     char thr[32];
@@ -144,6 +136,16 @@ Metrics slice_metrics(const EvalResult& all, const Dataset& gt, std::span<const 
                                                sim + thr + (it.area == "all" ? ", all areas" : ", " + it.area + " objects") +
                                                ", " + std::to_string(it.max_dets) + " detection" +
                                                (it.max_dets == 1 ? "" : "s") + " per image"});
+  }
+  // The interval beside the number it bounds: images, AP, its 2.5% and 97.5%, the rest.
+  if (bootstrap_samples > 0) {
+    const std::string samples = std::to_string(bootstrap_samples);
+    const auto at = [&](std::ptrdiff_t i) { return t.columns.begin() + std::min<std::ptrdiff_t>(i, std::ssize(t.columns)); };
+    t.columns.insert(at(2), {first + "_ci.low", first + " 2.5%",
+                             "the 2.5th percentile of " + first + " over " + samples +
+                                 " bootstrap samples of the slice's images (seeded, resampled with replacement)"});
+    t.columns.insert(at(3), {first + "_ci.high", first + " 97.5%",
+                             "the 97.5th percentile of " + first + " over " + samples + " bootstrap samples"});
   }
   sec.tables.push_back(std::move(t));
   if (all.params.use_cats)
