@@ -237,15 +237,28 @@ void CocoEvaluator::process(const Image& image, std::span<const Detection> detec
   seen_.add(image, detections);
 }
 
+namespace {
+
+// The slices of the objects, matched in the evaluation's own pass (EvalResult::object_matches, in
+// the slices' order).
+Params with_object_slices(Params p, std::span<const slices::ImageSlice> slices) {
+  for (const slices::ImageSlice& s : slices)
+    if (s.objects) p.object_slices.push_back(s.objects);
+  return p;
+}
+
+}  // namespace
+
 Metrics CocoEvaluator::evaluate() {
-  Params p = params_;
+  Params p = with_object_slices(params_, slices_);
   p.img_ids = seen_.image_ids;
   const EvalResult r = coco::evaluate(gt_, seen_.detections, p, options_.threads, !slices_.empty());
   return with_slices(r, gt_, seen_.detections, slices_, options_.threads, options_.slices ? options_.slices->bootstrap_samples : 0);
 }
 
 Metrics CocoEvaluator::evaluate_all(std::span<const Detection> detections) {
-  const EvalResult r = coco::evaluate(gt_, detections, params_, options_.threads, !slices_.empty());
+  const EvalResult r =
+      coco::evaluate(gt_, detections, with_object_slices(params_, slices_), options_.threads, !slices_.empty());
   return with_slices(r, gt_, detections, slices_, options_.threads, options_.slices ? options_.slices->bootstrap_samples : 0);
 }
 

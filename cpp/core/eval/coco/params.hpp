@@ -52,6 +52,9 @@ struct Params {
   // outside it is ignored and unmatched detections outside it are ignored, in every area range,
   // as pycocotools ignores those outside the area range. Null: every object.
   std::shared_ptr<const slices::ObjectFilter> objects;
+  // Slices of the objects matched in the same pass as the evaluation itself (the IoUs computed
+  // once): with keep_matches, EvalResult::object_matches[s] holds slice s's matching.
+  std::vector<std::shared_ptr<const slices::ObjectFilter>> object_slices;
 
   // setDetParams (bbox, segm) or setKpParams (keypoints).
   static Params defaults(IouType type = IouType::kBbox);

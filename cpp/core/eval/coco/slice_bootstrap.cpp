@@ -48,9 +48,11 @@ double percentile(const std::vector<double>& values, double q) {
 }  // namespace
 
 std::optional<BootstrapInterval> bootstrap_slice_ap(const EvalResult& all, std::span<const std::int64_t> slice_image_ids,
-                                                    std::size_t samples, std::uint64_t seed) {
+                                                    std::size_t samples, std::uint64_t seed,
+                                                    const std::vector<CategoryMatches>* matches) {
   const EvalArrays& e = all.arrays;
-  if (all.matches.size() != e.K) throw Error("slices: the evaluation kept no matches (internal error)");
+  const std::vector<CategoryMatches>& kept = matches ? *matches : all.matches;
+  if (kept.size() != e.K) throw Error("slices: the evaluation kept no matches (internal error)");
   const IdIndex scored(*all.params.img_ids);
   std::vector<std::uint32_t> positions;
   for (const std::int64_t id : slice_image_ids)
@@ -86,7 +88,7 @@ std::optional<BootstrapInterval> bootstrap_slice_ap(const EvalResult& all, std::
     std::fill(arrays.recall.begin(), arrays.recall.end(), -1.0);
     std::fill(arrays.scores.begin(), arrays.scores.end(), -1.0);
     for (std::size_t k = 0; k < e.K; ++k) {
-      repeat_images(all.matches[k], count, e.A, area, e.T, cm);
+      repeat_images(kept[k], count, e.A, area, e.T, cm);
       accumulate_category(cm, one, k, arrays, scratch);
     }
     // pycocotools' _summarize: np.mean of the cells > -1, in C order (t, r, k: the layout here).

@@ -19,7 +19,10 @@ struct BootstrapInterval {
 // `all` must come from evaluate(..., keep_matches = true). Samples are drawn by a
 // std::mt19937_64 seeded with `seed` (repeatable); each draws as many images as the slice holds
 // of the scored ones. None when the slice holds no scored image or no sample defines AP.
+// `matches`: the matching to resample (a slice of the objects: one of all.object_matches), else
+// all.matches.
 std::optional<BootstrapInterval> bootstrap_slice_ap(const EvalResult& all, std::span<const std::int64_t> slice_image_ids,
-                                                    std::size_t samples, std::uint64_t seed = 0);
+                                                    std::size_t samples, std::uint64_t seed = 0,
+                                                    const std::vector<CategoryMatches>* matches = nullptr);
 
 }  // namespace ds::coco

@@ -13,14 +13,17 @@
 
 namespace ds::coco {
 
-EvalResult evaluate_slice(const EvalResult& all, std::span<const std::int64_t> slice_image_ids) {
+EvalResult evaluate_slice(const EvalResult& all, std::span<const std::int64_t> slice_image_ids,
+                          const std::vector<CategoryMatches>* matches) {
   const Params& p = all.params;
   const EvalArrays& e = all.arrays;
-  if (all.matches.size() != e.K) throw Error("slices: the evaluation kept no matches (internal error)");
+  const std::vector<CategoryMatches>& kept = matches ? *matches : all.matches;
+  if (kept.size() != e.K) throw Error("slices: the evaluation kept no matches (internal error)");
   const IdIndex images(*p.img_ids);
   std::vector<std::uint8_t> keep(p.img_ids->size(), 0);
   EvalResult out;
   out.params = p;
+  out.params.object_slices.clear();
   out.params.img_ids.emplace();
   for (const std::int64_t id : slice_image_ids)
     if (const auto i = images.find(id); i != IdIndex::npos && !keep[static_cast<std::size_t>(i)]) {
@@ -32,7 +35,7 @@ EvalResult evaluate_slice(const EvalResult& all, std::span<const std::int64_t> s
   CategoryMatches cm;
   AccumulateScratch scratch;
   for (std::size_t k = 0; k < e.K; ++k) {
-    keep_images(all.matches[k], keep, e.A, e.T, cm);
+    keep_images(kept[k], keep, e.A, e.T, cm);
     accumulate_category(cm, out.params, k, out.arrays, scratch);
   }
   return out;
@@ -65,22 +68,28 @@ Metrics slice_metrics(const EvalResult& all, const Dataset& gt, std::span<const 
   m.text += line;
   std::vector<std::size_t> counts;
   std::vector<double> firsts;
+  std::size_t object_slice = 0;  // position in all.object_matches
   for (const slices::ImageSlice& s : slices) {
     EvalResult r;
     // A slice of the objects changes which ground truth counts, so which one a detection takes:
-    // its images are matched again under the slice's ignore rules (the IoUs are computed again
-    // too: the first evaluation does not keep them).
-    const bool objects = s.objects != nullptr;
-    if (afresh || objects) {
+    // the evaluation matched it in its own pass, from the same IoUs (all.object_matches).
+    const std::vector<CategoryMatches>* matches = nullptr;
+    if (s.objects && !afresh) {
+      if (object_slice >= all.object_matches.size())
+        throw Error("slices: the evaluation did not match the slices of the objects (internal error)");
+      matches = &all.object_matches[object_slice++];
+    }
+    if (afresh) {
       Params p = all.params;
       p.img_ids.emplace();
       p.objects = s.objects;
+      p.object_slices.clear();
       const IdIndex scored(*all.params.img_ids);
       for (const std::int64_t id : s.image_ids)
         if (scored.contains(id)) p.img_ids->push_back(id);
-      r = evaluate(gt, dts, p, threads, objects && !afresh && bootstrap_samples > 0);
+      r = evaluate(gt, dts, p, threads);
     } else {
-      r = evaluate_slice(all, s.image_ids);
+      r = evaluate_slice(all, s.image_ids, matches);
     }
     // The whole evaluation's fields, computed the same way over the slice.
     const Metrics one = coco_metrics(r, gt, dts);
@@ -92,7 +101,7 @@ Metrics slice_metrics(const EvalResult& all, const Dataset& gt, std::span<const 
       // The interval of the slice's first number (AP), over its images resampled: from the
       // whole run's matching, so with repeated annotation ids (afresh) there is none.
       const std::optional<BootstrapInterval> ci =
-          afresh ? std::nullopt : bootstrap_slice_ap(objects ? r : all, s.image_ids, bootstrap_samples, 0);
+          afresh ? std::nullopt : bootstrap_slice_ap(all, s.image_ids, bootstrap_samples, 0, matches);
       w.key(first_name(items) + "_ci").begin_object();
       if (ci)
         w.field("low", ci->low).field("high", ci->high).field("samples", static_cast<std::int64_t>(ci->samples));

@@ -13,8 +13,10 @@
 namespace ds::coco {
 
 // `all` must come from evaluate(..., keep_matches = true). The slice's images outside
-// all.params.img_ids (a run that scored part of the dataset) are left out.
-EvalResult evaluate_slice(const EvalResult& all, std::span<const std::int64_t> slice_image_ids);
+// all.params.img_ids (a run that scored part of the dataset) are left out. `matches`: the
+// matching to accumulate (a slice of the objects: one of all.object_matches), else all.matches.
+EvalResult evaluate_slice(const EvalResult& all, std::span<const std::int64_t> slice_image_ids,
+                          const std::vector<CategoryMatches>* matches = nullptr);
 
 // What the slices are called where they are shown (the whole evaluation's section names).
 struct SliceNames {
