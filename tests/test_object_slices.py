@@ -103,8 +103,14 @@ def test_object_slices_equal_pycocotools(tmp_path: Path) -> None:
             for a, b in zip(ours["coco_stats"], ev.stats, strict=True):
                 worst = max(worst, abs(a - float(b)))
             want = per_class_ap(ev)
+            counted = {}  # the slice's ground truth per class (not crowd), on its images
+            for g in gt["annotations"]:
+                if (not g["iscrowd"] and inside(rules, g, False)
+                        and (name != "one_image_small" or g["image_id"] == first)):
+                    counted[g["category_id"]] = counted.get(g["category_id"], 0) + 1
             for row in ours["per_class"]:
                 worst = max(worst, abs(row["AP"] - want[row["category_id"]]))
+                assert row["gt"] == counted.get(row["category_id"], 0), (name, row)
             compared += 1
     # the bootstrap resamples the slice's own matching: one image drawn every time is its AP
     again = score(gt_file, dt_file, tmp_path / "again.json", "--analyses", "none", "--slices", slices,

@@ -153,11 +153,14 @@ Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const Det
   for (const Category& c : gt.categories)
     if (const auto k = cats.find(c.id); k != IdIndex::npos) names[static_cast<std::size_t>(k)] = c.name;
   std::vector<std::size_t> gt_count(cat_ids.size(), 0), dt_count(cat_ids.size(), 0);
-  // The ground truth that counts: not crowd, and for keypoints with a labelled keypoint.
+  // The ground truth that counts: not crowd, for keypoints with a labelled keypoint, and in a
+  // slice of the objects inside it.
   const bool keypoints = r.params.iou_type == IouType::kKeypoints;
+  const slices::ObjectFilter* objects = r.params.objects.get();
   for (const Annotation& a : gt.annotations)
     if (const auto k = cats.find(a.category_id); k != IdIndex::npos && !a.iscrowd &&
-                                                 !(keypoints && a.num_keypoints == 0) && images.contains(a.image_id))
+                                                 !(keypoints && a.num_keypoints == 0) && images.contains(a.image_id) &&
+                                                 (!objects || objects->annotation(a)))
       ++gt_count[static_cast<std::size_t>(k)];
   for (const Detection& d : dts)
     if (const auto k = cats.find(d.category_id); k != IdIndex::npos && images.contains(d.image_id))

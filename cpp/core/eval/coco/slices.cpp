@@ -90,6 +90,7 @@ Metrics slice_metrics(const EvalResult& all, const Dataset& gt, std::span<const 
       r = evaluate(gt, dts, p, threads);
     } else {
       r = evaluate_slice(all, s.image_ids, matches);
+      r.params.objects = s.objects;  // what its counts count (coco_metrics), not matched again
     }
     // The whole evaluation's fields, computed the same way over the slice.
     const Metrics one = coco_metrics(r, gt, dts);
