@@ -111,13 +111,20 @@ class Run:
         return pd.DataFrame(getattr(self, what))
 
     def save(self, folder: PathLike) -> Path:
-        """Writes ``folder/metrics.json`` (the document `score --output` writes); returns its path."""
+        """Writes ``folder/metrics.json`` (the document `score --output` writes) and
+        ``folder/per_class.csv`` beside it, as every run does; returns metrics.json's path."""
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         path = out / "metrics.json"
-        tmp = path.with_name(path.name + ".partial")
-        tmp.write_text(json.dumps(self.metrics, indent=1) + "\n")
-        tmp.replace(path)
+        text = json.dumps(self.metrics, indent=1) + "\n"
+        per_class = _core.per_class_csv(text)
+        for name, content in (("metrics.json", text), ("per_class.csv", per_class)):
+            if content is None:
+                continue
+            target = out / name
+            tmp = target.with_name(name + ".partial")
+            tmp.write_text(content, encoding="utf-8", newline="")
+            tmp.replace(target)
         return path
 
     def report(self, path: PathLike) -> Path:

@@ -52,7 +52,7 @@ def uninterrupted(small: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     assert result.returncode == 0, result.stderr
     # The journal is gone once the results are there.
     assert sorted(p.name for p in out.iterdir()) == ["detections.json", "gallery.json", "metrics.json",
-                                                     "report.html"]
+                                                     "per_class.csv", "report.html"]
     return out
 
 
@@ -167,7 +167,8 @@ def test_outputs_appear_together_and_other_files_stay(small: Path, tmp_path: Pat
     result = run_ds("evaluate", small / "run.yaml", "--output", tmp_path, "--limit", "2")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["detections.json", "gallery.json",
-                                                          "metrics.json", "notes.txt", "report.html"]
+                                                          "metrics.json", "notes.txt", "per_class.csv",
+                                                          "report.html"]
     assert json.loads((tmp_path / "metrics.json").read_text())["images"] == 2
     assert not list(tmp_path.parent.glob(f".{tmp_path.name}.partial-*"))
 
@@ -191,6 +192,8 @@ def test_shards_merged_give_the_one_machine_run(small: Path, uninterrupted: Path
     got = json.loads((tmp_path / "merged" / "metrics.json").read_text())
     want = json.loads((uninterrupted / "metrics.json").read_text())
     assert got["coco_stats"] == want["coco_stats"] and got["images"] == IMAGES
+    # merge writes the per-class CSV beside metrics.json, as the one-machine run does
+    assert (tmp_path / "merged" / "per_class.csv").read_bytes() == (uninterrupted / "per_class.csv").read_bytes()
     assert (tmp_path / "merged" / "detections.json").read_bytes() == \
         (uninterrupted / "detections.json").read_bytes()
     assert not (tmp_path / "merged" / "report.html").exists()

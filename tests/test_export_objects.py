@@ -112,3 +112,43 @@ def test_evaluate_export_onto_its_config_is_one_line(shapes_val: Path, tmp_path:
     line = error_line(done)
     assert str(config) in line and "run config" in line
     assert config.read_bytes() == before
+
+
+def test_parquet_holds_the_csv_records_typed(tmp_path: Path) -> None:
+    """FILE.parquet (our own writer) read back by pyarrow and pandas: the CSV's rows, ids and
+    matches as int64, scores and IoUs as float64 (bit for bit), empty cells null."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    checked = 0
+    for seed in (200, 201, 205):
+        gt_file, dt_file = write_case(tmp_path, seed)
+        csv_out, pq_out = tmp_path / f"o{seed}.csv", tmp_path / f"o{seed}.parquet"
+        for out in (csv_out, pq_out):
+            done = run_ds("score", "--gt", gt_file, "--dt", dt_file, "--quiet", "--analyses", "none",
+                          "--export-objects", out, "--export-iou", "0.5,0.6,0.7,0.75,0.9")
+            assert done.returncode == 0, done.stderr
+        with csv_out.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        table = pq.read_table(pq_out)
+        assert table.column_names == list(rows[0])  # 7 + 3 x 5 columns, in order
+        types = {f.name: str(f.type) for f in table.schema}
+        assert types["id"] == types["image_id"] == types["match@0.5"] == "int64"
+        assert types["score"] == types["iou@0.75"] == "double" and types["kind"] == "string"
+        got = table.to_pylist()
+        assert len(got) == len(rows)
+        for want, row in zip(rows, got, strict=True):
+            for name, text in want.items():
+                value = row[name]
+                if text == "":
+                    assert value is None, (name, row)
+                elif types[name] == "int64":
+                    assert value == int(text)
+                elif types[name] == "double":
+                    assert value == float(text)  # the CSV's shortest round-trip text: exact
+                else:
+                    assert value == text
+                checked += 1
+        frame = pd.read_parquet(pq_out)
+        assert len(frame) == len(rows) and list(frame.columns) == list(rows[0])
+    assert checked > 1000

@@ -64,7 +64,7 @@ def test_model_config_equals_callable_and_writes_its_files(demo: Any, tmp_path: 
     assert json.loads((written / "metrics.json").read_text()) == run.metrics
     assert json.loads((written / "detections.json").read_text()) == run.detections
     assert sorted(p.name for p in written.iterdir()) == [
-        "detections.json", "gallery.json", "metrics.json", "report.html"]  # the journal is gone
+        "detections.json", "gallery.json", "metrics.json", "per_class.csv", "report.html"]  # no journal
 
 
 def test_module_gets_rgb_floats_in_eval_mode(demo: Any) -> None:

@@ -113,6 +113,12 @@ def test_run_views(tmp_path: Path) -> None:
     assert run.per_image and {"image_id", "tp", "fp", "fn"} <= set(run.per_image[0])
     saved = run.save(tmp_path / "out")
     assert json.loads(saved.read_text()) == run.metrics
+    # per_class.csv beside it, as `score --output` writes it
+    (tmp_path / "cli").mkdir()
+    done = run_ds("score", "--gt", GT, "--dt", BBOX, "--output", tmp_path / "cli" / "metrics.json",
+                  "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert (saved.parent / "per_class.csv").read_text() == (tmp_path / "cli" / "per_class.csv").read_text()
     pd = pytest.importorskip("pandas")
     frame = run.to_pandas()
     assert isinstance(frame, pd.DataFrame) and len(frame) == len(run.per_class)

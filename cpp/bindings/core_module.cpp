@@ -14,6 +14,7 @@
 #include "core/eval/coco/oks.hpp"
 #include "core/eval/coco/results.hpp"
 #include "core/eval/coco/summarize.hpp"
+#include "core/eval/per_class_csv.hpp"
 #include "core/eval/score.hpp"
 #include "core/util/error.hpp"
 #include "formats/coco/coco_json.hpp"
@@ -376,4 +377,6 @@ PYBIND11_MODULE(_core, m) {
         },
         py::arg("gt"), py::arg("dt"), py::arg("threads"), py::call_guard<py::gil_scoped_release>(),
         "`score --metric tracking`'s evaluation: (metrics.json's text, the printed table).");
+  m.def("per_class_csv", [](const std::string& metrics_json) { return ds::per_class_csv(metrics_json); },
+        py::arg("metrics_json"), "per_class.csv of a metrics.json text (None: no per-class table).");
 }

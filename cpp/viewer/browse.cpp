@@ -1,5 +1,6 @@
 #include "viewer/browse.hpp"
 
+#include "core/eval/analysis/label_errors.hpp"
 #include "core/eval/voc/matching.hpp"
 
 #include <algorithm>
@@ -105,6 +106,18 @@ ImageRow image_row(std::size_t index, const std::string& file_name, const Shown&
   return r;
 }
 
+std::size_t label_error_count(std::span<const Annotation> truth, std::span<const Detection> detections,
+                              const ShowOptions& options) {
+  if (detections.empty()) return 0;
+  // label_errors reads a dataset: this image alone, under one id (the boxes' own).
+  const std::int64_t id = detections.front().image_id;
+  Dataset one;
+  one.annotations.assign(truth.begin(), truth.end());
+  for (Annotation& a : one.annotations) a.image_id = id;
+  const std::int64_t ids[1] = {id};
+  return analysis::label_errors(one, detections, ids, options.iou_threshold, options.score_threshold).size();
+}
+
 bool passes(const ImageRow& row, const ListFilter& filter, const std::vector<std::string>& class_names_present) {
   if (!filter.text.empty()) {
     const std::string needle = lower(filter.text);
@@ -119,6 +132,7 @@ bool passes(const ImageRow& row, const ListFilter& filter, const std::vector<std
     case OutcomeFilter::kFalsePositives: return row.fp > 0;
     case OutcomeFilter::kMissed: return row.fn > 0;
     case OutcomeFilter::kNoErrors: return row.fp + row.fn == 0;
+    case OutcomeFilter::kLabelErrors: return row.label_errors > 0;
     case OutcomeFilter::kAll: break;
   }
   return true;

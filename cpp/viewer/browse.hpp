@@ -58,11 +58,21 @@ struct ImageRow {
   std::size_t tp = 0, fp = 0, fn = 0;
   std::optional<double> f1;
   std::set<std::int64_t> classes;  // in its shown truth or shown detections
+  // Likely label errors on the image (core/eval/analysis/label_errors: hotcoco's definitions, at
+  // the panel's score and IoU thresholds, over all its boxes whatever the class filter).
+  std::size_t label_errors = 0;
 };
 
 ImageRow image_row(std::size_t index, const std::string& file_name, const Shown& shown, bool known);
 
-enum class OutcomeFilter { kAll, kErrors, kFalsePositives, kMissed, kNoErrors };
+// How many likely label errors an image holds: analysis::label_errors over its ground truth and
+// detections (every class, crowd regions as COCO treats them) at the options' score and IoU
+// thresholds.
+std::size_t label_error_count(std::span<const Annotation> truth, std::span<const Detection> detections,
+                              const ShowOptions& options);
+
+// kLabelErrors: images with a likely label error (ImageRow::label_errors), the list to fix.
+enum class OutcomeFilter { kAll, kErrors, kFalsePositives, kMissed, kNoErrors, kLabelErrors };
 
 struct ListFilter {
   OutcomeFilter outcome = OutcomeFilter::kAll;

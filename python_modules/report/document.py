@@ -432,6 +432,7 @@ def gallery_chart(run: Run, chart: Chart, gallery: Sequence[dict[str, Any]] | No
     if per_image:
         where = (f" at IoU {fmt(per_image.get('iou', 0.5), 2)}, score ≥ "
                  f"{fmt(per_image.get('score_threshold'), 2)}")
+    gallery = [g for g in gallery or [] if g.get("kind", "image") == "image"]
     if gallery:
         items = []
         for g in gallery:
@@ -463,9 +464,37 @@ def gallery_chart(run: Run, chart: Chart, gallery: Sequence[dict[str, Any]] | No
     return "\n".join(body)
 
 
+def candidates_chart(run: Run, chart: Chart, gallery: Sequence[dict[str, Any]] | None) -> str:
+    """Ranked detections to check, most first, each with its crop from the gallery."""
+    entries = lookup(run, chart.key)
+    if not isinstance(entries, list) or not entries:
+        return absent("No candidates in this run.")
+    crops = {g.get("dt_id"): g for g in gallery or []
+             if g.get("kind") == "crop" and g.get("chart", chart.key) == chart.key}
+    items = []
+    for e in entries:
+        crop = crops.get(e.get("dt_id"))
+        if crop is None:
+            continue
+        data = "".join(crop["jpeg_base64"].split())
+        what = str(e.get("what", f"detection {e.get('dt_id')}"))
+        score = f' · score {fmt(e.get("dt_score"), 2)}' if _real(e.get("dt_score")) is not None else ""
+        kind = str(e.get("type", "")).replace("_", " ")
+        items.append(f'<figure><img src="data:{picture_type(data)};base64,{data}" alt="{esc(what)}">'
+                     f'<figcaption><span class="name">{esc(what)}</span>{esc(kind)}{esc(score)}'
+                     "</figcaption></figure>")
+    if not items:
+        return absent(f"{len(entries)} candidates, no pictures saved with this run "
+                      "(the report crops them when it has the images).")
+    more = f" (the first {len(items)} of {len(entries)})" if len(items) < len(entries) else ""
+    return "\n".join([f"<h3>{esc(chart.title or 'Candidates')}</h3>",
+                      note(esc((chart.meaning or "") + more + ".")),
+                      '<div class="gallery crops">' + "\n".join(items) + "</div>"])
+
+
 CHART_KINDS: dict[str, Callable[[Run, Chart, Any], str]] = {
     "thresholds": threshold_chart, "confusion": confusion_chart, "tide": tide_chart,
-    "per_image": gallery_chart, "reliability": reliability_chart,
+    "per_image": gallery_chart, "reliability": reliability_chart, "candidates": candidates_chart,
 }
 
 

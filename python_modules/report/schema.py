@@ -179,6 +179,10 @@ CHART_DATA: dict[str, Spec] = {
                               "fn": INT})),
         "worst": ListOf(INT),
     }),
+    # ranked detections to look at (label_errors' candidates): pictures come from the gallery's
+    # crops of the same dt_id
+    "candidates": ListOf(Obj({"dt_id": INT, "image_id": INT, "dt_score": NUM, "what": STR,
+                              "type": STR}, required=("dt_id",))),
 }
 
 _TEXTS = ("key", "label", "meaning", "format")
@@ -212,8 +216,11 @@ RUN = Obj({
     "schema": SCHEMA,
 })
 
+# The worst images; and crops ("kind": "crop") of a candidates chart's detections (its "chart"
+# key, each by "dt_id").
 GALLERY = ListOf(Obj({
     "image_id": INT, "file_name": STR, "tp": INT, "fp": INT, "fn": INT, "jpeg_base64": STR,
+    "kind": STR, "chart": STR, "dt_id": INT,
 }, required=("jpeg_base64",)))
 
 COMPARISON = Obj({

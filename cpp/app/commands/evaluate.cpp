@@ -82,11 +82,11 @@ int run_evaluate(const ParsedArgs& args) {
                                       : dataset.images.size();
   if (total == 0) throw Error(cfg.dataset.file().string() + ": the dataset has no images");
   // Before the model loads: the outputs can be written, and overwrite none of the inputs.
-  check_output_dir(out_dir, {"detections.json", "metrics.json", "gallery.json", "report.html", "journal.jsonl", "shard.json"},
+  check_output_dir(out_dir, {"detections.json", "metrics.json", "per_class.csv", "gallery.json", "report.html", "journal.jsonl", "shard.json"},
                    {config_path, model, cfg.dataset.file(), fs::path(dataset.source)});
   std::vector<ExportGuard> guards = {{"the run config", config_path}, {"the model config", model},
                                      {"the dataset config", cfg.dataset.file()}, {"the dataset", fs::path(dataset.source)}};
-  for (const char* f : {"detections.json", "metrics.json", "gallery.json", "report.html", "journal.jsonl", "shard.json"})
+  for (const char* f : {"detections.json", "metrics.json", "per_class.csv", "gallery.json", "report.html", "journal.jsonl", "shard.json"})
     guards.emplace_back((out_dir / f).string() + ", an output of the run", out_dir / f);
   const EvaluatorOptions eval_options = evaluator_options(cfg);
   const std::optional<ObjectExport> export_objects = object_export(args, eval_options.analysis_iou, guards);

@@ -33,7 +33,7 @@ PythonRun evaluate_for_python(const PythonEvaluation& r) {
   if (r.output) {
     std::vector<fs::path> inputs = {r.config, cfg.dataset.file(), fs::path(dataset.source)};
     if (!python_model) inputs.push_back(model);
-    check_output_dir(*r.output, {"detections.json", "metrics.json", "gallery.json", "report.html", "journal.jsonl"},
+    check_output_dir(*r.output, {"detections.json", "metrics.json", "per_class.csv", "gallery.json", "report.html", "journal.jsonl"},
                      inputs);
     lock.emplace(*r.output);
   }

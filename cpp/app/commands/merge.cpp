@@ -8,6 +8,7 @@
 #include "app/commands/commands.hpp"
 #include "core/config/run_config.hpp"
 #include "core/eval/run_evaluators.hpp"
+#include "core/eval/per_class_csv.hpp"
 #include "core/eval/shards.hpp"
 #include "core/util/error.hpp"
 #include "core/util/json_writer.hpp"
@@ -131,13 +132,17 @@ MergedRun merge_shards(const fs::path& config_path, const std::vector<fs::path>&
                       {"detections", metrics_only ? std::string("null") : std::to_string(all.size())},
                       {"skipped_images", skipped_json.take()}};
   facts.insert(facts.end(), run_facts.begin(), run_facts.end());
-  if (metrics_only) {
-    publish_files(out_dir, {{"metrics.json", metrics_document(facts, metrics)}});
+  std::string document = metrics_document(facts, metrics);
+  std::optional<std::string> per_class = per_class_csv(document);
+  OutputFiles files;
+  if (!metrics_only) files.emplace_back("detections.json", coco::results_json(all));
+  files.emplace_back("metrics.json", std::move(document));
+  if (per_class) files.emplace_back(kPerClassCsv, std::move(*per_class));
+  publish_files(out_dir, files);
+  if (metrics_only)
     std::cout << "merged " << shards.size() << " shards' match records: " << images << " images\n\n";
-  } else {
-    publish_files(out_dir, {{"detections.json", coco::results_json(all)}, {"metrics.json", metrics_document(facts, metrics)}});
+  else
     std::cout << "merged " << shards.size() << " shards: " << images << " images, " << all.size() << " detections\n\n";
-  }
   for (const Metrics& m : metrics) std::cout << m.text;
   if (metrics_only)
     std::cout << "\nwrote " << (out_dir / "metrics.json").string();

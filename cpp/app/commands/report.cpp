@@ -10,6 +10,7 @@
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 #include "formats/coco/coco_json.hpp"
+#include "pipeline/report/candidate_crops.hpp"
 #include "pipeline/report/gallery.hpp"
 #include "pipeline/report/html_report.hpp"
 
@@ -62,6 +63,7 @@ int run_score_report(const ParsedArgs& args) {
                                      {.score_threshold = worst.score_threshold, .iou = options.analysis_iou,
                                       .model = fs::path(*args.get("--dt")).filename().string(),
                                       .overlap = analysis::Overlap::of(options)});
+    gallery = pipeline::with_candidate_crops(std::move(gallery), read_file(metrics), gt, dts);
   } else {
     std::cerr << "note: no --images: the report has no gallery of pictures\n";
   }
@@ -76,10 +78,12 @@ int run_score_report(const ParsedArgs& args) {
 void write_merged_report(const MergedRun& run, const fs::path& out_dir, host::PythonRuntime& python) {
   const fs::path metrics = out_dir / "metrics.json";
   const analysis::WorstImages worst = analysis::find_worst_images(run.dataset, run.image_ids, run.detections, run.options);
+  const std::string gallery =
+      pipeline::gallery_json(run.dataset, run.detections, worst.image_ids,
+                             {.score_threshold = worst.score_threshold, .iou = run.options.analysis_iou,
+                              .model = "merged shards", .overlap = analysis::Overlap::of(run.options)});
   write_file_atomic(pipeline::gallery_path(metrics),
-                    pipeline::gallery_json(run.dataset, run.detections, worst.image_ids,
-                                           {.score_threshold = worst.score_threshold, .iou = run.options.analysis_iou,
-                                            .model = "merged shards", .overlap = analysis::Overlap::of(run.options)}));
+                    pipeline::with_candidate_crops(gallery, read_file(metrics), run.dataset, run.detections));
   pipeline::write_html_report(python, {metrics}, out_dir / "report.html");
   std::cout << "wrote " << (out_dir / "report.html").string() << "\n";
 }

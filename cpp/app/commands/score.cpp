@@ -8,11 +8,13 @@
 
 #include "app/cli/report.hpp"
 #include "app/commands/commands.hpp"
+#include "app/commands/export_label_errors.hpp"
 #include "app/commands/export_objects.hpp"
 #include "core/config/run_config.hpp"
 #include "core/eval/analysis/image_boxes.hpp"
 #include "core/eval/coco/evaluate.hpp"
 #include "core/eval/coco/results.hpp"
+#include "core/eval/per_class_csv.hpp"
 #include "core/eval/run_evaluators.hpp"
 #include "core/eval/score.hpp"
 #include "core/eval/slices/slice_rules.hpp"
@@ -148,7 +150,12 @@ int run_score(const ParsedArgs& args) {
   if (const auto file = args.get("--slices")) {
     if (std::none_of(metrics_wanted.begin(), metrics_wanted.end(), [](const std::string& m) { return m.starts_with("coco"); }))
       throw UsageError("--slices applies to the COCO metrics (coco, coco_segm, coco_boundary, coco_keypoints)");
-    options.slices = std::make_shared<const slices::SliceSpecs>(slices::read_slices(*file));
+    slices::SliceSpecs specs = slices::read_slices(*file);
+    if (const auto v = args.get("--slice-bootstrap"))
+      specs.bootstrap_samples = *v == "0" ? 0 : count_arg("--slice-bootstrap", *v);
+    options.slices = std::make_shared<const slices::SliceSpecs>(std::move(specs));
+  } else if (args.get("--slice-bootstrap")) {
+    throw UsageError("--slice-bootstrap applies to --slices");
   }
   if (const auto out = args.get("--output")) {
     // Checked before the (possibly long) evaluation, and never onto an input.
@@ -157,10 +164,20 @@ int run_score(const ParsedArgs& args) {
     std::error_code ec;
     if (std::filesystem::is_directory(*out, ec) || out->ends_with('/'))
       throw UsageError("--output " + *out + " is a folder; give a file name such as metrics.json");
+    const std::filesystem::path per_class = per_class_csv_path(*out);
+    for (const auto& [what, input] : {std::pair{"--dt", *dt_path}, std::pair{"--gt", *gt_path}})
+      if (same_file(per_class.string(), input))
+        throw UsageError("--output " + *out + ": " + per_class.string() + " (written beside it) is the " + what +
+                         " file; it would be overwritten");
   }
   std::vector<ExportGuard> guards = {{"the --gt file", *gt_path}, {"the --dt file", *dt_path}};
-  if (const auto out = args.get("--output")) guards.emplace_back("the --output file", *out);
+  if (const auto out = args.get("--output")) {
+    guards.emplace_back("the --output file", *out);
+    guards.emplace_back("the per-class CSV beside --output", per_class_csv_path(*out));
+  }
   const std::optional<ObjectExport> export_objects = object_export(args, options.analysis_iou, guards);
+  if (export_objects) guards.emplace_back("the --export-objects file", export_objects->path);
+  const std::optional<LabelErrorExport> export_label_errors = label_error_export(args, guards);
   const auto start = std::chrono::steady_clock::now();
 
   // The two files parse in parallel; the results file is usually the big one. The ground truth
@@ -196,7 +213,10 @@ int run_score(const ParsedArgs& args) {
   }
   if (const auto out = args.get("--output")) {
     const JsonFields facts = score_facts(*gt_path, *dt_path, gt.images.size(), dts.size());
-    write_file_atomic(*out, metrics_document(facts, metrics));
+    const std::string document = metrics_document(facts, metrics);
+    write_file_atomic(*out, document);
+    if (const std::optional<std::string> per_class = per_class_csv(document))
+      write_file_atomic(per_class_csv_path(*out), *per_class);
   }
   if (export_objects) {
     // What the analyses compare: the first metric's matching (make_evaluators sets it there).
@@ -204,6 +224,8 @@ int run_score(const ParsedArgs& args) {
     matching.analysis_matching = evaluator_matching(metrics_wanted.front());
     write_object_export(*export_objects, gt, analysis::all_image_ids(gt), dts, matching);
   }
+  if (export_label_errors)
+    write_label_error_export(*export_label_errors, gt, analysis::all_image_ids(gt), dts, options, *gt_path);
   return 0;
 }
 

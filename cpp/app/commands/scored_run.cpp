@@ -3,10 +3,12 @@
 #include <chrono>
 
 #include "core/eval/analysis/per_image.hpp"
+#include "core/eval/per_class_csv.hpp"
 #include "core/util/json_writer.hpp"
 #include "core/util/publish.hpp"
 #include "core/util/text.hpp"
 #include "formats/coco/coco_json.hpp"
+#include "pipeline/report/candidate_crops.hpp"
 #include "pipeline/report/gallery.hpp"
 #include "pipeline/report/html_report.hpp"
 
@@ -63,9 +65,15 @@ void publish_scored_run(const fs::path& out_dir, const ScoredRun& run, const Sco
       run.dataset, scoring.detections(), worst.image_ids,
       {.score_threshold = worst.score_threshold, .iou = run.options.analysis_iou, .model = run.model_name,
        .overlap = analysis::Overlap::of(run.options)});
-  publish_files(out_dir, {{"detections.json", coco::results_json(scoring.detections())},
-                          {"metrics.json", scored_run_metrics(run, scores, host)},
-                          {"gallery.json", gallery}});
+  std::string metrics = scored_run_metrics(run, scores, host);
+  std::optional<std::string> per_class = per_class_csv(metrics);
+  // The pictures of ranked candidates (likely label errors) join the gallery.
+  std::string pictures = pipeline::with_candidate_crops(gallery, metrics, run.dataset, scoring.detections());
+  OutputFiles files = {{"detections.json", coco::results_json(scoring.detections())},
+                       {"metrics.json", std::move(metrics)},
+                       {"gallery.json", std::move(pictures)}};
+  if (per_class) files.emplace_back(kPerClassCsv, std::move(*per_class));
+  publish_files(out_dir, files);
 }
 
 }  // namespace ds::cli

@@ -12,7 +12,6 @@
 #include "pipeline/sources/image_files.hpp"
 
 namespace ds::pipeline {
-namespace {
 
 std::string base64(const std::vector<unsigned char>& bytes) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -28,8 +27,6 @@ std::string base64(const std::vector<unsigned char>& bytes) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string gallery_json(const Dataset& dataset, std::span<const Detection> detections,
                          std::span<const std::int64_t> image_ids, const GalleryOptions& options) {

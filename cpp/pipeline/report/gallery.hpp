@@ -3,6 +3,7 @@
 // TP/FP/FN at the report's score cut), as small inline JPEGs.
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/dataset/dataset.hpp"
 #include "core/eval/analysis/image_boxes.hpp"
@@ -16,6 +17,9 @@ struct GalleryOptions {
   std::string model;   // shown in each picture's status line
   analysis::Overlap overlap;  // what matches, as the run's analyses match it
 };
+
+// Bytes as base64 text (the pictures' encoding in gallery.json).
+std::string base64(const std::vector<unsigned char>& bytes);
 
 // gallery.json: [{"image_id", "file_name", "tp", "fp", "fn", "jpeg_base64"}] for `image_ids` in
 // that order. An image that cannot be read is left out with a warning on stderr: a report is

@@ -147,7 +147,7 @@ MainWindow::MainWindow(Session& session, const QtViewerOptions& options)
   search_->setClearButtonEnabled(true);
   outcome_ = new QComboBox(list_panel);
   outcome_->addItems({"all images", "with errors (FP or FN)", "with false positives", "with missed objects",
-                      "without errors"});
+                      "without errors", "likely label errors"});
   list_ = new ImageListModel([this](std::int64_t id) { return session_.ground_truth().category_name(id); }, this);
   proxy_ = new ImageFilterProxy(this);
   proxy_->setSourceModel(list_);
@@ -718,6 +718,7 @@ void MainWindow::refresh_rows() {
       const Shown s = shown_boxes(session_.truth(i), c ? std::span<const Detection>(c->detections)
                                                        : std::span<const Detection>(), options_for(i));
       rows.push_back(image_row(i, session_.image(i).file_name, s, c != nullptr));
+      if (c) rows.back().label_errors = label_error_count(session_.truth(i), c->detections, options_for(i));
     }
   }
   syncing_ = true;  // a re-sort moves the current row: that is not the user choosing an image

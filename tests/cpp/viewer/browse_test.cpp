@@ -114,6 +114,33 @@ TEST(ListFilter, ByOutcomeAndText) {
   EXPECT_TRUE(passes(fp, {OutcomeFilter::kAll, "squ"}, {"circle", "square"}));
 }
 
+TEST(ListFilter, LikelyLabelErrors) {
+  // One image: a cat annotated, a confident dog detection on it (a wrong label: the cat's own
+  // class found nothing there), a confident dog where nothing is annotated (a missing
+  // annotation), and a matched cat elsewhere.
+  std::vector<Annotation> truth(2);
+  truth[0] = {.id = 1, .image_id = 7, .category_id = 1, .bbox = {10, 10, 50, 50}, .area = 2500};
+  truth[1] = {.id = 2, .image_id = 7, .category_id = 1, .bbox = {200, 200, 40, 40}, .area = 1600};
+  std::vector<Detection> dts(3);
+  dts[0] = {.image_id = 7, .category_id = 2, .bbox = {12, 12, 50, 48}, .score = 0.9};
+  dts[1] = {.image_id = 7, .category_id = 2, .bbox = {400, 400, 30, 30}, .score = 0.8};
+  dts[2] = {.image_id = 7, .category_id = 1, .bbox = {201, 201, 40, 40}, .score = 0.95};
+  ShowOptions options;
+  EXPECT_EQ(label_error_count(truth, dts, options), 2u);
+  options.score_threshold = 0.85;  // the panel's threshold: the missing annotation's 0.8 is below
+  EXPECT_EQ(label_error_count(truth, dts, options), 1u);
+  EXPECT_EQ(label_error_count(truth, std::span<const Detection>(dts).subspan(2), options), 0u);
+  EXPECT_EQ(label_error_count(truth, {}, options), 0u);
+
+  ImageRow flagged{.index = 0, .file_name = "a.png", .known = true, .tp = 1, .fp = 2, .label_errors = 2};
+  ImageRow plain{.index = 1, .file_name = "b.png", .known = true, .fp = 1};
+  ImageRow pending{.index = 2, .file_name = "c.png", .known = false};
+  EXPECT_TRUE(passes(flagged, {OutcomeFilter::kLabelErrors}, {}));
+  EXPECT_FALSE(passes(plain, {OutcomeFilter::kLabelErrors}, {}));
+  EXPECT_FALSE(passes(pending, {OutcomeFilter::kLabelErrors}, {}));
+  EXPECT_FALSE(passes(flagged, {OutcomeFilter::kLabelErrors, "b.png"}, {}));
+}
+
 TEST(SubsetMetrics, SumsKnownRowsOnly) {
   ImageRow a{.known = true, .tp = 3, .fp = 1, .fn = 0};
   ImageRow b{.known = true, .tp = 1, .fp = 0, .fn = 2};

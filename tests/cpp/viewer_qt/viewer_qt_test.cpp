@@ -135,6 +135,12 @@ class ViewerQtTest : public QObject {
     QCOMPARE(window_->current_image(), std::size_t{0});
     window_->set_outcome_filter(OutcomeFilter::kNoErrors);
     QCOMPARE(window_->table()->model()->rowCount(), 1);
+    // Likely label errors: 000.png's confident circle where nothing is annotated (002.png's
+    // circle lies in a crowd region: not one).
+    window_->set_outcome_filter(OutcomeFilter::kLabelErrors);
+    QCOMPARE(window_->table()->model()->rowCount(), 1);
+    QCOMPARE(window_->table()->model()->data(window_->table()->model()->index(0, ImageListModel::kFile)).toString(),
+             QString("000.png"));
     window_->set_outcome_filter(OutcomeFilter::kAll);
 
     // Sorted by errors, most first: image 0 (FP 1 + FN 1) heads the list.

@@ -193,6 +193,10 @@ Metrics label_errors_analysis(const AnalysisContext& context) {
                {"image_id", "image", "the image's id", true, ValueFormat::kCount},
                {"dt_id", "detection", "the detection's 1-based position in the results", true, ValueFormat::kCount}};
   s.tables.push_back(std::move(t));
+  // The top candidates as pictures (the report crops each detection out of its image).
+  s.charts.push_back({"candidates", "label_errors.candidates", "The top candidates",
+                      "each detection (vermillion) with the object of another class it overlaps (sky blue), most "
+                      "confident first"});
   m.sections.push_back(std::move(s));
   return m;
 }

@@ -166,11 +166,14 @@ Metrics coco_metrics(const EvalResult& r, const Dataset& gt, std::span<const std
   for (const Category& c : gt.categories)
     if (const auto k = cats.find(c.id); k != IdIndex::npos) names[static_cast<std::size_t>(k)] = c.name;
   std::vector<std::size_t> gt_count(cat_ids.size(), 0);
-  // The ground truth that counts: not crowd, and for keypoints with a labelled keypoint.
+  // The ground truth that counts: not crowd, for keypoints with a labelled keypoint, and in a
+  // slice of the objects inside it.
   const bool keypoints = r.params.iou_type == IouType::kKeypoints;
+  const slices::ObjectFilter* objects = r.params.objects.get();
   for (const Annotation& a : gt.annotations)
     if (const auto k = cats.find(a.category_id); k != IdIndex::npos && !a.iscrowd &&
-                                                 !(keypoints && a.num_keypoints == 0) && images.contains(a.image_id))
+                                                 !(keypoints && a.num_keypoints == 0) && images.contains(a.image_id) &&
+                                                 (!objects || objects->annotation(a)))
       ++gt_count[static_cast<std::size_t>(k)];
   m.text += per_class_table(r, names, gt_count, dt_count);
 
@@ -220,13 +223,13 @@ namespace {
 
 // The whole evaluation's metrics, and its slices' beside them when the run has slices.
 Metrics with_slices(const EvalResult& r, const Dataset& gt, std::span<const Detection> dts,
-                    std::span<const slices::ImageSlice> slices, int threads) {
+                    std::span<const slices::ImageSlice> slices, int threads, std::size_t bootstrap) {
   Metrics m = coco_metrics(r, gt, dts);
   if (slices.empty()) return m;
   const Names n = names_of(r.params.iou_type);
   Metrics s = slice_metrics(r, gt, dts, slices,
                             {std::string(n.id) + "_slices", std::string(n.title) + " by slice", n.short_label, n.prefix},
-                            threads);
+                            threads, bootstrap);
   m.text += s.text;
   for (auto& f : s.json_fields) m.json_fields.push_back(std::move(f));
   for (auto& sec : s.sections) m.sections.push_back(std::move(sec));
@@ -247,16 +250,29 @@ void CocoEvaluator::process(const Image& image, std::span<const Detection> detec
   seen_.add(image, detections);
 }
 
+namespace {
+
+// The slices of the objects, matched in the evaluation's own pass (EvalResult::object_matches, in
+// the slices' order).
+Params with_object_slices(Params p, std::span<const slices::ImageSlice> slices) {
+  for (const slices::ImageSlice& s : slices)
+    if (s.objects) p.object_slices.push_back(s.objects);
+  return p;
+}
+
+}  // namespace
+
 Metrics CocoEvaluator::evaluate() {
-  Params p = params_;
+  Params p = with_object_slices(params_, slices_);
   p.img_ids = seen_.image_ids;
   const EvalResult r = coco::evaluate(gt_, seen_.detections, p, options_.threads, !slices_.empty());
-  return with_slices(r, gt_, seen_.detections, slices_, options_.threads);
+  return with_slices(r, gt_, seen_.detections, slices_, options_.threads, options_.slices ? options_.slices->bootstrap_samples : 0);
 }
 
 Metrics CocoEvaluator::evaluate_all(std::span<const Detection> detections) {
-  const EvalResult r = coco::evaluate(gt_, detections, params_, options_.threads, !slices_.empty());
-  return with_slices(r, gt_, detections, slices_, options_.threads);
+  const EvalResult r =
+      coco::evaluate(gt_, detections, with_object_slices(params_, slices_), options_.threads, !slices_.empty());
+  return with_slices(r, gt_, detections, slices_, options_.threads, options_.slices ? options_.slices->bootstrap_samples : 0);
 }
 
 std::optional<std::string> CocoEvaluator::match_records() {

@@ -12,6 +12,7 @@
 #include "core/eval/coco/iou.hpp"
 #include "core/eval/coco/masks.hpp"
 #include "core/eval/coco/oks.hpp"
+#include "core/eval/slices/slice_rules.hpp"
 #include "core/mask/iou.hpp"
 #include "core/util/error.hpp"
 
@@ -161,6 +162,9 @@ struct Worker {
   std::vector<std::uint8_t> crowd;
   std::vector<double> dt_areas;
   std::vector<double> oks_scratch;
+  std::vector<std::uint8_t> gt_outside, dt_outside;  // Params::objects
+  std::vector<CategoryMatches> slice_cm;              // Params::object_slices, this category
+  std::vector<std::uint8_t> slice_gt_outside, slice_dt_outside;
 };
 
 // keypoints: each category position's OKS `vars` (empty for bbox and segm).
@@ -202,6 +206,8 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
   const std::size_t A = p.area_rng.size(), T = p.iou_thrs.size();
   const auto max_det = static_cast<std::size_t>(std::max(p.max_dets.back(), 0));
   w.cm.reset(A);
+  w.slice_cm.resize(p.object_slices.size());
+  for (CategoryMatches& cm : w.slice_cm) cm.reset(A);
   std::size_t gi = gts.cat_begin[k];
   std::size_t di = dts.cat_begin[k];
   const std::size_t g_end = gts.cat_begin[k + 1], d_end = dts.cat_begin[k + 1];
@@ -264,6 +270,16 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
       box_iou(group.dts, group.gts, w.ious, group.crowd_as_object);
     }
     group.ious = w.ious;
+    if (p.objects) {
+      w.gt_outside.clear();
+      for (const Annotation* a : group.gts) w.gt_outside.push_back(!p.objects->annotation(*a));
+      w.dt_outside.clear();
+      for (std::size_t d = 0; d < n_dt; ++d)
+        w.dt_outside.push_back(!p.objects->detection(
+            *group.dts[d], group.dt_areas.empty() ? group.dts[d]->bbox.w * group.dts[d]->bbox.h : group.dt_areas[d]));
+      group.gt_outside = w.gt_outside;
+      group.dt_outside = w.dt_outside;
+    }
 
     for (std::size_t d = 0; d < n_dt; ++d) {
       w.cm.scores.push_back(group.dts[d]->score);
@@ -282,6 +298,37 @@ void evaluate_category(std::size_t k, const Grouped<Annotation>& gts,
     }
     w.cm.group_image.push_back(img);
     w.cm.group_first.push_back(static_cast<std::uint32_t>(w.cm.scores.size()));
+
+    // Each slice of the objects: the same group and IoUs, matched under its ignore rules.
+    for (std::size_t s = 0; s < p.object_slices.size(); ++s) {
+      const slices::ObjectFilter& filter = *p.object_slices[s];
+      CategoryMatches& cm = w.slice_cm[s];
+      cm.has_images = true;
+      w.slice_gt_outside.clear();
+      for (const Annotation* a : group.gts) w.slice_gt_outside.push_back(!filter.annotation(*a));
+      w.slice_dt_outside.clear();
+      for (std::size_t d = 0; d < n_dt; ++d)
+        w.slice_dt_outside.push_back(!filter.detection(
+            *group.dts[d], group.dt_areas.empty() ? group.dts[d]->bbox.w * group.dts[d]->bbox.h : group.dt_areas[d]));
+      ImageGroup sliced = group;
+      sliced.gt_outside = w.slice_gt_outside;
+      sliced.dt_outside = w.slice_dt_outside;
+      for (std::size_t d = 0; d < n_dt; ++d) {
+        cm.scores.push_back(group.dts[d]->score);
+        cm.rank.push_back(static_cast<std::uint32_t>(d));
+      }
+      const std::size_t at = cm.status.size();
+      cm.status.resize(at + n_dt * A * T);
+      const std::span<DtStatus> st(cm.status.data() + at, n_dt * A * T);
+      for (std::size_t a = 0; a < A; ++a) {
+        const std::size_t counted =
+            match_image(sliced, p.area_rng[a], p.iou_thrs, n_dt ? st.subspan(a * T) : st, A * T, w.match);
+        cm.counted_gt[a] += counted;
+        cm.group_gt.push_back(static_cast<std::uint32_t>(counted));
+      }
+      cm.group_image.push_back(img);
+      cm.group_first.push_back(static_cast<std::uint32_t>(cm.scores.size()));
+    }
   }
   accumulate_category(w.cm, p, k, out, w.acc);
 }
@@ -467,6 +514,7 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
   const std::size_t n_threads =
       std::min<std::size_t>(K, threads > 0 ? static_cast<std::size_t>(threads) : hw);
   if (keep_matches) result.matches.resize(K);
+  if (keep_matches) result.object_matches.assign(p.object_slices.size(), std::vector<CategoryMatches>(K));
   std::atomic<std::size_t> next{0};
   const auto run = [&] {
     Worker w;
@@ -474,7 +522,10 @@ EvalResult evaluate(const Dataset& gt, std::span<const Detection> dts, const Par
       evaluate_category(k, gts, dets, p, result.arrays, w, masks ? &*masks : nullptr, vars,
                         federated ? &*federated : nullptr);
       // Each category has its own slot: no two threads write the same one.
-      if (keep_matches) result.matches[k] = std::move(w.cm);
+      if (keep_matches) {
+        result.matches[k] = std::move(w.cm);
+        for (std::size_t s = 0; s < w.slice_cm.size(); ++s) result.object_matches[s][k] = std::move(w.slice_cm[s]);
+      }
     }
   };
   if (n_threads <= 1) {

@@ -17,6 +17,9 @@ struct EvalResult {
   // Each category's matching (pycocotools' evalImgs for it), by position in params.cat_ids;
   // only when evaluate() is asked to keep them.
   std::vector<CategoryMatches> matches;
+  // [s][k]: the matching under params.object_slices[s] (its ground truth and unmatched
+  // detections outside it ignored), from the same IoUs; only with keep_matches.
+  std::vector<std::vector<CategoryMatches>> object_matches;
 };
 
 // pycocotools indexes annotations by id, so when ids repeat it evaluates the last annotation with

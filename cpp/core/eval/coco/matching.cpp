@@ -19,7 +19,8 @@ std::size_t match_image(const ImageGroup& group, std::array<double, 2> area_rng,
   std::size_t counted = 0;
   for (std::size_t g = 0; g < n_gt; ++g) {
     const Annotation& gt = *group.gts[g];
-    s.gt_ignore[g] = (gt.iscrowd && !group.crowd_as_object) || (group.ignore_unlabelled && gt.num_keypoints == 0) || outside(gt.area);
+    s.gt_ignore[g] = (gt.iscrowd && !group.crowd_as_object) || (group.ignore_unlabelled && gt.num_keypoints == 0) || outside(gt.area) ||
+                     (!group.gt_outside.empty() && group.gt_outside[g]);
     if (!s.gt_ignore[g]) {
       s.gt_order.push_back(static_cast<std::uint32_t>(g));
       ++counted;
@@ -55,7 +56,8 @@ std::size_t match_image(const ImageGroup& group, std::array<double, 2> area_rng,
       }
       const double dt_area = group.dt_areas.empty() ? group.dts[d]->bbox.w * group.dts[d]->bbox.h
                                                     : group.dt_areas[d];
-      if (!matched && (outside(dt_area) || group.not_exhaustive)) ignored = true;
+      if (!matched && (outside(dt_area) || group.not_exhaustive || (!group.dt_outside.empty() && group.dt_outside[d])))
+        ignored = true;
       status[d * stride + t] = ignored ? DtStatus::kIgnored
                              : matched ? DtStatus::kTruePositive
                                        : DtStatus::kFalsePositive;

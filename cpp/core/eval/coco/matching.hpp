@@ -28,6 +28,10 @@ struct ImageGroup {
   // detection is ignored rather than a false positive (its object may just be unlabelled).
   bool crowd_as_object = false;
   bool not_exhaustive = false;
+  // A slice on the objects (score --slices, `objects:` rules): set entries mark the ground truth
+  // and detections outside it, treated as COCO treats those outside the area range (ground truth
+  // ignored; a detection ignored unless it matched). Empty: no such slice.
+  std::span<const std::uint8_t> gt_outside, dt_outside;
 };
 
 struct MatchScratch {

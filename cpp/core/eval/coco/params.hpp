@@ -2,10 +2,15 @@
 // pycocotools' Params: the knobs users change, with its defaults (setDetParams, setKpParams).
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace ds::slices {
+struct ObjectFilter;  // core/eval/slices/slice_rules.hpp
+}
 
 namespace ds::coco {
 
@@ -43,6 +48,13 @@ struct Params {
   // of different sizes in one dataset).
   std::vector<double> kpt_oks_sigmas;
   std::vector<std::pair<std::int64_t, std::vector<double>>> kpt_oks_sigmas_by_category;
+  // Our extension: a slice on the objects (score --slices' `objects:` rules). Ground truth
+  // outside it is ignored and unmatched detections outside it are ignored, in every area range,
+  // as pycocotools ignores those outside the area range. Null: every object.
+  std::shared_ptr<const slices::ObjectFilter> objects;
+  // Slices of the objects matched in the same pass as the evaluation itself (the IoUs computed
+  // once): with keep_matches, EvalResult::object_matches[s] holds slice s's matching.
+  std::vector<std::shared_ptr<const slices::ObjectFilter>> object_slices;
 
   // setDetParams (bbox, segm) or setKpParams (keypoints).
   static Params defaults(IouType type = IouType::kBbox);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 #include <unordered_set>
 
@@ -18,6 +19,15 @@ namespace {
 bool builtin(std::string_view field) {
   return field == "id" || field == "file_name" || field == "width" || field == "height";
 }
+
+constexpr const char* kObjectFields = "area, width, height, aspect, iscrowd, difficult, truncated";
+
+bool number_field(std::string_view f) { return f == "area" || f == "width" || f == "height" || f == "aspect"; }
+bool flag_field(std::string_view f) { return f == "iscrowd" || f == "difficult" || f == "truncated"; }
+
+bool in(const Rule& r, double v) { return r.kind == Rule::Kind::kNumber ? v == r.number : v >= r.low && v <= r.high; }
+
+double aspect(const Box& b) { return b.w > 0 ? b.h / b.w : std::numeric_limits<double>::infinity(); }
 
 std::optional<double> plain_number(const YAML::Node& n) {
   if (!n.IsScalar() || n.Tag() == "!") return std::nullopt;  // "!": a quoted scalar, a string
@@ -128,7 +138,51 @@ class ImageMatcher {
   simdjson::dom::parser parser_;
 };
 
+// `objects:`: each rule on a known object field, of a kind that field takes.
+std::vector<Rule> object_rules(const ConfigNode& slice) {
+  const ConfigNode objects = slice.child("objects");
+  if (!objects.node().IsMap()) slice.fail("objects", "expected a mapping of object fields to match (" + std::string(kObjectFields) + ")");
+  std::vector<Rule> out;
+  for (const std::string& field : objects.keys()) {
+    Rule r = parse_rule(objects, field);
+    if (number_field(field)) {
+      if (r.kind != Rule::Kind::kNumber && r.kind != Rule::Kind::kRange)
+        objects.fail(field, "expected a number or a range [low, high]");
+    } else if (flag_field(field)) {
+      if (r.kind != Rule::Kind::kBool) objects.fail(field, "expected true or false");
+    } else {
+      objects.fail(field, "not a field of an object (known: " + std::string(kObjectFields) + ")");
+    }
+    out.push_back(std::move(r));
+  }
+  if (out.empty()) slice.fail("objects", "an empty mapping (give the object fields to match)");
+  return out;
+}
+
 }  // namespace
+
+bool ObjectFilter::annotation(const Annotation& a) const {
+  return std::all_of(rules.begin(), rules.end(), [&](const Rule& r) {
+    if (r.field == "area") return in(r, a.area);
+    if (r.field == "width") return in(r, a.bbox.w);
+    if (r.field == "height") return in(r, a.bbox.h);
+    if (r.field == "aspect") return in(r, aspect(a.bbox));
+    if (r.field == "iscrowd") return a.iscrowd == r.flag;
+    if (r.field == "difficult") return a.difficult == r.flag;
+    if (r.field == "truncated") return a.truncated == r.flag;
+    return false;
+  });
+}
+
+bool ObjectFilter::detection(const Detection& d, double area) const {
+  return std::all_of(rules.begin(), rules.end(), [&](const Rule& r) {
+    if (r.field == "area") return in(r, area);
+    if (r.field == "width") return in(r, d.bbox.w);
+    if (r.field == "height") return in(r, d.bbox.h);
+    if (r.field == "aspect") return in(r, aspect(d.bbox));
+    return true;  // flags: the ground truth's; a detection has none
+  });
+}
 
 SliceSpecs read_slices(const std::filesystem::path& file) {
   const ConfigNode root = ConfigNode::load(file);
@@ -149,8 +203,13 @@ SliceSpecs read_slices(const std::filesystem::path& file) {
       if (s.image_ids->empty()) root.fail(name, "an empty slice (no image ids)");
     } else if (n.IsMap()) {
       const ConfigNode rules = root.child(name);
-      for (const std::string& field : rules.keys()) s.rules.push_back(parse_rule(rules, field));
-      if (s.rules.empty()) root.fail(name, "an empty slice (no rules)");
+      for (const std::string& field : rules.keys()) {
+        if (field == "objects")
+          s.object_rules = object_rules(rules);
+        else
+          s.rules.push_back(parse_rule(rules, field));
+      }
+      if (s.rules.empty() && s.object_rules.empty()) root.fail(name, "an empty slice (no rules)");
     } else {
       root.fail(name, "expected a list of image ids or a mapping of image fields to match");
     }
@@ -187,6 +246,7 @@ std::vector<ImageSlice> select_slices(const SliceSpecs& specs, const Dataset& gt
           slice.image_ids.push_back(im.id);
       if (slice.image_ids.empty()) throw Error(s.where + ": no image of the ground truth matches this slice");
     }
+    if (!s.object_rules.empty()) slice.objects = std::make_shared<const ObjectFilter>(ObjectFilter{s.object_rules});
     std::sort(slice.image_ids.begin(), slice.image_ids.end());
     slice.image_ids.erase(std::unique(slice.image_ids.begin(), slice.image_ids.end()), slice.image_ids.end());
     out.push_back(std::move(slice));

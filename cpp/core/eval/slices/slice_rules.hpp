@@ -7,10 +7,13 @@
 //   rain:      {attrs: {weather: rain}}         any other field of the COCO image record; a
 //                                               mapping matches inside an object field
 //   picked:    [1, 5, 17]                       image ids
+//   small:     {objects: {area: [0, 1024]}}     rules on the objects (ObjectFilter): ground truth
+//                                               outside them ignored, as COCO's area ranges
 // Read once (read_slices), then resolved against the ground truth (select_slices) before a run
 // starts, so a typo fails in one line naming the file and key instead of after the model ran.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,16 +35,33 @@ struct Rule {
   std::string where;                // "slices.yaml:4: night.file_name", for messages
 };
 
+// A slice of the objects rather than of the images (`objects:` rules, all must hold): on the
+// images of its slice, the ground truth outside it is ignored and the detections outside it are
+// ignored unless they match, exactly as pycocotools treats objects outside an area range. The
+// fields: area (COCO's: the annotation's area; a detection's box or mask area, as the metric
+// measures it), width, height, aspect (height / width of the box), and the flags iscrowd,
+// difficult, truncated (ground truth only: a rule on a flag does not apply to detections, so
+// every unmatched detection of such a slice counts).
+struct ObjectFilter {
+  std::vector<Rule> rules;
+  bool annotation(const Annotation& a) const;
+  bool detection(const Detection& d, double area) const;
+};
+
 struct SliceSpec {
   std::string name;
   std::string where;
   std::optional<std::vector<std::int64_t>> image_ids;  // set: a list of ids, else `rules`
   std::vector<Rule> rules;
+  std::vector<Rule> object_rules;  // `objects:` (with image rules or alone: every image)
 };
 
 struct SliceSpecs {
   std::filesystem::path file;
   std::vector<SliceSpec> slices;  // in the file's order
+  // Each slice's AP interval: this many percentile-bootstrap samples of its images (0: none;
+  // score --slice-bootstrap N).
+  std::size_t bootstrap_samples = 200;
 };
 
 // Throws ds::Error naming the file, line and key for anything malformed. Slice names may not
@@ -51,6 +71,7 @@ SliceSpecs read_slices(const std::filesystem::path& file);
 struct ImageSlice {
   std::string name;
   std::vector<std::int64_t> image_ids;  // sorted, unique
+  std::shared_ptr<const ObjectFilter> objects;  // null: every object of the images
 };
 
 // The images of each slice. Throws ds::Error (file and key) for a rule on a field no image
