@@ -30,7 +30,9 @@ double iou(const Box& a, const Box& b) {
   const double w = std::max(0., std::min(a[2], b[2]) - std::max(a[0], b[0]));
   const double h = std::max(0., std::min(a[3], b[3]) - std::max(a[1], b[1]));
   const double wh = w * h;
-  return wh / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - wh);
+  const double o = wh / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - wh);
+  // Two empty boxes give 0 / 0 (sort.py's NaN would stop scipy's solver): no overlap.
+  return std::isnan(o) ? 0.0 : o;
 }
 
 Sort::Track new_track(const Box& b, std::int64_t id) {
