@@ -149,33 +149,31 @@ def bench_trackers(args: argparse.Namespace) -> None:
                 dets = [{"bbox": [float(b[0]), float(b[1]), float(b[2]) - float(b[0]), float(b[3]) - float(b[1])],
                          "score": float(s), "class_id": 0} for b, s in zip(xyxy, scores, strict=True)]
                 f.write(json.dumps({"frame": i, "detections": dets}) + "\n")
-        ours_ms, walls = [], []
-        for _ in range(args.rounds):
+        ours_ms, walls, sv_ms = [], [], []
+        theirs: list[dict[tuple[float, float], int]] = []
+        for r in range(args.rounds):  # taking turns
             start = time.perf_counter()
-            r = subprocess.run([str(BIN / "detection-studio"), "track", str(det), "--tracker", "bytetrack", "--output",
-                                str(Path(tmp) / "out")], capture_output=True, text=True, check=True)
+            done = subprocess.run([str(BIN / "detection-studio"), "track", str(det), "--tracker", "bytetrack",
+                                   "--output", str(Path(tmp) / "out")], capture_output=True, text=True, check=True)
             walls.append(time.perf_counter() - start)
-            m = re.search(r"tracker ([0-9.]+) ms/frame", r.stdout)
-            assert m, r.stdout
+            m = re.search(r"tracker ([0-9.]+) ms/frame", done.stdout)
+            assert m, done.stdout
             ours_ms.append(float(m.group(1)))
+            tracker = sv.ByteTrack()
+            spent = 0.0
+            for xyxy, scores in seq:
+                d = sv.Detections(xyxy=xyxy, confidence=scores, class_id=np.zeros(len(scores), dtype=int))
+                t0 = time.perf_counter()
+                out = tracker.update_with_detections(d)
+                spent += time.perf_counter() - t0
+                if r == 0:
+                    theirs.append({(round(float(b[0]), 3), round(float(b[1]), 3)): int(i)
+                                   for b, i in zip(out.xyxy, out.tracker_id, strict=True)})
+            sv_ms.append(1000 * spent / len(seq))
         ours_ids: list[dict[tuple[float, float], int]] = [{} for _ in seq]
         for line in (Path(tmp) / "out" / "tracks.txt").read_text().splitlines():
             v = line.split(",")
             ours_ids[int(v[0]) - 1][(round(float(v[2]) - 1, 3), round(float(v[3]) - 1, 3))] = int(v[1])
-    sv_ms = []
-    theirs: list[dict[tuple[float, float], int]] = []
-    for r in range(args.rounds):
-        tracker = sv.ByteTrack()
-        spent = 0.0
-        for xyxy, scores in seq:
-            d = sv.Detections(xyxy=xyxy, confidence=scores, class_id=np.zeros(len(scores), dtype=int))
-            t0 = time.perf_counter()
-            out = tracker.update_with_detections(d)
-            spent += time.perf_counter() - t0
-            if r == 0:
-                theirs.append({(round(float(b[0]), 3), round(float(b[1]), 3)): int(i)
-                               for b, i in zip(out.xyxy, out.tracker_id, strict=True)})
-        sv_ms.append(1000 * spent / len(seq))
     same = ours_ids == theirs
     tracked = sum(len(f) for f in theirs)
     ours_med, sv_med = statistics.median(ours_ms), statistics.median(sv_ms)
