@@ -14,6 +14,17 @@
 namespace ds::mot {
 namespace {
 
+// Trackers work in float32: values beyond this are no box of any frame (and would not convert).
+constexpr double kMaxValue = 1e7;
+
+// "" when the detection is one a tracker can take, else what is wrong with it.
+std::string far_value(const SavedDetection& d) {
+  for (const double v : {d.x, d.y, d.w, d.h})
+    if (std::fabs(v) > kMaxValue) return "box value " + std::to_string(v) + " is far outside any frame (more than 10^7 pixels)";
+  if (std::fabs(d.score) > kMaxValue) return "score " + std::to_string(d.score) + " is beyond 10^7";
+  return "";
+}
+
 SavedFrames read_jsonl(const std::filesystem::path& file) {
   SavedFrames out;
   const std::string text = read_text_file(file);
@@ -59,6 +70,7 @@ SavedFrames read_jsonl(const std::filesystem::path& file) {
             }
           }
           if (!has_box) throw Error(where + ": " + ctx() + ": no 'bbox'");
+          if (const std::string why = far_value(d); !why.empty()) throw Error(where + ": " + ctx() + ": " + why);
           f.detections.push_back(d);
           ++k;
         }
@@ -97,7 +109,12 @@ SavedFrames read_mot(const std::filesystem::path& file) {
     SavedDetection d{number(2, "bb_left"), number(3, "bb_top"), number(4, "width"), number(5, "height"),
                      f.size() > 6 ? number(6, "conf") : 1.0, -1};
     if (d.w < 0 || d.h < 0) throw Error(csv.where() + ": negative width or height");
-    if (f.size() > 7) d.class_id = static_cast<std::int64_t>(number(7, "class"));
+    if (const std::string why = far_value(d); !why.empty()) throw Error(csv.where() + ": " + why);
+    if (f.size() > 7) {
+      const double c = number(7, "class");
+      if (c != std::floor(c) || std::fabs(c) > 1e9) throw Error(csv.where() + ": class: expected an integer, got '" + f[7] + "'");
+      d.class_id = static_cast<std::int64_t>(c);
+    }
     by_frame[static_cast<std::int64_t>(frame)].push_back(d);
   }
   SavedFrames out;
