@@ -1,6 +1,7 @@
 #pragma once
 // The one loop every command runs: frames from a source, in batches through the current
-// detector, to every sink. It knows nothing about datasets, metrics, windows or files.
+// detector, each frame's detections through the transforms (transform.hpp), to every sink. It
+// knows nothing about datasets, metrics, windows or files.
 #include <functional>
 #include <span>
 #include <string>
