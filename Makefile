@@ -24,7 +24,7 @@ SOURCES := $(shell find cpp python_modules cmake tests/cpp -type f -not -name "*
 # Sanitizer builds (tests/fuzz/CMakeLists.txt), each in its own folder, none needing the venv.
 FUZZ_TARGETS := coco_instances coco_results coco_masks lvis voc_xml cvat_xml yolo_text openimages_csv labelme_json \
   openimages_labels openimages_hierarchy \
-  yaml_config image_header mot cvat_video mot_results journal
+  yaml_config image_header mot cvat_video mot_results journal saved_detections
 FUZZ_SECONDS ?= 20
 FUZZ_APT_PACKAGES := clang-16 libfuzzer-16-dev libclang-rt-16-dev
 FUZZ_BUILD := build/fuzz

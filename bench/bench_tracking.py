@@ -3,7 +3,12 @@ tracking` against TrackEval 1.3 and motrics on MOT17-sized synthetic data (7 seq
 5,000 frames, 300,000 boxes of ground truth and tracker output, made by tests/tracking_cases.py
 with a fixed seed), whole process each (start, read the files, preprocess as MotChallenge2DBox,
 score, exit), the tools taking turns; checks that the numbers agree (TrackEval to 1e-9, motrics
-per sequence) and writes the section of docs/benchmarks.md between its markers."""
+per sequence) and writes the section of docs/benchmarks.md between its markers.
+
+`--part trackers` times the trackers instead: ByteTrack's time per frame at 100 detections a frame,
+ours (`detection-studio track`, the time inside the tracker, which the command prints, and the
+whole process) against supervision 0.27's sv.ByteTrack (`update_with_detections`, in-process), on
+the same synthetic sequence, after checking that both give the same tracks."""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import tracking_cases as tc  # the tests' generator: one definition of the data
 
 BIN = Path(os.environ["DS_BIN_DIR"]).resolve() if os.environ.get("DS_BIN_DIR") else Path(sys.executable).parent
 START, END = "<!-- tracking-bench:start -->", "<!-- tracking-bench:end -->"
+TRACKER_START, TRACKER_END = "<!-- tracker-bench:start -->", "<!-- tracker-bench:end -->"
 FIELDS = ("HOTA", "DetA", "AssA", "MOTA", "IDF1")
 
 # TrackEval and motrics, each as a whole process writing {sequence: {field: value}} (motrics)
@@ -99,13 +105,121 @@ def max_diff(a: dict, b: dict, sequences: list[str]) -> float:
     return max(abs(a[s][f] - b[s][f]) for s in sequences for f in FIELDS)
 
 
+def write_section(section: str, start: str, end: str) -> None:
+    doc_path = ROOT / "docs" / "benchmarks.md"
+    doc = doc_path.read_text()
+    if start in doc and end in doc:
+        before, rest = doc.split(start, 1)
+        doc = before + section + rest.split(end, 1)[1]
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + section + "\n"
+    doc_path.write_text(doc)
+
+
+def tracker_sequence(frames: int, per_frame: int, seed: int = 24) -> list:
+    """`per_frame` objects moving at constant speed with box noise, a tenth of them at low score
+    (the second association's), and every frame exactly `per_frame` detections (float32)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    pos = rng.uniform(0, 1800, (per_frame, 2))
+    vel = rng.normal(0, 3, (per_frame, 2))
+    size = rng.uniform(20, 90, (per_frame, 2))
+    out = []
+    for f in range(frames):
+        c = (pos + vel * f) % 1900 + rng.normal(0, 1.0, (per_frame, 2))
+        xyxy = np.column_stack([c - size / 2, c + size / 2]).astype(np.float32)
+        scores = np.where(rng.random(per_frame) < 0.1, rng.uniform(0.12, 0.3, per_frame),
+                          rng.uniform(0.4, 0.98, per_frame)).astype(np.float32)
+        out.append((xyxy, scores))
+    return out
+
+
+def bench_trackers(args: argparse.Namespace) -> None:
+    import re
+
+    import numpy as np
+    import supervision as sv
+
+    seq = tracker_sequence(args.frames, args.detections)
+    with tempfile.TemporaryDirectory(prefix="ds-bench-trackers-") as tmp:
+        det = Path(tmp) / "detections.jsonl"
+        with det.open("w") as f:
+            for i, (xyxy, scores) in enumerate(seq):
+                dets = [{"bbox": [float(b[0]), float(b[1]), float(b[2]) - float(b[0]), float(b[3]) - float(b[1])],
+                         "score": float(s), "class_id": 0} for b, s in zip(xyxy, scores, strict=True)]
+                f.write(json.dumps({"frame": i, "detections": dets}) + "\n")
+        ours_ms, walls, sv_ms = [], [], []
+        theirs: list[dict[tuple[float, float], int]] = []
+        for r in range(args.rounds):  # taking turns
+            start = time.perf_counter()
+            done = subprocess.run([str(BIN / "detection-studio"), "track", str(det), "--tracker", "bytetrack",
+                                   "--output", str(Path(tmp) / "out")], capture_output=True, text=True, check=True)
+            walls.append(time.perf_counter() - start)
+            m = re.search(r"tracker ([0-9.]+) ms/frame", done.stdout)
+            assert m, done.stdout
+            ours_ms.append(float(m.group(1)))
+            tracker = sv.ByteTrack()
+            spent = 0.0
+            for xyxy, scores in seq:
+                d = sv.Detections(xyxy=xyxy, confidence=scores, class_id=np.zeros(len(scores), dtype=int))
+                t0 = time.perf_counter()
+                out = tracker.update_with_detections(d)
+                spent += time.perf_counter() - t0
+                if r == 0:
+                    theirs.append({(round(float(b[0]), 3), round(float(b[1]), 3)): int(i)
+                                   for b, i in zip(out.xyxy, out.tracker_id, strict=True)})
+            sv_ms.append(1000 * spent / len(seq))
+        ours_ids: list[dict[tuple[float, float], int]] = [{} for _ in seq]
+        for line in (Path(tmp) / "out" / "tracks.txt").read_text().splitlines():
+            v = line.split(",")
+            ours_ids[int(v[0]) - 1][(round(float(v[2]) - 1, 3), round(float(v[3]) - 1, 3))] = int(v[1])
+    same = ours_ids == theirs
+    tracked = sum(len(f) for f in theirs)
+    ours_med, sv_med = statistics.median(ours_ms), statistics.median(sv_ms)
+    section = "\n".join([
+        TRACKER_START,
+        "## Trackers (ByteTrack)",
+        "",
+        "Generated by `bench/bench_tracking.py --part trackers`: this section is rewritten on each run.",
+        "",
+        (f"One synthetic sequence of {len(seq):,} frames with exactly {args.detections} detections each "
+         f"(constant-speed boxes with noise, a tenth at low score; {tracked:,} tracked detections). Ours: the time "
+         "inside the tracker as `detection-studio track` measures it (reading detections.jsonl and writing "
+         "tracks.txt excluded; the whole process in the last column); supervision: "
+         "`sv.ByteTrack.update_with_detections` in-process (building the `Detections` excluded). Median of "
+         f"{args.rounds} runs, taking turns. Same tracks (ids and detections, every frame): "
+         f"{'yes' if same else 'NO'}."),
+        "",
+        f"Machine: {os.cpu_count()} cores (shared: load average {os.getloadavg()[0]:.1f}), Python {sys.version.split()[0]}.",
+        "",
+        "| tracker | version | ms / frame (median) | min | supervision / this | whole process (s) |",
+        "| --- | --- | --- | --- | --- | --- |",
+        (f"| detection-studio track --tracker bytetrack | {version('detection-studio')} | {ours_med:.4f} | "
+         f"{min(ours_ms):.4f} | {sv_med / ours_med:.0f}x | {statistics.median(walls):.2f} |"),
+        f"| sv.ByteTrack | {version('supervision')} | {sv_med:.4f} | {min(sv_ms):.4f} | 1x | - |",
+        TRACKER_END,
+    ])
+    print(section)
+    if not same:
+        raise SystemExit("the trackers disagree: no timing written")
+    if not args.no_doc:
+        write_section(section, TRACKER_START, TRACKER_END)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--part", choices=("metrics", "trackers"), default="metrics")
+    parser.add_argument("--frames", type=int, default=1000, help="--part trackers: frames")
+    parser.add_argument("--detections", type=int, default=100, help="--part trackers: detections per frame")
     parser.add_argument("--rounds", type=int, default=5, help="runs of detection-studio and motrics")
     parser.add_argument("--slow-rounds", type=int, default=1, help="runs of TrackEval (slow)")
     parser.add_argument("--tracks", type=int, default=100, help="ground-truth tracks per sequence")
     parser.add_argument("--no-doc", action="store_true", help="print the section, leave docs/benchmarks.md")
     args = parser.parse_args()
+    if args.part == "trackers":
+        bench_trackers(args)
+        return
     with tempfile.TemporaryDirectory(prefix="ds-bench-tracking-") as tmp:
         root = Path(tmp)
         import numpy as np
@@ -181,14 +295,7 @@ def main() -> None:
     ])
     print(section)
     if not args.no_doc:
-        doc_path = ROOT / "docs" / "benchmarks.md"
-        doc = doc_path.read_text()
-        if START in doc and END in doc:
-            before, rest = doc.split(START, 1)
-            doc = before + section + rest.split(END, 1)[1]
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + section + "\n"
-        doc_path.write_text(doc)
+        write_section(section, START, END)
 
 
 if __name__ == "__main__":

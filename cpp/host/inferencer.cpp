@@ -19,6 +19,7 @@ std::vector<Detection> to_detections(std::int64_t image_id, std::span<const RawD
     // takes the box's area for the area ranges; scoring in-process must agree with the file.
     d.segmentation = r.mask;
     d.keypoints = r.keypoints;
+    d.track_id = r.track_id;
     out.push_back(std::move(d));
   }
   return out;

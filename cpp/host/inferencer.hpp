@@ -26,6 +26,8 @@ struct RawDetection {
   std::shared_ptr<const mask::Segmentation> mask;
   // x, y, v per keypoint in image pixels when the model gives them (Keypoint R-CNN); empty: none.
   std::vector<double> keypoints;
+  // The track a tracker (a pipeline transform) gave it; -1: not tracked.
+  std::int64_t track_id = -1;
 };
 
 class Inferencer {

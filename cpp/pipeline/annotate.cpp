@@ -10,7 +10,7 @@ std::vector<Detection> labelled_detections(const Result& r, Coordinates where) {
     // Widened before subtracting, as evaluate's detections.json does: the numbers agree.
     const double x1 = d.x1, y1 = d.y1, x2 = d.x2, y2 = d.y2;
     out.push_back({.image_id = id, .category_id = d.label, .bbox = {x1, y1, x2 - x1, y2 - y1}, .score = static_cast<double>(d.score),
-                   .keypoints = d.keypoints});
+                   .keypoints = d.keypoints, .track_id = d.track_id});
   }
   // A reduced decode of a huge image: the boxes are in the stored image's pixels (run() scaled
   // them back); drawing and exporting happen on the reduced pixels.

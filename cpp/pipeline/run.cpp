@@ -5,29 +5,14 @@
 #include <cstdio>
 #include <optional>
 
-#include <opencv2/imgproc.hpp>
-
-#include "core/mask/rle.hpp"
-#include "core/mask/segmentation.hpp"
 #include "core/util/error.hpp"
 #include "core/util/json_writer.hpp"
 #include "pipeline/interrupt.hpp"
+#include "pipeline/transforms/rescale.hpp"
+#include "pipeline/transforms/score_filter.hpp"
 
 namespace ds::pipeline {
 namespace {
-
-// A mask found on a reduced decode, at the stored image's size (nearest pixel).
-std::shared_ptr<const mask::Segmentation> scaled_mask(const mask::Rle& rle, cv::Size stored) {
-  const std::vector<std::uint8_t> column_major = mask::decode(rle);
-  // Column-major h x w is row-major w x h: resize the transposed picture, read it back as it is.
-  const cv::Mat transposed(static_cast<int>(rle.w), static_cast<int>(rle.h), CV_8U, const_cast<std::uint8_t*>(column_major.data()));
-  cv::Mat resized;
-  cv::resize(transposed, resized, cv::Size(stored.height, stored.width), 0, 0, cv::INTER_NEAREST);
-  auto s = std::make_shared<mask::Segmentation>();
-  s->rle = mask::encode({resized.data, resized.total()}, static_cast<std::uint32_t>(stored.height),
-                        static_cast<std::uint32_t>(stored.width));
-  return s;
-}
 
 using Clock = std::chrono::steady_clock;
 
@@ -44,6 +29,22 @@ double percentile(std::vector<double> v, double q) {
 
 Stats run(Source& source, Models& models, std::span<Sink* const> sinks, const RunOptions& options) {
   Stats stats;
+  RescaleToStored rescale;
+  ScoreFilter filter(options.score_threshold);
+  // The post-processing transforms (timed as "post") around the run's own (timed by stage): the
+  // run's transforms see every detection in the stored image's pixels. Without any, the filter
+  // goes first, so that masks of dropped detections are not rescaled.
+  std::vector<Transform*> transforms{&rescale};
+  transforms.insert(transforms.end(), options.transforms.begin(), options.transforms.end());
+  transforms.push_back(&filter);
+  if (options.transforms.empty()) std::swap(transforms.front(), transforms.back());
+  const auto is_post = [&](const Transform* t) { return t == &rescale || t == &filter; };
+  for (const Transform* t : options.transforms) {
+    const std::string stage(t->stage());
+    if (std::none_of(stats.stage_seconds.begin(), stats.stage_seconds.end(),
+                     [&](const auto& p) { return p.first == stage; }))
+      stats.stage_seconds.emplace_back(stage, 0.0);
+  }
   for (Sink* s : sinks) {
     const std::string stage(s->stage());
     if (std::none_of(stats.stage_seconds.begin(), stats.stage_seconds.end(),
@@ -76,23 +77,16 @@ Stats run(Source& source, Models& models, std::span<Sink* const> sinks, const Ru
     if (results.size() != batch.size())
       throw Error(detector.name() + ": gave " + std::to_string(results.size()) + " results for " +
                   std::to_string(batch.size()) + " frames");
-    t0 = Clock::now();
-    for (auto& r : results)
-      std::erase_if(r, [&](const host::RawDetection& d) { return d.score < options.score_threshold; });
-    // A reduced decode: boxes back in the stored image's pixels.
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const Frame& f = batch[i];
-      if (f.stored.empty() || f.pixels.empty()) continue;
-      ++stats.reduced_decodes;
-      const float sx = static_cast<float>(f.stored.width) / static_cast<float>(f.pixels.cols);
-      const float sy = static_cast<float>(f.stored.height) / static_cast<float>(f.pixels.rows);
-      for (host::RawDetection& d : results[i]) {
-        d.x1 *= sx, d.x2 *= sx;
-        d.y1 *= sy, d.y2 *= sy;
-        if (d.mask && d.mask->rle) d.mask = scaled_mask(*d.mask->rle, f.stored);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      for (Transform* t : transforms) {
+        t0 = Clock::now();
+        t->apply(batch[i], results[i]);
+        const double took = seconds_since(t0);
+        if (is_post(t))
+          stats.postprocess_seconds += took;
+        else
+          stats.stage_seconds[stage_index(t->stage())].second += took;
       }
-    }
-    stats.postprocess_seconds += seconds_since(t0);
     bool next_model = false;
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const Result result{batch[i], results[i], detector.class_names(), detector.name(), detector};
@@ -143,6 +137,12 @@ Stats run(Source& source, Models& models, std::span<Sink* const> sinks, const Ru
     if (!stop && stats.interrupted_by == 0) flush();
   } catch (...) {
     // Outputs stay valid even when the run fails; the first error is the one reported.
+    for (Transform* t : options.transforms) {
+      try {
+        t->finish();
+      } catch (...) {
+      }
+    }
     for (Sink* s : sinks) {
       try {
         s->finish();
@@ -153,11 +153,17 @@ Stats run(Source& source, Models& models, std::span<Sink* const> sinks, const Ru
   }
   if (stats.interrupted_by == 0) stats.interrupted_by = interrupt_signal();
   stats.stopped = stop;
+  for (Transform* t : options.transforms) {
+    const auto t0 = Clock::now();
+    t->finish();
+    stats.stage_seconds[stage_index(t->stage())].second += seconds_since(t0);
+  }
   for (Sink* s : sinks) {
     const auto t0 = Clock::now();
     s->finish();
     stats.stage_seconds[stage_index(s->stage())].second += seconds_since(t0);
   }
+  stats.reduced_decodes = rescale.frames_rescaled();
   stats.dropped = source.dropped();
   stats.decode_seconds = source.decode_seconds();
   stats.wall_seconds = seconds_since(start);

@@ -1,6 +1,7 @@
 #pragma once
 // The one loop every command runs: frames from a source, in batches through the current
-// detector, to every sink. It knows nothing about datasets, metrics, windows or files.
+// detector, each frame's detections through the transforms (transform.hpp), to every sink. It
+// knows nothing about datasets, metrics, windows or files.
 #include <functional>
 #include <span>
 #include <string>
@@ -10,12 +11,16 @@
 #include "pipeline/detector.hpp"
 #include "pipeline/sink.hpp"
 #include "pipeline/source.hpp"
+#include "pipeline/transform.hpp"
 
 namespace ds::pipeline {
 
 struct RunOptions {
   std::size_t batch_size = 0;   // 0: the detector's own
-  double score_threshold = 0;   // detections scoring below are dropped (post-processing)
+  double score_threshold = 0;   // detections scoring below are dropped (the last transform)
+  // Between the reduced-decode rescale and the score filter, in this order (a tracker): each sees
+  // every frame, in frame order, before any sink does.
+  std::vector<Transform*> transforms;
   bool skip_bad = false;        // frames that cannot be decoded are skipped (else: an error)
   std::function<void(std::size_t frames_done)> progress;
 };

@@ -392,6 +392,11 @@ void draw_boxes(cv::Mat& canvas, const cv::Rect& area, double scale, const Frame
   const auto name = [&](std::int64_t id) { return c.category_name ? c.category_name(id) : std::to_string(id); };
   std::vector<Tag> truth_tags, detection_tags;
   draw_all_keypoints(canvas, scale, c);
+  for (const Trail& t : c.trails) {
+    std::vector<cv::Point> points;
+    for (const cv::Point2d& p : t.points) points.emplace_back(static_cast<int>(p.x * scale), static_cast<int>(p.y * scale));
+    if (points.size() >= 2) cv::polylines(canvas, points, false, track_color(t.track_id), 2, cv::LINE_AA);
+  }
 
   if (c.show_truth) {
     // Matched and crowd first, missed on top of them.
@@ -427,6 +432,15 @@ void draw_boxes(cv::Mat& canvas, const cv::Rect& area, double scale, const Frame
                            : o == DetectionOutcome::kCrowd        ? kCrowdDetectionStyle
                                                                   : kFalsePositiveStyle;
       const cv::Rect r = to_canvas(c.detections[d].bbox, scale);
+      const std::int64_t track = c.has_truth ? -1 : c.detections[d].track_id;
+      if (track >= 0) {
+        const Style tracked{track_color(track), style.thickness, style.dash};
+        styled_rect(canvas, r, tracked);
+        detection_tags.push_back({"#" + std::to_string(track) + " " + name(c.detections[d].category_id) + " " +
+                                      score_text(c.detections[d].score),
+                                  r, true, tracked.color});
+        continue;
+      }
       styled_rect(canvas, r, style);
       if (o != DetectionOutcome::kCrowd)
         detection_tags.push_back({name(c.detections[d].category_id) + " " + score_text(c.detections[d].score), r,
@@ -460,6 +474,13 @@ cv::Mat scaled_image(const cv::Mat& image, double scale) {
 }
 
 }  // namespace
+
+cv::Scalar track_color(std::int64_t track_id) {
+  // Tol's bright and vibrant palettes (BGR): ten colours apart from each other and from grey.
+  static const cv::Scalar palette[] = {{170, 119, 68}, {238, 204, 102}, {51, 170, 34}, {68, 187, 204}, {119, 102, 238},
+                                       {119, 51, 170}, {51, 119, 238}, {238, 187, 51}, {17, 51, 204}, {153, 68, 238}};
+  return palette[static_cast<std::size_t>(track_id < 0 ? 0 : track_id) % std::size(palette)];
+}
 
 cv::Mat draw_frame(const cv::Mat& image, const FrameContent& c) {
   const double scale = display_scale(image.cols, image.rows);

@@ -53,6 +53,16 @@ struct FrameStatus {
   std::string overlap = "IoU";
 };
 
+// A track's recent box centres in the image's pixels, oldest first (annotated videos of a run that
+// tracks).
+struct Trail {
+  std::int64_t track_id = -1;
+  std::vector<cv::Point2d> points;
+};
+
+// The colour a track is drawn in (a fixed palette by id).
+cv::Scalar track_color(std::int64_t track_id);
+
 struct FrameContent {
   std::span<const Annotation> truth;
   std::span<const Detection> detections;
@@ -71,6 +81,9 @@ struct FrameContent {
   std::span<const Detection> overlay;
   const ImageMatch* overlay_match = nullptr;
   std::string overlay_label = "B";
+  // Footage that a tracker ran over: each detection with a track_id >= 0 is drawn in its track's
+  // colour with "#id" in its label, and these trails behind them.
+  std::span<const Trail> trails;
   FrameStatus status;
 };
 

@@ -28,6 +28,8 @@ int run_evaluate(const ParsedArgs& args);
 int run_doctor(const ParsedArgs& args);
 int run_convert(const ParsedArgs& args);
 int run_check(const ParsedArgs& args);
+// track (track.cpp): a tracker over saved detections, into tracks.txt.
+int run_track(const ParsedArgs& args);
 int run_merge(const ParsedArgs& args);
 // The shards in `dirs` (evaluate --shard i/N) scored together into out_dir's detections.json and
 // metrics.json (run_facts added to its facts); prints the metrics, and "wrote ..." without a newline.

@@ -6,6 +6,7 @@
 #include "app/cli/progress.hpp"
 #include "app/cli/report.hpp"
 #include "app/commands/commands.hpp"
+#include "core/trackers/registry.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 #include "formats/format.hpp"
@@ -15,6 +16,7 @@
 #include "pipeline/sinks/dataset_export.hpp"
 #include "pipeline/sinks/jsonl.hpp"
 #include "pipeline/sinks/video_writer.hpp"
+#include "pipeline/transforms/track.hpp"
 #include "viewer/display.hpp"
 #include "viewer/live_window.hpp"
 
@@ -37,6 +39,15 @@ int run_detect(const ParsedArgs& args) {
   const std::string export_format = args.get("--format").value_or("coco");
   if (args.get("--format") && !export_dir) throw UsageError("--format goes with --export-dataset DIR");
   const bool show = args.has("--show");
+  const auto track = args.get("--track");
+  if (args.get("--tracker-config") && !track) throw UsageError("--tracker-config goes with --track NAME");
+  std::unique_ptr<trackers::Tracker> tracker;
+  if (track) {
+    if (!trackers::is_tracker(*track)) throw UsageError("--track: " + trackers::unknown_tracker(*track));
+    std::optional<fs::path> tracker_config;
+    if (const auto c = args.get("--tracker-config")) tracker_config = fs::path(*c);
+    tracker = trackers::make_tracker(*track, tracker_config);
+  }
 
   // Everything that can be checked is, before the model loads.
   for (const fs::path& m : model_configs) pipeline::check_model_config(m);
@@ -67,7 +78,10 @@ int run_detect(const ParsedArgs& args) {
   // Still images far larger than the model reads are decoded reduced (a 30000 px JPEG: 12 GB).
   source->reduce_to(models.current().max_input_side());
 
-  pipeline::JsonlSink jsonl(out_dir / "detections.jsonl");
+  pipeline::JsonlSink jsonl(out_dir / "detections.jsonl", tracker != nullptr);
+  std::optional<pipeline::TrackTransform> tracking;
+  std::vector<pipeline::Transform*> transforms;
+  if (tracker) transforms.push_back(&tracking.emplace(std::move(tracker), out_dir / "tracks.txt"));
   std::vector<pipeline::Sink*> sinks{&jsonl};
   std::optional<pipeline::VideoWriterSink> video;
   if (args.has("--save-video")) sinks.push_back(&video.emplace(out_dir / "annotated.mp4", source->fps()));
@@ -80,6 +94,7 @@ int run_detect(const ParsedArgs& args) {
   const pipeline::Stats stats = pipeline::run(*source, models, sinks,
                                               {.batch_size = static_cast<std::size_t>(args.get_int("--batch-size", 0)),
                                                .score_threshold = threshold,
+                                               .transforms = transforms,
                                                .skip_bad = args.has("--skip-bad"),
                                                .progress = [&](std::size_t n) { progress.update(n); }});
   progress.finish();
@@ -87,6 +102,9 @@ int run_detect(const ParsedArgs& args) {
   std::cout << first_model << " on " << source->description() << (source->live() ? " (live)" : "") << ": "
             << pipeline::timings_line(stats) << "\n";
   std::cout << "wrote " << (out_dir / "detections.jsonl").string();
+  if (tracking)
+    std::cout << ", " << (out_dir / "tracks.txt").string() << " (" << tracking->tracks() << " tracks, " << tracking->tracked()
+              << " tracked detections)";
   if (video) std::cout << ", " << (out_dir / "annotated.mp4").string() << " (" << video->frames() << " frames)";
   std::cout << "\n";
   if (exporter && exporter->images() > 0)

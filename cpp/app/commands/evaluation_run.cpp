@@ -6,7 +6,9 @@
 
 #include "app/cli/progress.hpp"
 #include "core/util/error.hpp"
+#include "core/trackers/registry.hpp"
 #include "pipeline/sources/image_files.hpp"
+#include "pipeline/transforms/track.hpp"
 
 namespace ds::cli {
 
@@ -25,6 +27,17 @@ Evaluation run_evaluation(const EvaluationRequest& r, std::vector<std::unique_pt
   std::tie(e.first, e.end) = r.shard ? shard_range(*r.shard, r.total, batch_size)
                                      : std::pair<std::size_t, std::size_t>{0, r.total};
 
+  // A tracker follows objects from the first frame on: it cannot start from a shard's or a
+  // journal's middle and give the ids an uninterrupted run gives.
+  if (r.cfg.tracker && r.shard) throw Error(r.cfg.file.string() + ": a run with a tracker cannot be sharded (--shard): the tracker needs every frame in order");
+  if (r.cfg.tracker && r.replay)
+    throw Error(r.cfg.file.string() + ": a run with a tracker cannot be resumed (--resume): the tracker's state is not journaled; run it again");
+  std::vector<pipeline::Transform*> transforms;
+  if (r.cfg.tracker) {
+    e.tracking = std::make_unique<pipeline::TrackTransform>(
+        trackers::make_tracker(*r.cfg.tracker, r.cfg.tracker_params ? &*r.cfg.tracker_params : nullptr), std::nullopt);
+    transforms.push_back(e.tracking.get());
+  }
   e.scoring = std::make_unique<pipeline::EvaluationSink>(std::move(evaluators), e.mapping);
   std::vector<std::string> skipped_before;
   e.start = e.first;
@@ -58,6 +71,7 @@ Evaluation run_evaluation(const EvaluationRequest& r, std::vector<std::unique_pt
   }
   e.stats = pipeline::run(*source, r.models, sinks,
                           {.batch_size = r.batch,
+                           .transforms = transforms,
                            .skip_bad = r.skip_bad,
                            .progress = [&](std::size_t n) {
                              if (progress) progress->update(e.start - e.first + n);

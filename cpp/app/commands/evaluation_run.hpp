@@ -16,6 +16,7 @@
 #include "pipeline/run.hpp"
 #include "pipeline/sinks/evaluation.hpp"
 #include "pipeline/sinks/journal.hpp"
+#include "pipeline/transforms/track.hpp"
 
 namespace ds::cli {
 
@@ -40,6 +41,7 @@ struct Evaluation {
   ClassMapping mapping;
   std::unique_ptr<pipeline::EvaluationSink> scoring;
   std::unique_ptr<pipeline::JournalSink> journal;  // null without one
+  std::unique_ptr<pipeline::TrackTransform> tracking;  // the run config's tracker; null without one
   pipeline::Stats stats;              // its skipped images include the journal's
   std::size_t first = 0, end = 0;     // the images of the run (of its shard)
   std::size_t start = 0;              // where the model started (after a resumed journal)

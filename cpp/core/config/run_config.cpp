@@ -4,6 +4,7 @@
 
 #include "core/eval/evaluator.hpp"
 #include "core/eval/slices/slice_rules.hpp"
+#include "core/trackers/registry.hpp"
 #include "core/util/error.hpp"
 #include "core/util/files.hpp"
 
@@ -88,7 +89,7 @@ RunConfig load_run_config(const std::filesystem::path& file) {
                                                  "sigmas",   "analyses",     "analysis_iou",
                                                  "score_threshold", "class_map",
                                                  "calibration_bins", "calibration_iou", "f_beta", "allow_unmatched_classes",
-                                                 "slices"};
+                                                 "slices", "tracker"};
   root.only_keys(kKeys);
   RunConfig cfg{file, dataset_spec(root), std::nullopt, {}, {}, {}, 0.5, 0.02, std::nullopt, {}};
   if (root.has("model")) cfg.model = root.existing_file("model");
@@ -172,6 +173,20 @@ RunConfig load_run_config(const std::filesystem::path& file) {
     for (const std::string& k : map->keys()) cfg.class_map[k] = map->string(k);
   }
   cfg.allow_unmatched_classes = root.flag_or("allow_unmatched_classes", false);
+  if (root.has("tracker")) {
+    // A name, or a mapping with `type:` and the tracker's parameters; made once here so that a
+    // typo fails at load, naming its line.
+    if (root.node()["tracker"].IsScalar()) {
+      cfg.tracker = root.string("tracker");
+    } else {
+      ConfigNode t = root.child("tracker");
+      if (!t.node().IsMap()) root.fail("tracker", "expected a tracker's name, or a mapping {type: NAME, parameters...}");
+      cfg.tracker = t.string("type");
+      cfg.tracker_params = t;
+    }
+    if (!trackers::is_tracker(*cfg.tracker)) root.fail("tracker", trackers::unknown_tracker(*cfg.tracker));
+    trackers::make_tracker(*cfg.tracker, cfg.tracker_params ? &*cfg.tracker_params : nullptr);
+  }
   return cfg;
 }
 

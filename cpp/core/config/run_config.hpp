@@ -17,6 +17,8 @@
 //   score_threshold: 0.3                                      # optional (default: best F1)
 //   class_map: {model name: dataset name}                     # optional
 //   allow_unmatched_classes: true                             # optional (default false)
+//   tracker: bytetrack                                        # optional: a tracker's name, or
+//   tracker: {type: bytetrack, lost_track_buffer: 60}         #   its name and parameters
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -52,6 +54,10 @@ struct RunConfig {
   // `slices:`, the path of a SLICES.yaml (core/eval/slices/slice_rules.hpp), read with the
   // config; null: none.
   std::shared_ptr<const slices::SliceSpecs> slices;
+  // `tracker:`: the run tracks its detections (a pipeline transform) before they are scored; the
+  // name and, for the mapping form, the mapping (its parameters, checked at load).
+  std::optional<std::string> tracker;
+  std::optional<ConfigNode> tracker_params;
   // A metric scores masks: the dataset must be read with them (ReadOptions::masks).
   bool reads_masks() const;
   // It scores masks and not boxes (iou_type: segm): the viewer then matches by masks too.

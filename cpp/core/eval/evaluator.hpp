@@ -127,6 +127,10 @@ struct EvaluatorOptions {
   // The COCO metrics over slices of the images as well (score --slices, a run config's
   // `slices:`); resolved against the ground truth when the evaluator is made. Null: none.
   std::shared_ptr<const slices::SliceSpecs> slices;
+  // The run has a tracker (a run config's `tracker:`): the tracking metric scores its output, the
+  // detections it gave a track id, and leaves the others out (otherwise untracked detections are
+  // an error: there was no tracker).
+  bool tracked = false;
 };
 
 // The metrics a run config or `score --metric` may name; "coco" is the default.

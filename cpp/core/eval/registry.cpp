@@ -51,8 +51,8 @@ constexpr Entry kEvaluators[] = {
     {"openimages", [](const Dataset& gt, const EvaluatorOptions& o) -> std::unique_ptr<Evaluator> {
        return std::make_unique<openimages::OpenImagesEvaluator>(gt, o);
      }},
-    {"tracking", [](const Dataset& gt, const EvaluatorOptions&) -> std::unique_ptr<Evaluator> {
-       return std::make_unique<tracking::TrackingEvaluator>(gt);
+    {"tracking", [](const Dataset& gt, const EvaluatorOptions& o) -> std::unique_ptr<Evaluator> {
+       return std::make_unique<tracking::TrackingEvaluator>(gt, o.tracked);
      }},
 };
 

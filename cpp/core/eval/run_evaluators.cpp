@@ -11,6 +11,7 @@ EvaluatorOptions evaluator_options(const RunConfig& cfg, EvaluatorOptions base) 
   base.score_threshold = cfg.score_threshold;
   base.boundary_dilation_ratio = cfg.boundary_dilation_ratio;
   base.keypoint_sigmas = cfg.keypoint_sigmas;
+  base.tracked = cfg.tracker.has_value();
   if (!cfg.metrics.empty()) base.analysis_matching = evaluator_matching(cfg.metrics.front());
   return base;
 }

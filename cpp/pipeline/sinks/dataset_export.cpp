@@ -56,6 +56,7 @@ Control DatasetExportSink::consume(const Result& r) {
     a.category_id = d.category_id + label_offset_;
     a.bbox = d.bbox;
     a.area = d.bbox.w * d.bbox.h;
+    a.track_id = d.track_id;  // --track: the video formats (mot, cvat-video) write it
     dataset_.annotations.push_back(a);
   }
   return Control::kContinue;

@@ -11,7 +11,8 @@
 
 namespace ds::pipeline {
 
-JsonlSink::JsonlSink(const std::filesystem::path& path) : path_(path), file_(nullptr, &std::fclose) {
+JsonlSink::JsonlSink(const std::filesystem::path& path, bool track_ids)
+    : path_(path), track_ids_(track_ids), file_(nullptr, &std::fclose) {
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   file_.reset(std::fopen(path.c_str(), "w"));
@@ -32,8 +33,9 @@ Control JsonlSink::consume(const Result& r) {
     w.begin_object().key("bbox").value(std::span<const double>(box)).field("score", d.score);
     const auto label = static_cast<std::size_t>(d.category_id);
     w.field("label", label < r.class_names.size() ? r.class_names[label] : std::string("?"))
-        .field("class_id", d.category_id)
-        .end_object();
+        .field("class_id", d.category_id);
+    if (track_ids_) w.field("track_id", d.track_id);
+    w.end_object();
   }
   w.end_array().end_object();
   std::string line = w.take();

@@ -5,8 +5,11 @@
 #include <opencv2/videoio.hpp>
 
 #include <filesystem>
+#include <map>
+#include <vector>
 
 #include "pipeline/sink.hpp"
+#include "vision/draw.hpp"
 
 namespace ds::pipeline {
 
@@ -24,6 +27,12 @@ class VideoWriterSink final : public Sink {
   cv::VideoWriter writer_;
   cv::Size size_;
   std::size_t frames_ = 0;
+  // Tracked detections' recent centres (a run that tracks): trails drawn behind them.
+  struct TrailState {
+    vision::Trail trail;
+    std::size_t last_seen = 0;
+  };
+  std::map<std::int64_t, TrailState> trails_;
 };
 
 }  // namespace ds::pipeline

@@ -319,7 +319,8 @@ Metrics tracking_metrics(std::span<const SequenceScores> sequences, const std::s
   return m;
 }
 
-TrackingEvaluator::TrackingEvaluator(const Dataset& ground_truth) : gt_(ground_truth), classes_(tracking_classes(ground_truth)) {
+TrackingEvaluator::TrackingEvaluator(const Dataset& ground_truth, bool tracked)
+    : gt_(ground_truth), tracked_(tracked), classes_(tracking_classes(ground_truth)) {
   for (const Annotation& a : gt_.annotations)
     if (a.track_id < 0)
       throw Error(gt_.source + ": annotation " + std::to_string(a.id) + " (image " + std::to_string(a.image_id) +
@@ -340,6 +341,7 @@ Metrics TrackingEvaluator::score(std::span<const Detection> detections, std::spa
   std::vector<TrackerBox> boxes;
   boxes.reserve(detections.size());
   for (const Detection& d : detections) {
+    if (d.track_id < 0 && tracked_) continue;  // not the tracker's output
     if (d.track_id < 0)
       throw Error("tracking: a detection on image " + std::to_string(d.image_id) +
                   " has no track id: the tracking metric scores a tracker's output (give the run a tracker: block, "

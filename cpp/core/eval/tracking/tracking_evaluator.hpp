@@ -37,8 +37,9 @@ Metrics tracking_metrics(std::span<const SequenceScores> sequences, const std::s
 
 class TrackingEvaluator final : public Evaluator {
  public:
-  // Throws ds::Error when `ground_truth` has objects without a track id.
-  explicit TrackingEvaluator(const Dataset& ground_truth);
+  // Throws ds::Error when `ground_truth` has objects without a track id. `tracked`: the run has
+  // a tracker, whose output is the detections with a track id (the others are left out).
+  explicit TrackingEvaluator(const Dataset& ground_truth, bool tracked = false);
   void reset() override;
   void process(const Image& image, std::span<const Detection> detections) override;
   Metrics evaluate() override;
@@ -47,6 +48,7 @@ class TrackingEvaluator final : public Evaluator {
  private:
   Metrics score(std::span<const Detection> detections, std::span<const std::int64_t> image_ids) const;
   const Dataset& gt_;
+  bool tracked_;
   TrackingClasses classes_;
   ProcessedImages seen_;
 };
