@@ -34,20 +34,33 @@ class Run:
     """A scored run: ``metrics`` is metrics.json's content (numbers and their ``schema``)."""
 
     def __init__(self, metrics: dict[str, Any], text: str = "",
-                 detections_json: Callable[[], str] | None = None, scored: Any = None) -> None:
+                 detection_arrays: Callable[[], dict[str, Any]] | None = None, scored: Any = None) -> None:
         self.metrics = metrics
         self.text = text  # the tables the command prints
-        self._detections_json = detections_json
+        self._detection_arrays = detection_arrays
+        self._columns: dict[str, Any] | None = None
         self._detections: list[dict[str, Any]] | None = None
         self._scored = scored  # ds.evaluate's run in C++ (ground truth, images, detections)
+
+    @property
+    def detection_columns(self) -> dict[str, Any]:
+        """The run's detections as NumPy columns: ``image_id`` and ``category_id`` (int64),
+        ``bbox`` (N x 4 xywh) and ``score`` (float64); with masks ``mask_height``,
+        ``mask_width``, ``mask_counts`` (compressed RLE, "" for none) and ``mask_polygons``;
+        with keypoints ``keypoints`` (a list per detection). Crossed from C++ as buffers."""
+        if self._columns is None:
+            empty = {"image_id": np.zeros(0, np.int64), "category_id": np.zeros(0, np.int64),
+                     "bbox": np.zeros((0, 4)), "score": np.zeros(0)}
+            self._columns = self._detection_arrays() if self._detection_arrays else empty
+        return self._columns
 
     @property
     def detections(self) -> list[dict[str, Any]]:
         """The run's detections as COCO result dicts (``image_id``, ``category_id``, ``bbox``
         xywh, ``score``; ``segmentation`` / ``keypoints`` when it has them): what
-        detections.json holds."""
+        detections.json holds (an RLE given as raw counts comes back compressed)."""
         if self._detections is None:
-            self._detections = json.loads(self._detections_json()) if self._detections_json else []
+            self._detections = _result_dicts(self.detection_columns)
         return self._detections
 
     def __repr__(self) -> str:
@@ -133,6 +146,26 @@ class Run:
 
         write_report([self.metrics], str(path))
         return Path(path)
+
+
+def _result_dicts(c: dict[str, Any]) -> list[dict[str, Any]]:
+    """COCO result dicts from detection columns, keys in detections.json's order."""
+    ids, cats, scores = c["image_id"].tolist(), c["category_id"].tolist(), c["score"].tolist()
+    boxes = c["bbox"].tolist()
+    out: list[dict[str, Any]] = []
+    for i in range(len(ids)):
+        d: dict[str, Any] = {"image_id": ids[i], "category_id": cats[i], "bbox": boxes[i]}
+        if "mask_counts" in c:
+            if c["mask_counts"][i]:
+                d["segmentation"] = {"size": [int(c["mask_height"][i]), int(c["mask_width"][i])],
+                                     "counts": c["mask_counts"][i]}
+            elif c["mask_polygons"][i]:
+                d["segmentation"] = c["mask_polygons"][i]
+        if "keypoints" in c and c["keypoints"][i]:
+            d["keypoints"] = c["keypoints"][i]
+        d["score"] = scores[i]
+        out.append(d)
+    return out
 
 
 def _metric_names(metrics: str | Sequence[str], iou_type: str) -> list[str]:
@@ -249,7 +282,7 @@ def score(
     else:
         dts, dt_label = _detections(detections, masks, keypoints)
     document, text = _core.score_document(dataset, dts, names, chosen, threads, gt_label, dt_label)
-    return Run(json.loads(document), text, lambda: _core.write_results(dts))
+    return Run(json.loads(document), text, lambda: _core.detection_arrays(dts))
 
 
 def _score_tracking(gt: Any, detections: Any, names: list[str], analyses: Iterable[str] | None,
@@ -360,4 +393,4 @@ def evaluate(
         str(config_or_dataset), model_config, pipeline_model, label, names, batch, limit or 0, skip_bad,
         None if output is None else str(output), None if metrics is None else list(metrics),
         None if analyses is None else list(analyses), progress)
-    return Run(json.loads(scored.metrics_json), scored.text, scored.detections_json, scored)
+    return Run(json.loads(scored.metrics_json), scored.text, scored.detection_arrays, scored)

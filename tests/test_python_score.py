@@ -125,6 +125,21 @@ def test_run_views(tmp_path: Path) -> None:
     assert len(run.to_pandas("per_image")) == len(run.per_image)
 
 
+def test_detections_cross_as_columns_and_equal_the_results_file() -> None:
+    from detection_studio import _core
+
+    for dt, iou_type in ((BBOX, "bbox"), (SEGM, "segm")):
+        run = ds.score(str(GT), str(dt), iou_type=iou_type, analyses=[])
+        columns = run.detection_columns
+        n = len(json.loads(dt.read_text()))
+        assert columns["image_id"].dtype == np.int64 and columns["bbox"].shape == (n, 4)
+        assert columns["score"].dtype == np.float64 and len(columns["category_id"]) == n
+        # What the JSON writer makes of the same file's detections (loadRes adds a mask's box).
+        read = _core.read_mask_results(str(dt)) if iou_type == "segm" else _core.read_results(str(dt))
+        assert run.detections == json.loads(_core.write_results(read))
+        assert ("segmentation" in run.detections[0]) == (iou_type == "segm")
+
+
 def test_report(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     path = ds.score(str(GT), str(BBOX)).report(tmp_path / "report.html")

@@ -494,3 +494,29 @@ def test_a_nul_byte_in_a_path_does_not_cut_the_message_short(tmp_path: Path) -> 
     assert done.returncode == 1
     line = error_line(done)
     assert "data.yaml:2: annotations: file not found: " in line and line.endswith("a\\x00b.json"), line
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/setpriv").exists(),
+                    reason="runs the command as nobody (root reads any folder): needs root and setpriv")
+def test_an_unreadable_subfolder_is_named_not_its_parent() -> None:
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="ds-unreadable-"))  # not under pytest's 0700 folders
+    try:
+        (root / "images" / "val" / "locked").mkdir(parents=True)
+        (root / "images" / "val" / "a.jpg").write_bytes(b"")
+        (root / "data.yaml").write_text("path: .\nval: images/val\nnames: {0: thing}\n")
+        (root / "dataset.yaml").write_text("format: yolo\ndata: data.yaml\nsplit: val\n")
+        for p in [root, *root.rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+        (root / "images" / "val" / "locked").chmod(0o000)
+        done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                               str(BIN / "detection-studio"), "check", str(root / "dataset.yaml")],
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 1
+        line = error_line(done)
+        assert f"{root}/images/val/locked: cannot list folder: Permission denied" in line, line
+    finally:
+        (root / "images" / "val" / "locked").chmod(0o755)
+        shutil.rmtree(root)

@@ -19,6 +19,7 @@
 #include "core/util/error.hpp"
 #include "formats/coco/coco_json.hpp"
 #include "formats/convert.hpp"
+#include "bindings/detection_arrays.hpp"
 #include "formats/dataset_file.hpp"
 #include "formats/mot/score_sequences.hpp"
 #include "formats/openimages/challenge_detections.hpp"
@@ -219,6 +220,8 @@ PYBIND11_MODULE(_core, m) {
         py::arg("image_ids"), py::arg("category_ids"), py::arg("boxes"), py::arg("scores"),
         py::arg("source"), "Detections from NumPy columns (N, N, N x 4 boxes xywh, N).");
   m.def("write_results", [](const std::vector<Detection>& d) { return coco::results_json(d); });
+  m.def("detection_arrays", [](const std::vector<Detection>& d) { return bindings::detection_arrays(d); },
+        py::arg("detections"), "Detections as NumPy columns (image_id, category_id, bbox N x 4, score; masks, keypoints).");
 
   py::enum_<coco::IouType>(m, "IouType")
       .value("bbox", coco::IouType::kBbox)

@@ -8,6 +8,7 @@
 
 #include <pybind11/numpy.h>
 
+#include "bindings/detection_arrays.hpp"
 #include "app/commands/detect_python.hpp"
 #include "app/commands/evaluate_python.hpp"
 #include "host/python_results.hpp"
@@ -71,7 +72,7 @@ PYBIND11_MODULE(_runtime, m) {
   py::class_<cli::PythonRun, std::shared_ptr<cli::PythonRun>>(m, "ScoredRun", "An evaluate run, as compare needs it")
       .def_readonly("metrics_json", &cli::PythonRun::metrics_json)
       .def_readonly("text", &cli::PythonRun::text)
-      .def("detections_json", [](const cli::PythonRun& r) { return coco::results_json(r.detections); });
+      .def("detection_arrays", [](const cli::PythonRun& r) { return bindings::detection_arrays(r.detections); });
   m.def("paired_bootstrap",
         [](const cli::PythonRun& run, const cli::PythonRun& baseline, std::size_t samples, std::uint64_t seed) {
           std::pair<analysis::ApDifference, std::string> result;

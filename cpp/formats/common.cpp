@@ -203,11 +203,19 @@ std::vector<fs::path> list_matching(const fs::path& dir, Keep keep) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw Error(dir.string() + ": folder not found");
   std::vector<fs::path> out;
+  fs::path current;  // the entry last listed: a folder the next step fails to enter is it
   for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec) && keep(it->path())) out.push_back(it->path().lexically_relative(dir));
+    current = it->path();
+    std::error_code type_ec;  // an entry that cannot be stat'ed is not a file to list
+    if (it->is_regular_file(type_ec) && keep(it->path())) out.push_back(it->path().lexically_relative(dir));
   }
-  if (ec) throw Error(dir.string() + ": cannot list folder: " + ec.message());
+  if (ec) {
+    // Name the unreadable subfolder, not the folder the listing started from.
+    std::error_code dir_ec;
+    const fs::path& where = !current.empty() && fs::is_directory(current, dir_ec) ? current : dir;
+    throw Error(where.string() + ": cannot list folder: " + ec.message());
+  }
   std::sort(out.begin(), out.end());
   return out;
 }

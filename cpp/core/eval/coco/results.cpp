@@ -5,6 +5,8 @@
 #include <unordered_map>
 
 #include "core/dataset/id_index.hpp"
+#include "core/mask/rle.hpp"
+#include "core/mask/segmentation.hpp"
 #include "core/util/error.hpp"
 
 namespace ds::coco {
@@ -68,6 +70,35 @@ std::vector<Detection> detections_from_columns(std::span<const std::int64_t> ima
     d.score = scores[i];
   }
   return out;
+}
+
+DetectionColumns detection_columns(std::span<const Detection> detections) {
+  DetectionColumns c;
+  const std::size_t n = detections.size();
+  c.image_ids.reserve(n);
+  c.category_ids.reserve(n);
+  c.boxes.reserve(4 * n);
+  c.scores.reserve(n);
+  for (const Detection& d : detections) {
+    c.image_ids.push_back(d.image_id);
+    c.category_ids.push_back(d.category_id);
+    c.boxes.insert(c.boxes.end(), {d.bbox.x, d.bbox.y, d.bbox.w, d.bbox.h});
+    c.scores.push_back(d.score);
+    c.any_mask = c.any_mask || d.segmentation != nullptr;
+    c.any_keypoints = c.any_keypoints || !d.keypoints.empty();
+  }
+  if (c.any_mask)
+    for (const Detection& d : detections) {
+      const bool rle = d.segmentation && d.segmentation->rle;
+      c.mask_heights.push_back(rle ? d.segmentation->rle->h : 0);
+      c.mask_widths.push_back(rle ? d.segmentation->rle->w : 0);
+      c.mask_counts.push_back(rle ? mask::to_string(*d.segmentation->rle) : std::string());
+      c.mask_polygons.push_back(d.segmentation && !rle ? d.segmentation->polygons
+                                                       : std::vector<std::vector<double>>{});
+    }
+  if (c.any_keypoints)
+    for (const Detection& d : detections) c.keypoints.push_back(d.keypoints);
+  return c;
 }
 
 }  // namespace ds::coco

@@ -32,4 +32,19 @@ std::vector<Detection> detections_from_columns(std::span<const std::int64_t> ima
                                                std::span<const double> scores,
                                                const std::string& source);
 
+// The inverse, for the Python API (Run.detections): detections as columns, so they cross the
+// binding as NumPy buffers rather than as JSON. A detection without a mask has an empty
+// mask_counts entry (and 0 x 0) and no polygons; one without keypoints an empty list.
+struct DetectionColumns {
+  std::vector<std::int64_t> image_ids, category_ids;
+  std::vector<double> boxes;  // x, y, w, h per detection
+  std::vector<double> scores;
+  bool any_mask = false, any_keypoints = false;
+  std::vector<std::uint32_t> mask_heights, mask_widths;
+  std::vector<std::string> mask_counts;  // COCO's compressed RLE strings (raw counts compressed)
+  std::vector<std::vector<std::vector<double>>> mask_polygons;  // for a mask given as polygons
+  std::vector<std::vector<double>> keypoints;
+};
+DetectionColumns detection_columns(std::span<const Detection> detections);
+
 }  // namespace ds::coco
