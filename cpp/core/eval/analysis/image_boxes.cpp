@@ -2,14 +2,12 @@
 
 #include <algorithm>
 #include <bit>
-#include <atomic>
 #include <exception>
-#include <mutex>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "core/dataset/id_index.hpp"
+#include "core/util/parallel.hpp"
 
 #include "core/eval/coco/keypoint_sigmas.hpp"
 #include "core/eval/coco/oks.hpp"
@@ -148,28 +146,12 @@ std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int6
     pair_ious(dt_ptrs, gt_ptrs, ready.match_options(*im.image), im.ious);
   };
   constexpr std::size_t kBlock = 64;
-  std::atomic<std::size_t> next{0};
-  std::mutex failed_lock;
-  std::exception_ptr failed;  // the first error of a thread (a mask that cannot be read), rethrown here
-  const auto work = [&] {
-    try {
-      for (std::size_t b = next++ * kBlock; b < out.size(); b = next++ * kBlock)
-        for (std::size_t i = b; i < std::min(out.size(), b + kBlock); ++i) one(out[i]);
-    } catch (...) {
-      const std::lock_guard lock(failed_lock);
-      if (!failed) failed = std::current_exception();
-      next = out.size();  // the others stop too
-    }
-  };
-  const std::size_t threads = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()),
-                                                    (out.size() + kBlock - 1) / kBlock);
-  if (threads <= 1) {
-    work();
-  } else {
-    std::vector<std::jthread> pool;
-    for (std::size_t n = 0; n < threads; ++n) pool.emplace_back(work);
-  }
-  if (failed) std::rethrow_exception(failed);
+  const std::size_t blocks = (out.size() + kBlock - 1) / kBlock;
+  // The first error of a thread (a mask that cannot be read) is rethrown here.
+  on_cores(blocks, [&](const auto& take) {
+    for (std::size_t b = take(); b < blocks; b = take())
+      for (std::size_t i = b * kBlock; i < std::min(out.size(), (b + 1) * kBlock); ++i) one(out[i]);
+  });
   return out;
 }
 

@@ -6,14 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <exception>
-#include <mutex>
-#include <thread>
 #include <cstring>
 
 #include "core/dataset/id_index.hpp"
 #include "core/util/error.hpp"
+#include "core/util/parallel.hpp"
 
 namespace ds::coco {
 namespace {
@@ -317,29 +315,13 @@ MergedRecords merge_match_records(std::span<const std::filesystem::path> files, 
       m.drop(l.ignored + 2 * A * d0, l.ignored + 2 * A * d1);
     }
   };
-  std::atomic<std::size_t> next{0};
-  std::mutex failed_lock;
-  std::exception_ptr failed;  // the first bad file a thread met, rethrown below
-  const auto work = [&] {
+  // The first bad file a thread meets is rethrown here.
+  on_cores(K, [&](const auto& take) {
     CategoryMatches cm;
     AccumulateScratch scratch;
     std::vector<Ref> refs;
-    try {
-      for (std::size_t k = next++; k < K; k = next++) category(k, cm, scratch, refs);
-    } catch (...) {
-      const std::lock_guard lock(failed_lock);
-      if (!failed) failed = std::current_exception();
-      next = K;
-    }
-  };
-  const std::size_t threads = std::min<std::size_t>(K, std::max(1u, std::thread::hardware_concurrency()));
-  if (threads <= 1) {
-    work();
-  } else {
-    std::vector<std::jthread> pool;
-    for (std::size_t n = 0; n < threads; ++n) pool.emplace_back(work);
-  }
-  if (failed) std::rethrow_exception(failed);
+    for (std::size_t k = take(); k < K; k = take()) category(k, cm, scratch, refs);
+  });
   return out;
 }
 
