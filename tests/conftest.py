@@ -38,14 +38,16 @@ def load_make_shapes() -> ModuleType:
     return mod
 
 
-def pycocotools_eval(gt_file: Path, results_file: Path, img_ids: list[int] | None = None) -> Any:
-    """The oracle: pycocotools' COCOeval after evaluate, accumulate and summarize (quietly)."""
+def pycocotools_eval(gt_file: Path, results_file: Path, img_ids: list[int] | None = None,
+                     evaluator: Any = None) -> Any:
+    """The oracle: pycocotools' COCOeval (or a subclass of it, `evaluator`) after evaluate,
+    accumulate and summarize (quietly)."""
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
     with contextlib.redirect_stdout(io.StringIO()):
         gt = COCO(str(gt_file))
-        ev = COCOeval(gt, gt.loadRes(str(results_file)), "bbox")
+        ev = (evaluator or COCOeval)(gt, gt.loadRes(str(results_file)), "bbox")
         if img_ids is not None:
             ev.params.imgIds = img_ids
         ev.evaluate()

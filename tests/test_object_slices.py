@@ -5,15 +5,13 @@ unless they match, exactly as it treats objects outside an area range."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from conftest import error_line, run_ds
+from conftest import error_line, pycocotools_eval, run_ds
 from diagnostics_cases import random_case, score
 
 TOLERANCE = 1e-12
@@ -47,7 +45,6 @@ def inside(rules: dict[str, Any], record: dict[str, Any], detection: bool) -> bo
 
 def pycocotools_slice(gt_file: Path, dt_file: Path, rules: dict[str, Any],
                       img_ids: list[int] | None = None) -> Any:
-    from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
     class SliceEval(COCOeval):  # type: ignore[misc]
@@ -61,15 +58,7 @@ def pycocotools_slice(gt_file: Path, dt_file: Path, rules: dict[str, Any],
                     if not inside(rules, d, True):
                         d["area"] = -1.0  # outside every area range: ignored unless matched
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        gt = COCO(str(gt_file))
-        ev = SliceEval(gt, gt.loadRes(str(dt_file)), "bbox")
-        if img_ids is not None:
-            ev.params.imgIds = img_ids
-        ev.evaluate()
-        ev.accumulate()
-        ev.summarize()
-    return ev
+    return pycocotools_eval(gt_file, dt_file, img_ids, SliceEval)
 
 
 def per_class_ap(ev: Any) -> dict[int, float]:
