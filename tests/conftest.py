@@ -28,6 +28,14 @@ COCO_FIXTURE = FIXTURES / "cocoapi-val2014-100"
 SHAPES = REPO / "datasets" / "shapes"
 
 
+def make_clip(out: Path) -> Path:
+    """datasets/make_clip.py's moving shapes written to `out`: 60 frames with ground-truth
+    tracks (a mot dataset)."""
+    subprocess.run([sys.executable, str(REPO / "datasets" / "make_clip.py"), "--output", str(out)],
+                   check=True, capture_output=True)
+    return out
+
+
 def load_make_shapes() -> ModuleType:
     """datasets/make_shapes.py as a module (it is a script, not part of the package)."""
     spec = importlib.util.spec_from_file_location("make_shapes", REPO / "datasets" / "make_shapes.py")

@@ -6,24 +6,18 @@ tracks with the tracking metric as `score --metric tracking` scores tracks.txt."
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import REPO, error_line, run_ds
+from conftest import REPO, error_line, make_clip, run_ds
 
 MODEL = REPO / "configs" / "models" / "shapes-fcos.yaml"
 
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """make_clip.py's moving shapes: 60 frames with ground-truth tracks (a mot dataset)."""
-    out = tmp_path_factory.mktemp("clip")
-    subprocess.run([sys.executable, str(REPO / "datasets" / "make_clip.py"), "--output", str(out)],
-                   check=True, capture_output=True)
-    return out
+    return make_clip(tmp_path_factory.mktemp("clip"))
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -4,22 +4,17 @@ loaded as a MOT sequence, line up with what the demo detector sees in the frames
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_ds
+from conftest import REPO, make_clip, run_ds
 
 MODEL = REPO / "configs" / "models" / "shapes-fcos.yaml"
 
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("clip")
-    subprocess.run([sys.executable, str(REPO / "datasets" / "make_clip.py"), "--output", str(out)],
-                   check=True, capture_output=True)
-    return out
+    return make_clip(tmp_path_factory.mktemp("clip"))
 
 
 def test_clip_is_a_mot_sequence_with_five_tracks(clip: Path) -> None:
