@@ -53,11 +53,16 @@ def two_image_case() -> tuple[dict[str, Any], list[dict[str, Any]], list[int]]:
     raise AssertionError("no case with two images holding ground truth and detections")
 
 
-def test_intervals_against_the_samples_pycocotools_scores(tmp_path: Path) -> None:
-    gt, dts, (a, b) = two_image_case()
-    gt_file, dt_file = tmp_path / "gt.json", tmp_path / "dt.json"
+def write_case(folder: Path, gt: dict[str, Any], dts: list[dict[str, Any]]) -> tuple[Path, Path]:
+    gt_file, dt_file = folder / "gt.json", folder / "dt.json"
     gt_file.write_text(json.dumps(gt))
     dt_file.write_text(json.dumps(dts))
+    return gt_file, dt_file
+
+
+def test_intervals_against_the_samples_pycocotools_scores(tmp_path: Path) -> None:
+    gt, dts, (a, b) = two_image_case()
+    gt_file, dt_file = write_case(tmp_path, gt, dts)
     slices = tmp_path / "slices.yaml"
     slices.write_text(f"one: [{a}]\ntwo: [{a}, {b}]\n")
     metrics = score(gt_file, dt_file, tmp_path / "m.json", "--analyses", "none", "--slices", slices,
@@ -86,9 +91,7 @@ def test_intervals_against_the_samples_pycocotools_scores(tmp_path: Path) -> Non
 
 def test_none_and_bad_counts(tmp_path: Path) -> None:
     gt, dts, (a, _) = two_image_case()
-    gt_file, dt_file = tmp_path / "gt.json", tmp_path / "dt.json"
-    gt_file.write_text(json.dumps(gt))
-    dt_file.write_text(json.dumps(dts))
+    gt_file, dt_file = write_case(tmp_path, gt, dts)
     slices = tmp_path / "slices.yaml"
     slices.write_text(f"one: [{a}]\n")
     metrics = score(gt_file, dt_file, tmp_path / "m.json", "--analyses", "none", "--slices", slices,
