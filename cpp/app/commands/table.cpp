@@ -118,8 +118,9 @@ std::vector<Command> command_table() {
         {"--tracker-config", "T.yaml", "the tracker's parameters (configs/trackers/ has both with their defaults)"},
         {"--output", "DIR", "write DIR/tracks.txt, MOTChallenge results (default: runs/track)"}},
        run_track},
-      {"check", "count a dataset's images, boxes and classes, and list what is wrong with it", "DATASET.yaml", 1, 1,
-       {{"--skip-bad", "", "leave out malformed records and files (listed as errors) and check the rest"}},
+      {"check", "count a dataset's images, boxes and classes, and list what is wrong with it", "DATASET.yaml|CONFIG.yaml|GT.json", 1, 1,
+       {{"--skip-bad", "", "leave out malformed records and files (listed as errors) and check the rest"},
+        {"--images", "DIR", "a COCO / LVIS json's images, to check their files too"}},
        run_check},
       {"export",
        "convert a model config to ONNX, TorchScript, torch.export or an AOTInductor package, with a ready config "
