@@ -190,7 +190,9 @@ TEST(ResultsStream, PiecesReadAsTheWholeFile) {
         EXPECT_EQ(std::memcmp(&all[n].bbox, &whole[n].bbox, sizeof(ds::Box)), 0);
         EXPECT_EQ(all[n].score, whole[n].score);
       }
-      if (piece == 300) EXPECT_GT(batches, 100u);
+      if (piece == 300) {
+        EXPECT_GT(batches, 100u);
+      }
     }
     fs::remove(path);
   }

@@ -121,7 +121,7 @@ std::string stream_blocker(const ParsedArgs& args, std::span<const std::string> 
 // ground truth repeats annotation ids (and not --stream on), or the stream met something the
 // whole-file reader words better (a syntax error's line, an empty list): that reader then runs.
 std::optional<int> run_score_streamed(const ParsedArgs& args, const std::string& gt_path, const std::string& dt_path,
-                                      const EvaluatorOptions& options, bool forced) {
+                                      bool forced) {
   const auto start = std::chrono::steady_clock::now();
   const Dataset gt = load_dataset_file(gt_path, ReadOptions{});
   const coco::Params params = coco::Params::defaults();
@@ -137,7 +137,7 @@ std::optional<int> run_score_streamed(const ParsedArgs& args, const std::string&
           auto stream = std::make_shared<coco::ResultsStream>(dt_path);
           return coco::DetectionBatches([stream](std::vector<Detection>& out) { return stream->next(out); });
         },
-        params, dt_path, options.threads);
+        params, dt_path);
   } catch (const Error&) {
     return std::nullopt;
   }
@@ -247,7 +247,7 @@ int run_score(const ParsedArgs& args) {
     const std::string blocker = stream_blocker(args, metrics_wanted, analyses_wanted, *dt_path);
     if (stream == "on" && !blocker.empty()) throw UsageError("--stream on: " + blocker);
     if (blocker.empty())
-      if (const std::optional<int> rc = run_score_streamed(args, *gt_path, *dt_path, options, stream == "on")) return *rc;
+      if (const std::optional<int> rc = run_score_streamed(args, *gt_path, *dt_path, stream == "on")) return *rc;
   }
   const auto start = std::chrono::steady_clock::now();
 

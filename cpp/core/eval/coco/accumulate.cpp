@@ -50,17 +50,22 @@ void keep_images(const CategoryMatches& all, std::span<const std::uint8_t> keep,
 // n the least count with n / npig >= thr (or at i = 0 when 0 / npig >= thr). Between two true
 // positives pr only falls, so the max over i.. is the max of pr at i and at the later true
 // positives: only those need dividing. Same operations on the same doubles: same bits.
-void accumulate_category(const CategoryMatches& cm, const Params& p, std::size_t k,
-                         EvalArrays& out, AccumulateScratch& s) {
-  if (!cm.has_images) return;
+namespace {
+
+// accumulate for one category, its matches read through `count`: count(i, j) adds detection j,
+// the i-th selected by score, to s.tp / s.fp (and s.fp_all) and, at each true positive, its
+// precision and i to s.tp_precision / s.tp_det.
+template <class Count>
+void accumulate_with(std::span<const double> scores, std::span<const std::uint32_t> rank,
+                     std::span<const std::size_t> counted_gt, const Params& p, std::size_t k, EvalArrays& out,
+                     AccumulateScratch& s, Count count) {
   const std::size_t T = out.T, R = out.R, A = out.A, AT = A * T;
   // One stable sort by descending score serves every maxDets: keeping the first maxDet of each
   // image from it gives the same order as pycocotools' mergesort of the concatenation.
   // (Sorting (score, position) pairs with the position as tie-break is the stable sort, and
   // faster than std::stable_sort through an index.)
-  s.keyed.resize(cm.scores.size());
-  for (std::size_t j = 0; j < cm.scores.size(); ++j)
-    s.keyed[j] = {cm.scores[j], static_cast<std::uint32_t>(j)};
+  s.keyed.resize(scores.size());
+  for (std::size_t j = 0; j < scores.size(); ++j) s.keyed[j] = {scores[j], static_cast<std::uint32_t>(j)};
   std::sort(s.keyed.begin(), s.keyed.end(), [](const auto& a, const auto& b) {
     return a.first > b.first || (a.first == b.first && a.second < b.second);
   });
@@ -74,31 +79,21 @@ void accumulate_category(const CategoryMatches& cm, const Params& p, std::size_t
     const auto max_det = static_cast<std::uint32_t>(std::max(p.max_dets[m], 0));
     s.selected.clear();
     for (const std::uint32_t j : s.by_score)
-      if (cm.rank[j] < max_det) s.selected.push_back(j);
+      if (rank[j] < max_det) s.selected.push_back(j);
     const std::size_t nd = s.selected.size();
 
     // One pass over the detections for every (a, t) at once.
     s.tp.assign(AT, 0);
     s.fp.assign(AT, 0);
+    s.fp_all.assign(A, 0);
     for (std::size_t at = 0; at < AT; ++at) {
       s.tp_precision[at].clear();
       s.tp_det[at].clear();
     }
-    for (std::size_t i = 0; i < nd; ++i) {
-      const DtStatus* st = cm.status.data() + static_cast<std::size_t>(s.selected[i]) * AT;
-      for (std::size_t at = 0; at < AT; ++at) {
-        if (st[at] == DtStatus::kFalsePositive) {
-          ++s.fp[at];
-        } else if (st[at] == DtStatus::kTruePositive) {
-          const double tp = ++s.tp[at], fp = s.fp[at];
-          s.tp_precision[at].push_back(tp / (fp + tp + kSpacingOne));
-          s.tp_det[at].push_back(static_cast<std::uint32_t>(i));
-        }
-      }
-    }
+    for (std::size_t i = 0; i < nd; ++i) count(static_cast<std::uint32_t>(i), s.selected[i]);
 
     for (std::size_t a = 0; a < A; ++a) {
-      const std::size_t npig = cm.counted_gt[a];
+      const std::size_t npig = counted_gt[a];
       if (npig == 0) continue;
       const auto n_gt = static_cast<double>(npig);
       // Least n with n / npig >= recThrs[r] (npig + 1 when none): monotone in n.
@@ -131,11 +126,58 @@ void accumulate_category(const CategoryMatches& cm, const Params& p, std::size_t
           const double q = need == 0 ? (n_tp ? env[0] : 0.0) : env[need - 1];
           const std::uint32_t i = need == 0 ? 0 : tp_det[need - 1];
           out.precision[out.pr_index(t, r, k, a, m)] = q;
-          out.scores[out.pr_index(t, r, k, a, m)] = cm.scores[s.selected[i]];
+          out.scores[out.pr_index(t, r, k, a, m)] = scores[s.selected[i]];
         }
       }
     }
   }
+}
+
+}  // namespace
+
+void accumulate_category(const CategoryMatches& cm, const Params& p, std::size_t k,
+                         EvalArrays& out, AccumulateScratch& s) {
+  if (!cm.has_images) return;
+  const std::size_t AT = out.A * out.T;
+  accumulate_with(cm.scores, cm.rank, cm.counted_gt, p, k, out, s, [&](std::uint32_t i, std::uint32_t j) {
+    const DtStatus* st = cm.status.data() + static_cast<std::size_t>(j) * AT;
+    for (std::size_t at = 0; at < AT; ++at) {
+      if (st[at] == DtStatus::kFalsePositive) {
+        ++s.fp[at];
+      } else if (st[at] == DtStatus::kTruePositive) {
+        const double tp = ++s.tp[at], fp = s.fp[at];
+        s.tp_precision[at].push_back(tp / (fp + tp + kSpacingOne));
+        s.tp_det[at].push_back(i);
+      }
+    }
+  });
+}
+
+void accumulate_bits(const CategoryBits& cb, const Params& p, std::size_t k, EvalArrays& out,
+                     AccumulateScratch& s) {
+  if (!cb.has_images) return;
+  const std::size_t T = out.T, A = out.A;
+  const auto all = static_cast<std::uint16_t>((1u << T) - 1);
+  accumulate_with(cb.scores, cb.rank, cb.counted_gt, p, k, out, s, [&](std::uint32_t i, std::uint32_t j) {
+    for (std::size_t a = 0; a < A; ++a) {
+      const std::uint16_t tp = cb.tp[std::size_t{j} * A + a], ignored = cb.ignored[std::size_t{j} * A + a];
+      const auto fp = static_cast<std::uint16_t>(~(tp | ignored) & all);
+      // Most detections are false positives at every threshold (or ignored at every one, out
+      // of the area range): one count for all thresholds then. A threshold's false positives
+      // are fp[at] + fp_all[a]: the same integers as counting each.
+      if (fp == all) {
+        ++s.fp_all[a];
+        continue;
+      }
+      for (unsigned w = fp; w; w &= w - 1) ++s.fp[a * T + static_cast<std::size_t>(__builtin_ctz(w))];
+      for (unsigned w = tp; w; w &= w - 1) {
+        const std::size_t at = a * T + static_cast<std::size_t>(__builtin_ctz(w));
+        const double tps = ++s.tp[at], fps = s.fp[at] + s.fp_all[a];
+        s.tp_precision[at].push_back(tps / (fps + tps + kSpacingOne));
+        s.tp_det[at].push_back(i);
+      }
+    }
+  });
 }
 
 }  // namespace ds::coco

@@ -183,6 +183,23 @@ class Matcher {
     const Setup& s = s_;
     const std::size_t n_dt = ptrs_.size(), n_gt = gts.size(), A = s.A, T = s.T, AT = A * T;
     if (n_dt == 0) return;
+    CategoryRecords& c = cats_[k];
+    const auto all = static_cast<std::uint16_t>((1u << T) - 1);
+    if (n_gt == 0) {
+      // Nothing to match (a category the image does not have: most groups): match_image would
+      // call each detection ignored where its area is outside the range, else a false positive.
+      for (std::size_t d = 0; d < n_dt; ++d) {
+        c.score.push_back(ptrs_[d]->score);
+        c.key.push_back(std::uint64_t{i} << 32 | d);
+        const double area = ptrs_[d]->bbox.w * ptrs_[d]->bbox.h;
+        for (std::size_t a = 0; a < A; ++a) c.bits.push_back(0);
+        for (std::size_t a = 0; a < A; ++a) {
+          const bool outside = area < s.p.area_rng[a][0] || area > s.p.area_rng[a][1];
+          c.bits.push_back(outside ? all : 0);
+        }
+      }
+      return;
+    }
     ious_.resize(n_dt * n_gt);
     box_iou(ptrs_, gts, ious_);
     ImageGroup group;
@@ -192,18 +209,21 @@ class Matcher {
     status_.resize(n_dt * AT);
     const std::span<DtStatus> status(status_);
     for (std::size_t a = 0; a < A; ++a) match_image(group, s.p.area_rng[a], s.p.iou_thrs, status.subspan(a * T), AT, scratch_);
-    CategoryRecords& c = cats_[k];
     for (std::size_t d = 0; d < n_dt; ++d) {
       c.score.push_back(ptrs_[d]->score);
       c.key.push_back(std::uint64_t{i} << 32 | d);
       const DtStatus* st = status_.data() + d * AT;
-      for (const DtStatus want : {DtStatus::kTruePositive, DtStatus::kIgnored})
-        for (std::size_t a = 0; a < A; ++a) {
-          std::uint16_t w = 0;
-          for (std::size_t t = 0; t < T; ++t)
-            if (st[a * T + t] == want) w = static_cast<std::uint16_t>(w | (1u << t));
-          c.bits.push_back(w);
+      words_.resize(2 * A);  // tp[a], then ignored[a]
+      for (std::size_t a = 0; a < A; ++a) {
+        unsigned t_bits = 0, i_bits = 0;
+        for (std::size_t t = 0; t < T; ++t) {
+          t_bits |= unsigned{st[a * T + t] == DtStatus::kTruePositive} << t;
+          i_bits |= unsigned{st[a * T + t] == DtStatus::kIgnored} << t;
         }
+        words_[a] = static_cast<std::uint16_t>(t_bits);
+        words_[A + a] = static_cast<std::uint16_t>(i_bits);
+      }
+      for (const std::uint16_t w : words_) c.bits.push_back(w);
     }
   }
 
@@ -215,6 +235,7 @@ class Matcher {
   std::vector<const Detection*> ptrs_;
   std::vector<double> ious_;
   std::vector<DtStatus> status_;
+  std::vector<std::uint16_t> words_;
   MatchScratch scratch_;
 };
 
@@ -299,15 +320,30 @@ bool grouped_pass(const Dataset& gt, const Setup& s, const OpenDetections& open,
       if (i == IdIndex::npos) not_an_image(gt, source, count + n, batch[n].image_id);
       std::size_t e = n + 1;
       while (e < batch.size() && batch[e].image_id == batch[n].image_id) ++e;
-      if (i != run_image) {
+      const bool complete = e < batch.size();  // else the next batch may go on with this image
+      if (i == run_image) {  // the last image of the previous batch goes on
+        run.insert(run.end(), std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(n)),
+                   std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(e)));
+      } else {
         if (run_image >= 0) matcher.image(static_cast<std::uint32_t>(run_image), run);
         run.clear();
+        run_image = -1;
         if (seen[static_cast<std::size_t>(i)]) return false;
         seen[static_cast<std::size_t>(i)] = 1;
-        run_image = i;
+        if (complete) {
+          // Whole within the batch (the usual case): matched where it lies.
+          matcher.image(static_cast<std::uint32_t>(i), std::span<const Detection>(batch.data() + n, e - n));
+        } else {
+          run.assign(std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(n)),
+                     std::make_move_iterator(batch.end()));
+          run_image = i;
+        }
       }
-      run.insert(run.end(), std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(n)),
-                 std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(e)));
+      if (complete && run_image == i) {
+        matcher.image(static_cast<std::uint32_t>(i), run);
+        run.clear();
+        run_image = -1;
+      }
       n = e;
     }
     count += batch.size();
@@ -413,7 +449,7 @@ bool stream_fits(const Dataset& gt, const Params& p) {
 }
 
 StreamedEvaluation stream_evaluate(const Dataset& gt, const OpenDetections& open, const Params& params,
-                                   const std::string& source, int threads) {
+                                   const std::string& source) {
   if (!stream_fits(gt, params)) throw Error("stream_evaluate: these params need the whole evaluation (evaluate())");
   const Setup s = make_setup(gt, params);
   StreamedEvaluation out;
@@ -430,40 +466,35 @@ StreamedEvaluation stream_evaluate(const Dataset& gt, const OpenDetections& open
   out.result.params = s.p;
   out.result.arrays = EvalArrays(T, s.p.rec_thrs.size(), s.K, A, s.p.max_dets.size());
   out.dt_count.assign(matcher->dt_count().begin(), matcher->dt_count().end());
-  (void)threads;
   // Each category on its own: its records in pycocotools' order (images by position, each
-  // image's by rank), expanded to the status bytes accumulate reads, then given back.
+  // image's by rank), accumulated, then given back.
   on_cores(s.K, [&](const auto& take) {
-    CategoryMatches cm;
+    CategoryBits cb;
     AccumulateScratch scratch;
     std::vector<std::uint32_t> order;
     for (std::size_t k = take(); k < s.K; k = take()) {
       CategoryRecords& c = records[k];
       const std::size_t D = c.score.size();
-      order.resize(D);
-      for (std::size_t j = 0; j < D; ++j) order[j] = static_cast<std::uint32_t>(j);
-      if (!c.key.is_sorted())
+      cb.clear();
+      cb.has_images = s.has_gt[k] || matcher->has_dt()[k];
+      cb.counted_gt.assign(s.counted.begin() + static_cast<std::ptrdiff_t>(k * A),
+                           s.counted.begin() + static_cast<std::ptrdiff_t>((k + 1) * A));
+      const auto add = [&](std::size_t j) {
+        cb.scores.push_back(c.score[j]);
+        cb.rank.push_back(static_cast<std::uint32_t>(c.key[j] & 0xffffffffu));
+        for (std::size_t a = 0; a < A; ++a) cb.tp.push_back(c.bits[j * 2 * A + a]);
+        for (std::size_t a = 0; a < A; ++a) cb.ignored.push_back(c.bits[j * 2 * A + A + a]);
+      };
+      if (c.key.is_sorted()) {
+        for (std::size_t j = 0; j < D; ++j) add(j);
+      } else {
+        order.resize(D);
+        for (std::size_t j = 0; j < D; ++j) order[j] = static_cast<std::uint32_t>(j);
         std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return c.key[a] < c.key[b]; });
-      cm.reset(A);
-      cm.has_images = s.has_gt[k] || matcher->has_dt()[k];
-      for (std::size_t a = 0; a < A; ++a) cm.counted_gt[a] = s.counted[k * A + a];
-      cm.scores.reserve(D);
-      cm.rank.reserve(D);
-      cm.status.reserve(D * A * T);
-      for (const std::uint32_t j : order) {
-        cm.scores.push_back(c.score[j]);
-        cm.rank.push_back(static_cast<std::uint32_t>(c.key[j] & 0xffffffffu));
-        const std::size_t at = std::size_t{j} * 2 * A;
-        for (std::size_t a = 0; a < A; ++a) {
-          const std::uint16_t tp = c.bits[at + a], ignored = c.bits[at + A + a];
-          for (std::size_t t = 0; t < T; ++t)
-            cm.status.push_back((tp >> t) & 1 ? DtStatus::kTruePositive
-                                : (ignored >> t) & 1 ? DtStatus::kIgnored
-                                                     : DtStatus::kFalsePositive);
-        }
+        for (const std::uint32_t j : order) add(j);
       }
       c = CategoryRecords{};
-      accumulate_category(cm, out.result.params, k, out.result.arrays, scratch);
+      accumulate_bits(cb, out.result.params, k, out.result.arrays, scratch);
     }
   });
   return out;

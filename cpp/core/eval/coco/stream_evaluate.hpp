@@ -41,10 +41,11 @@ struct StreamedEvaluation {
 // annotation ids (pycocotools then swaps annotations across images).
 bool stream_fits(const Dataset& gt, const Params& params);
 
-// evaluate(gt, <every detection of the results>, params) without holding the detections.
-// Throws ds::Error naming `source` and the record (its index in the file) for a detection on an
-// image the ground truth does not have; errors of the batches themselves pass through.
+// evaluate(gt, <every detection of the results>, params) without holding the detections. The
+// batches are read on a thread of their own while this one matches; accumulate runs on every
+// core. Throws ds::Error naming `source` and the record (its index in the file) for a detection
+// on an image the ground truth does not have; errors of the batches themselves pass through.
 StreamedEvaluation stream_evaluate(const Dataset& gt, const OpenDetections& open, const Params& params,
-                                   const std::string& source, int threads = 0);
+                                   const std::string& source);
 
 }  // namespace ds::coco
