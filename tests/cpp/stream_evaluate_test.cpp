@@ -15,6 +15,7 @@
 #include <fstream>
 #include <random>
 
+#include "core/eval/coco/accumulate.hpp"
 #include "core/eval/coco/stream_evaluate.hpp"
 #include "core/util/error.hpp"
 #include "formats/coco/coco_json.hpp"
@@ -161,6 +162,69 @@ TEST(StreamEvaluate, ParamsThatNeedTheWholeEvaluationAreRefused) {
   gt.annotations[3].id = gt.annotations[2].id;
   EXPECT_FALSE(ds::coco::stream_fits(gt, Params::defaults()));
   EXPECT_THROW(ds::coco::stream_evaluate(gt, batches_of(dts, 16), Params::defaults(), "r.json"), ds::Error);
+}
+
+TEST(Accumulate, ScoreOrderIsTheStableSortOfLargeAndSmallCategories) {
+  // Large categories go through the radix sort: ties (3 decimals), -0 and 0, negative and huge
+  // scores, subnormals; every order must be std::stable_sort's of -score.
+  std::mt19937 rng(9);
+  for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{50}, std::size_t{1023}, std::size_t{1024},
+                              std::size_t{5000}, std::size_t{70000}}) {
+    std::vector<double> scores(n);
+    for (std::size_t j = 0; j < n; ++j) {
+      const unsigned kind = rng() % 10;
+      scores[j] = kind == 0   ? 0.0
+                  : kind == 1 ? -0.0
+                  : kind == 2 ? -static_cast<double>(rng() % 1000) / 7
+                  : kind == 3 ? 1e300 * (rng() % 3)
+                  : kind == 4 ? 4.9e-324 * (rng() % 4)
+                              : static_cast<double>(rng() % 1000) / 1000;
+    }
+    std::vector<std::uint32_t> expected(n);
+    for (std::size_t j = 0; j < n; ++j) expected[j] = static_cast<std::uint32_t>(j);
+    std::stable_sort(expected.begin(), expected.end(), [&](std::uint32_t a, std::uint32_t b) { return scores[a] > scores[b]; });
+    ds::coco::AccumulateScratch scratch;
+    ds::coco::sort_by_score(scores, scratch);
+    EXPECT_EQ(scratch.by_score, expected) << n;
+  }
+}
+
+TEST(StreamEvaluate, LargeCategoriesAndMaxDetsEqualTheWholeEvaluation) {
+  // One category with thousands of detections (the radix sort), images with more than 10 and
+  // fewer than 10 of them (maxDets 10 and 100 select different detections in some categories,
+  // the same in others).
+  std::mt19937 rng(21);
+  const auto uni = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
+  ds::Dataset gt;
+  gt.source = "gt.json";
+  gt.categories = {{1, "a"}, {2, "b"}};
+  std::vector<ds::Detection> dts;
+  std::int64_t ann = 1;
+  for (std::int64_t id = 1; id <= 400; ++id) {
+    gt.images.push_back({});
+    gt.images.back().id = id;
+    for (int g = 0; g < 4; ++g) {
+      ds::Annotation a;
+      a.id = ann++;
+      a.image_id = id;
+      a.category_id = 1 + g % 2;
+      a.bbox = {uni(0, 100), uni(0, 100), uni(5, 80), uni(5, 80)};
+      a.area = a.bbox.w * a.bbox.h;
+      gt.annotations.push_back(a);
+    }
+    const int n = id % 3 == 0 ? 14 : 6;
+    for (int d = 0; d < n; ++d) {
+      ds::Detection det;
+      det.image_id = id;
+      det.category_id = d % 4 == 0 ? 2 : 1;  // category 2: never more than 4 per image
+      const ds::Annotation& near = gt.annotations[gt.annotations.size() - 4 + static_cast<std::size_t>(d % 4)];
+      det.bbox = {near.bbox.x + uni(-5, 5), near.bbox.y + uni(-5, 5), near.bbox.w * uni(0.8, 1.2), near.bbox.h * uni(0.8, 1.2)};
+      det.score = std::round(uni(0, 1) * 200) / 200;
+      dts.push_back(det);
+    }
+  }
+  const auto s = ds::coco::stream_evaluate(gt, batches_of(dts, 333), Params::defaults(), "results.json");
+  expect_same(gt, dts, s);
 }
 
 TEST(ResultsStream, PiecesReadAsTheWholeFile) {

@@ -3,8 +3,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <deque>
 #include <future>
 #include <iostream>
+#include <utility>
 
 #include "app/cli/report.hpp"
 #include "app/commands/commands.hpp"
@@ -123,7 +125,28 @@ std::string stream_blocker(const ParsedArgs& args, std::span<const std::string> 
 std::optional<int> run_score_streamed(const ParsedArgs& args, const std::string& gt_path, const std::string& dt_path,
                                       bool forced) {
   const auto start = std::chrono::steady_clock::now();
-  const Dataset gt = load_dataset_file(gt_path, ReadOptions{});
+  // The two files in parallel, as the whole-file path reads them: while the ground truth loads,
+  // the first pieces of the results parse here, and the first pass starts from them.
+  auto gt_future = std::async(std::launch::async, [&] { return load_dataset_file(gt_path, ReadOptions{}); });
+  auto first = std::make_shared<coco::ResultsStream>(dt_path);
+  auto head = std::make_shared<std::deque<std::vector<Detection>>>();
+  try {
+    while (head->size() < 8 && gt_future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      std::vector<Detection> batch;
+      if (!first->next(batch)) break;
+      head->push_back(std::move(batch));
+    }
+  } catch (const Error&) {
+    gt_future.wait();
+    return std::nullopt;  // the whole-file path words it (and a bad --gt first, as it does)
+  }
+  std::optional<Dataset> loaded_gt;
+  try {
+    loaded_gt = gt_future.get();
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  const Dataset& gt = *loaded_gt;
   const coco::Params params = coco::Params::defaults();
   if (!coco::stream_fits(gt, params)) {
     if (forced) throw UsageError("--stream on: " + gt_path + " repeats annotation ids (pycocotools then swaps annotations across images): use --stream auto");
@@ -134,8 +157,16 @@ std::optional<int> run_score_streamed(const ParsedArgs& args, const std::string&
   try {
     streamed = coco::stream_evaluate(
         gt, [&] {
-          auto stream = std::make_shared<coco::ResultsStream>(dt_path);
-          return coco::DetectionBatches([stream](std::vector<Detection>& out) { return stream->next(out); });
+          // The first pass: the pieces read already, then the rest of that stream; a second
+          // pass reads the file again.
+          auto stream = first ? std::exchange(first, nullptr) : std::make_shared<coco::ResultsStream>(dt_path);
+          auto ahead = std::exchange(head, std::make_shared<std::deque<std::vector<Detection>>>());
+          return coco::DetectionBatches([stream, ahead](std::vector<Detection>& out) {
+            if (ahead->empty()) return stream->next(out);
+            out = std::move(ahead->front());
+            ahead->pop_front();
+            return true;
+          });
         },
         params, dt_path);
   } catch (const Error&) {

@@ -1,6 +1,7 @@
 #include "core/eval/coco/accumulate.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/eval/coco/numpy_compat.hpp"
 
@@ -50,6 +51,48 @@ void keep_images(const CategoryMatches& all, std::span<const std::uint8_t> keep,
 // n the least count with n / npig >= thr (or at i = 0 when 0 / npig >= thr). Between two true
 // positives pr only falls, so the max over i.. is the max of pr at i and at the later true
 // positives: only those need dividing. Same operations on the same doubles: same bits.
+// Large categories by an LSD radix sort of the scores' bits (stable, so ties keep their order),
+// small ones by std::sort of (score, position).
+void sort_by_score(std::span<const double> scores, AccumulateScratch& s) {
+  const std::size_t n = scores.size();
+  s.by_score.resize(n);
+  if (n < 1024) {
+    s.keyed.resize(n);
+    for (std::size_t j = 0; j < n; ++j) s.keyed[j] = {scores[j], static_cast<std::uint32_t>(j)};
+    std::sort(s.keyed.begin(), s.keyed.end(), [](const auto& a, const auto& b) {
+      return a.first > b.first || (a.first == b.first && a.second < b.second);
+    });
+    for (std::size_t j = 0; j < n; ++j) s.by_score[j] = s.keyed[j].second;
+    return;
+  }
+  // A key whose ascending order is the scores' descending order: the IEEE bits made monotone
+  // (negatives flipped, positives' sign set), then inverted; -0 is 0 (they compare equal).
+  s.radix_key.resize(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    const double x = scores[j] == 0 ? 0.0 : scores[j];
+    std::uint64_t b;
+    std::memcpy(&b, &x, sizeof b);
+    b = (b >> 63) ? ~b : b | (std::uint64_t{1} << 63);
+    s.radix_key[j] = ~b;
+    s.by_score[j] = static_cast<std::uint32_t>(j);
+  }
+  s.radix_tmp.resize(n);
+  s.radix_count.resize(std::size_t{1} << 16);
+  for (unsigned shift = 0; shift < 64; shift += 16) {
+    std::fill(s.radix_count.begin(), s.radix_count.end(), 0u);
+    for (std::size_t j = 0; j < n; ++j) ++s.radix_count[(s.radix_key[j] >> shift) & 0xffff];
+    if (s.radix_count[(s.radix_key[0] >> shift) & 0xffff] == n) continue;  // one digit: nothing moves
+    std::uint32_t sum = 0;
+    for (std::uint32_t& c : s.radix_count) {
+      const std::uint32_t here = c;
+      c = sum;
+      sum += here;
+    }
+    for (const std::uint32_t j : s.by_score) s.radix_tmp[s.radix_count[(s.radix_key[j] >> shift) & 0xffff]++] = j;
+    s.by_score.swap(s.radix_tmp);
+  }
+}
+
 namespace {
 
 // accumulate for one category, its matches read through `count`: count(i, j) adds detection j,
@@ -64,23 +107,32 @@ void accumulate_with(std::span<const double> scores, std::span<const std::uint32
   // image from it gives the same order as pycocotools' mergesort of the concatenation.
   // (Sorting (score, position) pairs with the position as tie-break is the stable sort, and
   // faster than std::stable_sort through an index.)
-  s.keyed.resize(scores.size());
-  for (std::size_t j = 0; j < scores.size(); ++j) s.keyed[j] = {scores[j], static_cast<std::uint32_t>(j)};
-  std::sort(s.keyed.begin(), s.keyed.end(), [](const auto& a, const auto& b) {
-    return a.first > b.first || (a.first == b.first && a.second < b.second);
-  });
-  s.by_score.resize(s.keyed.size());
-  for (std::size_t j = 0; j < s.keyed.size(); ++j) s.by_score[j] = s.keyed[j].second;
+  sort_by_score(scores, s);
   s.tp_precision.resize(AT);
   s.tp_det.resize(AT);
   s.min_tp.resize(R);
 
+  std::size_t previous_nd = 0;
   for (std::size_t m = 0; m < p.max_dets.size(); ++m) {
     const auto max_det = static_cast<std::uint32_t>(std::max(p.max_dets[m], 0));
     s.selected.clear();
     for (const std::uint32_t j : s.by_score)
       if (rank[j] < max_det) s.selected.push_back(j);
     const std::size_t nd = s.selected.size();
+    // maxDets are sorted, so each selection holds the previous one: as many detections means
+    // the same ones (no image had more than the previous maxDet), and the same cells.
+    if (m > 0 && nd == previous_nd) {
+      for (std::size_t t = 0; t < T; ++t)
+        for (std::size_t a = 0; a < A; ++a) {
+          out.recall[out.rc_index(t, k, a, m)] = out.recall[out.rc_index(t, k, a, m - 1)];
+          for (std::size_t r = 0; r < R; ++r) {
+            out.precision[out.pr_index(t, r, k, a, m)] = out.precision[out.pr_index(t, r, k, a, m - 1)];
+            out.scores[out.pr_index(t, r, k, a, m)] = out.scores[out.pr_index(t, r, k, a, m - 1)];
+          }
+        }
+      continue;
+    }
+    previous_nd = nd;
 
     // One pass over the detections for every (a, t) at once.
     s.tp.assign(AT, 0);

@@ -51,12 +51,18 @@ struct CategoryMatches {
 struct AccumulateScratch {
   std::vector<std::pair<double, std::uint32_t>> keyed;  // (score, position) to sort
   std::vector<std::uint32_t> by_score, selected;
+  std::vector<std::uint64_t> radix_key;  // large categories: the scores as sortable bits
+  std::vector<std::uint32_t> radix_tmp, radix_count;
   std::vector<std::uint32_t> tp, fp;            // [a * T + t] running counts
   std::vector<std::uint32_t> fp_all;            // [a]: false positives at every threshold (accumulate_bits)
   std::vector<std::vector<double>> tp_precision;  // [a * T + t]: precision at each true positive
   std::vector<std::vector<std::uint32_t>> tp_det; // [a * T + t]: which detection (in selected)
   std::vector<std::uint32_t> min_tp;             // [r]: true positives needed for recThrs[r]
 };
+
+// scratch.by_score: positions 0..n-1 by descending score, ties by position (pycocotools' stable
+// mergesort of -score), as accumulate orders a category's detections.
+void sort_by_score(std::span<const double> scores, AccumulateScratch& scratch);
 
 // The matches of the images whose position in params.img_ids is marked in `keep`, as matching
 // only those images would have produced them (pycocotools' evalImgs of those images).
