@@ -95,3 +95,18 @@ def test_bad_results_get_the_whole_file_message(tmp_path: Path, bad: str) -> Non
         lines.append(error_line(done))
     assert lines[0] == lines[1]
     assert str(dt) in lines[0]
+
+
+def test_repeated_annotation_ids_take_the_whole_file_path(tmp_path: Path) -> None:
+    # pycocotools then scores each repeated id as the last annotation with it, across images:
+    # only the whole evaluation reproduces that, so auto falls back and on refuses.
+    gt = json.loads(GT_FILE.read_text())
+    gt["annotations"][5]["id"] = gt["annotations"][4]["id"]
+    gt_file = tmp_path / "gt.json"
+    gt_file.write_text(json.dumps(gt))
+    auto, said = scored(gt_file, DT_FILE, tmp_path / "auto" / "metrics.json")
+    whole, _ = scored(gt_file, DT_FILE, tmp_path / "whole" / "metrics.json", "--stream", "off")
+    assert auto == whole
+    assert "streamed" not in said and "annotation ids repeat" in said
+    done = run_ds("score", "--gt", gt_file, "--dt", DT_FILE, "--analyses", "none", "--stream", "on")
+    assert "--stream on: " in error_line(done) and "repeats annotation ids" in error_line(done)
