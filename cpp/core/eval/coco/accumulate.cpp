@@ -212,7 +212,9 @@ void accumulate_bits(const CategoryBits& cb, const Params& p, std::size_t k, Eva
   const auto all = static_cast<std::uint16_t>((1u << T) - 1);
   accumulate_with(cb.scores, cb.rank, cb.counted_gt, p, k, out, s, [&](std::uint32_t i, std::uint32_t j) {
     for (std::size_t a = 0; a < A; ++a) {
-      const std::uint16_t tp = cb.tp[std::size_t{j} * A + a], ignored = cb.ignored[std::size_t{j} * A + a];
+      // (Bits past the thresholds mean nothing: a file's words are masked.)
+      const auto tp = static_cast<std::uint16_t>(cb.tp[std::size_t{j} * A + a] & all);
+      const std::uint16_t ignored = cb.ignored[std::size_t{j} * A + a];
       const auto fp = static_cast<std::uint16_t>(~(tp | ignored) & all);
       // Most detections are false positives at every threshold (or ignored at every one, out
       // of the area range): one count for all thresholds then. A threshold's false positives
