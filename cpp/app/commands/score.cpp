@@ -126,12 +126,13 @@ std::optional<int> run_score_streamed(const ParsedArgs& args, const std::string&
                                       bool forced) {
   const auto start = std::chrono::steady_clock::now();
   // The two files in parallel, as the whole-file path reads them: while the ground truth loads,
-  // the first pieces of the results parse here, and the first pass starts from them.
+  // the first pieces of the results parse here (three at most: ~60 MB of detections), and the
+  // first pass starts from them.
   auto gt_future = std::async(std::launch::async, [&] { return load_dataset_file(gt_path, ReadOptions{}); });
   auto first = std::make_shared<coco::ResultsStream>(dt_path);
   auto head = std::make_shared<std::deque<std::vector<Detection>>>();
   try {
-    while (head->size() < 8 && gt_future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    while (head->size() < 3 && gt_future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
       std::vector<Detection> batch;
       if (!first->next(batch)) break;
       head->push_back(std::move(batch));

@@ -41,7 +41,7 @@ std::vector<Detection> read_results(const std::filesystem::path& results,
 // cut inside a string would fail the same way, and read_results reads such a file right).
 class ResultsStream {
  public:
-  explicit ResultsStream(const std::filesystem::path& results, std::size_t piece_bytes = 16u << 20);
+  explicit ResultsStream(const std::filesystem::path& results, std::size_t piece_bytes = 4u << 20);
   // The next piece's detections, in file order, into `out` (cleared first); false at the end.
   bool next(std::vector<Detection>& out);
 
