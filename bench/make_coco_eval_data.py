@@ -1,10 +1,13 @@
 """The synthetic COCO benchmark set: 5,000 images, ~34.6k ground-truth boxes in 80 categories,
-100 detections per image (500k). Deterministic (seeded), written to bench/data/."""
+100 detections per image (500k); --images scales it (bench_scale.py: 100,000 and 1,000,000).
+Deterministic (seeded), written to bench/data/, streamed (memory does not grow with the set)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -27,13 +30,14 @@ def boxes(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.stack([x, y, w, h], axis=1)
 
 
-def make(n_images: int, dets_per_image: int, seed: int) -> tuple[dict, list[str]]:
+def make_images(n_images: int, dets_per_image: int, seed: int) -> Iterator[tuple[dict, list[dict], list[str]]]:
+    """Image by image: its record, its ground truth and its detections' JSON lines, so a set of
+    any size streams to disk without being held (bench_scale.py writes 100M detections)."""
     rng = np.random.default_rng(seed)
-    images, annotations, results = [], [], []
     ann_id = 1
     for image_id in range(1, n_images + 1):
-        images.append({"id": image_id, "file_name": f"{image_id:012d}.jpg",
-                       "width": WIDTH, "height": HEIGHT})
+        image = {"id": image_id, "file_name": f"{image_id:012d}.jpg", "width": WIDTH, "height": HEIGHT}
+        annotations = []
         n_gt = rng.poisson(GT_PER_IMAGE)
         gt = boxes(rng, n_gt)
         gt_cats = rng.choice(CATEGORY_IDS, n_gt)
@@ -54,12 +58,43 @@ def make(n_images: int, dets_per_image: int, seed: int) -> tuple[dict, list[str]
             np.where(rng.random(len(near)) < 0.9, gt_cats[near], rng.choice(CATEGORY_IDS, len(near))),
             rng.choice(CATEGORY_IDS, dets_per_image - len(near))]).astype(int)
         scores = np.concatenate([rng.beta(4, 2, len(near)), rng.beta(1, 4, dets_per_image - len(near))])
+        results = []
         for box, cat, score in zip(det, cats, scores):
             x, y, w, h = (round(float(v), 2) for v in box)
             results.append(f'{{"image_id": {image_id}, "category_id": {cat}, '
                            f'"bbox": [{x}, {y}, {w}, {h}], "score": {round(float(score), 3)}}}')
+        yield image, annotations, results
+
+
+def write(output: Path, n_images: int, dets_per_image: int, seed: int) -> tuple[int, int, int]:
+    """gt.json and results.json in `output`, streamed (the same bytes json.dumps of the whole
+    document gave). Returns the images, ground truths and detections written."""
+    output.mkdir(parents=True, exist_ok=True)
+    n_gt = n_dt = 0
+    with (output / "results.json").open("w") as res, (output / "gt.images.tmp").open("w") as ims, \
+            (output / "gt.annotations.tmp").open("w") as anns:
+        res.write("[")
+        for image, annotations, results in make_images(n_images, dets_per_image, seed):
+            ims.write((", " if image["id"] > 1 else "") + json.dumps(image))
+            for a in annotations:
+                anns.write((", " if n_gt else "") + json.dumps(a))
+                n_gt += 1
+            if results:
+                res.write((",\n" if n_dt else "") + ",\n".join(results))
+                n_dt += len(results)
+        res.write("]\n")
     categories = [{"id": c, "name": f"class{c}", "supercategory": "thing"} for c in CATEGORY_IDS]
-    return {"images": images, "annotations": annotations, "categories": categories}, results
+    with (output / "gt.json").open("w") as f:
+        f.write('{"images": [')
+        with (output / "gt.images.tmp").open() as part:
+            shutil.copyfileobj(part, f)
+        f.write('], "annotations": [')
+        with (output / "gt.annotations.tmp").open() as part:
+            shutil.copyfileobj(part, f)
+        f.write('], "categories": ' + json.dumps(categories) + "}")
+    (output / "gt.images.tmp").unlink()
+    (output / "gt.annotations.tmp").unlink()
+    return n_images, n_gt, n_dt
 
 
 def main() -> None:
@@ -69,12 +104,9 @@ def main() -> None:
     parser.add_argument("--dets-per-image", type=int, default=100)
     parser.add_argument("--seed", type=int, default=2024)
     args = parser.parse_args()
-    gt, results = make(args.images, args.dets_per_image, args.seed)
-    args.output.mkdir(parents=True, exist_ok=True)
-    (args.output / "gt.json").write_text(json.dumps(gt))
-    (args.output / "results.json").write_text("[" + ",\n".join(results) + "]\n")
-    print(f"{args.output}: {len(gt['images'])} images, {len(gt['annotations'])} ground truths, "
-          f"{len(gt['categories'])} categories, {len(results)} detections")
+    images, n_gt, n_dt = write(args.output, args.images, args.dets_per_image, args.seed)
+    print(f"{args.output}: {images} images, {n_gt} ground truths, "
+          f"{len(CATEGORY_IDS)} categories, {n_dt} detections")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <deque>
 #include <future>
 #include <iostream>
+#include <utility>
 
 #include "app/cli/report.hpp"
 #include "app/commands/commands.hpp"
@@ -12,8 +14,10 @@
 #include "app/commands/export_objects.hpp"
 #include "core/config/run_config.hpp"
 #include "core/eval/analysis/image_boxes.hpp"
+#include "core/eval/coco/coco_evaluator.hpp"
 #include "core/eval/coco/evaluate.hpp"
 #include "core/eval/coco/results.hpp"
+#include "core/eval/coco/stream_evaluate.hpp"
 #include "core/eval/per_class_csv.hpp"
 #include "core/eval/run_evaluators.hpp"
 #include "core/eval/score.hpp"
@@ -101,6 +105,94 @@ std::vector<std::string> metric_names(const ParsedArgs& args) {
   return checked_list(args.get("--metric").value_or("coco"), evaluator_names(), "--metric", "metric");
 }
 
+// Why a score cannot stream its results (coco::stream_evaluate), or nothing when it can: COCO's
+// box metric alone, whose numbers need only the match records. The analyses, slices, exports and
+// the other metrics read every detection, so they take the whole file.
+std::string stream_blocker(const ParsedArgs& args, std::span<const std::string> metrics,
+                           std::span<const std::string> analyses, const std::string& dt_path) {
+  if (metrics.size() != 1 || metrics.front() != "coco") return "only --metric coco (boxes) streams";
+  if (!analyses.empty()) return "the analyses need every detection: add --analyses none";
+  for (const char* option : {"--slices", "--export-objects", "--export-label-errors", "--report"})
+    if (args.get(option) || args.has(option)) return std::string(option) + " needs every detection";
+  if (std::filesystem::path(dt_path).extension() == ".csv") return "a challenge CSV is read whole";
+  return {};
+}
+
+// `score` with the results streamed: read a piece at a time, matched image by image, only
+// compact match records kept (docs/scale.md). Nothing when the full path must score them: the
+// ground truth repeats annotation ids (and not --stream on), or the stream met something the
+// whole-file reader words better (a syntax error's line, an empty list): that reader then runs.
+std::optional<int> run_score_streamed(const ParsedArgs& args, const std::string& gt_path, const std::string& dt_path,
+                                      bool forced) {
+  const auto start = std::chrono::steady_clock::now();
+  // The two files in parallel, as the whole-file path reads them: while the ground truth loads,
+  // the first pieces of the results parse here (three at most: ~60 MB of detections), and the
+  // first pass starts from them.
+  auto gt_future = std::async(std::launch::async, [&] { return load_dataset_file(gt_path, ReadOptions{}); });
+  auto first = std::make_shared<coco::ResultsStream>(dt_path);
+  auto head = std::make_shared<std::deque<std::vector<Detection>>>();
+  try {
+    while (head->size() < 3 && gt_future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      std::vector<Detection> batch;
+      if (!first->next(batch)) break;
+      head->push_back(std::move(batch));
+    }
+  } catch (const Error&) {
+    gt_future.wait();
+    return std::nullopt;  // the whole-file path words it (and a bad --gt first, as it does)
+  }
+  std::optional<Dataset> loaded_gt;
+  try {
+    loaded_gt = gt_future.get();
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  const Dataset& gt = *loaded_gt;
+  const coco::Params params = coco::Params::defaults();
+  if (!coco::stream_fits(gt, params)) {
+    if (forced) throw UsageError("--stream on: " + gt_path + " repeats annotation ids (pycocotools then swaps annotations across images): use --stream auto");
+    return std::nullopt;
+  }
+  const auto loaded = std::chrono::steady_clock::now();
+  coco::StreamedEvaluation streamed;
+  try {
+    streamed = coco::stream_evaluate(
+        gt, [&] {
+          // The first pass: the pieces read already, then the rest of that stream; a second
+          // pass reads the file again.
+          auto stream = first ? std::exchange(first, nullptr) : std::make_shared<coco::ResultsStream>(dt_path);
+          auto ahead = std::exchange(head, std::make_shared<std::deque<std::vector<Detection>>>());
+          return coco::DetectionBatches([stream, ahead](std::vector<Detection>& out) {
+            if (ahead->empty()) return stream->next(out);
+            out = std::move(ahead->front());
+            ahead->pop_front();
+            return true;
+          });
+        },
+        params, dt_path);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  if (streamed.detections == 0) return std::nullopt;
+  const Metrics metrics = coco::coco_metrics(streamed.result, gt, streamed.dt_count);
+  const auto done = std::chrono::steady_clock::now();
+  if (!args.has("--quiet")) std::cout << metrics.text;
+  if (args.verbose()) {
+    const auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+    std::cerr << "load " << ms(start, loaded) << " ms, streamed " << ms(loaded, done) << " ms ("
+              << (streamed.grouped ? "one pass: grouped by image" : "two passes: bucketed by image") << ", "
+              << streamed.record_bytes / (1u << 20) << " MiB of match records)\n";
+  }
+  if (const auto out = args.get("--output")) {
+    const std::string document =
+        metrics_document(score_facts(gt_path, dt_path, gt.images.size(), streamed.detections), {metrics});
+    write_file_atomic(*out, document);
+    if (const std::optional<std::string> per_class = per_class_csv(document))
+      write_file_atomic(per_class_csv_path(*out), *per_class);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_score(const ParsedArgs& args) {
@@ -178,6 +270,17 @@ int run_score(const ParsedArgs& args) {
   const std::optional<ObjectExport> export_objects = object_export(args, options.analysis_iou, guards);
   if (export_objects) guards.emplace_back("the --export-objects file", export_objects->path);
   const std::optional<LabelErrorExport> export_label_errors = label_error_export(args, guards);
+
+  // --stream auto (default): stream when nothing needs every detection; on: stream or refuse.
+  const std::string stream = args.get("--stream").value_or("auto");
+  if (stream != "auto" && stream != "on" && stream != "off")
+    throw UsageError("--stream: expected auto, on or off, got '" + stream + "'");
+  if (stream != "off") {
+    const std::string blocker = stream_blocker(args, metrics_wanted, analyses_wanted, *dt_path);
+    if (stream == "on" && !blocker.empty()) throw UsageError("--stream on: " + blocker);
+    if (blocker.empty())
+      if (const std::optional<int> rc = run_score_streamed(args, *gt_path, *dt_path, stream == "on")) return *rc;
+  }
   const auto start = std::chrono::steady_clock::now();
 
   // The two files parse in parallel; the results file is usually the big one. The ground truth

@@ -1,6 +1,8 @@
 #pragma once
 // COCO instances JSON (ground truth) and COCO results JSON (detections), read and written.
+#include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -32,6 +34,28 @@ inline constexpr std::size_t kResultsPieceBytes = 64u << 20;
 std::vector<Detection> read_results(const std::filesystem::path& results,
                                     std::size_t split_above = kSplitResultsAbove,
                                     std::size_t piece_bytes = kResultsPieceBytes);
+// A results file read a piece of text at a time (boxes only, as read_results reads it), for
+// scoring files too large to hold (coco::stream_evaluate): memory is a piece, not the file.
+// next() throws ds::Error when a piece is not a list of detections; its line and column are
+// then the piece's, so the caller reads the file with read_results, which words the error (a
+// cut inside a string would fail the same way, and read_results reads such a file right).
+class ResultsStream {
+ public:
+  explicit ResultsStream(const std::filesystem::path& results, std::size_t piece_bytes = 4u << 20);
+  // The next piece's detections, in file order, into `out` (cleared first); false at the end.
+  bool next(std::vector<Detection>& out);
+
+ private:
+  struct Close {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  std::filesystem::path path_;
+  std::unique_ptr<std::FILE, Close> file_;
+  std::size_t piece_bytes_;
+  std::string text_;  // read, not yet parsed
+  bool started_ = false, ended_ = false;
+};
+
 // The same with each record's 'segmentation' (an RLE, or polygons) read into
 // Detection::segmentation, as pycocotools' loadRes takes it: when the first record has a
 // 'bbox', every record needs one and the box gives the area; when it has none, every record

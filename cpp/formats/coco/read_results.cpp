@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstring>
 #include <future>
 #include <optional>
 #include <string>
@@ -255,6 +256,67 @@ std::vector<Detection> read_results(const std::filesystem::path& results,
   out.reserve(src.document_size() / 80 + 16);
   read_records(src, out);
   return out;
+}
+
+ResultsStream::ResultsStream(const std::filesystem::path& results, std::size_t piece_bytes)
+    : path_(results), file_(std::fopen(results.c_str(), "rb")), piece_bytes_(std::max<std::size_t>(piece_bytes, 1)) {
+  if (!file_) JsonSource::load(results);  // its messages for a missing or unreadable file
+  if (!file_) throw Error(results.string() + ": cannot open");
+}
+
+bool ResultsStream::next(std::vector<Detection>& out) {
+  out.clear();
+  if (ended_) return false;
+  // Read until the text holds a cut: a record's '{' after "}<ws>,<ws>" (the last one read), or
+  // the file ends.
+  std::size_t cut = std::string::npos, comma = 0;
+  for (;;) {
+    const std::size_t before = text_.size();
+    const std::size_t want = std::max(piece_bytes_, text_.size());
+    text_.resize(before + want);
+    const std::size_t got = std::fread(text_.data() + before, 1, want, file_.get());
+    text_.resize(before + got);
+    if (got < want) {
+      if (std::ferror(file_.get())) throw Error(path_.string() + ": read error");
+      ended_ = true;
+      break;
+    }
+    for (std::size_t i = text_.rfind('{'); i != std::string::npos && i > 0; i = text_.rfind('{', i - 1)) {
+      std::size_t j = i;
+      while (j > 0 && is_space(text_[j - 1])) --j;
+      if (j == 0 || text_[j - 1] != ',') continue;
+      std::size_t k = j - 1;
+      while (k > 0 && is_space(text_[k - 1])) --k;
+      if (k == 0 || text_[k - 1] != '}') continue;
+      cut = i;
+      comma = j - 1;
+      break;
+    }
+    if (cut != std::string::npos) break;
+  }
+  // The piece as a list of its own: "[" records "]".
+  std::string_view body(text_.data(), ended_ ? text_.size() : comma);
+  if (!started_) {
+    std::size_t b = 0;
+    while (b < body.size() && is_space(body[b])) ++b;
+    if (b == body.size() || body[b] != '[') throw Error(path_.string() + ": not a list of detections");
+    body.remove_prefix(b + 1);
+    started_ = true;
+  }
+  if (ended_) {
+    while (!body.empty() && is_space(body.back())) body.remove_suffix(1);
+    if (body.empty() || body.back() != ']') throw Error(path_.string() + ": not a list of detections");
+    body.remove_suffix(1);
+  }
+  simdjson::padded_string piece(body.size() + 2);
+  piece.data()[0] = '[';
+  std::memcpy(piece.data() + 1, body.data(), body.size());
+  piece.data()[body.size() + 1] = ']';
+  if (!ended_) text_.erase(0, cut);
+  else text_.clear();
+  JsonSource src(std::move(piece), path_.string());
+  read_records(src, out);
+  return !out.empty() || !ended_;
 }
 
 std::vector<Detection> read_keypoint_results(const std::filesystem::path& results) {

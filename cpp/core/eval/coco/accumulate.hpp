@@ -51,11 +51,18 @@ struct CategoryMatches {
 struct AccumulateScratch {
   std::vector<std::pair<double, std::uint32_t>> keyed;  // (score, position) to sort
   std::vector<std::uint32_t> by_score, selected;
+  std::vector<std::uint64_t> radix_key;  // large categories: the scores as sortable bits
+  std::vector<std::uint32_t> radix_tmp, radix_count;
   std::vector<std::uint32_t> tp, fp;            // [a * T + t] running counts
+  std::vector<std::uint32_t> fp_all;            // [a]: false positives at every threshold (accumulate_bits)
   std::vector<std::vector<double>> tp_precision;  // [a * T + t]: precision at each true positive
   std::vector<std::vector<std::uint32_t>> tp_det; // [a * T + t]: which detection (in selected)
   std::vector<std::uint32_t> min_tp;             // [r]: true positives needed for recThrs[r]
 };
+
+// scratch.by_score: positions 0..n-1 by descending score, ties by position (pycocotools' stable
+// mergesort of -score), as accumulate orders a category's detections.
+void sort_by_score(std::span<const double> scores, AccumulateScratch& scratch);
 
 // The matches of the images whose position in params.img_ids is marked in `keep`, as matching
 // only those images would have produced them (pycocotools' evalImgs of those images).
@@ -64,5 +71,29 @@ void keep_images(const CategoryMatches& all, std::span<const std::uint8_t> keep,
 
 void accumulate_category(const CategoryMatches& matches, const Params& params, std::size_t k,
                          EvalArrays& out, AccumulateScratch& scratch);
+
+// A category's matches as match records hold them (stream_evaluate; docs/scale.md): per
+// detection j its score, its rank in its image and, per area range a, a word of true positives
+// tp[j * A + a] and one of ignored detections (bit t: IoU threshold t; neither: a false
+// positive). Detections by image in params.img_ids order, each image's by rank.
+struct CategoryBits {
+  std::vector<double> scores;
+  std::vector<std::uint32_t> rank;
+  std::vector<std::uint16_t> tp, ignored;
+  std::vector<std::size_t> counted_gt;  // [a]: npig
+  bool has_images = false;
+
+  void clear() {
+    scores.clear();
+    rank.clear();
+    tp.clear();
+    ignored.clear();
+  }
+};
+
+// accumulate_category over bits: the same arrays, bit for bit, and faster: a detection false
+// positive at every threshold (most are) is one count, not one per threshold.
+void accumulate_bits(const CategoryBits& matches, const Params& params, std::size_t k, EvalArrays& out,
+                     AccumulateScratch& scratch);
 
 }  // namespace ds::coco

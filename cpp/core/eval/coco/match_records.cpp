@@ -259,7 +259,7 @@ MergedRecords merge_match_records(std::span<const std::filesystem::path> files, 
     std::uint64_t group;
   };
   // One category after another on each thread; each writes its own category's cells.
-  const auto category = [&](std::size_t k, CategoryMatches& cm, AccumulateScratch& scratch, std::vector<Ref>& refs) {
+  const auto category = [&](std::size_t k, CategoryBits& cm, AccumulateScratch& scratch, std::vector<Ref>& refs) {
     refs.clear();
     for (std::size_t f = 0; f < files.size(); ++f) {
       const Mapped& m = *maps[f];
@@ -276,7 +276,9 @@ MergedRecords merge_match_records(std::span<const std::filesystem::path> files, 
       if (refs[n].image == refs[n - 1].image)
         maps[refs[n].file]->fail("image " + std::to_string((*p.img_ids)[refs[n].image]) +
                                  " is in two shards' records (category " + std::to_string((*p.cat_ids)[k]) + ")");
-    cm.reset(A);
+    cm.clear();
+    cm.counted_gt.assign(A, 0);
+    cm.has_images = false;
     for (const Ref& r : refs) {
       const Mapped& m = *maps[r.file];
       const Layout& l = layouts[r.file];
@@ -285,25 +287,21 @@ MergedRecords merge_match_records(std::span<const std::filesystem::path> files, 
       const std::uint16_t* tp = m.at<std::uint16_t>(l.tp);
       const std::uint16_t* ignored = m.at<std::uint16_t>(l.ignored);
       cm.has_images = true;
+      // The words as they are: accumulate_bits reads them (a true positive wins over an ignored
+      // bit, as the status bytes were rebuilt before).
       for (std::uint64_t j = d0; j < d1; ++j) {
         cm.scores.push_back(score[j]);
         cm.rank.push_back(static_cast<std::uint32_t>(j - d0));
-        for (std::size_t a = 0; a < A; ++a)
-          for (std::size_t t = 0; t < T; ++t) {
-            const bool is_tp = (tp[j * A + a] >> t) & 1, is_ignored = (ignored[j * A + a] >> t) & 1;
-            cm.status.push_back(is_tp ? DtStatus::kTruePositive : is_ignored ? DtStatus::kIgnored : DtStatus::kFalsePositive);
-          }
+        for (std::size_t a = 0; a < A; ++a) {
+          cm.tp.push_back(tp[j * A + a]);
+          cm.ignored.push_back(static_cast<std::uint16_t>(ignored[j * A + a] & ~tp[j * A + a]));
+        }
       }
       const std::uint32_t* gt = m.at<std::uint32_t>(l.gt_counted) + r.group * A;
-      for (std::size_t a = 0; a < A; ++a) {
-        cm.counted_gt[a] += gt[a];
-        cm.group_gt.push_back(gt[a]);
-      }
-      cm.group_image.push_back(r.image);
-      cm.group_first.push_back(static_cast<std::uint32_t>(cm.scores.size()));
+      for (std::size_t a = 0; a < A; ++a) cm.counted_gt[a] += gt[a];
       out.dt_count[k] += m.at<std::uint32_t>(l.dt_count)[r.group];
     }
-    accumulate_category(cm, out.result.params, k, out.result.arrays, scratch);
+    accumulate_bits(cm, out.result.params, k, out.result.arrays, scratch);
     // This category's records are done: their pages need not stay in memory.
     for (std::size_t f = 0; f < files.size(); ++f) {
       const Layout& l = layouts[f];
@@ -317,7 +315,7 @@ MergedRecords merge_match_records(std::span<const std::filesystem::path> files, 
   };
   // The first bad file a thread meets is rethrown here.
   on_cores(K, [&](const auto& take) {
-    CategoryMatches cm;
+    CategoryBits cm;
     AccumulateScratch scratch;
     std::vector<Ref> refs;
     for (std::size_t k = take(); k < K; k = take()) category(k, cm, scratch, refs);
