@@ -1,5 +1,6 @@
-// `evaluate --engine ray`: the run's shards as Ray tasks (python_modules/ray_engine.py), each one
-// `evaluate --shard i/N` on a worker, scored together as `merge` scores them.
+// `evaluate --engine ray`: the run's shards on Ray workers (python_modules/ray_engine.py: one
+// `evaluate --serve-shards` process per worker, the model loaded once), each shard merged as it
+// finishes and the whole scored as `merge` scores it.
 #include <algorithm>
 #include <iostream>
 #include <thread>
@@ -102,6 +103,8 @@ int run_evaluate_on_ray(const ParsedArgs& args, const RayRun& run) {
   if (args.has("--skip-bad")) arguments.append("--skip-bad");
 
   const Scratch scratch(run.out_dir / ".ray-shards");
+  // Each shard is checked and its detections read as soon as it is in, while the others run.
+  ShardMerge merge(run.config);
   const std::string runtime = current_executable().string();
   std::cerr << "ray: " << (address ? "joined " + *address : std::string("local cluster on 127.0.0.1")) << ", " << cpus
             << " CPUs, " << workers << " workers, " << shards << " shards (started in "
@@ -110,8 +113,14 @@ int run_evaluate_on_ray(const ParsedArgs& args, const RayRun& run) {
   py::dict timing;
   try {
     timing = engine.attr("run_shards")(
-        runtime, arguments, shards, scratch.path().string(), gpus, threads,
+        runtime, arguments, shards, workers, scratch.path().string(), gpus, threads,
         py::cpp_function([&](std::size_t n) { progress.update(std::min(n, run.total)); }),
+        py::cpp_function([&](std::size_t, const std::string& folder) {
+          // Its detections are read now: the file can go, the records stay until the scoring.
+          merge.add(folder);
+          std::error_code ec;
+          fs::remove(fs::path(folder) / "detections.json", ec);
+        }),
         py::cpp_function([] { return pipeline::interrupt_signal() != 0; }));
   } catch (const py::error_already_set& e) {
     if (e.matches(engine.attr("Interrupted"))) {
@@ -124,15 +133,14 @@ int run_evaluate_on_ray(const ParsedArgs& args, const RayRun& run) {
   }
   progress.finish();
 
-  std::vector<fs::path> dirs;
-  for (std::size_t i = 0; i < shards; ++i) dirs.push_back(scratch.path() / std::to_string(i));
   const JsonFields facts = {{"model_config", json_string(fs::absolute(run.model).lexically_normal().string())},
                             {"engine", json_string("ray")},
                             {"ray", "{\"workers\": " + std::to_string(workers) + ", \"cluster_cpus\": " + std::to_string(cpus) +
                                         ", \"start_seconds\": " + format_double(info["start_seconds"].cast<double>()) +
                                         ", \"shards_seconds\": " + format_double(timing["shards_seconds"].cast<double>()) +
+                                        ", \"model_loads\": " + std::to_string(timing["model_loads"].cast<std::size_t>()) +
                                         "}"}};
-  const MergedRun merged = merge_shards(run.config, dirs, run.out_dir, facts);
+  const MergedRun merged = merge.finish(run.out_dir, facts);
   std::cout << "\n";
   write_merged_report(merged, run.out_dir, python);
   return 0;
