@@ -47,6 +47,8 @@ class ShardMerge {
  public:
   // Reads the run config and its dataset. metrics_only: only the metrics the records score (merge --metrics-only).
   explicit ShardMerge(const std::filesystem::path& config_path, bool metrics_only = false);
+  // With the run config's dataset already loaded (evaluate --engine ray has it: not twice in memory).
+  ShardMerge(const std::filesystem::path& config_path, Dataset dataset);
   // DIR/shard.json (and DIR/detections.json, unless metrics_only). Throws ds::Error naming the
   // file: a shard of another run, one overlapping a shard added before, a detection of another image.
   void add(const std::filesystem::path& dir);

@@ -82,7 +82,7 @@ int run_evaluate(const ParsedArgs& args) {
       if (args.has(other)) throw UsageError(std::string("--serve-shards takes its shards and folders on stdin: leave out ") + other);
   }
 
-  const Dataset dataset = load_dataset(cfg.dataset, {.masks = cfg.reads_masks()});
+  Dataset dataset = load_dataset(cfg.dataset, {.masks = cfg.reads_masks()});
   const std::size_t total = limit > 0 ? std::min<std::size_t>(static_cast<std::size_t>(limit), dataset.images.size())
                                       : dataset.images.size();
   if (total == 0) throw Error(cfg.dataset.file().string() + ": the dataset has no images");
@@ -112,7 +112,7 @@ int run_evaluate(const ParsedArgs& args) {
   if (const auto engine = args.get("--engine"); engine && *engine != "local") {
     if (*engine != "ray") throw UsageError("--engine: unknown engine '" + *engine + "' (local or ray)");
     if (shard || resume) throw UsageError("--engine ray runs the shards itself: leave out --shard and --resume");
-    return run_evaluate_on_ray(args, {config_path, model, out_dir, total, batch});
+    return run_evaluate_on_ray(args, {config_path, model, out_dir, total, batch, std::move(dataset)});
   }
   std::vector<std::unique_ptr<Evaluator>> evaluators = make_evaluators(cfg, dataset);
 

@@ -61,7 +61,7 @@ class Scratch {
 
 }  // namespace
 
-int run_evaluate_on_ray(const ParsedArgs& args, const RayRun& run) {
+int run_evaluate_on_ray(const ParsedArgs& args, RayRun run) {
   const std::int64_t workers_arg = args.get_int("--workers", 0);
   if (workers_arg < 0) throw UsageError("--workers must be 1 or more (0: one per CPU of the cluster)");
   const double gpus = args.get_double("--gpus-per-worker", 0);
@@ -104,7 +104,7 @@ int run_evaluate_on_ray(const ParsedArgs& args, const RayRun& run) {
 
   const Scratch scratch(run.out_dir / ".ray-shards");
   // Each shard is checked and its detections read as soon as it is in, while the others run.
-  ShardMerge merge(run.config);
+  ShardMerge merge(run.config, std::move(run.dataset));
   const std::string runtime = current_executable().string();
   std::cerr << "ray: " << (address ? "joined " + *address : std::string("local cluster on 127.0.0.1")) << ", " << cpus
             << " CPUs, " << workers << " workers, " << shards << " shards (started in "

@@ -13,9 +13,10 @@ struct RayRun {
   std::filesystem::path config, model, out_dir;
   std::size_t total = 0;  // images (after --limit)
   std::int64_t batch = 0;  // --batch-size, 0: the model's
+  Dataset dataset;         // the run config's, for the merge
 };
 
-int run_evaluate_on_ray(const ParsedArgs& args, const RayRun& run);
+int run_evaluate_on_ray(const ParsedArgs& args, RayRun run);
 
 // `evaluate CONFIG --model M [--limit N] [--batch-size N] --serve-shards`: one long-lived process
 // per Ray worker (python_modules/ray_engine.py), so that a worker loads the model once, not once

@@ -42,6 +42,9 @@ ShardMerge::ShardMerge(const fs::path& config_path, bool metrics_only)
       metrics_only_(metrics_only),
       dataset_(load_dataset(cfg_.dataset, {.masks = cfg_.reads_masks()})) {}
 
+ShardMerge::ShardMerge(const fs::path& config_path, Dataset dataset)
+    : config_path_(config_path), cfg_(load_run_config(config_path)), metrics_only_(false), dataset_(std::move(dataset)) {}
+
 void ShardMerge::add(const fs::path& dir) {
   const fs::path where = dir / "shard.json";
   ShardInfo info = read_shard(where);
