@@ -207,6 +207,9 @@ def run_shards(runtime: str, arguments: list[str], count: int, workers: int, out
     ray = _ray()
     progress = ray.remote(num_cpus=0)(_Progress).remote()
     worker = ray.remote(num_cpus=1, num_gpus=gpus_per_worker, max_restarts=RETRIES)(_ShardWorker)
+    if gpus_per_worker > 0:
+        # An actor holds its GPUs for the whole run: one that cannot get them would wait forever.
+        workers = min(workers, int(ray.cluster_resources().get("GPU", 0) // gpus_per_worker))
     actors = [worker.remote(runtime, arguments, threads, progress) for _ in range(max(1, min(workers, count)))]
     started = time.perf_counter()
     todo = deque(range(count))
@@ -246,7 +249,7 @@ def run_shards(runtime: str, arguments: list[str], count: int, workers: int, out
         # Their processes see their worker gone and stop at their next batch (or at once, idle).
         for actor in actors:
             ray.kill(actor, no_restart=True)
-    return {"shards_seconds": time.perf_counter() - started, "model_loads": loads}
+    return {"shards_seconds": time.perf_counter() - started, "model_loads": loads, "workers": len(actors)}
 
 
 def _cause(e: BaseException) -> str:

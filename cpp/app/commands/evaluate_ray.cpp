@@ -85,7 +85,10 @@ int run_evaluate_on_ray(const ParsedArgs& args, RayRun run) {
   // ray.init takes SIGTERM for itself; the run's own handlers stop it at the next poll instead.
   pipeline::install_interrupt_handlers();
   const auto cpus = info["cluster_cpus"].cast<std::size_t>();
-  const std::size_t workers = workers_arg > 0 ? static_cast<std::size_t>(workers_arg) : std::max<std::size_t>(cpus, 1);
+  // A worker's actor holds one CPU for the whole run: a worker beyond the cluster's CPUs would wait
+  // for one forever, with the shards given to it.
+  const std::size_t wanted = workers_arg > 0 ? static_cast<std::size_t>(workers_arg) : cpus;
+  const std::size_t workers = std::clamp<std::size_t>(wanted, 1, std::max<std::size_t>(cpus, 1));
   // Two shards per worker: a retried shard costs half a worker's share, and the last ones balance.
   const std::size_t shards = std::min(run.total, 2 * workers);
   // Each shard's process gets its share of the machine's cores (local cluster) for torch.
@@ -135,7 +138,7 @@ int run_evaluate_on_ray(const ParsedArgs& args, RayRun run) {
 
   const JsonFields facts = {{"model_config", json_string(fs::absolute(run.model).lexically_normal().string())},
                             {"engine", json_string("ray")},
-                            {"ray", "{\"workers\": " + std::to_string(workers) + ", \"cluster_cpus\": " + std::to_string(cpus) +
+                            {"ray", "{\"workers\": " + std::to_string(timing["workers"].cast<std::size_t>()) + ", \"cluster_cpus\": " + std::to_string(cpus) +
                                         ", \"start_seconds\": " + format_double(info["start_seconds"].cast<double>()) +
                                         ", \"shards_seconds\": " + format_double(timing["shards_seconds"].cast<double>()) +
                                         ", \"model_loads\": " + std::to_string(timing["model_loads"].cast<std::size_t>()) +
