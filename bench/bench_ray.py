@@ -51,6 +51,7 @@ def rss_of_run(driver: int) -> int:
 
 
 def run(args: list[str], out: Path) -> dict[str, float]:
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     p = subprocess.Popen([str(BIN / "detection-studio"), "evaluate", str(DEMO), "--output", str(out),
                           *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -64,7 +65,8 @@ def run(args: list[str], out: Path) -> dict[str, float]:
     metrics = json.loads((out / "metrics.json").read_text())
     ray = metrics.get("ray", {})
     return {"wall": wall, "peak_gb": peak / 2**30, "start": ray.get("start_seconds", 0.0),
-            "shards": metrics.get("shards", 1), "loads": ray.get("model_loads", 1), "ap": metrics["coco_stats"][0]}
+            "shards": metrics.get("shards", 1), "loads": ray.get("model_loads", 1), "ap": metrics["coco_stats"][0],
+            "load": load}
 
 
 def main() -> None:
@@ -90,14 +92,18 @@ def main() -> None:
              "model once, and the driver merges each shard as it finishes. "
              "Memory: the peak of the summed resident memory of the driver, its shard processes and "
              "Ray's processes, sampled every 0.2 s."),
-             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.", "",
+             (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
+              "Load: the machine's 1-minute load average as the row started; above the core count, other "
+              "processes shared the cores, the times are longer and, as more processes get a larger share "
+              "of contended cores, Ray's several processes fare better against the one local process than "
+              "on an idle machine (compare rows of one run only, at similar loads)."), "",
              ("| layout | wall (s) | time / local | Ray start (s) | shards | model loads | peak memory (GB) "
-              "| memory / local | AP |"),
-             "|---|---|---|---|---|---|---|---|---|"]
+              "| memory / local | load | AP |"),
+             "|---|---|---|---|---|---|---|---|---|---|"]
     peak = rows[0][1]["peak_gb"]
     for name, r in rows:
         lines.append(f"| {name} | {r['wall']:.1f} | {r['wall'] / base:.2f} | {r['start']:.1f} | {r['shards']} | "
-                     f"{r['loads']} | {r['peak_gb']:.2f} | {r['peak_gb'] / peak:.2f} | {r['ap']:.6f} |")
+                     f"{r['loads']} | {r['peak_gb']:.2f} | {r['peak_gb'] / peak:.2f} | {r['load']:.1f} | {r['ap']:.6f} |")
     lines += ["", "<!-- ray-bench:end -->"]
     text = "\n".join(lines)
     doc = a.output.read_text() if a.output.exists() else ""
