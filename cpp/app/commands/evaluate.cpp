@@ -78,7 +78,7 @@ int run_evaluate(const ParsedArgs& args) {
   const std::optional<ShardSpec> shard =
       args.get("--shard") ? std::optional<ShardSpec>(parse_shard(*args.get("--shard"))) : std::nullopt;
   if (args.has("--serve-shards")) {
-    for (const char* other : {"--shard", "--resume", "--engine", "--output", "--export-objects"})
+    for (const char* other : {"--shard", "--resume", "--engine", "--output", "--export-objects", "--export-label-errors"})
       if (args.has(other)) throw UsageError(std::string("--serve-shards takes its shards and folders on stdin: leave out ") + other);
   }
 
