@@ -1,6 +1,8 @@
-"""evaluate --engine ray: the run's shards as tasks on a local Ray cluster (loopback only), with
-the local run's numbers, a shard killed mid-run retried, and nothing left running after an
-interrupt."""
+"""evaluate --engine ray: the run's shards on a local Ray cluster (loopback only), one
+`--serve-shards` process per worker loading the model once, with the local run's numbers, a
+worker's process killed mid-run and its shard run again, and nothing left running after an
+interrupt. Each test starts its own cluster: what they check is the cluster the run starts and
+stops (its addresses, what is left of it), so they cannot share one."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from conftest import BIN, REPO, run_ds
 pytest.importorskip("ray", reason="Ray is not installed (make install installs it)")
 
 DEMO = REPO / "configs" / "demo.yaml"
-LIMIT = 24  # 6 batches of 4: 4 shards for 2 workers
+LIMIT = 16  # 4 batches of 4: 4 shards of one batch for 2 workers, 2 shards for 1
 
 
 def processes() -> dict[int, str]:
@@ -81,8 +83,9 @@ def start_ray(out: Path, *extra: str) -> subprocess.Popen[str]:
 
 
 def shard_processes() -> dict[int, str]:
+    """The workers' processes that run the shards (one per worker)."""
     return {pid: cmd for pid, cmd in processes().items()
-            if "detection-studio-runtime evaluate" in cmd and "--shard" in cmd}
+            if "detection-studio-runtime evaluate" in cmd and "--serve-shards" in cmd}
 
 
 def wait_for(condition, timeout: float = 120.0) -> bool:  # type: ignore[no-untyped-def]
@@ -115,6 +118,8 @@ def test_ray_gives_the_local_numbers_on_loopback_only(local_run: Path, tmp_path:
     # torch thread per shard against two locally (measured: boxes 5e-5 px, scores 1.2e-7).
     assert_same_detections(out, local_run, box=1e-3, score=1e-5)
     assert ray["engine"] == "ray" and ray["ray"]["workers"] == 2 and ray["shards"] == 4
+    # Two workers, four shards: the model loaded once per worker, not once per shard.
+    assert ray["ray"]["model_loads"] == 2
     assert (out / "report.html").is_file() and not (out / ".ray-shards").exists()
     assert wait_for(lambda: not ray_processes(), 30), ray_processes()
 
@@ -137,9 +142,12 @@ def test_a_shard_killed_mid_run_is_retried(local_run: Path, tmp_path: Path) -> N
     _, stderr = run.communicate(timeout=300)
     assert run.returncode == 0, stderr
     local = json.loads((local_run / "metrics.json").read_text())
-    assert json.loads((out / "metrics.json").read_text())["coco_stats"] == local["coco_stats"]
+    ray = json.loads((out / "metrics.json").read_text())
+    assert ray["coco_stats"] == local["coco_stats"]
     assert_same_detections(out, local_run, box=1e-3, score=1e-5)
-    assert wait_for(lambda: not ray_processes(), 30), ray_processes()
+    # The killed process's shard ran again in the worker's new process, which ran the other too.
+    assert ray["shards"] == 2 and ray["ray"]["model_loads"] == 2
+    assert wait_for(lambda: not ray_processes() and not shard_processes(), 30), ray_processes()
 
 
 def test_an_interrupted_driver_leaves_no_cluster_behind(tmp_path: Path) -> None:
@@ -154,8 +162,26 @@ def test_an_interrupted_driver_leaves_no_cluster_behind(tmp_path: Path) -> None:
     assert wait_for(lambda: not ray_processes() and not shard_processes(), 30), ray_processes()
 
 
+def test_serve_shards_runs_each_shard_asked_for_as_evaluate_shard_does(tmp_path: Path) -> None:
+    # The workers' process without Ray: one model load, two shards asked for on stdin (out of
+    # order), each written as evaluate --shard writes it; then a line that is no request.
+    dirs = [tmp_path / "a b", tmp_path / "second"]  # the folder is the rest of the line
+    served = subprocess.run(
+        [str(BIN / "detection-studio"), "evaluate", str(DEMO), "--limit", "8", "--serve-shards"],
+        input=f"1/2 {dirs[1]}\n0/2 {dirs[0]}\n0/2\n", capture_output=True, text=True, timeout=300, check=False)
+    assert served.stdout.splitlines()[-2:] == ["done 1/2", "done 0/2"], served.stderr
+    assert served.returncode == 2 and "'0/2' on stdin: expected 'i/N DIR'" in served.stderr
+    shards = [json.loads((d / "shard.json").read_text()) for d in dirs]
+    assert [(s["first"], s["end"]) for s in shards] == [(0, 4), (4, 8)], shards
+    assert not (dirs[0] / "journal.jsonl").exists() and (dirs[0] / "records.coco.bin").is_file()
+    merged = run_ds("merge", DEMO, *dirs, "--output", tmp_path / "merged")
+    assert merged.returncode == 0, merged.stderr
+
+
 def test_engine_options_are_checked(tmp_path: Path) -> None:
     bad = run_ds("evaluate", DEMO, "--engine", "spark", "--output", tmp_path)
     assert bad.returncode == 2 and "spark" in bad.stderr
     both = run_ds("evaluate", DEMO, "--engine", "ray", "--shard", "1/2", "--output", tmp_path)
     assert both.returncode == 2 and "--shard" in both.stderr
+    served = run_ds("evaluate", DEMO, "--serve-shards", "--shard", "1/2")
+    assert served.returncode == 2 and "--serve-shards" in served.stderr and "--shard" in served.stderr

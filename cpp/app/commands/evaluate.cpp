@@ -77,11 +77,22 @@ int run_evaluate(const ParsedArgs& args) {
   const bool resume = args.has("--resume");
   const std::optional<ShardSpec> shard =
       args.get("--shard") ? std::optional<ShardSpec>(parse_shard(*args.get("--shard"))) : std::nullopt;
+  if (args.has("--serve-shards")) {
+    for (const char* other : {"--shard", "--resume", "--engine", "--output", "--export-objects", "--export-label-errors"})
+      if (args.has(other)) throw UsageError(std::string("--serve-shards takes its shards and folders on stdin: leave out ") + other);
+  }
 
-  const Dataset dataset = load_dataset(cfg.dataset, {.masks = cfg.reads_masks()});
+  Dataset dataset = load_dataset(cfg.dataset, {.masks = cfg.reads_masks()});
   const std::size_t total = limit > 0 ? std::min<std::size_t>(static_cast<std::size_t>(limit), dataset.images.size())
                                       : dataset.images.size();
   if (total == 0) throw Error(cfg.dataset.file().string() + ": the dataset has no images");
+  // What the journal (and a shard's shard.json) is of: a resumed run must be the same run, down to
+  // what shapes its detections (the configs' text, the files the model config names: weights,
+  // class names); merged shards must be of the same run.
+  const std::string run_identity_base = fs::absolute(config_path).lexically_normal().string() + "|" +
+                          fs::absolute(model).lexically_normal().string() + "|" + dataset.source + "|" +
+                          std::to_string(total) + "|" + std::to_string(batch) + "|" + run_fingerprint(config_path, model);
+  if (args.has("--serve-shards")) return serve_shards(args, {cfg, model, dataset, total, batch, run_identity_base});
   // Before the model loads: the outputs can be written, and overwrite none of the inputs.
   check_output_dir(out_dir, {"detections.json", "metrics.json", "per_class.csv", "gallery.json", "report.html", "journal.jsonl", "shard.json"},
                    {config_path, model, cfg.dataset.file(), fs::path(dataset.source)});
@@ -101,15 +112,10 @@ int run_evaluate(const ParsedArgs& args) {
   if (const auto engine = args.get("--engine"); engine && *engine != "local") {
     if (*engine != "ray") throw UsageError("--engine: unknown engine '" + *engine + "' (local or ray)");
     if (shard || resume) throw UsageError("--engine ray runs the shards itself: leave out --shard and --resume");
-    return run_evaluate_on_ray(args, {config_path, model, out_dir, total, batch});
+    return run_evaluate_on_ray(args, {config_path, model, out_dir, total, batch, std::move(dataset)});
   }
   std::vector<std::unique_ptr<Evaluator>> evaluators = make_evaluators(cfg, dataset);
 
-  // What the journal is of: a resumed run must be the same run, down to what shapes its
-  // detections (the configs' text, the files the model config names: weights, class names).
-  const std::string run_identity_base = fs::absolute(config_path).lexically_normal().string() + "|" +
-                          fs::absolute(model).lexically_normal().string() + "|" + dataset.source + "|" +
-                          std::to_string(total) + "|" + std::to_string(batch) + "|" + run_fingerprint(config_path, model);
   const std::string run_identity =
       shard ? run_identity_base + "|shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count) : run_identity_base;
   const fs::path journal_path = out_dir / "journal.jsonl";
@@ -143,16 +149,7 @@ int run_evaluate(const ParsedArgs& args) {
   if (shard) {
     // Detections only: `merge` scores the shards together.
     run.journal->remove();
-    const ShardInfo info{*shard, run_identity_base, first, end, total, stats.skipped, run.scoring->skipped_ids()};
-    std::vector<std::pair<std::string, std::string>> files = {{"detections.json", coco::results_json(scoring.detections())},
-                                                              {"shard.json", shard_json(info)}};
-    // The metrics that can (COCO's) also write their match records: merge accumulates those.
-    std::vector<std::optional<std::string>> records = run.scoring->match_records();
-    for (std::size_t i = 0; i < records.size() && i < cfg.metrics.size(); ++i) {
-      if (records[i]) files.emplace_back(shard_records_file(cfg.metrics[i]), std::move(*records[i]));
-      else fs::remove(out_dir / shard_records_file(cfg.metrics[i]));  // an earlier run's, not this one's
-    }
-    publish_files(out_dir, files);
+    publish_shard(out_dir, cfg, run, {*shard, run_identity_base, first, end, total, stats.skipped, run.scoring->skipped_ids()});
     std::cout << "shard " << shard->index << "/" << shard->count << ": images " << first << ".." << end << " of "
               << total << ", " << scoring.detections().size() << " detections; " << pipeline::timings_line(stats)
               << "\nwrote " << (out_dir / "detections.json").string() << " and " << (out_dir / "shard.json").string()

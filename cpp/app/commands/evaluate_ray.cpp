@@ -1,5 +1,6 @@
-// `evaluate --engine ray`: the run's shards as Ray tasks (python_modules/ray_engine.py), each one
-// `evaluate --shard i/N` on a worker, scored together as `merge` scores them.
+// `evaluate --engine ray`: the run's shards on Ray workers (python_modules/ray_engine.py: one
+// `evaluate --serve-shards` process per worker, the model loaded once), each shard merged as it
+// finishes and the whole scored as `merge` scores it.
 #include <algorithm>
 #include <iostream>
 #include <thread>
@@ -60,7 +61,7 @@ class Scratch {
 
 }  // namespace
 
-int run_evaluate_on_ray(const ParsedArgs& args, const RayRun& run) {
+int run_evaluate_on_ray(const ParsedArgs& args, RayRun run) {
   const std::int64_t workers_arg = args.get_int("--workers", 0);
   if (workers_arg < 0) throw UsageError("--workers must be 1 or more (0: one per CPU of the cluster)");
   const double gpus = args.get_double("--gpus-per-worker", 0);
@@ -84,7 +85,10 @@ int run_evaluate_on_ray(const ParsedArgs& args, const RayRun& run) {
   // ray.init takes SIGTERM for itself; the run's own handlers stop it at the next poll instead.
   pipeline::install_interrupt_handlers();
   const auto cpus = info["cluster_cpus"].cast<std::size_t>();
-  const std::size_t workers = workers_arg > 0 ? static_cast<std::size_t>(workers_arg) : std::max<std::size_t>(cpus, 1);
+  // A worker's actor holds one CPU for the whole run: a worker beyond the cluster's CPUs would wait
+  // for one forever, with the shards given to it.
+  const std::size_t wanted = workers_arg > 0 ? static_cast<std::size_t>(workers_arg) : cpus;
+  const std::size_t workers = std::clamp<std::size_t>(wanted, 1, std::max<std::size_t>(cpus, 1));
   // Two shards per worker: a retried shard costs half a worker's share, and the last ones balance.
   const std::size_t shards = std::min(run.total, 2 * workers);
   // Each shard's process gets its share of the machine's cores (local cluster) for torch.
@@ -102,6 +106,8 @@ int run_evaluate_on_ray(const ParsedArgs& args, const RayRun& run) {
   if (args.has("--skip-bad")) arguments.append("--skip-bad");
 
   const Scratch scratch(run.out_dir / ".ray-shards");
+  // Each shard is checked and its detections read as soon as it is in, while the others run.
+  ShardMerge merge(run.config, std::move(run.dataset));
   const std::string runtime = current_executable().string();
   std::cerr << "ray: " << (address ? "joined " + *address : std::string("local cluster on 127.0.0.1")) << ", " << cpus
             << " CPUs, " << workers << " workers, " << shards << " shards (started in "
@@ -110,8 +116,14 @@ int run_evaluate_on_ray(const ParsedArgs& args, const RayRun& run) {
   py::dict timing;
   try {
     timing = engine.attr("run_shards")(
-        runtime, arguments, shards, scratch.path().string(), gpus, threads,
+        runtime, arguments, shards, workers, scratch.path().string(), gpus, threads,
         py::cpp_function([&](std::size_t n) { progress.update(std::min(n, run.total)); }),
+        py::cpp_function([&](std::size_t, const std::string& folder) {
+          // Its detections are read now: the file can go, the records stay until the scoring.
+          merge.add(folder);
+          std::error_code ec;
+          fs::remove(fs::path(folder) / "detections.json", ec);
+        }),
         py::cpp_function([] { return pipeline::interrupt_signal() != 0; }));
   } catch (const py::error_already_set& e) {
     if (e.matches(engine.attr("Interrupted"))) {
@@ -124,15 +136,14 @@ int run_evaluate_on_ray(const ParsedArgs& args, const RayRun& run) {
   }
   progress.finish();
 
-  std::vector<fs::path> dirs;
-  for (std::size_t i = 0; i < shards; ++i) dirs.push_back(scratch.path() / std::to_string(i));
   const JsonFields facts = {{"model_config", json_string(fs::absolute(run.model).lexically_normal().string())},
                             {"engine", json_string("ray")},
-                            {"ray", "{\"workers\": " + std::to_string(workers) + ", \"cluster_cpus\": " + std::to_string(cpus) +
+                            {"ray", "{\"workers\": " + std::to_string(timing["workers"].cast<std::size_t>()) + ", \"cluster_cpus\": " + std::to_string(cpus) +
                                         ", \"start_seconds\": " + format_double(info["start_seconds"].cast<double>()) +
                                         ", \"shards_seconds\": " + format_double(timing["shards_seconds"].cast<double>()) +
+                                        ", \"model_loads\": " + std::to_string(timing["model_loads"].cast<std::size_t>()) +
                                         "}"}};
-  const MergedRun merged = merge_shards(run.config, dirs, run.out_dir, facts);
+  const MergedRun merged = merge.finish(run.out_dir, facts);
   std::cout << "\n";
   write_merged_report(merged, run.out_dir, python);
   return 0;

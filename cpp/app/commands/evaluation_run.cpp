@@ -6,6 +6,8 @@
 
 #include "app/cli/progress.hpp"
 #include "core/util/error.hpp"
+#include "core/util/publish.hpp"
+#include "formats/coco/coco_json.hpp"
 #include "core/trackers/registry.hpp"
 #include "pipeline/sources/image_files.hpp"
 #include "pipeline/transforms/track.hpp"
@@ -80,6 +82,18 @@ Evaluation run_evaluation(const EvaluationRequest& r, std::vector<std::unique_pt
   if (progress) progress->finish();
   e.stats.skipped.insert(e.stats.skipped.begin(), skipped_before.begin(), skipped_before.end());
   return e;
+}
+
+void publish_shard(const std::filesystem::path& dir, const RunConfig& cfg, const Evaluation& e, const ShardInfo& info) {
+  std::vector<std::pair<std::string, std::string>> files = {{"detections.json", coco::results_json(e.scoring->detections())},
+                                                            {"shard.json", shard_json(info)}};
+  // The metrics that can (COCO's) also write their match records: merge accumulates those.
+  std::vector<std::optional<std::string>> records = e.scoring->match_records();
+  for (std::size_t i = 0; i < records.size() && i < cfg.metrics.size(); ++i) {
+    if (records[i]) files.emplace_back(shard_records_file(cfg.metrics[i]), std::move(*records[i]));
+    else std::filesystem::remove(dir / shard_records_file(cfg.metrics[i]));  // an earlier run's, not this one's
+  }
+  publish_files(dir, files);
 }
 
 void check_keypoints_given(const Evaluation& e, const RunConfig& cfg) {

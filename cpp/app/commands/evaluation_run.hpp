@@ -53,6 +53,12 @@ struct Evaluation {
 // exceptions pass through.
 Evaluation run_evaluation(const EvaluationRequest& request, std::vector<std::unique_ptr<Evaluator>> evaluators);
 
+// A shard's files in `dir` (evaluate --shard, the Ray engine's workers): detections.json,
+// shard.json and, for the metrics that can (COCO's), records.METRIC.bin, which merge accumulates
+// (an earlier run's records of a metric that has none this time are removed).
+void publish_shard(const std::filesystem::path& dir, const RunConfig& cfg, const Evaluation& evaluation,
+                   const ShardInfo& info);
+
 // A model that gives no keypoints under iou_type keypoints: one line saying so, rather than the
 // evaluator's complaint about a detection.
 void check_keypoints_given(const Evaluation& evaluation, const RunConfig& cfg);

@@ -30,34 +30,77 @@ int run_merge(const ParsedArgs& args) {
 }
 
 MergedRun merge_shards(const fs::path& config_path, const std::vector<fs::path>& dirs, const fs::path& out_dir,
-                  const JsonFields& run_facts, bool metrics_only) {
-  const RunConfig cfg = load_run_config(config_path);
-  // Every shard once, all of the same run, covering the run's images without gaps.
-  std::vector<std::pair<ShardInfo, fs::path>> shards;
-  for (const fs::path& dir : dirs) shards.emplace_back(read_shard(dir / "shard.json"), dir);
+                       const JsonFields& run_facts, bool metrics_only) {
+  ShardMerge merge(config_path, metrics_only);
+  for (const fs::path& dir : dirs) merge.add(dir);
+  return merge.finish(out_dir, run_facts);
+}
+
+ShardMerge::ShardMerge(const fs::path& config_path, bool metrics_only)
+    : config_path_(config_path),
+      cfg_(load_run_config(config_path)),
+      metrics_only_(metrics_only),
+      dataset_(load_dataset(cfg_.dataset, {.masks = cfg_.reads_masks()})) {}
+
+ShardMerge::ShardMerge(const fs::path& config_path, Dataset dataset)
+    : config_path_(config_path), cfg_(load_run_config(config_path)), metrics_only_(false), dataset_(std::move(dataset)) {}
+
+void ShardMerge::add(const fs::path& dir) {
+  const fs::path where = dir / "shard.json";
+  ShardInfo info = read_shard(where);
+  if (shards_.empty()) {
+    if (info.total > dataset_.images.size())
+      throw Error(config_path_.string() + ": the dataset has " + std::to_string(dataset_.images.size()) +
+                  " images, the shards ran " + std::to_string(info.total) + " (was it changed?)");
+    // In the run's order, as one machine would have scored them.
+    for (std::size_t i = 0; i < info.total; ++i) position_.emplace(dataset_.images[i].id, i);
+    by_image_.resize(info.total);
+  }
+  // Every shard once, all of the same run.
+  const ShardInfo& head = shards_.empty() ? info : shards_.front().first;
+  if (info.run != head.run)
+    throw Error(where.string() + ": a shard of another run (config, model, dataset, --limit or --batch-size differ)");
+  if (info.shard.count != head.shard.count || info.total != head.total)
+    throw Error(where.string() + ": shard " + std::to_string(info.shard.index) + "/" + std::to_string(info.shard.count) +
+                " does not belong with " + std::to_string(head.shard.count) + " shards");
+  for (const auto& [other, other_dir] : shards_)
+    if (info.first < other.end && other.first < info.end)
+      throw Error(where.string() + ": overlaps another shard (" + (other_dir / "shard.json").string() + ")");
+  if (!metrics_only_) {
+    const fs::path file = dir / "detections.json";
+    // Masks and keypoints too when the run scores them (its metrics need them, as in one run).
+    for (const Detection& d : cfg_.reads_masks() || cfg_.scores_keypoints() ? coco::read_full_results(file) : coco::read_results(file)) {
+      const auto it = position_.find(d.image_id);
+      if (it == position_.end() || it->second < info.first || it->second >= info.end)
+        throw Error(file.string() + ": image_id " + std::to_string(d.image_id) + " is not one of this shard's images");
+      by_image_[it->second].push_back(d);
+      ++detections_;
+    }
+  }
+  shards_.emplace_back(std::move(info), dir);
+}
+
+MergedRun ShardMerge::finish(const fs::path& out_dir, const JsonFields& run_facts) {
+  if (shards_.empty()) throw Error("merge: no shards given");
+  // Covering the run's images without gaps.
+  std::vector<std::pair<ShardInfo, fs::path>> shards = shards_;
   std::sort(shards.begin(), shards.end(), [](const auto& a, const auto& b) { return a.first.first < b.first.first; });
   const ShardInfo& head = shards.front().first;
   std::size_t covered = 0;
   for (const auto& [info, dir] : shards) {
-    const std::string where = (dir / "shard.json").string();
-    if (info.run != head.run)
-      throw Error(where + ": a shard of another run (config, model, dataset, --limit or --batch-size differ)");
-    if (info.shard.count != head.shard.count || info.total != head.total)
-      throw Error(where + ": shard " + std::to_string(info.shard.index) + "/" + std::to_string(info.shard.count) +
-                  " does not belong with " + std::to_string(head.shard.count) + " shards");
     if (info.first != covered)
-      throw Error(where + ": " + (info.first < covered ? "overlaps another shard" : "leaves a gap: images " +
-                                      std::to_string(covered) + ".." + std::to_string(info.first) + " are in no shard given"));
+      throw Error((dir / "shard.json").string() + ": leaves a gap: images " + std::to_string(covered) + ".." +
+                  std::to_string(info.first) + " are in no shard given");
     covered = info.end;
   }
   if (shards.size() != head.shard.count || covered != head.total)
     throw Error("merge: " + std::to_string(shards.size()) + " of " + std::to_string(head.shard.count) +
                 " shards given (images " + std::to_string(covered) + ".." + std::to_string(head.total) + " missing)");
 
-  Dataset dataset = load_dataset(cfg.dataset, {.masks = cfg.reads_masks()});
-  if (head.total > dataset.images.size())
-    throw Error(config_path.string() + ": the dataset has " + std::to_string(dataset.images.size()) +
-                " images, the shards ran " + std::to_string(head.total) + " (was it changed?)");
+  const Dataset& dataset = dataset_;
+  const RunConfig& cfg = cfg_;
+  const fs::path& config_path = config_path_;
+  const bool metrics_only = metrics_only_;
   std::vector<std::unique_ptr<Evaluator>> evaluators = make_evaluators(cfg, dataset);
   // The metrics whose every shard wrote match records are accumulated from those: the
   // detections are not read for them (docs/scale.md).
@@ -82,38 +125,22 @@ MergedRun merge_shards(const fs::path& config_path, const std::vector<fs::path>&
     evaluators = std::move(kept);
     records = std::move(kept_records);
   }
-  const bool need_detections = !metrics_only;
 
-  // In the run's order, as one machine would have scored them.
-  std::unordered_map<std::int64_t, std::size_t> position;
-  for (std::size_t i = 0; i < head.total; ++i) position.emplace(dataset.images[i].id, i);
-  std::vector<std::vector<Detection>> by_image(head.total);
   std::vector<std::string> skipped;
   std::unordered_set<std::int64_t> skipped_ids;
-  std::size_t detections = 0;
   for (const auto& [info, dir] : shards) {
     skipped.insert(skipped.end(), info.skipped.begin(), info.skipped.end());
     skipped_ids.insert(info.skipped_ids.begin(), info.skipped_ids.end());
-    if (!need_detections) continue;
-    const fs::path file = dir / "detections.json";
-    // Masks and keypoints too when the run scores them (its metrics need them, as in one run).
-    for (const Detection& d : cfg.reads_masks() || cfg.scores_keypoints() ? coco::read_full_results(file) : coco::read_results(file)) {
-      const auto it = position.find(d.image_id);
-      if (it == position.end() || it->second < info.first || it->second >= info.end)
-        throw Error(file.string() + ": image_id " + std::to_string(d.image_id) + " is not one of this shard's images");
-      by_image[it->second].push_back(d);
-      ++detections;
-    }
   }
   std::vector<Detection> all;
-  all.reserve(detections);
+  all.reserve(detections_);
   std::vector<std::int64_t> scored;
   for (std::size_t i = 0; i < head.total; ++i) {
     // Images a shard skipped as unreadable are not scored, as in one run with --skip-bad.
     if (skipped_ids.contains(dataset.images[i].id)) continue;
     for (std::size_t e = 0; e < evaluators.size(); ++e)
-      if (records[e].empty()) evaluators[e]->process(dataset.images[i], by_image[i]);
-    all.insert(all.end(), by_image[i].begin(), by_image[i].end());
+      if (records[e].empty()) evaluators[e]->process(dataset.images[i], by_image_[i]);
+    all.insert(all.end(), by_image_[i].begin(), by_image_[i].end());
     scored.push_back(dataset.images[i].id);
   }
   const std::size_t images = scored.size();
@@ -149,7 +176,8 @@ MergedRun merge_shards(const fs::path& config_path, const std::vector<fs::path>&
   else
     std::cout << "\nwrote " << (out_dir / "detections.json").string() << " and " << (out_dir / "metrics.json").string();
   // Moved out last: the evaluators hold a reference to it and are done with it.
-  return {std::move(dataset), std::move(all), std::move(scored), evaluator_options(cfg)};
+  evaluators.clear();
+  return {std::move(dataset_), std::move(all), std::move(scored), evaluator_options(cfg)};
 }
 
 }  // namespace ds::cli

@@ -19,6 +19,7 @@ std::vector<Command> command_table() {
         {"--address", "HOST:PORT", "join this Ray cluster (default: start one on 127.0.0.1 for the run)"},
         {"--workers", "N", "Ray workers (default: one per CPU)"},
         {"--gpus-per-worker", "G", "GPUs each Ray worker asks for (default 0)"},
+        {"--serve-shards", "", "a Ray worker's process: load the model once, then run each shard asked for on stdin (a line 'i/N DIR', answered by 'done i/N')"},
         {"--export-objects", "FILE.csv|FILE.parquet", "write every ground truth and detection with its status (TP, FP, FN, ignored), match and IoU (.parquet: typed columns, nulls for empty cells)"},
         {"--export-iou", "LIST", "--export-objects: the IoU thresholds, comma-separated (default: the run config's analysis_iou)"},
         {"--export-label-errors", "DIR", "write the likely label errors as an annotation task to fix them in: their images, ground truth and each candidate as a 'suspect <type>: <class>' box"},
