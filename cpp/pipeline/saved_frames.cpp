@@ -46,15 +46,25 @@ std::vector<Detection> saved_frame_detections(const std::filesystem::path& file,
   std::unordered_set<std::int64_t> categories;
   for (const Category& c : dataset.categories) categories.insert(c.id);
   if (!saved.one_based) {
+    std::unordered_set<std::int64_t> seen;
     std::int64_t classes = 0;
     for (const mot::SavedFrame& f : saved.frames)
-      for (const mot::SavedDetection& d : f.detections) classes = std::max(classes, d.class_id + 1);
+      for (const mot::SavedDetection& d : f.detections) {
+        seen.insert(d.class_id);
+        classes = std::max(classes, d.class_id + 1);
+      }
+    // Class ids no detection has are placeholders (not warned about); one without a label is named
+    // by its number.
     std::vector<std::string> names(static_cast<std::size_t>(classes));
     for (std::size_t i = 0; i < names.size(); ++i) {
-      const auto it = saved.labels.find(static_cast<std::int64_t>(i));
-      names[i] = it != saved.labels.end() ? it->second : "class " + std::to_string(i);
+      const auto id = static_cast<std::int64_t>(i);
+      const auto it = saved.labels.find(id);
+      names[i] = it != saved.labels.end() ? it->second : seen.contains(id) ? "class " + std::to_string(i) : "N/A";
     }
     mapping = map_classes(names, dataset.categories, class_map);
+    // The file holds what was detected, not the model's every class: no warning for the categories
+    // it happens not to have.
+    mapping->uncovered_categories.clear();
     for (const std::string& w : mapping_warnings(*mapping, file.filename().string(), "not shown"))
       std::cerr << "warning: " << w << "\n";
   }

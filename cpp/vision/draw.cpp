@@ -423,7 +423,7 @@ void draw_boxes(cv::Mat& canvas, const cv::Rect& area, double scale, const Frame
         else if (o == TruthOutcome::kMatched && !c.show_detections)
           truth_tags.push_back({track_tag(track) + name(c.truth[g].category_id), r, false, style.color});
         else if (o == TruthOutcome::kMatched && track >= 0)  // the detection's tag names the class
-          truth_tags.push_back({"#" + std::to_string(track), r, false, style.color});
+          truth_tags.push_back({"gt #" + std::to_string(track), r, false, style.color});
       }
     }
   }
