@@ -85,14 +85,15 @@ def mot_centres(path: Path, threshold: float = 0.5) -> Centres:
 
 
 def trail_share(picture: np.ndarray, centres: Centres, colour: Callable[[int], tuple[int, int, int]],
-                at: Callable[[float, float], tuple[int, int]] | None = None, within: int = 1) -> float:
-    """The share of the earlier frames' centres (the 12 before FRAME) where the picture has the
+                at: Callable[[float, float], tuple[int, int]] | None = None, within: int = 1,
+                frame: int = FRAME) -> float:
+    """The share of the earlier frames' centres (the 12 before `frame`) where the picture has the
     trail's colour within `within` pixels. `colour(track)` gives a track's colour; `at(x, y)` where
     an image pixel is in `picture` (default: the render's scale, the picture at the top left)."""
     place = at or (lambda x, y: (int(x * SCALE), int(y * SCALE)))
     hits = total = 0
-    for frame in range(FRAME - 12, FRAME):
-        for track, (x, y) in centres.get(frame, {}).items():
+    for earlier in range(frame - 12, frame):
+        for track, (x, y) in centres.get(earlier, {}).items():
             px, py = place(x, y)
             near = picture[max(py - within, 0): py + within + 1, max(px - within, 0): px + within + 1].reshape(-1, 3)
             hits += bool(np.all(near == colour(track), axis=1).any())

@@ -8,8 +8,11 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
+import test_track_viewer as tv
 from conftest import REPO, make_clip, run_ds
+from PIL import Image
 
 MODEL = REPO / "configs" / "models" / "shapes-fcos.yaml"
 TRACKER = "frame_rate: 10\ntrack_activation_threshold: 0.5\n"
@@ -59,6 +62,13 @@ def test_evaluate_with_a_tracker_writes_tracks_txt(clip: Path, detected: Path, t
     scored = json.loads((tmp_path / "run" / "detections.json").read_text())
     ids = Counter(d["track_id"] for d in scored if "track_id" in d)
     assert ids == Counter(int(r[1]) for r in tracks(tmp_path / "run" / "tracks.txt"))
+    # render draws the run's detections (its detections.json) with their trails.
+    last = int(FRAMES) - 1
+    done = run_ds("render", config, "--output", tmp_path / "pictures", "--limit", FRAMES)
+    assert done.returncode == 0, done.stderr
+    picture = np.asarray(Image.open(tmp_path / "pictures" / f"clip_frame{last}.png").convert("RGB"))
+    centres = tv.mot_centres(tmp_path / "run" / "tracks.txt")
+    assert tv.trail_share(picture, centres, tv.track_colour, frame=last) > 0.8
 
     # Without the tracker the run writes no tracks.txt, and an earlier one is gone.
     config.write_text(f"dataset: {clip / 'dataset.yaml'}\nmodel: {MODEL}\noutput: {tmp_path / 'run'}\nmetrics: [coco]\n")
