@@ -32,7 +32,9 @@ std::vector<Detection> saved_frame_detections(const std::filesystem::path& file,
   std::optional<std::unordered_map<std::int64_t, std::int64_t>> image_at;
   const auto image_of = [&](std::int64_t frame) -> std::optional<std::int64_t> {
     if (!image_at) {
-      const formats::Sequence seq = formats::as_sequence(dataset, file.string() + ": the frames of one video; the dataset");
+      // as_sequence's messages go on " holds one sequence: <what is not>".
+      const formats::Sequence seq =
+          formats::as_sequence(dataset, file.string() + " numbers the frames of one sequence; a dataset drawn with it");
       image_at.emplace();
       for (const auto& [image, f] : seq.frame_of) image_at->emplace(f, image);
     }
