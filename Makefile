@@ -41,7 +41,7 @@ demo: install data
 # keep both cores busy.
 TEST_WORKERS ?= 2
 test: install data lint
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile tests
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25 tests
 	ctest --test-dir $(BUILD) --output-on-failure
 	$(MAKE) --no-print-directory fuzz-replay
 

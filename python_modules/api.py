@@ -15,6 +15,8 @@ the run), with a model config or a Python model plugged in as the inferencer.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -34,13 +36,19 @@ class Run:
     """A scored run: ``metrics`` is metrics.json's content (numbers and their ``schema``)."""
 
     def __init__(self, metrics: dict[str, Any], text: str = "",
-                 detection_arrays: Callable[[], dict[str, Any]] | None = None, scored: Any = None) -> None:
+                 detection_arrays: Callable[[], dict[str, Any]] | None = None, scored: Any = None, *,
+                 objects: Callable[[list[float]], str] | None = None,
+                 label_errors: Callable[[], tuple[Any, int]] | None = None,
+                 analysis_iou: float = 0.5) -> None:
         self.metrics = metrics
         self.text = text  # the tables the command prints
         self._detection_arrays = detection_arrays
         self._columns: dict[str, Any] | None = None
         self._detections: list[dict[str, Any]] | None = None
         self._scored = scored  # ds.evaluate's run in C++ (ground truth, images, detections)
+        self._objects = objects  # the records' CSV at some IoU thresholds (core's object_records)
+        self._label_errors = label_errors  # (the label-error task as a dataset, its candidates)
+        self._analysis_iou = analysis_iou
 
     @property
     def detection_columns(self) -> dict[str, Any]:
@@ -115,6 +123,43 @@ class Run:
             out["observed"] = now - before
         return out
 
+    def _object_csv(self, ious: float | Sequence[float] | None) -> str:
+        if self._objects is None:
+            raise ValueError("objects: this run keeps no ground truth and detections (a tracking run)")
+        wanted = [self._analysis_iou] if ious is None else [ious] if isinstance(ious, (int, float)) else list(ious)
+        return self._objects([_fraction("ious", t) for t in wanted])
+
+    def objects(self, ious: float | Sequence[float] | None = None) -> list[dict[str, Any]]:
+        """Every ground truth and detection with what the matching made of it (``--export-objects``'
+        records): ``kind`` (gt, dt), ``id``, ``image_id``, ``file_name``, ``category_id``,
+        ``class``, ``score`` (dt only), and per IoU threshold T ``status@T`` (TP, FP, FN,
+        ignored), ``match@T`` and ``iou@T`` (None where empty). ``ious``: the thresholds
+        (default: the analyses' IoU)."""
+        rows = list(csv.DictReader(io.StringIO(self._object_csv(ious), newline="")))
+        return [{k: _typed_cell(k, v) for k, v in r.items()} for r in rows]
+
+    def export_objects(self, path: PathLike, ious: float | Sequence[float] | None = None) -> Path:
+        """Writes ``objects()``' records to ``path``: CSV, or typed Parquet for a ``.parquet`` name
+        (``--export-objects``), atomically; returns the path."""
+        _core.write_object_records(str(path), self._object_csv(ious))
+        return Path(path)
+
+    def export_label_errors(self, folder: PathLike, format: str = "cvat", images: PathLike | None = None) -> int:
+        """Writes the likely label errors as an annotation task to fix them in
+        (``--export-label-errors``): their images, ground truth, and each candidate as a
+        ``suspect <type>: <class>`` box, in ``format`` (``cvat`` or ``labelme``); ``images``: where
+        the images are (default: the dataset's). Returns how many candidates it holds."""
+        if format not in ("cvat", "labelme"):
+            raise ValueError(f"format: unknown format {format!r} (cvat, labelme)")
+        if self._label_errors is None:
+            raise ValueError("export_label_errors: this run keeps no ground truth and detections")
+        task, count = self._label_errors()
+        if images is not None:
+            task.image_dir = str(images)
+        _core.check_convert_target(str(folder), task, "")
+        _core.convert_dataset(task, format, str(folder), False)
+        return int(count)
+
     def to_pandas(self, what: str = "per_class") -> Any:
         """``per_class`` or ``per_image`` as a pandas DataFrame (pandas must be installed)."""
         import pandas as pd
@@ -146,6 +191,18 @@ class Run:
 
         write_report([self.metrics], str(path))
         return Path(path)
+
+
+def _typed_cell(column: str, value: str) -> Any:
+    """An object record's cell as the Parquet export types it: ids and matches int, scores and
+    IoUs float, empty None."""
+    if value == "":
+        return None
+    if column in ("id", "image_id", "category_id") or column.startswith("match@"):
+        return int(value)
+    if column == "score" or column.startswith("iou@"):
+        return float(value)
+    return value
 
 
 def _result_dicts(c: dict[str, Any]) -> list[dict[str, Any]]:
@@ -237,6 +294,43 @@ def _detections(dt: Any, masks: bool, keypoints: bool) -> tuple[Any, str]:
     )
 
 
+def _fraction(name: str, value: float, zero: bool = False) -> float:
+    v = float(value)
+    if not ((v >= 0 if zero else v > 0) and v <= 1):
+        raise ValueError(f"{name}: expected a number {'from 0' if zero else 'above 0'}, at most 1, got {value!r}")
+    return v
+
+
+def _score_options(threads: int, metric: str, slices: PathLike | Mapping[str, Any] | None, slice_bootstrap: int,
+                   analysis_iou: float, score_threshold: float | None, calibration_bins: int,
+                   calibration_iou: float, f_beta: float) -> Any:
+    """`score`'s options as the command's flags set them, checked as it checks them."""
+    o = _core.ScoreOptions()
+    o.threads = int(threads)
+    o.analysis_iou = _fraction("analysis_iou", analysis_iou)
+    o.score_threshold = None if score_threshold is None else _fraction("score_threshold", score_threshold, True)
+    o.calibration_iou = _fraction("calibration_iou", calibration_iou)
+    if int(calibration_bins) < 1:
+        raise ValueError(f"calibration_bins: expected 1 or more, got {calibration_bins!r}")
+    o.calibration_bins = int(calibration_bins)
+    if not float(f_beta) > 0 or not np.isfinite(f_beta):
+        raise ValueError(f"f_beta: expected a positive number, got {f_beta!r}")
+    o.f_beta = float(f_beta)
+    o.set_matching(metric)
+    if int(slice_bootstrap) < 0:
+        raise ValueError(f"slice_bootstrap: expected 0 (no intervals) or more samples, got {slice_bootstrap!r}")
+    if slices is None:
+        return o
+    if not metric.startswith("coco"):
+        raise ValueError("slices: apply to the COCO metrics (coco, coco_segm, coco_boundary, coco_keypoints)")
+    if isinstance(slices, Mapping):
+        # JSON is YAML: the slices file's reader checks a dict as it checks the file.
+        o.set_slices_text(json.dumps(slices), "slices", int(slice_bootstrap))
+    else:
+        o.set_slices_file(str(slices), int(slice_bootstrap))
+    return o
+
+
 def score(
     gt: Any,
     detections: Any,
@@ -244,6 +338,14 @@ def score(
     iou_type: str = "bbox",
     analyses: Iterable[str] | None = None,
     threads: int = 0,
+    *,
+    slices: PathLike | Mapping[str, Any] | None = None,
+    slice_bootstrap: int = 200,
+    analysis_iou: float = 0.5,
+    score_threshold: float | None = None,
+    calibration_bins: int = 10,
+    calibration_iou: float = 0.5,
+    f_beta: float = 1.0,
 ) -> Run:
     """Scores detections against ground truth, as ``detection-studio score`` does.
 
@@ -262,6 +364,12 @@ def score(
             one metric, as ``score --iou-type``).
         analyses: analysis names (None: the default ones, as the command; ``[]``: none).
         threads: evaluation threads (0: one per core).
+        slices: the COCO numbers per slice of the images too (``--slices``): a SLICES.yaml path
+            or its mapping, slice name -> image ids or rules (``{"small": {"width": [0, 640]}}``).
+        slice_bootstrap: bootstrap samples of each slice's AP interval (0: none).
+        analysis_iou, score_threshold: the IoU the analyses count a detection right at, and the
+            score cut of the confusion matrix and per-image counts (None: the best F1's).
+        calibration_bins, calibration_iou, f_beta: the calibration and f_scores analyses'.
 
     Returns:
         a ``Run`` whose ``metrics`` is the metrics.json the command writes with the same inputs
@@ -281,8 +389,13 @@ def score(
         dts, dt_label = _core.read_challenge_detections(str(detections), dataset), str(detections)
     else:
         dts, dt_label = _detections(detections, masks, keypoints)
-    document, text = _core.score_document(dataset, dts, names, chosen, threads, gt_label, dt_label)
-    return Run(json.loads(document), text, lambda: _core.detection_arrays(dts))
+    options = _score_options(threads, names[0], slices, slice_bootstrap, analysis_iou, score_threshold,
+                             calibration_bins, calibration_iou, f_beta)
+    document, text = _core.score_document(dataset, dts, names, chosen, options, gt_label, dt_label)
+    return Run(json.loads(document), text, lambda: _core.detection_arrays(dts),
+               objects=lambda ious: _core.object_records_csv(dataset, dts, ious, options),
+               label_errors=lambda: _core.label_error_task(dataset, dts, options),
+               analysis_iou=options.analysis_iou)
 
 
 def _score_tracking(gt: Any, detections: Any, names: list[str], analyses: Iterable[str] | None,
@@ -393,4 +506,6 @@ def evaluate(
         str(config_or_dataset), model_config, pipeline_model, label, names, batch, limit or 0, skip_bad,
         None if output is None else str(output), None if metrics is None else list(metrics),
         None if analyses is None else list(analyses), progress)
-    return Run(json.loads(scored.metrics_json), scored.text, scored.detection_arrays, scored)
+    return Run(json.loads(scored.metrics_json), scored.text, scored.detection_arrays, scored,
+               objects=scored.object_records_csv, label_errors=scored.label_error_task,
+               analysis_iou=scored.analysis_iou)

@@ -219,3 +219,24 @@ def test_render_draws_the_runs_detections_without_the_model(tmp_path: Path) -> N
     bad = run_ds("render", run, "--results", empty, "--output", tmp_path / "p3")
     assert bad.returncode == 1
     assert f"{empty}: no detections.json or detections.jsonl in this folder" in error_line(bad)
+
+
+def test_check_takes_a_bare_coco_json(shapes_val: Path, tmp_path: Path) -> None:
+    """`check GT.json` as `score --gt` takes it: counts and problems without a dataset.yaml; the
+    image files are checked only when --images says where they are."""
+    gt = shapes_val / "annotations" / "instances_val.json"
+    done = run_ds("check", gt, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "note: the image files were not checked (give --images DIR)" in done.stdout
+    with_images = run_ds("check", gt, "--images", shapes_val / "val", timeout=120)
+    assert with_images.returncode == 0, with_images.stdout + with_images.stderr
+    assert "not checked" not in with_images.stdout
+    # the same counts as through a run config naming it (the first line names the source)
+    config = REPO / "configs" / "demo.yaml"
+    assert with_images.stdout.split("\n", 1)[1] == run_ds("check", config).stdout.split("\n", 1)[1]
+    empty = tmp_path / "images"
+    empty.mkdir()
+    missing = run_ds("check", gt, "--images", empty, timeout=60)
+    assert missing.returncode == 1 and "missing" in missing.stdout.lower(), missing.stdout
+    wrong = run_ds("check", config, "--images", empty)
+    assert wrong.returncode == 2 and "--images applies to a COCO / LVIS json" in error_line(wrong)

@@ -5,6 +5,8 @@ unless they match, exactly as it treats objects outside an area range."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -109,6 +111,53 @@ def test_object_slices_equal_pycocotools(tmp_path: Path) -> None:
     assert again["slices"]["small"]["AP"] == metrics["slices"]["small"]["AP"]
     print(f"{compared} object slices ({changed} differ from the whole run), largest difference {worst:.3g}")
     assert worst <= TOLERANCE and changed > compared * 2 // 3
+
+
+def test_object_slices_segm_equal_pycocotools(tmp_path: Path) -> None:
+    """Masks: an object's area is its mask's (the ground truth's `area` field; a detection's
+    mask area, as pycocotools' loadRes sets it), its width / height / aspect its box's."""
+    import yaml
+    from mask_cases import make_case
+    from pycocotools.cocoeval import COCOeval
+
+    rules_by_name = {"small": {"area": [0, 400]}, "wide": {"width": [20, 200]}, "tall": {"aspect": [1.1, 100]}}
+    worst, compared, changed = 0.0, 0, 0
+    for seed in range(600, 612):
+        gt, dts = make_case(seed)
+        gt_file, dt_file = tmp_path / f"gt{seed}.json", tmp_path / f"dt{seed}.json"
+        gt_file.write_text(json.dumps(gt))
+        dt_file.write_text(json.dumps(dts))
+        slices = tmp_path / f"slices{seed}.yaml"
+        slices.write_text(yaml.safe_dump({name: {"objects": r} for name, r in rules_by_name.items()}))
+        metrics = score(gt_file, dt_file, tmp_path / f"m{seed}.json", "--iou-type", "segm", "--analyses", "none",
+                        "--slices", slices, "--slice-bootstrap", "0")
+        for name, rules in rules_by_name.items():
+            class SliceEval(COCOeval):  # type: ignore[misc]
+                def _prepare(self, rules: dict[str, Any] = rules) -> None:
+                    super()._prepare()
+                    for gts in self._gts.values():
+                        for g in gts:
+                            g["ignore"] = g["ignore"] or not inside(rules, g, False)
+                    for ds_ in self._dts.values():
+                        for d in ds_:
+                            if not inside(rules, d, True):
+                                d["area"] = -1.0
+
+            with contextlib.redirect_stdout(io.StringIO()):
+                from pycocotools.coco import COCO
+
+                coco = COCO(str(gt_file))
+                ev = SliceEval(coco, coco.loadRes(str(dt_file)), "segm")
+                ev.evaluate()
+                ev.accumulate()
+                ev.summarize()
+            ours = metrics["segm_slices"][name]  # the segm metric's sections are prefixed
+            changed += ours["coco_stats"] != metrics["segm_coco_stats"]
+            for a, b in zip(ours["coco_stats"], ev.stats, strict=True):
+                worst = max(worst, abs(a - float(b)))
+            compared += 1
+    print(f"{compared} segm object slices ({changed} differ from the whole run), largest difference {worst:.3g}")
+    assert worst <= TOLERANCE and changed > compared // 2
 
 
 @pytest.mark.parametrize(("objects", "expected"), [

@@ -8,6 +8,8 @@
 #include <optional>
 
 #include "core/dataset/check.hpp"
+#include "core/eval/analysis/label_error_task.hpp"
+#include "core/eval/analysis/object_records.hpp"
 #include "core/eval/coco/coco_evaluator.hpp"
 #include "core/eval/coco/evaluate.hpp"
 #include "core/eval/coco/incremental.hpp"
@@ -16,6 +18,7 @@
 #include "core/eval/coco/summarize.hpp"
 #include "core/eval/per_class_csv.hpp"
 #include "core/eval/score.hpp"
+#include "core/eval/slices/slice_rules.hpp"
 #include "core/util/error.hpp"
 #include "formats/coco/coco_json.hpp"
 #include "formats/convert.hpp"
@@ -361,17 +364,56 @@ PYBIND11_MODULE(_core, m) {
   });
   m.def("evaluator_reads_masks", [](const std::string& name) { return ds::evaluator_reads_masks(name); }, py::arg("name"));
   m.def("metric_for_iou_type", &ds::metric_for_iou_type, py::arg("iou_type"));
+  py::class_<EvaluatorOptions>(m, "ScoreOptions", "`score`'s options (core/eval/evaluator.hpp EvaluatorOptions)")
+      .def(py::init<>())
+      .def_readwrite("threads", &EvaluatorOptions::threads)
+      .def_readwrite("analysis_iou", &EvaluatorOptions::analysis_iou)
+      .def_readwrite("score_threshold", &EvaluatorOptions::score_threshold)
+      .def_readwrite("calibration_bins", &EvaluatorOptions::calibration_bins)
+      .def_readwrite("calibration_iou", &EvaluatorOptions::calibration_iou)
+      .def_readwrite("f_beta", &EvaluatorOptions::f_beta)
+      .def_readwrite("boundary_dilation_ratio", &EvaluatorOptions::boundary_dilation_ratio)
+      .def("set_matching", [](EvaluatorOptions& o, const std::string& metric) { o.analysis_matching = evaluator_matching(metric); },
+           py::arg("metric"), "The analyses match as this metric does (score sets its first metric's).")
+      .def("set_slices_file",
+           [](EvaluatorOptions& o, const std::filesystem::path& file, std::size_t samples) {
+             slices::SliceSpecs specs = slices::read_slices(file);
+             specs.bootstrap_samples = samples;
+             o.slices = std::make_shared<const slices::SliceSpecs>(std::move(specs));
+           },
+           py::arg("file"), py::arg("bootstrap_samples"), "--slices SLICES.yaml (--slice-bootstrap N).")
+      .def("set_slices_text",
+           [](EvaluatorOptions& o, const std::string& text, const std::string& label, std::size_t samples) {
+             slices::SliceSpecs specs = slices::read_slices_text(text, label);
+             specs.bootstrap_samples = samples;
+             o.slices = std::make_shared<const slices::SliceSpecs>(std::move(specs));
+           },
+           py::arg("text"), py::arg("label"), py::arg("bootstrap_samples"), "Slices from YAML or JSON text.");
   m.def("score_document",
         [](const Dataset& gt, const Detections& d, const std::vector<std::string>& metrics,
-           const std::vector<std::string>& analyses, int threads, const std::string& gt_label, const std::string& dt_label) {
-          EvaluatorOptions o;
-          o.threads = threads;
+           const std::vector<std::string>& analyses, const EvaluatorOptions& o, const std::string& gt_label,
+           const std::string& dt_label) {
           const ScoreDocument doc = ds::score_document(gt, d, metrics, analyses, o, gt_label, dt_label);
           return std::pair<std::string, std::string>(doc.metrics_json, doc.text);
         },
-        py::arg("gt"), py::arg("detections"), py::arg("metrics"), py::arg("analyses"), py::arg("threads"),
+        py::arg("gt"), py::arg("detections"), py::arg("metrics"), py::arg("analyses"), py::arg("options"),
         py::arg("gt_label"), py::arg("dt_label"), py::call_guard<py::gil_scoped_release>(),
         "`score`'s evaluation: (metrics.json's text, the printed tables).");
+  m.def("object_records_csv",
+        [](const Dataset& gt, const Detections& d, const std::vector<double>& ious, const EvaluatorOptions& o) {
+          return analysis::object_records_csv(gt, analysis::all_image_ids(gt), d, ious, analysis::Overlap::of(o));
+        },
+        py::arg("gt"), py::arg("detections"), py::arg("ious"), py::arg("options"), py::call_guard<py::gil_scoped_release>(),
+        "--export-objects' records (CSV text) of every image of `gt`.");
+  m.def("write_object_records", &analysis::write_object_records, py::arg("path"), py::arg("csv"),
+        py::call_guard<py::gil_scoped_release>(), "Writes the records (Parquet for a .parquet name), atomically.");
+  m.def("label_error_task",
+        [](const Dataset& gt, const Detections& d, const EvaluatorOptions& o) {
+          analysis::LabelErrorTask t = analysis::find_label_error_task(gt, d, analysis::all_image_ids(gt), o);
+          return std::pair<Dataset, std::size_t>(std::move(t.task), t.candidates);
+        },
+        py::arg("gt"), py::arg("detections"), py::arg("options"), py::call_guard<py::gil_scoped_release>(),
+        "--export-label-errors' task (a dataset to write with convert_dataset) and how many candidates it holds.");
   m.def("score_tracking_document",
         [](const std::string& gt, const std::string& dt, std::size_t threads) {
           const mot::ScoredSequences scored = mot::score_sequences(gt, dt, threads);

@@ -9,6 +9,8 @@
 #include <pybind11/numpy.h>
 
 #include "bindings/detection_arrays.hpp"
+#include "core/eval/analysis/label_error_task.hpp"
+#include "core/eval/analysis/object_records.hpp"
 #include "app/commands/detect_python.hpp"
 #include "app/commands/evaluate_python.hpp"
 #include "host/python_results.hpp"
@@ -72,7 +74,19 @@ PYBIND11_MODULE(_runtime, m) {
   py::class_<cli::PythonRun, std::shared_ptr<cli::PythonRun>>(m, "ScoredRun", "An evaluate run, as compare needs it")
       .def_readonly("metrics_json", &cli::PythonRun::metrics_json)
       .def_readonly("text", &cli::PythonRun::text)
-      .def("detection_arrays", [](const cli::PythonRun& r) { return bindings::detection_arrays(r.detections); });
+      .def("detection_arrays", [](const cli::PythonRun& r) { return bindings::detection_arrays(r.detections); })
+      .def_property_readonly("analysis_iou", [](const cli::PythonRun& r) { return r.options.analysis_iou; })
+      .def("object_records_csv",
+           [](const cli::PythonRun& r, const std::vector<double>& ious) {
+             return analysis::object_records_csv(*r.dataset, r.image_ids, r.detections, ious, analysis::Overlap::of(r.options));
+           },
+           py::arg("ious"), py::call_guard<py::gil_scoped_release>(), "--export-objects' records (CSV text).")
+      .def("label_error_task",
+           [](const cli::PythonRun& r) {
+             analysis::LabelErrorTask t = analysis::find_label_error_task(*r.dataset, r.detections, r.image_ids, r.options);
+             return std::pair<Dataset, std::size_t>(std::move(t.task), t.candidates);
+           },
+           py::call_guard<py::gil_scoped_release>(), "--export-label-errors' task and how many candidates it holds.");
   m.def("paired_bootstrap",
         [](const cli::PythonRun& run, const cli::PythonRun& baseline, std::size_t samples, std::uint64_t seed) {
           std::pair<analysis::ApDifference, std::string> result;

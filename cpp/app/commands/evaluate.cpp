@@ -5,6 +5,7 @@
 #include "app/cli/report.hpp"
 #include "app/commands/evaluate_ray.hpp"
 #include "app/commands/evaluation_run.hpp"
+#include "app/commands/export_label_errors.hpp"
 #include "app/commands/export_objects.hpp"
 #include "app/commands/scored_run.hpp"
 #include "app/commands/commands.hpp"
@@ -90,8 +91,11 @@ int run_evaluate(const ParsedArgs& args) {
     guards.emplace_back((out_dir / f).string() + ", an output of the run", out_dir / f);
   const EvaluatorOptions eval_options = evaluator_options(cfg);
   const std::optional<ObjectExport> export_objects = object_export(args, eval_options.analysis_iou, guards);
-  if (export_objects && (shard || args.get("--engine").value_or("local") != "local"))
-    throw UsageError("--export-objects applies to a whole local run: leave out --shard and --engine");
+  if (export_objects) guards.emplace_back("the --export-objects file", export_objects->path);
+  const std::optional<LabelErrorExport> export_label_errors = label_error_export(args, guards);
+  if ((export_objects || export_label_errors) && (shard || args.get("--engine").value_or("local") != "local"))
+    throw UsageError(std::string(export_objects ? "--export-objects" : "--export-label-errors") +
+                     " applies to a whole local run: leave out --shard and --engine");
   // One run per output folder at a time, for the run's whole life.
   const OutputLock lock(out_dir);
   if (const auto engine = args.get("--engine"); engine && *engine != "local") {
@@ -163,6 +167,9 @@ int run_evaluate(const ParsedArgs& args) {
   run.journal->remove();  // once the results are there
   if (export_objects)
     write_object_export(*export_objects, dataset, scoring.image_ids(), scoring.detections(), eval_options);
+  if (export_label_errors)
+    write_label_error_export(*export_label_errors, dataset, scoring.image_ids(), scoring.detections(), eval_options,
+                             cfg.dataset.file());
 
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.1f",

@@ -32,10 +32,8 @@ std::optional<LabelErrorExport> label_error_export(const ParsedArgs& args, std::
 void write_label_error_export(const LabelErrorExport& e, const Dataset& gt, std::span<const std::int64_t> image_ids,
                               std::span<const Detection> dts, const EvaluatorOptions& options,
                               const std::filesystem::path& gt_file) {
-  const std::vector<analysis::LabelError> found =
-      analysis::label_errors(gt, dts, image_ids, options.analysis_iou,
-                             options.score_threshold.value_or(analysis::kLabelErrorScore));
-  Dataset task = analysis::label_error_task(gt, dts, found);
+  analysis::LabelErrorTask found = analysis::find_label_error_task(gt, dts, image_ids, options);
+  Dataset& task = found.task;
   if (e.images) task.image_dir = *e.images;
   check_convert_target(e.dir, task, gt_file);
   try {
@@ -46,7 +44,7 @@ void write_label_error_export(const LabelErrorExport& e, const Dataset& gt, std:
       throw Error("--export-label-errors: " + what + "; give --images DIR (the task links the images)");
     throw;
   }
-  std::cerr << "wrote " << found.size() << " likely label errors on " << task.images.size() << " images to "
+  std::cerr << "wrote " << found.candidates << " likely label errors on " << task.images.size() << " images to "
             << e.dir.string() << " (" << e.format->name() << ": labels 'suspect ...')\n";
 }
 

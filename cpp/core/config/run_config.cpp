@@ -89,7 +89,7 @@ RunConfig load_run_config(const std::filesystem::path& file) {
                                                  "sigmas",   "analyses",     "analysis_iou",
                                                  "score_threshold", "class_map",
                                                  "calibration_bins", "calibration_iou", "f_beta", "allow_unmatched_classes",
-                                                 "slices", "tracker"};
+                                                 "slices", "slice_bootstrap", "tracker"};
   root.only_keys(kKeys);
   RunConfig cfg{file, dataset_spec(root), std::nullopt, {}, {}, {}, 0.5, 0.02, std::nullopt, {}};
   if (root.has("model")) cfg.model = root.existing_file("model");
@@ -146,7 +146,15 @@ RunConfig load_run_config(const std::filesystem::path& file) {
   if (root.has("slices")) {
     if (std::none_of(cfg.metrics.begin(), cfg.metrics.end(), [](const std::string& m) { return m.starts_with("coco"); }))
       root.fail("slices", "applies to the COCO metrics, which 'metrics' leaves out");
-    cfg.slices = std::make_shared<const slices::SliceSpecs>(slices::read_slices(root.existing_file("slices")));
+    slices::SliceSpecs specs = slices::read_slices(root.existing_file("slices"));
+    if (root.has("slice_bootstrap")) {
+      const std::int64_t n = root.integer_or("slice_bootstrap", 200);
+      if (n < 0) root.fail("slice_bootstrap", "expected 0 (no intervals) or a positive number of samples");
+      specs.bootstrap_samples = static_cast<std::size_t>(n);
+    }
+    cfg.slices = std::make_shared<const slices::SliceSpecs>(std::move(specs));
+  } else if (root.has("slice_bootstrap")) {
+    root.fail("slice_bootstrap", "applies to 'slices', which the config leaves out");
   }
   if (root.has("f_beta")) {
     cfg.f_beta = root.number_or("f_beta", 1);

@@ -14,6 +14,7 @@
 //   calibration_iou: 0.5                                      # optional (analysis calibration)
 //   f_beta: 1                                                 # optional (analysis f_scores)
 //   slices: slices.yaml                                       # optional: COCO numbers per slice
+//   slice_bootstrap: 200                                      # optional: samples per slice interval (0: none)
 //   score_threshold: 0.3                                      # optional (default: best F1)
 //   class_map: {model name: dataset name}                     # optional
 //   allow_unmatched_classes: true                             # optional (default false)

@@ -61,4 +61,11 @@ Dataset label_error_task(const Dataset& gt, std::span<const Detection> dts, std:
   return out;
 }
 
+LabelErrorTask find_label_error_task(const Dataset& gt, std::span<const Detection> dts,
+                                     std::span<const std::int64_t> image_ids, const EvaluatorOptions& options) {
+  const std::vector<LabelError> found =
+      label_errors(gt, dts, image_ids, options.analysis_iou, options.score_threshold.value_or(kLabelErrorScore));
+  return {label_error_task(gt, dts, found), found.size()};
+}
+
 }  // namespace ds::analysis

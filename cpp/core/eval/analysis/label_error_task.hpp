@@ -9,6 +9,7 @@
 
 #include "core/dataset/dataset.hpp"
 #include "core/eval/analysis/label_errors.hpp"
+#include "core/eval/evaluator.hpp"
 
 namespace ds::analysis {
 
@@ -20,5 +21,14 @@ std::string suspect_label(bool wrong_label, const std::string& name);
 // per candidate (the detection's box; ids after the ground truth's largest). `dts` are the
 // detections the candidates' dt_id (1-based) index.
 Dataset label_error_task(const Dataset& gt, std::span<const Detection> dts, std::span<const LabelError> errors);
+
+// The task of the candidates label_errors finds on `image_ids` at the options' analysis IoU and
+// score threshold (kLabelErrorScore without one), as the analysis finds them; and how many.
+struct LabelErrorTask {
+  Dataset task;
+  std::size_t candidates = 0;
+};
+LabelErrorTask find_label_error_task(const Dataset& gt, std::span<const Detection> dts,
+                                     std::span<const std::int64_t> image_ids, const EvaluatorOptions& options);
 
 }  // namespace ds::analysis

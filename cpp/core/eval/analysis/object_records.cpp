@@ -1,11 +1,16 @@
 #include "core/eval/analysis/object_records.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
+#include <type_traits>
+#include <variant>
 #include <unordered_map>
 
 #include "core/util/csv.hpp"
 #include "core/util/error.hpp"
+#include "core/util/files.hpp"
+#include "core/util/parquet.hpp"
 #include "core/util/text.hpp"
 
 namespace ds::analysis {
@@ -48,6 +53,48 @@ void row(std::string& out, std::initializer_list<std::string_view> fields) {
 }
 
 }  // namespace
+
+// The records' CSV as Parquet columns, typed by name: ids and matches 64-bit integers, scores
+// and IoUs doubles, the rest strings; an empty cell is null.
+std::string object_records_parquet(const std::string& csv) {
+  CsvReader reader("object records", csv);
+  std::vector<std::string> fields;
+  reader.next(fields);
+  std::vector<ParquetColumn> columns;
+  for (const std::string& name : fields) {
+    ParquetColumn c{name, std::vector<std::optional<std::string>>{}};
+    if (name == "id" || name == "image_id" || name == "category_id" || name.starts_with("match@"))
+      c.values = std::vector<std::optional<std::int64_t>>{};
+    else if (name == "score" || name.starts_with("iou@"))
+      c.values = std::vector<std::optional<double>>{};
+    columns.push_back(std::move(c));
+  }
+  while (reader.next(fields)) {
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const std::string& f = i < fields.size() ? fields[i] : std::string();
+      std::visit(
+          [&](auto& v) {
+            using T = typename std::decay_t<decltype(v)>::value_type::value_type;
+            if (f.empty()) {
+              v.emplace_back(std::nullopt);
+            } else if constexpr (std::is_same_v<T, std::int64_t>) {
+              v.emplace_back(std::strtoll(f.c_str(), nullptr, 10));
+            } else if constexpr (std::is_same_v<T, double>) {
+              v.emplace_back(std::strtod(f.c_str(), nullptr));
+            } else {
+              v.emplace_back(f);
+            }
+          },
+          columns[i].values);
+    }
+  }
+  return parquet_file(columns);
+}
+
+void write_object_records(const std::filesystem::path& path, const std::string& csv) {
+  // FILE.parquet: the same records, typed (a small writer of our own: no Arrow to link).
+  write_file_atomic(path, path.extension() == ".parquet" ? object_records_parquet(csv) : csv);
+}
 
 std::string object_records_csv(const Dataset& gt, std::span<const std::int64_t> image_ids,
                                std::span<const Detection> dts, std::span<const double> ious, const Overlap& overlap) {

@@ -3,6 +3,7 @@
 // of it at each IoU threshold asked: the analyses' and the viewer's matching (image_match: per
 // image and class, detections by descending score take the free ground truth of highest IoU),
 // over every detection (no maxDets cap), for people to filter and join in their own tools.
+#include <filesystem>
 #include <span>
 #include <string>
 
@@ -17,5 +18,11 @@ namespace ds::analysis {
 // Throws ds::Error for an empty list or a threshold outside (0, 1].
 std::string object_records_csv(const Dataset& gt, std::span<const std::int64_t> image_ids,
                                std::span<const Detection> dts, std::span<const double> ious, const Overlap& overlap);
+
+// The records' CSV as Parquet columns, typed by name: ids and matches 64-bit integers, scores
+// and IoUs doubles, the rest strings; an empty cell is null.
+std::string object_records_parquet(const std::string& csv);
+// Writes the records to `path` atomically: Parquet for a .parquet name, else the CSV.
+void write_object_records(const std::filesystem::path& path, const std::string& csv);
 
 }  // namespace ds::analysis

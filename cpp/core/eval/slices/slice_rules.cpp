@@ -184,8 +184,21 @@ bool ObjectFilter::detection(const Detection& d, double area) const {
   });
 }
 
-SliceSpecs read_slices(const std::filesystem::path& file) {
-  const ConfigNode root = ConfigNode::load(file);
+SliceSpecs read_slices(const std::filesystem::path& file) { return read_slices(ConfigNode::load(file)); }
+
+SliceSpecs read_slices_text(const std::string& text, const std::string& label) {
+  YAML::Node node;
+  try {
+    node = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw Error(label + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
+  }
+  if (!node.IsMap()) throw Error(label + ": expected a mapping of slice names to image ids or rules");
+  return read_slices(ConfigNode(label, node, ""));
+}
+
+SliceSpecs read_slices(const ConfigNode& root) {
+  const std::filesystem::path& file = root.file();
   SliceSpecs out{file, {}};
   for (const std::string& name : root.keys()) {
     if (name.empty() || name.find('.') != std::string::npos)

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config/config_node.hpp"
 #include "core/dataset/dataset.hpp"
 
 namespace ds::slices {
@@ -67,6 +68,10 @@ struct SliceSpecs {
 // Throws ds::Error naming the file, line and key for anything malformed. Slice names may not
 // hold '.' (metrics.json's keys are dotted paths).
 SliceSpecs read_slices(const std::filesystem::path& file);
+// The same from a mapping already loaded, or from YAML (or JSON) text that `label` names in
+// messages (the Python API's slices given as a dict).
+SliceSpecs read_slices(const ConfigNode& root);
+SliceSpecs read_slices_text(const std::string& text, const std::string& label);
 
 struct ImageSlice {
   std::string name;
