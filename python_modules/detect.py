@@ -39,6 +39,8 @@ def detect(
     name: str | None = None,
     skip_bad: bool = False,
     live: bool | None = None,
+    track: str | None = None,
+    tracker_config: str | os.PathLike[str] | None = None,
 ) -> Iterator[tuple[Frame, dict[str, Any]]]:
     """Runs a model over images, a video or a camera, as ``detection-studio detect`` does.
 
@@ -54,17 +56,24 @@ def detect(
         live: ``True`` hands the model the newest frame and drops older ones (``--live``),
             ``False`` hands it every frame (``--no-drop``); ``None``: files and recorded
             pipelines drop nothing, cameras, streams and live pipelines do.
+        track: a tracker's name (``"bytetrack"``, ``"sort"``: ``--track``) follows objects from
+            frame to frame; it sees the model's detections below ``score_threshold`` too, as
+            ``detect --track``'s does. tracker_config: its parameters (``--tracker-config``).
 
     Yields:
         ``(frame, detections)``: a :class:`Frame` and ``{"boxes": (N, 4) float32 xyxy in the
         frame's pixels, "scores": (N,) float32, "labels": (N,) int64, "names": the labels'
-        class names, "model": the model's name}``. Leaving the loop early stops the pipeline.
+        class names, "model": the model's name}``, and with ``track`` ``"track_ids": (N,) int64``
+        (the track of each detection, -1 for none: tracks.txt's ids). Leaving the loop early
+        stops the pipeline.
     """
     from detection_studio import _runtime
     from detection_studio.api import _python_model
 
     if every < 1:
         raise ValueError(f"every: must be 1 or more, got {every}")
+    if tracker_config is not None and track is None:
+        raise ValueError("tracker_config goes with track=NAME")
     if limit is not None and limit < 0:
         raise ValueError(f"limit: must be 0 (all) or more, got {limit}")
     if isinstance(model, (str, os.PathLike)):
@@ -75,12 +84,15 @@ def detect(
         pipeline_model, label, names, batch = _python_model(model, class_names, batch_size, name)
         model_config = ""
     stream = _runtime.DetectStream(str(source), model_config, pipeline_model, label, names, batch, every,
-                                   limit or 0, float(score_threshold), skip_bad, live)
+                                   limit or 0, float(score_threshold), skip_bad, live, track or "",
+                                   None if tracker_config is None else os.fspath(tracker_config))
     try:
         while (item := stream.next()) is not None:
-            index, frame_name, time_ms, image, boxes, scores, labels, classes, model_name = item
-            yield (Frame(image, index, frame_name, time_ms),
-                   {"boxes": boxes, "scores": scores, "labels": labels,
-                    "names": [classes[int(k)] for k in labels], "model": model_name})
+            index, frame_name, time_ms, image, boxes, scores, labels, classes, model_name, track_ids = item
+            detections: dict[str, Any] = {"boxes": boxes, "scores": scores, "labels": labels,
+                                          "names": [classes[int(k)] for k in labels], "model": model_name}
+            if track is not None:
+                detections["track_ids"] = track_ids
+            yield Frame(image, index, frame_name, time_ms), detections
     finally:
         stream.close()

@@ -218,7 +218,7 @@ def test_render_draws_the_runs_detections_without_the_model(tmp_path: Path) -> N
     empty.mkdir()
     bad = run_ds("render", run, "--results", empty, "--output", tmp_path / "p3")
     assert bad.returncode == 1
-    assert f"{empty}: no detections.json in this folder" in error_line(bad)
+    assert f"{empty}: no detections.json or detections.jsonl in this folder" in error_line(bad)
 
 
 def test_check_takes_a_bare_coco_json(shapes_val: Path, tmp_path: Path) -> None:

@@ -184,6 +184,7 @@ def test_bad_tracker_config(tmp_path: Path, content: str, name: str, expected: s
         ("det.txt", "1,-1,1,1\n", "det.txt:1: expected 'frame,id,bb_left,bb_top,width,height,conf,...'"),
         ("det.txt", "1,-1,1e300,1,10,10,0.9\n", "det.txt:1: box value"),
         ("det.txt", "1,-1,1,1,10,10,0.9,1.5\n", "det.txt:1: class: expected an integer, got '1.5'"),
+        ("det.txt", "1,2.5,1,1,10,10,0.9\n", "det.txt:1: id: expected an integer, got '2.5'"),
         ("d.jsonl", '{"frame": 0, "detections": [{"bbox": [1, 1, 1e30, 1], "score": 1}]}\n',
          "d.jsonl:1: detections[0]: box value"),
         ("d.jsonl", '{"frame": 1, "detections": []}\n{"frame": 0, "detections": []}\n',

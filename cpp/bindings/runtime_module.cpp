@@ -106,15 +106,17 @@ PYBIND11_MODULE(_runtime, m) {
       m, "DetectStream", "detect's loop, frame by frame")
       .def(py::init([](std::string source, const fs::path& model_config, py::object python_model, std::string model_name,
                        std::vector<std::string> class_names, std::size_t batch_size, std::size_t every,
-                       std::size_t limit, double score_threshold, bool skip_bad, std::optional<bool> live) {
+                       std::size_t limit, double score_threshold, bool skip_bad, std::optional<bool> live,
+                       std::string tracker, std::optional<fs::path> tracker_config) {
              return std::unique_ptr<cli::PythonDetectStream, StopThenDelete>(new cli::PythonDetectStream(
                  {std::move(source), model_config, python_model.is_none() ? py::object() : std::move(python_model),
                   std::move(model_name), std::move(class_names), batch_size, every, limit, score_threshold, skip_bad,
-                  live}));
+                  live, std::move(tracker), std::move(tracker_config)}));
            }),
            py::arg("source"), py::arg("model_config"), py::arg("python_model"), py::arg("model_name"),
            py::arg("class_names"), py::arg("batch_size"), py::arg("every"), py::arg("limit"),
-           py::arg("score_threshold"), py::arg("skip_bad"), py::arg("live"))
+           py::arg("score_threshold"), py::arg("skip_bad"), py::arg("live"), py::arg("tracker") = "",
+           py::arg("tracker_config") = std::nullopt)
       .def("next",
            [](cli::PythonDetectStream& s) -> py::object {
              std::optional<pipeline::FrameStream::Item> item;
@@ -133,9 +135,10 @@ PYBIND11_MODULE(_runtime, m) {
                  }),
                  column<float>(d, {n}, [](const host::RawDetection& r, float* o) { *o++ = r.score; return o; }),
                  column<std::int64_t>(d, {n}, [](const host::RawDetection& r, std::int64_t* o) { *o++ = r.label; return o; }),
-                 item->class_names, item->model);
+                 item->class_names, item->model,
+                 column<std::int64_t>(d, {n}, [](const host::RawDetection& r, std::int64_t* o) { *o++ = r.track_id; return o; }));
            },
-           "(index, name, time_ms, image, boxes, scores, labels, class_names, model), or None at the end.")
+           "(index, name, time_ms, image, boxes, scores, labels, class_names, model, track_ids: -1 untracked), or None at the end.")
       .def("close", &cli::PythonDetectStream::stop, py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("description", [](const cli::PythonDetectStream& s) { return s.source().description(); })
       .def_property_readonly("size", [](const cli::PythonDetectStream& s) { return s.source().size(); });

@@ -52,6 +52,10 @@ Sequence as_sequence(const Dataset& dataset, std::string_view format) {
   return seq;
 }
 
+std::string sequence_name(const Image& image) {
+  return image.frame >= 0 ? image.file_name : fs::path(image.file_name).parent_path().string();
+}
+
 void place_sequence(const Dataset& dataset, const Sequence& sequence, const fs::path& dir,
                     const std::function<fs::path(std::int64_t, const Image&)>& still_name, const WriteOptions& options) {
   std::error_code ec;

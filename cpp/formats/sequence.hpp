@@ -36,6 +36,10 @@ void place_sequence(const Dataset& dataset, const Sequence& sequence, const std:
 // "000042" for (42, 6): MOT's and CVAT's frame file names.
 std::string zero_padded(std::int64_t n, int digits);
 
+// Which sequence a frame is of: its video file, or for a still image the folder it is in (MOT's
+// img1/). A tracker starts again, and trails stop, where this changes.
+std::string sequence_name(const Image& image);
+
 // For an annotation without a track: the next id no track of `dataset` uses.
 std::int64_t first_free_track_id(const Dataset& dataset);
 

@@ -7,6 +7,7 @@
 #include "core/util/error.hpp"
 #include "formats/coco/coco_json.hpp"
 #include "host/without_gil.hpp"
+#include "pipeline/saved_frames.hpp"
 
 namespace ds::pipeline {
 
@@ -59,7 +60,7 @@ class SavedDetector final : public Detector {
       }
       by_image_[d.image_id].push_back({static_cast<float>(d.bbox.x), static_cast<float>(d.bbox.y),
                                        static_cast<float>(d.bbox.x + d.bbox.w), static_cast<float>(d.bbox.y + d.bbox.h),
-                                       static_cast<float>(d.score), label, d.segmentation, d.keypoints});
+                                       static_cast<float>(d.score), label, d.segmentation, d.keypoints, d.track_id});
     }
   }
   const std::string& name() const override { return name_; }
@@ -98,7 +99,8 @@ std::unique_ptr<Detector> saved_detector(std::string name, const Dataset& datase
   return std::make_unique<SavedDetector>(std::move(name), dataset, detections);
 }
 
-std::unique_ptr<Detector> saved_detector(const std::filesystem::path& results, const Dataset& dataset) {
+std::unique_ptr<Detector> saved_detector(const std::filesystem::path& results, const Dataset& dataset,
+                                         const std::map<std::string, std::string>& class_map) {
   std::unordered_set<std::int64_t> images, categories;
   for (const Image& im : dataset.images) images.insert(im.id);
   for (const Category& c : dataset.categories) categories.insert(c.id);
@@ -106,7 +108,9 @@ std::unique_ptr<Detector> saved_detector(const std::filesystem::path& results, c
   std::size_t unknown_image = 0, unknown_category = 0;
   // With their masks and keypoints, when the file has them (drawn, and matched by them under
   // segm or keypoints).
-  for (const Detection& d : coco::read_full_results(results)) {
+  const std::string ext = results.extension().string();
+  const bool frames = ext == ".jsonl" || ext == ".txt";  // detect's detections.jsonl, MOT results
+  for (const Detection& d : frames ? saved_frame_detections(results, dataset, class_map) : coco::read_full_results(results)) {
     if (!images.contains(d.image_id)) {
       ++unknown_image;
       continue;

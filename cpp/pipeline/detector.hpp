@@ -39,9 +39,12 @@ std::unique_ptr<Detector> model_detector(std::unique_ptr<host::Inferencer> infer
 std::unique_ptr<Detector> saved_detector(std::string name, const Dataset& dataset,
                                          std::span<const Detection> detections);
 
-// A COCO results file's detections for `dataset`, named after the file. Detections for images
-// the dataset lacks are left out, and those and unknown categories are warned about on stderr.
-std::unique_ptr<Detector> saved_detector(const std::filesystem::path& results, const Dataset& dataset);
+// A results file's detections for `dataset`, named after the file: COCO results (.json), or
+// detections saved frame by frame with their track ids (.jsonl: detect's detections.jsonl; .txt: MOT
+// results such as tracks.txt; see saved_frames.hpp, `class_map` maps the jsonl's labels). Detections
+// for images the dataset lacks are left out, and those and unknown categories are warned about on stderr.
+std::unique_ptr<Detector> saved_detector(const std::filesystem::path& results, const Dataset& dataset,
+                                         const std::map<std::string, std::string>& class_map = {});
 
 // Several models to switch between (`m`); each is loaded the first time it is needed.
 class Models {

@@ -1,5 +1,6 @@
 #include "viewer/session.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -8,11 +9,13 @@
 #include "core/util/error.hpp"
 #include "formats/coco/coco_json.hpp"
 #include "formats/format.hpp"
+#include "formats/sequence.hpp"
 #include "pipeline/detector.hpp"
 #include "pipeline/ground_truth.hpp"
 #include "pipeline/models.hpp"
 #include "pipeline/sources/image_files.hpp"
 #include "vision/draw.hpp"
+#include "vision/trails.hpp"
 
 namespace fs = std::filesystem;
 
@@ -77,6 +80,7 @@ Session::Session(const SessionOptions& options) : verbose_(options.verbose), ski
     images_.push_back(&im);
   }
   if (images_.empty()) throw Error(cfg.dataset.file().string() + ": the dataset has no images");
+  index_sequences();
   truth_ = std::make_unique<pipeline::GroundTruth>(dataset_);
   host_ = std::make_unique<pipeline::ModelHost>(verbose_);
   if (options.results) {
@@ -84,7 +88,7 @@ Session::Session(const SessionOptions& options) : verbose_(options.verbose), ski
     // `render` draw them identically.
     auto model = std::make_unique<Model>();
     model->name = options.results->filename().string();
-    model->detector = pipeline::saved_detector(*options.results, dataset_);
+    model->detector = pipeline::saved_detector(*options.results, dataset_, class_map_);
     model->mapping = model->detector->map_to(dataset_.categories, class_map_);
     model->attempted = true;
     model->cache.assign(images_.size(), std::nullopt);
@@ -101,6 +105,49 @@ Session::Session(const SessionOptions& options) : verbose_(options.verbose), ski
   }
   load(*models_.front());
   if (!models_.front()->problem.empty()) throw Error(models_.front()->problem);
+}
+
+void Session::index_sequences() {
+  std::map<std::string, std::size_t> by_name;
+  sequence_of_.resize(images_.size());
+  place_of_.resize(images_.size());
+  for (std::size_t i = 0; i < images_.size(); ++i) {
+    const auto [it, added] = by_name.emplace(formats::sequence_name(*images_[i]), sequences_.size());
+    if (added) sequences_.emplace_back();
+    sequences_[it->second].push_back(i);
+  }
+  for (std::size_t s = 0; s < sequences_.size(); ++s) {
+    std::vector<std::size_t>& seq = sequences_[s];
+    // A video's frames by their number; still images keep the dataset's order (as formats::as_sequence).
+    std::stable_sort(seq.begin(), seq.end(), [&](std::size_t a, std::size_t b) { return images_[a]->frame < images_[b]->frame; });
+    for (std::size_t p = 0; p < seq.size(); ++p) sequence_of_[seq[p]] = s, place_of_[seq[p]] = p;
+  }
+}
+
+std::vector<vision::Trail> Session::trails(std::size_t i, std::size_t k, double score_threshold) const {
+  const std::vector<std::size_t>& seq = sequences_[sequence_of_[i]];
+  const std::size_t place = place_of_[i];
+  constexpr std::size_t kLength = vision::TrailHistory::kDefaultLength;
+  vision::TrailHistory truth(kLength, true), detections(kLength);
+  std::vector<Detection> shown;
+  for (std::size_t p = place > kLength ? place - kLength : 0; p <= place; ++p) {
+    const std::size_t j = seq[p];
+    truth.add(truth_->of(images_[j]->id));
+    const ImageDetections* known = k < models_.size() ? cached(j, k) : nullptr;
+    std::optional<ImageDetections> saved;
+    if (!known && saved_) {  // a results file: its detections cost nothing to look up
+      saved = run(j, k, cv::Mat());
+      known = &*saved;
+    }
+    shown.clear();
+    if (known)
+      for (const Detection& d : known->detections)
+        if (d.track_id >= 0 && d.score >= score_threshold) shown.push_back(d);
+    detections.add(shown);
+  }
+  std::vector<vision::Trail> out = truth.trails();
+  for (vision::Trail& t : detections.trails()) out.push_back(std::move(t));
+  return out;
 }
 
 Session::~Session() {
@@ -279,6 +326,8 @@ Frame Session::frame(std::size_t i, const ViewState& state, const std::string& l
   if (models_.size() > 1) source += " [" + std::to_string(current_ + 1) + "/" + std::to_string(models_.size()) + "]";
   content.status = {i, images_.size(), images_[i]->file_name, source, dets->inference_ms, state.score_threshold,
                     kMatchIou, message, pipeline::overlap_label(overlap_)};
+  const std::vector<vision::Trail> drawn_trails = trails(i, current_, state.score_threshold);
+  content.trails = drawn_trails;
   f.canvas = vision::draw_frame(image, content);
 
   const auto on = [](bool b) { return b ? "on" : "off"; };
@@ -289,6 +338,7 @@ Frame Session::frame(std::size_t i, const ViewState& state, const std::string& l
           " detections=" + on(state.show_detections) + " masks=" + on(state.show_masks) + " help=" + on(state.show_help) +
           " infer_ms=" + (dets->inference_ms ? fixed(*dets->inference_ms, 1) : "-") +
           " status=" + (message.empty() ? "ok" : "error");
+  if (!drawn_trails.empty()) f.log += " trails=" + std::to_string(drawn_trails.size());
   return f;
 }
 

@@ -17,6 +17,7 @@
 #include "core/dataset/dataset.hpp"
 #include "core/eval/image_match.hpp"
 #include "pipeline/ground_truth.hpp"
+#include "vision/draw.hpp"
 
 namespace ds::pipeline {
 class GroundTruth;
@@ -116,6 +117,11 @@ class Session {
   // What TP/FP/FN are decided by (--iou-type, or the run config's), ready for the dataset.
   const analysis::Overlap& overlap() const { return overlap_; }
   ImageMatch match(std::size_t i, double score_threshold);
+  // Trails behind image i's tracked boxes (a video dataset's ground truth, detections with track
+  // ids): the centres of the ground truth's and source k's detections (score >= the threshold) over
+  // the frames of i's sequence up to it (vision::TrailHistory's length). Only detections already
+  // known are used: no model runs for a trail. The desktop viewer calls it under its state lock.
+  std::vector<vision::Trail> trails(std::size_t i, std::size_t k, double score_threshold) const;
 
   // Whether image i decodes (the reason is in `why` when it does not).
   bool readable(std::size_t i, std::string& why);
@@ -129,9 +135,14 @@ class Session {
  private:
   struct Model;
   void load(Model& model);
+  void index_sequences();
 
   Dataset dataset_;
   std::vector<const Image*> images_;
+  // Video datasets' sequences (formats::sequence_name), each its images' indices in frame order,
+  // and each image's sequence and place in it: what trails are drawn over.
+  std::vector<std::vector<std::size_t>> sequences_;
+  std::vector<std::size_t> sequence_of_, place_of_;
   std::unique_ptr<pipeline::GroundTruth> truth_;
   std::map<std::string, std::string> class_map_;
   std::filesystem::path output_;

@@ -392,11 +392,19 @@ void draw_boxes(cv::Mat& canvas, const cv::Rect& area, double scale, const Frame
   const auto name = [&](std::int64_t id) { return c.category_name ? c.category_name(id) : std::to_string(id); };
   std::vector<Tag> truth_tags, detection_tags;
   draw_all_keypoints(canvas, scale, c);
+  // Trails first, under the boxes. Without anti-aliasing, so every pixel drawn carries the trail's
+  // colour (what the tests look for); ground truth's (if shown) as dots, its boxes being dashed.
   for (const Trail& t : c.trails) {
+    if (t.truth ? !c.show_truth : !c.show_detections) continue;
     std::vector<cv::Point> points;
     for (const cv::Point2d& p : t.points) points.emplace_back(static_cast<int>(p.x * scale), static_cast<int>(p.y * scale));
-    if (points.size() >= 2) cv::polylines(canvas, points, false, track_color(t.track_id), 2, cv::LINE_AA);
+    if (t.truth) {
+      for (const cv::Point& p : points) cv::circle(canvas, p, 2, colors::kTruth, cv::FILLED, cv::LINE_8);
+    } else if (points.size() >= 2) {
+      cv::polylines(canvas, points, false, track_color(t.track_id), 2, cv::LINE_8);
+    }
   }
+  const auto track_tag = [](std::int64_t track) { return track >= 0 ? "#" + std::to_string(track) + " " : std::string(); };
 
   if (c.show_truth) {
     // Matched and crowd first, missed on top of them.
@@ -409,10 +417,13 @@ void draw_boxes(cv::Mat& canvas, const cv::Rect& area, double scale, const Frame
                                                          : kTruthStyle;
         const cv::Rect r = to_canvas(c.truth[g].bbox, scale);
         styled_rect(canvas, r, style);
+        const std::int64_t track = c.truth[g].track_id;
         if (o == TruthOutcome::kMissed)
-          truth_tags.push_back({"missed " + name(c.truth[g].category_id), r, false, style.color});
+          truth_tags.push_back({"missed " + track_tag(track) + name(c.truth[g].category_id), r, false, style.color});
         else if (o == TruthOutcome::kMatched && !c.show_detections)
-          truth_tags.push_back({name(c.truth[g].category_id), r, false, style.color});
+          truth_tags.push_back({track_tag(track) + name(c.truth[g].category_id), r, false, style.color});
+        else if (o == TruthOutcome::kMatched && track >= 0)  // the detection's tag names the class
+          truth_tags.push_back({"gt #" + std::to_string(track), r, false, style.color});
       }
     }
   }
@@ -432,19 +443,14 @@ void draw_boxes(cv::Mat& canvas, const cv::Rect& area, double scale, const Frame
                            : o == DetectionOutcome::kCrowd        ? kCrowdDetectionStyle
                                                                   : kFalsePositiveStyle;
       const cv::Rect r = to_canvas(c.detections[d].bbox, scale);
-      const std::int64_t track = c.has_truth ? -1 : c.detections[d].track_id;
-      if (track >= 0) {
-        const Style tracked{track_color(track), style.thickness, style.dash};
-        styled_rect(canvas, r, tracked);
-        detection_tags.push_back({"#" + std::to_string(track) + " " + name(c.detections[d].category_id) + " " +
-                                      score_text(c.detections[d].score),
-                                  r, true, tracked.color});
-        continue;
-      }
-      styled_rect(canvas, r, style);
+      const std::int64_t track = c.detections[d].track_id;
+      // On footage a track's colour tells tracks apart; against truth, the colour says TP or FP.
+      const Style drawn = track >= 0 && !c.has_truth ? Style{track_color(track), style.thickness, style.dash} : style;
+      styled_rect(canvas, r, drawn);
       if (o != DetectionOutcome::kCrowd)
-        detection_tags.push_back({name(c.detections[d].category_id) + " " + score_text(c.detections[d].score), r,
-                                  true, style.color});
+        detection_tags.push_back({track_tag(track) + name(c.detections[d].category_id) + " " +
+                                      score_text(c.detections[d].score),
+                                  r, true, drawn.color});
     }
   }
   std::vector<Tag> overlay_tags;

@@ -53,11 +53,13 @@ struct FrameStatus {
   std::string overlap = "IoU";
 };
 
-// A track's recent box centres in the image's pixels, oldest first (annotated videos of a run that
-// tracks).
+// A track's recent box centres in the image's pixels, oldest first (vision/trails.hpp keeps them):
+// a detection track's is a line in its track's colour, a ground-truth track's a dotted line in
+// truth's colour.
 struct Trail {
   std::int64_t track_id = -1;
   std::vector<cv::Point2d> points;
+  bool truth = false;
 };
 
 // The colour a track is drawn in (a fixed palette by id).
@@ -81,8 +83,9 @@ struct FrameContent {
   std::span<const Detection> overlay;
   const ImageMatch* overlay_match = nullptr;
   std::string overlay_label = "B";
-  // Footage that a tracker ran over: each detection with a track_id >= 0 is drawn in its track's
-  // colour with "#id" in its label, and these trails behind them.
+  // Records with track ids (a tracker's detections, a video dataset's ground truth) get "#id" in
+  // their labels; on footage (no truth to judge by) a tracked detection is drawn in its track's
+  // colour. These trails are drawn behind the boxes.
   std::span<const Trail> trails;
   FrameStatus status;
 };

@@ -12,6 +12,7 @@
 
 #include "pipeline/frame_stream.hpp"
 #include "pipeline/models.hpp"
+#include "pipeline/transforms/track.hpp"
 
 namespace ds::cli {
 
@@ -27,6 +28,8 @@ struct PythonDetection {
   double score_threshold = 0.5;      // --score-threshold
   bool skip_bad = false;
   std::optional<bool> live;  // --live (true) / --no-drop (false); nullopt: the source says
+  std::string tracker;       // --track NAME; empty: none
+  std::optional<std::filesystem::path> tracker_config;  // --tracker-config T.yaml
 };
 
 class PythonDetectStream {
@@ -42,6 +45,7 @@ class PythonDetectStream {
   pipeline::ModelHost host_{false};
   std::unique_ptr<pipeline::Source> source_;
   std::optional<pipeline::Models> models_;
+  std::optional<pipeline::TrackTransform> tracking_;  // before the stream: its loop applies it
   std::unique_ptr<pipeline::FrameStream> stream_;
 };
 

@@ -94,11 +94,11 @@ int run_evaluate(const ParsedArgs& args) {
                           std::to_string(total) + "|" + std::to_string(batch) + "|" + run_fingerprint(config_path, model);
   if (args.has("--serve-shards")) return serve_shards(args, {cfg, model, dataset, total, batch, run_identity_base});
   // Before the model loads: the outputs can be written, and overwrite none of the inputs.
-  check_output_dir(out_dir, {"detections.json", "metrics.json", "per_class.csv", "gallery.json", "report.html", "journal.jsonl", "shard.json"},
+  check_output_dir(out_dir, {"detections.json", "metrics.json", "per_class.csv", "gallery.json", "report.html", "journal.jsonl", "shard.json", "tracks.txt"},
                    {config_path, model, cfg.dataset.file(), fs::path(dataset.source)});
   std::vector<ExportGuard> guards = {{"the run config", config_path}, {"the model config", model},
                                      {"the dataset config", cfg.dataset.file()}, {"the dataset", fs::path(dataset.source)}};
-  for (const char* f : {"detections.json", "metrics.json", "per_class.csv", "gallery.json", "report.html", "journal.jsonl", "shard.json"})
+  for (const char* f : {"detections.json", "metrics.json", "per_class.csv", "gallery.json", "report.html", "journal.jsonl", "shard.json", "tracks.txt"})
     guards.emplace_back((out_dir / f).string() + ", an output of the run", out_dir / f);
   const EvaluatorOptions eval_options = evaluator_options(cfg);
   const std::optional<ObjectExport> export_objects = object_export(args, eval_options.analysis_iou, guards);
@@ -159,7 +159,7 @@ int run_evaluate(const ParsedArgs& args) {
 
   check_keypoints_given(run, cfg);
   const Scores scores = score_run(*run.scoring);
-  publish_scored_run(out_dir, {config_path, model, model_name, dataset, scoring, run.mapping, stats, eval_options, start},
+  publish_scored_run(out_dir, {config_path, model, model_name, dataset, scoring, run.mapping, stats, eval_options, start, run.tracks_text()},
                      scores, host);
   run.journal->remove();  // once the results are there
   if (export_objects)
@@ -186,6 +186,7 @@ int run_evaluate(const ParsedArgs& args) {
   std::cout << "\n";
   for (const Metrics& m : scores.metrics) std::cout << m.text;
   pipeline::write_html_report(host.python(), {out_dir / "metrics.json"}, out_dir / "report.html");
+  if (fs::exists(out_dir / "tracks.txt") && run.tracking) std::cout << "\nwrote " << (out_dir / "tracks.txt").string() << " (MOTChallenge results)";
   std::cout << "\nwrote " << (out_dir / "detections.json").string() << ", " << (out_dir / "metrics.json").string()
             << " and " << (out_dir / "report.html").string() << "\n";
   return 0;

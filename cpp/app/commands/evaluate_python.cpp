@@ -33,7 +33,7 @@ PythonRun evaluate_for_python(const PythonEvaluation& r) {
   if (r.output) {
     std::vector<fs::path> inputs = {r.config, cfg.dataset.file(), fs::path(dataset.source)};
     if (!python_model) inputs.push_back(model);
-    check_output_dir(*r.output, {"detections.json", "metrics.json", "per_class.csv", "gallery.json", "report.html", "journal.jsonl"},
+    check_output_dir(*r.output, {"detections.json", "metrics.json", "per_class.csv", "gallery.json", "report.html", "journal.jsonl", "tracks.txt"},
                      inputs);
     lock.emplace(*r.output);
   }
@@ -67,7 +67,7 @@ PythonRun evaluate_for_python(const PythonEvaluation& r) {
   check_keypoints_given(run, cfg);
   const Scores scores = score_run(*run.scoring);
   const ScoredRun scored{r.config, python_model ? fs::path() : model, run.model_name, dataset, *run.scoring,
-                         run.mapping, run.stats, eval_options, 0};
+                         run.mapping, run.stats, eval_options, 0, run.tracks_text()};
   PythonRun out{scored_run_metrics(scored, scores, host), {}, run.scoring->detections(), shared_dataset,
                 run.scoring->image_ids(), eval_options};
   for (const Metrics& m : scores.metrics) out.text += m.text;

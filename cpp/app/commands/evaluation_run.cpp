@@ -14,6 +14,16 @@
 
 namespace ds::cli {
 
+const std::string* Evaluation::tracks_text() const {
+  if (!tracking) return nullptr;
+  if (tracking->sequences() > 1) {
+    std::cerr << "note: tracks.txt is not written: the dataset's frames are " << tracking->sequences()
+              << " sequences, and a MOT results file holds one\n";
+    return nullptr;
+  }
+  return &tracking->tracks_text();
+}
+
 Evaluation run_evaluation(const EvaluationRequest& r, std::vector<std::unique_ptr<Evaluator>> evaluators) {
   Evaluation e;
   pipeline::Detector& detector = r.models.current();

@@ -45,6 +45,10 @@ struct Evaluation {
   pipeline::Stats stats;              // its skipped images include the journal's
   std::size_t first = 0, end = 0;     // the images of the run (of its shard)
   std::size_t start = 0;              // where the model started (after a resumed journal)
+  // tracks.txt's text for the run's outputs: the tracker's output over the dataset's one sequence.
+  // Null without a tracker, or for frames of several sequences (MOT results hold one sequence;
+  // a note on stderr says it is not written).
+  const std::string* tracks_text() const;
 };
 
 // Runs the model over the images into `evaluators` (make_evaluators: built by the caller before

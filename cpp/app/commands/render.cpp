@@ -48,7 +48,7 @@ int run_render(const ParsedArgs& args) {
 
   pipeline::ModelHost host(options.verbose);
   std::vector<pipeline::Models::Loader> loaders;
-  if (results) loaders.push_back([&] { return pipeline::saved_detector(*results, dataset); });
+  if (results) loaders.push_back([&] { return pipeline::saved_detector(*results, dataset, cfg.class_map); });
   else loaders.push_back([&] { return host.load(*model); });
   pipeline::Models models(std::move(loaders));
   const std::string name = models.current().name();  // loads it now: a broken model fails here

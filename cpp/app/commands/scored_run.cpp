@@ -73,6 +73,8 @@ void publish_scored_run(const fs::path& out_dir, const ScoredRun& run, const Sco
                        {"metrics.json", std::move(metrics)},
                        {"gallery.json", std::move(pictures)}};
   if (per_class) files.emplace_back(kPerClassCsv, std::move(*per_class));
+  if (run.tracks) files.emplace_back("tracks.txt", *run.tracks);
+  else fs::remove(out_dir / "tracks.txt");  // an earlier tracked run's, not this one's
   publish_files(out_dir, files);
 }
 

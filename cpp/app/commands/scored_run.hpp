@@ -23,6 +23,7 @@ struct ScoredRun {
   const pipeline::Stats& stats;
   const EvaluatorOptions& options;
   std::size_t resumed_from = 0;
+  const std::string* tracks = nullptr;  // tracks.txt's text (a run with a tracker), written beside the others
 };
 
 // Scores the run (every evaluator), timing it. The metrics' text is for the terminal.

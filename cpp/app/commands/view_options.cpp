@@ -15,10 +15,13 @@ viewer::SessionOptions session_options(const ParsedArgs& args) {
     std::error_code ec;
     if (!fs::exists(*r, ec)) throw Error(*r + ": results file not found (--results)");
     o.results = fs::path(*r);
-    if (fs::is_directory(*o.results, ec)) {  // a run's folder: the detections evaluate wrote there
-      o.results = *o.results / "detections.json";
+    if (fs::is_directory(*o.results, ec)) {  // a run's folder: the detections evaluate (or detect) wrote there
+      const fs::path dir = *o.results;
+      o.results = dir / "detections.json";
+      if (!fs::is_regular_file(*o.results, ec)) o.results = dir / "detections.jsonl";
       if (!fs::is_regular_file(*o.results, ec))
-        throw Error(*r + ": no detections.json in this folder (--results takes a run's folder or a COCO results file)");
+        throw Error(*r + ": no detections.json or detections.jsonl in this folder (--results takes a run's folder, a COCO "
+                         "results file, detect's detections.jsonl or MOT results such as tracks.txt)");
     }
   }
   if (const auto out = args.get("--output")) o.output = fs::path(*out);

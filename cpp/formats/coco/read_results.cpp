@@ -58,6 +58,8 @@ void read_records(JsonSource& src, std::vector<Detection>& out,
       } else if (key == "score") {
         det.score = src.get_finite(field.value(), named("score"));
         seen |= kScore;
+      } else if (key == "track_id") {  // a tracked run's (evaluate with a tracker:): view and render draw it
+        det.track_id = src.get_int(field.value(), named("track_id"));
       } else if (fields.masks && key == "segmentation") {
         det.segmentation = read_segmentation(src, field.value(), named("segmentation"));
       } else if (fields.keypoints && key == "keypoints") {

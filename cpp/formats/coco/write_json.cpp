@@ -129,7 +129,9 @@ std::string results_json(std::span<const Detection> detections) {
     write_box(w, d.bbox);
     if (d.segmentation) write_segmentation(w, *d.segmentation);
     if (!d.keypoints.empty()) w.key("keypoints").value(std::span<const double>(d.keypoints));
-    w.field("score", d.score).end_object();
+    w.field("score", d.score);
+    if (d.track_id >= 0) w.field("track_id", d.track_id);  // a tracked run's; COCO readers pass over it
+    w.end_object();
   });
   out += "\n";
   return out;

@@ -48,12 +48,15 @@ SavedFrames read_jsonl(const std::filesystem::path& file) {
       if (key == "frame") {
         f.frame = src.get_int(field.value(), [] { return std::string("'frame'"); }) + 1;
         has_frame = true;
+      } else if (key == "image_id") {
+        f.image_id = src.get_int(field.value(), [] { return std::string("'image_id'"); });
       } else if (key == "detections") {
         has_detections = true;
         std::size_t k = 0;
         for (auto element : src.get_array(field.value(), [] { return std::string("'detections'"); })) {
           const auto ctx = [&] { return "detections[" + std::to_string(k) + "]"; };
           SavedDetection d;
+          std::string label;
           bool has_box = false;
           for (auto df : src.get_object(element.value(), ctx)) {
             std::string_view dk;
@@ -61,16 +64,21 @@ SavedFrames read_jsonl(const std::filesystem::path& file) {
             if (dk == "bbox") {
               double b[4];
               src.get_box(df.value(), b, [&] { return ctx() + ": 'bbox'"; });
-              d = {b[0], b[1], b[2], b[3], d.score, d.class_id};
+              d.x = b[0], d.y = b[1], d.w = b[2], d.h = b[3];
               has_box = true;
             } else if (dk == "score") {
               d.score = src.get_finite(df.value(), [&] { return ctx() + ": 'score'"; });
             } else if (dk == "class_id") {
               d.class_id = src.get_int(df.value(), [&] { return ctx() + ": 'class_id'"; });
+            } else if (dk == "track_id") {
+              d.track_id = src.get_int(df.value(), [&] { return ctx() + ": 'track_id'"; });
+            } else if (dk == "label") {
+              label = src.get_string(df.value(), [&] { return ctx() + ": 'label'"; });
             }
           }
           if (!has_box) throw Error(where + ": " + ctx() + ": no 'bbox'");
           if (const std::string why = far_value(d); !why.empty()) throw Error(where + ": " + ctx() + ": " + why);
+          if (!label.empty()) out.labels.emplace(d.class_id, std::move(label));
           f.detections.push_back(d);
           ++k;
         }
@@ -108,6 +116,10 @@ SavedFrames read_mot(const std::filesystem::path& file) {
       throw Error(csv.where() + ": frame: expected a frame number from 1, got '" + f[0] + "'");
     SavedDetection d{number(2, "bb_left"), number(3, "bb_top"), number(4, "width"), number(5, "height"),
                      f.size() > 6 ? number(6, "conf") : 1.0, -1};
+    // The id column: a detection file's -1, a results file's track (view and render draw it).
+    const double id = number(1, "id");
+    if (id != std::floor(id) || std::fabs(id) > 1e15) throw Error(csv.where() + ": id: expected an integer, got '" + f[1] + "'");
+    d.track_id = id < 0 ? -1 : static_cast<std::int64_t>(id);
     if (d.w < 0 || d.h < 0) throw Error(csv.where() + ": negative width or height");
     if (const std::string why = far_value(d); !why.empty()) throw Error(csv.where() + ": " + why);
     if (f.size() > 7) {

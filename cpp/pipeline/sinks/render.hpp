@@ -2,10 +2,12 @@
 // `render`'s pictures: each dataset frame drawn as the viewer draws it (truth against
 // detections, TP/FP/FN), written as an image file under the output folder.
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "pipeline/ground_truth.hpp"
 #include "pipeline/sink.hpp"
+#include "vision/trails.hpp"
 
 namespace ds::pipeline {
 
@@ -31,6 +33,9 @@ class RenderSink final : public Sink {
   GroundTruth truth_;
   MappingCache mappings_;
   RenderOptions options_;
+  std::optional<std::string> sequence_;  // the last frame's sequence: trails start again at a new one
+  vision::TrailHistory truth_trails_{vision::TrailHistory::kDefaultLength, true};
+  vision::TrailHistory detection_trails_;
 };
 
 }  // namespace ds::pipeline

@@ -23,19 +23,8 @@ VideoWriterSink::VideoWriterSink(fs::path path, double fps)
 
 Control VideoWriterSink::consume(const Result& r) {
   const std::vector<Detection> dets = labelled_detections(r, Coordinates::kPixels);
-  // Short trails: the last 30 centres of each track, forgotten 30 frames after it was last seen.
-  constexpr std::size_t kTrail = 30;
-  for (const Detection& d : dets) {
-    if (d.track_id < 0) continue;
-    TrailState& t = trails_[d.track_id];
-    t.trail.track_id = d.track_id;
-    t.trail.points.emplace_back(d.bbox.x + d.bbox.w / 2, d.bbox.y + d.bbox.h / 2);
-    if (t.trail.points.size() > kTrail) t.trail.points.erase(t.trail.points.begin());
-    t.last_seen = frames_;
-  }
-  std::erase_if(trails_, [&](const auto& e) { return frames_ - e.second.last_seen > kTrail; });
-  std::vector<vision::Trail> trails;
-  for (const auto& [id, t] : trails_) trails.push_back(t.trail);
+  trails_.add(dets);
+  const std::vector<vision::Trail> trails = trails_.trails();
   vision::FrameContent content = footage_content(r, dets);
   content.trails = trails;
   cv::Mat canvas = vision::draw_overlay(r.frame.pixels, content);

@@ -5,11 +5,10 @@
 #include <opencv2/videoio.hpp>
 
 #include <filesystem>
-#include <map>
 #include <vector>
 
 #include "pipeline/sink.hpp"
-#include "vision/draw.hpp"
+#include "vision/trails.hpp"
 
 namespace ds::pipeline {
 
@@ -27,12 +26,7 @@ class VideoWriterSink final : public Sink {
   cv::VideoWriter writer_;
   cv::Size size_;
   std::size_t frames_ = 0;
-  // Tracked detections' recent centres (a run that tracks): trails drawn behind them.
-  struct TrailState {
-    vision::Trail trail;
-    std::size_t last_seen = 0;
-  };
-  std::map<std::int64_t, TrailState> trails_;
+  vision::TrailHistory trails_;  // a run that tracks: trails drawn behind the tracked boxes
 };
 
 }  // namespace ds::pipeline

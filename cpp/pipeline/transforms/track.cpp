@@ -2,6 +2,7 @@
 
 #include "core/util/files.hpp"
 #include "formats/mot/saved_detections.hpp"
+#include "formats/sequence.hpp"
 
 namespace ds::pipeline {
 
@@ -10,13 +11,18 @@ TrackTransform::TrackTransform(std::unique_ptr<trackers::Tracker> tracker, std::
 
 void TrackTransform::apply(const Frame& frame, std::vector<host::RawDetection>& detections) {
   if (frame.image) {
-    const Image& im = *frame.image;
-    std::string sequence = im.frame >= 0 ? im.file_name : std::filesystem::path(im.file_name).parent_path().string();
+    std::string sequence = formats::sequence_name(*frame.image);
     if (!sequence_ || sequence != *sequence_) {
       if (sequence_) tracker_->reset();
       sequence_ = std::move(sequence);
+      sequence_start_ = frame.index;
+      ++sequences_;
     }
   }
+  // tracks.txt numbers a sequence's frames: a video's own frame numbers, a folder's images in order
+  // (as the mot format reads them back); frames of a source that is no dataset by their index.
+  const Image* im = frame.image;
+  const std::size_t number = !im ? frame.index : im->frame >= 0 ? static_cast<std::size_t>(im->frame) : frame.index - sequence_start_;
   boxes_.clear();
   for (const host::RawDetection& d : detections) boxes_.push_back({d.x1, d.y1, d.x2, d.y2, d.score, d.label});
   const std::vector<std::int64_t> ids = tracker_->update(boxes_);
@@ -26,10 +32,9 @@ void TrackTransform::apply(const Frame& frame, std::vector<host::RawDetection>& 
     if (ids[i] < 0) continue;
     ++tracked_;
     max_id_ = std::max(max_id_, ids[i]);
-    if (!tracks_file_) continue;
     // Widened before subtracting, as detections.jsonl's boxes: the two files agree.
     const double x1 = d.x1, y1 = d.y1, x2 = d.x2, y2 = d.y2;
-    lines_ += mot::results_line(static_cast<std::int64_t>(frame.index) + 1, ids[i], x1 + 1, y1 + 1, x2 - x1, y2 - y1, d.score);
+    lines_ += mot::results_line(static_cast<std::int64_t>(number) + 1, ids[i], x1 + 1, y1 + 1, x2 - x1, y2 - y1, d.score);
   }
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // A tracker (core/trackers, no OpenCV) as a pipeline transform: each frame's detections get the
 // track_id the tracker gave them (-1: none), and the tracker's output goes to tracks.txt
-// (MOTChallenge results: frame from 1 = the source's frame index + 1, MOT's 1-based pixels), every
+// (MOTChallenge results: frame from 1 = the sequence's frame + 1, MOT's 1-based pixels), every
 // tracked detection whatever the score filter after it keeps. Over a dataset's frames, the tracker
 // starts again at each sequence (a video file's frames, or a folder of frame images: MOT's img1/).
 #include <filesystem>
@@ -22,6 +22,10 @@ class TrackTransform final : public Transform {
   // Writes tracks.txt (atomically: whole or not at all).
   void finish() override;
   std::size_t tracked() const { return tracked_; }
+  // tracks.txt's text (written by finish() when a file was given: evaluate publishes it with its
+  // other outputs), and how many dataset sequences it holds (its frame numbers restart at each).
+  const std::string& tracks_text() const { return lines_; }
+  std::size_t sequences() const { return sequences_; }
   std::int64_t tracks() const { return max_id_; }
 
  private:
@@ -33,6 +37,8 @@ class TrackTransform final : public Transform {
   std::int64_t max_id_ = 0;
   bool finished_ = false;
   std::optional<std::string> sequence_;  // the dataset sequence of the last frame: a new one resets the tracker
+  std::size_t sequence_start_ = 0;       // the frame index its first frame had
+  std::size_t sequences_ = 0;
 };
 
 }  // namespace ds::pipeline

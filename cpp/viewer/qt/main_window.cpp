@@ -109,6 +109,7 @@ struct MainWindow::Side {
   std::optional<double> inference_ms;
   std::optional<Picked> picked;
   bool known = false;
+  std::size_t trails = 0;  // trails drawn (a video dataset's tracks)
 };
 
 MainWindow::MainWindow(Session& session, const QtViewerOptions& options)
@@ -637,6 +638,13 @@ void MainWindow::draw_side(Side& side, std::size_t source, bool& pending, std::s
     content.overlay_match = &overlay->shown.match;
     content.overlay_label = "B";
   }
+  std::vector<vision::Trail> trails;  // a video dataset's tracks
+  {
+    std::lock_guard state(locks_.state);
+    trails = session_.trails(current_, source, state_.score_threshold);
+  }
+  content.trails = trails;
+  side.trails = trails.size();
   const double scale = vision::display_scale(image.cols, image.rows);
   side.canvas = vision::draw_picture(image, content, scale);
   side.view->set_picture(to_qimage(side.canvas), scale);
@@ -704,7 +712,7 @@ void MainWindow::redraw(bool log) {
             << " status=" << (problem.empty() ? "ok" : "error") << " iou=" << fixed(show_.iou_threshold, 2)
             << " crowd=" << on(show_.show_crowd) << " listed=" << proxy_->rowCount() << "/" << session_.size()
             << " compare=" << (source_b_ ? session_.source_name(*source_b_) : "-")
-            << " overlay=" << on(overlay_) << std::endl;
+            << " overlay=" << on(overlay_) << " trails=" << a_->trails << std::endl;
 }
 
 void MainWindow::refresh_rows() {
