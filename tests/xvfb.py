@@ -217,9 +217,11 @@ class Viewer:
             time.sleep(0.05)
         raise AssertionError("the window never showed the expected picture")
 
-    def wait_exit(self) -> int:
+    def wait_exit(self, stderr_wait: float = 30) -> int:
+        """The exit code, once stderr is read to its end (up to `stderr_wait` seconds: a window
+        the app started inherits its stderr and keeps it open)."""
         code = self.process.wait(timeout=WAIT_SECONDS)
-        self._stderr_reader.join(timeout=30)
+        self._stderr_reader.join(timeout=stderr_wait)
         return code
 
     def kill(self) -> None:
