@@ -135,8 +135,7 @@ class Run:
         ``class``, ``score`` (dt only), and per IoU threshold T ``status@T`` (TP, FP, FN,
         ignored), ``match@T`` and ``iou@T`` (None where empty). ``ious``: the thresholds
         (default: the analyses' IoU)."""
-        rows = list(csv.DictReader(io.StringIO(self._object_csv(ious), newline="")))
-        return [{k: _typed_cell(k, v) for k, v in r.items()} for r in rows]
+        return _typed_rows(self._object_csv(ious))
 
     def export_objects(self, path: PathLike, ious: float | Sequence[float] | None = None) -> Path:
         """Writes ``objects()``' records to ``path``: CSV, or typed Parquet for a ``.parquet`` name
@@ -193,16 +192,17 @@ class Run:
         return Path(path)
 
 
-def _typed_cell(column: str, value: str) -> Any:
-    """An object record's cell as the Parquet export types it: ids and matches int, scores and
-    IoUs float, empty None."""
-    if value == "":
-        return None
-    if column in ("id", "image_id", "category_id") or column.startswith("match@"):
-        return int(value)
-    if column == "score" or column.startswith("iou@"):
-        return float(value)
-    return value
+_CELL_TYPES: dict[str, Callable[[str], Any]] = {"i": int, "f": float, "s": str}
+
+
+def _typed_rows(text: str) -> list[dict[str, Any]]:
+    """The object records' CSV as rows typed as their Parquet export types them (the core's
+    object_record_column_kind); an empty cell is None."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    types = [_CELL_TYPES[_core.object_record_column_kind(name)] for name in header]
+    return [{name: (cast(v) if v != "" else None) for name, cast, v in zip(header, types, row, strict=True)}
+            for row in reader]
 
 
 def _result_dicts(c: dict[str, Any]) -> list[dict[str, Any]]:

@@ -405,6 +405,8 @@ PYBIND11_MODULE(_core, m) {
         },
         py::arg("gt"), py::arg("detections"), py::arg("ious"), py::arg("options"), py::call_guard<py::gil_scoped_release>(),
         "--export-objects' records (CSV text) of every image of `gt`.");
+  m.def("object_record_column_kind", &analysis::object_record_column_kind, py::arg("name"),
+        "'i', 'f' or 's': how the object records' column is typed (as their Parquet export).");
   m.def("write_object_records", &analysis::write_object_records, py::arg("path"), py::arg("csv"),
         py::call_guard<py::gil_scoped_release>(), "Writes the records (Parquet for a .parquet name), atomically.");
   m.def("label_error_task",

@@ -54,8 +54,12 @@ void row(std::string& out, std::initializer_list<std::string_view> fields) {
 
 }  // namespace
 
-// The records' CSV as Parquet columns, typed by name: ids and matches 64-bit integers, scores
-// and IoUs doubles, the rest strings; an empty cell is null.
+char object_record_column_kind(std::string_view name) {
+  if (name == "id" || name == "image_id" || name == "category_id" || name.starts_with("match@")) return 'i';
+  if (name == "score" || name.starts_with("iou@")) return 'f';
+  return 's';
+}
+
 std::string object_records_parquet(const std::string& csv) {
   CsvReader reader("object records", csv);
   std::vector<std::string> fields;
@@ -63,9 +67,10 @@ std::string object_records_parquet(const std::string& csv) {
   std::vector<ParquetColumn> columns;
   for (const std::string& name : fields) {
     ParquetColumn c{name, std::vector<std::optional<std::string>>{}};
-    if (name == "id" || name == "image_id" || name == "category_id" || name.starts_with("match@"))
+    const char kind = object_record_column_kind(name);
+    if (kind == 'i')
       c.values = std::vector<std::optional<std::int64_t>>{};
-    else if (name == "score" || name.starts_with("iou@"))
+    else if (kind == 'f')
       c.values = std::vector<std::optional<double>>{};
     columns.push_back(std::move(c));
   }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "core/eval/analysis/image_boxes.hpp"
 
@@ -19,8 +20,10 @@ namespace ds::analysis {
 std::string object_records_csv(const Dataset& gt, std::span<const std::int64_t> image_ids,
                                std::span<const Detection> dts, std::span<const double> ious, const Overlap& overlap);
 
-// The records' CSV as Parquet columns, typed by name: ids and matches 64-bit integers, scores
-// and IoUs doubles, the rest strings; an empty cell is null.
+// A records column's type, by its name: 'i' (ids and matches: 64-bit integers), 'f' (scores
+// and IoUs: doubles) or 's' (the rest: strings). Parquet's columns and Run.objects' values.
+char object_record_column_kind(std::string_view name);
+// The records' CSV as Parquet columns, typed by object_record_column_kind; an empty cell is null.
 std::string object_records_parquet(const std::string& csv);
 // Writes the records to `path` atomically: Parquet for a .parquet name, else the CSV.
 void write_object_records(const std::filesystem::path& path, const std::string& csv);
