@@ -47,7 +47,7 @@ def load_make_shapes() -> ModuleType:
 
 
 def pycocotools_eval(gt_file: Path, results_file: Path, img_ids: list[int] | None = None,
-                     evaluator: Any = None) -> Any:
+                     evaluator: Any = None, iou_type: str = "bbox") -> Any:
     """The oracle: pycocotools' COCOeval (or a subclass of it, `evaluator`) after evaluate,
     accumulate and summarize (quietly)."""
     from pycocotools.coco import COCO
@@ -55,7 +55,7 @@ def pycocotools_eval(gt_file: Path, results_file: Path, img_ids: list[int] | Non
 
     with contextlib.redirect_stdout(io.StringIO()):
         gt = COCO(str(gt_file))
-        ev = (evaluator or COCOeval)(gt, gt.loadRes(str(results_file)), "bbox")
+        ev = (evaluator or COCOeval)(gt, gt.loadRes(str(results_file)), iou_type)
         if img_ids is not None:
             ev.params.imgIds = img_ids
         ev.evaluate()

@@ -5,8 +5,6 @@ unless they match, exactly as it treats objects outside an area range."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -46,7 +44,7 @@ def inside(rules: dict[str, Any], record: dict[str, Any], detection: bool) -> bo
 
 
 def pycocotools_slice(gt_file: Path, dt_file: Path, rules: dict[str, Any],
-                      img_ids: list[int] | None = None) -> Any:
+                      img_ids: list[int] | None = None, iou_type: str = "bbox") -> Any:
     from pycocotools.cocoeval import COCOeval
 
     class SliceEval(COCOeval):  # type: ignore[misc]
@@ -60,7 +58,7 @@ def pycocotools_slice(gt_file: Path, dt_file: Path, rules: dict[str, Any],
                     if not inside(rules, d, True):
                         d["area"] = -1.0  # outside every area range: ignored unless matched
 
-    return pycocotools_eval(gt_file, dt_file, img_ids, SliceEval)
+    return pycocotools_eval(gt_file, dt_file, img_ids, SliceEval, iou_type)
 
 
 def per_class_ap(ev: Any) -> dict[int, float]:
@@ -118,7 +116,6 @@ def test_object_slices_segm_equal_pycocotools(tmp_path: Path) -> None:
     mask area, as pycocotools' loadRes sets it), its width / height / aspect its box's."""
     import yaml
     from mask_cases import make_case
-    from pycocotools.cocoeval import COCOeval
 
     rules_by_name = {"small": {"area": [0, 400]}, "wide": {"width": [20, 200]}, "tall": {"aspect": [1.1, 100]}}
     worst, compared, changed = 0.0, 0, 0
@@ -132,25 +129,7 @@ def test_object_slices_segm_equal_pycocotools(tmp_path: Path) -> None:
         metrics = score(gt_file, dt_file, tmp_path / f"m{seed}.json", "--iou-type", "segm", "--analyses", "none",
                         "--slices", slices, "--slice-bootstrap", "0")
         for name, rules in rules_by_name.items():
-            class SliceEval(COCOeval):  # type: ignore[misc]
-                def _prepare(self, rules: dict[str, Any] = rules) -> None:
-                    super()._prepare()
-                    for gts in self._gts.values():
-                        for g in gts:
-                            g["ignore"] = g["ignore"] or not inside(rules, g, False)
-                    for ds_ in self._dts.values():
-                        for d in ds_:
-                            if not inside(rules, d, True):
-                                d["area"] = -1.0
-
-            with contextlib.redirect_stdout(io.StringIO()):
-                from pycocotools.coco import COCO
-
-                coco = COCO(str(gt_file))
-                ev = SliceEval(coco, coco.loadRes(str(dt_file)), "segm")
-                ev.evaluate()
-                ev.accumulate()
-                ev.summarize()
+            ev = pycocotools_slice(gt_file, dt_file, rules, iou_type="segm")
             ours = metrics["segm_slices"][name]  # the segm metric's sections are prefixed
             changed += ours["coco_stats"] != metrics["segm_coco_stats"]
             for a, b in zip(ours["coco_stats"], ev.stats, strict=True):
