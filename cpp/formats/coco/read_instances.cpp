@@ -106,16 +106,16 @@ void check_lvis_lists(JsonSource& src, Dataset& out, const std::vector<LvisLists
 template <class Ctx>
 std::string raw_json(JsonSource& src, value v, const Ctx& ctx) {
   simdjson::ondemand::json_type type{};
-  src.check(v.type().get(type), ctx());
+  src.check(v.type().get(type), ctx);
   std::string_view text;
   if (type == simdjson::ondemand::json_type::object) {
     simdjson::ondemand::object o;
-    src.check(v.get_object().get(o), ctx());
-    src.check(o.raw_json().get(text), ctx());
+    src.check(v.get_object().get(o), ctx);
+    src.check(o.raw_json().get(text), ctx);
   } else if (type == simdjson::ondemand::json_type::array) {
     simdjson::ondemand::array a;
-    src.check(v.get_array().get(a), ctx());
-    src.check(a.raw_json().get(text), ctx());
+    src.check(v.get_array().get(a), ctx);
+    src.check(a.raw_json().get(text), ctx);
   } else {
     text = v.raw_json_token();
     while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t'))
@@ -134,13 +134,13 @@ void read_images(JsonSource& src, JsonValue images, Dataset& out, BadRecord& bad
   for (auto element : src.get_array(images, [] { return std::string("'images'"); })) {
     const auto ctx = [&] { return record("images", index); };
     value v;
-    src.check(element.get(v), ctx());
+    src.check(element.get(v), ctx);
     Image image;
     LvisLists lists{out.images.size(), index};
     bool has_id = false;
     for (auto field : src.get_object(v, ctx)) {
       std::string_view key;
-      src.check(field.unescaped_key().get(key), ctx());
+      src.check(field.unescaped_key().get(key), ctx);
       const auto fctx = [&] { return ctx() + ": '" + std::string(key) + "'"; };
       if (key == "id") {
         image.id = src.get_int(field.value(), fctx);
@@ -154,12 +154,12 @@ void read_images(JsonSource& src, JsonValue images, Dataset& out, BadRecord& bad
       } else if (key == "neg_category_ids" || key == "not_exhaustive_category_ids") {
         const bool neg = key == "neg_category_ids";
         value list;
-        src.check(field.value().get(list), fctx());
+        src.check(field.value().get(list), fctx);
         (neg ? lists.neg_offset : lists.not_exhaustive_offset) = src.offset_of(list);
         std::vector<std::int64_t> ids;
         for (auto id : src.get_array(list, fctx)) {
           value n;
-          src.check(id.get(n), fctx());
+          src.check(id.get(n), fctx);
           ids.push_back(src.get_int(std::move(n), fctx));
         }
         (neg ? image.neg_category_ids : image.not_exhaustive_category_ids) = std::move(ids);
@@ -182,12 +182,12 @@ void read_categories(JsonSource& src, JsonValue categories, Dataset& out, BadRec
   for (auto element : src.get_array(categories, [] { return std::string("'categories'"); })) {
     const auto ctx = [&] { return record("categories", index); };
     value v;
-    src.check(element.get(v), ctx());
+    src.check(element.get(v), ctx);
     Category cat;
     bool has_id = false;
     for (auto field : src.get_object(v, ctx)) {
       std::string_view key;
-      src.check(field.unescaped_key().get(key), ctx());
+      src.check(field.unescaped_key().get(key), ctx);
       const auto fctx = [&] { return ctx() + ": '" + std::string(key) + "'"; };
       if (key == "id") {
         cat.id = src.get_int(field.value(), fctx);
@@ -199,18 +199,18 @@ void read_categories(JsonSource& src, JsonValue categories, Dataset& out, BadRec
       } else if (key == "keypoints") {
         for (auto name : src.get_array(field.value(), fctx)) {
           value n;
-          src.check(name.get(n), fctx());
+          src.check(name.get(n), fctx);
           cat.keypoint_names.emplace_back(src.get_string(n, fctx));
         }
       } else if (key == "skeleton") {
         for (auto edge : src.get_array(field.value(), fctx)) {
           value e;
-          src.check(edge.get(e), fctx());
+          src.check(edge.get(e), fctx);
           std::array<std::int64_t, 2> pair{};
           std::size_t count = 0;
           for (auto end : src.get_array(e, fctx)) {
             value v;
-            src.check(end.get(v), fctx());
+            src.check(end.get(v), fctx);
             if (count == 2) src.fail(fctx() + ": expected pairs of keypoint numbers, got more");
             pair[count++] = src.get_int(std::move(v), fctx);
           }
@@ -253,12 +253,12 @@ void read_annotations(JsonSource& src, JsonValue annotations, Dataset& out, BadR
       return record("annotations", at) + (ann.id ? " (id " + std::to_string(ann.id) + ")" : "");
     };
     value v;
-    src.check(element.get(v), ctx());
+    src.check(element.get(v), ctx);
     enum : unsigned { kId = 1, kImage = 2, kCategory = 4, kBox = 8, kArea = 16, kNumKeypoints = 32 };
     unsigned seen = 0;
     for (auto field : src.get_object(v, ctx)) {
       std::string_view key;
-      src.check(field.unescaped_key().get(key), ctx());
+      src.check(field.unescaped_key().get(key), ctx);
       const auto fctx = [&] { return ctx() + ": '" + std::string(key) + "'"; };
       if (key == "id") {
         ann.id = src.get_int(field.value(), fctx);

@@ -37,14 +37,14 @@ void read_records(JsonSource& src, std::vector<Detection>& out,
     Detection det;
     const auto ctx = [&] { return "detection [" + std::to_string(index) + "]"; };
     simdjson::ondemand::value v;
-    src.check(element.get(v), ctx());
+    src.check(element.get(v), ctx);
     enum : unsigned { kImage = 1, kCategory = 2, kBox = 4, kScore = 8, kKeypoints = 16 };
     unsigned seen = 0;
     for (auto field : src.get_object(v, ctx)) {
       // Raw key bytes compared in place: unescaping every key of 500k records costs more than
       // the numbers. (A key spelled with \u escapes would not match: no writer does that.)
       simdjson::ondemand::raw_json_string key;
-      src.check(field.key().get(key), ctx());
+      src.check(field.key().get(key), ctx);
       const auto named = [&](const char* name) { return [&ctx, name] { return ctx() + ": '" + name + "'"; }; };
       if (key == "image_id") {
         det.image_id = src.get_int(field.value(), named("image_id"));

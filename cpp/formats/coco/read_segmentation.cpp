@@ -10,17 +10,17 @@ std::shared_ptr<const mask::Segmentation> read_segmentation(JsonSource& src, Jso
                                                              const std::function<std::string()>& ctx) {
   auto out = std::make_shared<mask::Segmentation>();
   simdjson::ondemand::json_type type;
-  src.check(value.type().get(type), ctx());
+  src.check(value.type().get(type), ctx);
   if (type == simdjson::ondemand::json_type::array) {
     std::size_t n = 0;
     for (auto part : src.get_array(value, ctx)) {
       const auto pctx = [&] { return ctx() + "[" + std::to_string(n) + "]"; };
       simdjson::ondemand::value v;
-      src.check(part.get(v), pctx());
+      src.check(part.get(v), pctx);
       std::vector<double>& polygon = out->polygons.emplace_back();
       for (auto number : src.get_array(v, pctx)) {
         simdjson::ondemand::value x;
-        src.check(number.get(x), pctx());
+        src.check(number.get(x), pctx);
         polygon.push_back(src.get_finite(x, pctx));
       }
       ++n;
@@ -35,7 +35,7 @@ std::shared_ptr<const mask::Segmentation> read_segmentation(JsonSource& src, Jso
   std::vector<std::uint32_t> runs;
   for (auto field : src.get_object(value, ctx)) {
     std::string_view key;
-    src.check(field.unescaped_key().get(key), ctx());
+    src.check(field.unescaped_key().get(key), ctx);
     const auto fctx = [&] { return ctx() + ": '" + std::string(key) + "'"; };
     if (key == "size") {
       src.get_numbers(field.value(), size, 2, fctx);
@@ -43,14 +43,14 @@ std::shared_ptr<const mask::Segmentation> read_segmentation(JsonSource& src, Jso
     } else if (key == "counts") {
       JsonValue c = field.value();
       simdjson::ondemand::json_type ct;
-      src.check(c.type().get(ct), fctx());
+      src.check(c.type().get(ct), fctx);
       if (ct == simdjson::ondemand::json_type::string) {
         compressed = src.get_string(c, fctx);
         out->rle_compressed = true;
       } else {
         for (auto run : src.get_array(c, fctx)) {
           simdjson::ondemand::value r;
-          src.check(run.get(r), fctx());
+          src.check(run.get(r), fctx);
           const std::int64_t v = src.get_int(std::move(r), fctx);
           if (v < 0 || v > UINT32_MAX) src.fail(fctx() + ": a run length outside 0..2^32-1");
           runs.push_back(static_cast<std::uint32_t>(v));

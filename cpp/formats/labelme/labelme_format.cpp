@@ -55,7 +55,7 @@ File parse(const fs::path& path) {
       has_path = true;
     } else if (key == "imageWidth" || key == "imageHeight") {
       simdjson::ondemand::value v;
-      src.check(field.value().get(v), ctx());
+      src.check(field.value().get(v), ctx);
       if (is_null(v)) continue;
       (key == "imageWidth" ? out.width : out.height) = static_cast<int>(src.get_int(std::move(v), ctx));
     } else if (key == "shapes") {
@@ -64,39 +64,39 @@ File parse(const fs::path& path) {
       for (auto element : src.get_array(field.value(), ctx)) {
         const auto sctx = [&] { return "shapes[" + std::to_string(index) + "]"; };
         simdjson::ondemand::value v;
-        src.check(element.get(v), sctx());
+        src.check(element.get(v), sctx);
         Shape shape;
         bool has_label = false;
         for (auto f : src.get_object(v, sctx)) {
           std::string_view k;
-          src.check(f.unescaped_key().get(k), sctx());
+          src.check(f.unescaped_key().get(k), sctx);
           const auto fctx = [&] { return sctx() + ": '" + std::string(k) + "'"; };
           if (k == "label") {
             shape.label = std::string(src.get_string(f.value(), fctx));
             has_label = true;
           } else if (k == "shape_type") {
             simdjson::ondemand::value t;
-            src.check(f.value().get(t), fctx());
+            src.check(f.value().get(t), fctx);
             if (!is_null(t)) shape.type = std::string(src.get_string(t, fctx));
           } else if (k == "points") {
             for (auto p : src.get_array(f.value(), fctx)) {
               double xy[2];
               simdjson::ondemand::value pv;
-              src.check(p.get(pv), fctx());
+              src.check(p.get(pv), fctx);
               src.get_numbers(pv, xy, 2, fctx);
               shape.points.emplace_back(xy[0], xy[1]);
             }
           } else if (k == "group_id") {
             simdjson::ondemand::value g;
-            src.check(f.value().get(g), fctx());
+            src.check(f.value().get(g), fctx);
             if (!is_null(g)) shape.group_id = src.get_int(std::move(g), fctx);
           } else if (k == "flags") {
             simdjson::ondemand::value fv;
-            src.check(f.value().get(fv), fctx());
+            src.check(f.value().get(fv), fctx);
             if (is_null(fv)) continue;
             for (auto flag : src.get_object(fv, fctx)) {
               std::string_view name;
-              src.check(flag.unescaped_key().get(name), fctx());
+              src.check(flag.unescaped_key().get(name), fctx);
               bool value = false;
               if (flag.value().get_bool().get(value) != simdjson::SUCCESS) continue;  // user flags of other types
               if (name == "iscrowd") shape.iscrowd = value;
