@@ -1,7 +1,8 @@
 """`score --stream`: COCO's box metrics from results read a piece at a time and kept as match
-records (the default for `--analyses none`) equal the whole-file path's metrics.json byte for
-byte, and pycocotools' stats, whether the results are grouped by image (one pass) or not (two
-passes, bucketed by image); bad input gets the whole-file path's one line."""
+records, with the default analyses built image by image beside them (the default path of
+`score`), equal the whole-file path's metrics.json byte for byte, and pycocotools' stats,
+whether the results are grouped by image (one pass) or not (two passes, bucketed by image); bad
+input gets the whole-file path's one line."""
 
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ GT_FILE = COCO_FIXTURE / "instances_val2014_100.json"
 DT_FILE = COCO_FIXTURE / "instances_val2014_fakebbox100_results.json"
 
 
-def scored(gt: Path, dt: Path, out: Path, *extra: str) -> tuple[bytes, str]:
+NO_ANALYSES = ("--analyses", "none")
+
+
+def scored(gt: Path, dt: Path, out: Path, *extra: str, analyses: tuple[str, ...] = NO_ANALYSES) -> tuple[bytes, str]:
     """metrics.json's bytes (and per_class.csv's beside it) and what --verbose said of the path taken."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    done = run_ds("score", "--gt", gt, "--dt", dt, "--output", out, "--analyses", "none", "--quiet", "--verbose", *extra)
+    done = run_ds("score", "--gt", gt, "--dt", dt, "--output", out, *analyses, "--quiet", "--verbose", *extra)
     assert done.returncode == 0, done.stderr
     return out.read_bytes() + (out.parent / "per_class.csv").read_bytes(), done.stderr
 
@@ -43,28 +47,46 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return folder / "gt.json", folder / "results.json"
 
 
+# The analyses a stream can run: the default ones (each image's 100 highest-scoring detections
+# and their IoUs, built as the image completes), also at another IoU and score cut.
+ANALYSES = {
+    "none": NO_ANALYSES,
+    "default": (),
+    "tide,per_image at 0.7": ("--analyses", "tide,per_image", "--analysis-iou", "0.7", "--score-threshold", "0.3"),
+}
+
+
+@pytest.mark.parametrize("analyses", list(ANALYSES))
 @pytest.mark.parametrize("order", ["grouped", "shuffled"])
 @pytest.mark.parametrize("which", ["fixture", "synthetic"])
-def test_streamed_equals_whole_file(tmp_path: Path, synthetic: tuple[Path, Path], order: str, which: str) -> None:
+def test_streamed_equals_whole_file(
+    tmp_path: Path, synthetic: tuple[Path, Path], order: str, which: str, analyses: str
+) -> None:
     gt, dt = (GT_FILE, DT_FILE) if which == "fixture" else synthetic
     if order == "shuffled":
         dt = shuffled(dt, tmp_path / "shuffled.json", 3)
-    streamed, said = scored(gt, dt, tmp_path / "streamed" / "metrics.json", "--stream", "on")
-    whole, whole_said = scored(gt, dt, tmp_path / "whole" / "metrics.json", "--stream", "off")
+    wanted = ANALYSES[analyses]
+    streamed, said = scored(gt, dt, tmp_path / "streamed" / "metrics.json", "--stream", "on", analyses=wanted)
+    whole, whole_said = scored(gt, dt, tmp_path / "whole" / "metrics.json", "--stream", "off", analyses=wanted)
     assert ("one pass: grouped by image" if order == "grouped" else "two passes: bucketed by image") in said
     assert "streamed" not in whole_said
     assert streamed == whole
-    # The default for --analyses none is the stream.
-    auto, auto_said = scored(gt, dt, tmp_path / "auto" / "metrics.json")
+    # The default is the stream.
+    auto, auto_said = scored(gt, dt, tmp_path / "auto" / "metrics.json", analyses=wanted)
     assert auto == whole and "streamed" in auto_said
     metrics = json.loads((tmp_path / "streamed" / "metrics.json").read_text())
     assert metrics["coco_stats"] == [float(v) for v in pycocotools_eval(gt, dt).stats]
+    if analyses == "default":
+        assert {"thresholds", "confusion", "tide", "per_image"} <= metrics.keys()
 
 
 def test_stream_on_refuses_what_needs_every_detection(tmp_path: Path) -> None:
-    done = run_ds("score", "--gt", GT_FILE, "--dt", DT_FILE, "--stream", "on")
-    assert done.returncode != 0
-    assert "--stream on: the analyses need every detection: add --analyses none" in error_line(done)
+    for analysis in ("calibration", "f_scores", "label_errors"):
+        done = run_ds("score", "--gt", GT_FILE, "--dt", DT_FILE, "--stream", "on", "--analyses", f"tide,{analysis}")
+        assert done.returncode != 0
+        assert f"--stream on: the {analysis} analysis needs every detection" in error_line(done)
+    done = run_ds("score", "--gt", GT_FILE, "--dt", DT_FILE, "--stream", "on", "--export-objects", "x.csv")
+    assert "--stream on: --export-objects needs every detection" in error_line(done)
     done = run_ds("score", "--gt", GT_FILE, "--dt", DT_FILE, "--stream", "on", "--analyses", "none", "--metric", "coco,voc")
     assert "--stream on: only --metric coco (boxes) streams" in error_line(done)
     done = run_ds("score", "--gt", GT_FILE, "--dt", DT_FILE, "--stream", "sometimes")

@@ -13,6 +13,7 @@
 #include "app/commands/export_label_errors.hpp"
 #include "app/commands/export_objects.hpp"
 #include "core/config/run_config.hpp"
+#include "core/eval/analysis/analyses.hpp"
 #include "core/eval/analysis/image_boxes.hpp"
 #include "core/eval/coco/coco_evaluator.hpp"
 #include "core/eval/coco/evaluate.hpp"
@@ -106,12 +107,15 @@ std::vector<std::string> metric_names(const ParsedArgs& args) {
 }
 
 // Why a score cannot stream its results (coco::stream_evaluate), or nothing when it can: COCO's
-// box metric alone, whose numbers need only the match records. The analyses, slices, exports and
-// the other metrics read every detection, so they take the whole file.
+// box metric alone, whose numbers need only the match records, and the analyses that read each
+// image's highest scoring detections (built image by image as the stream goes). calibration,
+// f_scores, label_errors, slices, exports and the other metrics read every detection, so they
+// take the whole file.
 std::string stream_blocker(const ParsedArgs& args, std::span<const std::string> metrics,
                            std::span<const std::string> analyses, const std::string& dt_path) {
   if (metrics.size() != 1 || metrics.front() != "coco") return "only --metric coco (boxes) streams";
-  if (!analyses.empty()) return "the analyses need every detection: add --analyses none";
+  for (const std::string& a : analyses)
+    if (analysis_reads_detections(a)) return "the " + a + " analysis needs every detection";
   for (const char* option : {"--slices", "--export-objects", "--export-label-errors", "--report"})
     if (args.get(option) || args.has(option)) return std::string(option) + " needs every detection";
   if (std::filesystem::path(dt_path).extension() == ".csv") return "a challenge CSV is read whole";
@@ -123,7 +127,7 @@ std::string stream_blocker(const ParsedArgs& args, std::span<const std::string> 
 // ground truth repeats annotation ids (and not --stream on), or the stream met something the
 // whole-file reader words better (a syntax error's line, an empty list): that reader then runs.
 std::optional<int> run_score_streamed(const ParsedArgs& args, const std::string& gt_path, const std::string& dt_path,
-                                      bool forced) {
+                                      bool forced, std::span<const std::string> analyses, EvaluatorOptions options) {
   const auto start = std::chrono::steady_clock::now();
   // The two files in parallel, as the whole-file path reads them: while the ground truth loads,
   // the first pieces of the results parse here (three at most: ~60 MB of detections), and the
@@ -154,6 +158,22 @@ std::optional<int> run_score_streamed(const ParsedArgs& args, const std::string&
     return std::nullopt;
   }
   const auto loaded = std::chrono::steady_clock::now();
+  // The analyses' per-image pairing, built as each image completes (the analyses explain the
+  // box metric: box IoU).
+  options.analysis_matching = evaluator_matching("coco");
+  // They run beside COCO's accumulate once every image is in.
+  std::optional<analysis::ImageBoxesBuilder> boxes;
+  std::future<Metrics> analysed;
+  coco::StreamHooks hooks;
+  if (!analyses.empty()) {
+    boxes.emplace(gt, analysis::Overlap::of(options));
+    hooks.on_image = [&boxes](std::int64_t image_id, std::span<const Detection> dts) { boxes->add(image_id, dts); };
+    hooks.on_matched = [&] {
+      analysed = std::async(std::launch::async, [&, images = boxes->take()] {
+        return analysis::run_analyses(gt, images, analyses, options);
+      });
+    };
+  }
   coco::StreamedEvaluation streamed;
   try {
     streamed = coco::stream_evaluate(
@@ -169,14 +189,17 @@ std::optional<int> run_score_streamed(const ParsedArgs& args, const std::string&
             return true;
           });
         },
-        params, dt_path);
+        params, dt_path, hooks);
   } catch (const Error&) {
+    if (analysed.valid()) analysed.wait();  // it reads gt
     return std::nullopt;
   }
+  std::vector<Metrics> metrics = {coco::coco_metrics(streamed.result, gt, streamed.dt_count)};
+  if (analysed.valid()) metrics.push_back(analysed.get());
   if (streamed.detections == 0) return std::nullopt;
-  const Metrics metrics = coco::coco_metrics(streamed.result, gt, streamed.dt_count);
   const auto done = std::chrono::steady_clock::now();
-  if (!args.has("--quiet")) std::cout << metrics.text;
+  if (!args.has("--quiet"))
+    for (const Metrics& m : metrics) std::cout << m.text;
   if (args.verbose()) {
     const auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
     std::cerr << "load " << ms(start, loaded) << " ms, streamed " << ms(loaded, done) << " ms ("
@@ -185,7 +208,7 @@ std::optional<int> run_score_streamed(const ParsedArgs& args, const std::string&
   }
   if (const auto out = args.get("--output")) {
     const std::string document =
-        metrics_document(score_facts(gt_path, dt_path, gt.images.size(), streamed.detections), {metrics});
+        metrics_document(score_facts(gt_path, dt_path, gt.images.size(), streamed.detections), metrics);
     write_file_atomic(*out, document);
     if (const std::optional<std::string> per_class = per_class_csv(document))
       write_file_atomic(per_class_csv_path(*out), *per_class);
@@ -279,7 +302,9 @@ int run_score(const ParsedArgs& args) {
     const std::string blocker = stream_blocker(args, metrics_wanted, analyses_wanted, *dt_path);
     if (stream == "on" && !blocker.empty()) throw UsageError("--stream on: " + blocker);
     if (blocker.empty())
-      if (const std::optional<int> rc = run_score_streamed(args, *gt_path, *dt_path, stream == "on")) return *rc;
+      if (const std::optional<int> rc =
+              run_score_streamed(args, *gt_path, *dt_path, stream == "on", analyses_wanted, options))
+        return *rc;
   }
   const auto start = std::chrono::steady_clock::now();
 

@@ -90,7 +90,7 @@ std::vector<Command> command_table() {
         {"--label-errors-format", "cvat|labelme", "--export-label-errors: CVAT for images XML (default) or LabelMe JSON"},
         {"--score-threshold", "T", "the score cut of the confusion matrix and per-image counts (default: best F1)"},
         {"--threads", "N", "worker threads (default: one per core)"},
-        {"--stream", "auto|on|off", "read the results a piece at a time and keep only compact match records (memory: the ground truth + ~32 bytes per detection); auto (default): when only COCO's box metrics are asked (--analyses none), on: refuse otherwise, off: read the whole file"},
+        {"--stream", "auto|on|off", "read the results a piece at a time and keep only compact match records (memory: the ground truth + ~32 bytes per detection, and for the analyses each image's 100 highest-scoring detections); auto (default): when only COCO's box metric and the default analyses are asked, on: refuse otherwise, off: read the whole file"},
         {"--report", "", "also write report.html beside --output's metrics.json (starts Python)"},
         {"--images", "DIR", "the images, for the report's gallery of the worst images and --export-label-errors"},
         {"--allow-outside-images", "", "let --gt's file_names be absolute or climb out of --images with '..' (refused by default: the report embeds what they name)"},

@@ -146,6 +146,10 @@ std::vector<std::string_view> analysis_names();
 // The analyses a run has when it names none: those that reuse the analyses' one matching
 // (calibration and f_scores redo COCO's evaluation, so they are asked for by name).
 std::vector<std::string_view> default_analysis_names();
+// Whether the analysis reads every detection of the run, not only each image's highest scoring
+// paired with its ground truth (calibration, f_scores, label_errors): a streamed score cannot
+// run it. False for an unknown name.
+bool analysis_reads_detections(std::string_view name);
 // Throws ds::Error for an unknown name. `ground_truth` must outlive the evaluator.
 std::unique_ptr<Evaluator> make_evaluator(std::string_view name, const Dataset& ground_truth,
                                           const EvaluatorOptions& options = {});

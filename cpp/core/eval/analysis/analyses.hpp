@@ -27,4 +27,11 @@ struct AnalysisContext {
   std::span<const std::uint32_t> by_score;  // detections_by_score(images)
 };
 
+// The analyses `names` (analysis_names(); checked) over images paired without a list of every
+// detection (ImageBoxesBuilder, from a stream): what the analyses evaluator runs at its end.
+// The analyses that read every detection (analysis_reads_detections) throw ds::Error here.
+// options.analysis_matching must be the matching the images were paired by.
+Metrics run_analyses(const Dataset& gt, const std::vector<ImageBoxes>& images, std::span<const std::string> names,
+                     const EvaluatorOptions& options);
+
 }  // namespace ds::analysis

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/dataset/dataset.hpp"
+#include "core/dataset/id_index.hpp"
 #include "core/eval/evaluator.hpp"
 #include "core/eval/image_match.hpp"
 
@@ -20,7 +21,9 @@ struct ImageBoxes {
   const Image* image = nullptr;
   std::vector<Annotation> gts;  // file order
   std::vector<Detection> dts;   // by descending score, ties in input order; <= kMaxDetections
-  std::vector<std::size_t> dt_source;  // each detection's position in what image_boxes() was given
+  // Each detection's position in what image_boxes() was given (empty when ImageBoxesBuilder
+  // built it from a stream: the object export, its only reader, takes the whole-file path).
+  std::vector<std::size_t> dt_source;
   std::vector<double> ious;            // dts.size() x gts.size()
 
   double iou(std::size_t d, std::size_t g) const { return ious[d * gts.size() + g]; }
@@ -57,6 +60,28 @@ struct Overlap {
 std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int64_t> image_ids,
                                     std::span<const Detection> dts, const Overlap& overlap = {},
                                     std::size_t max_detections = kMaxDetections);
+// image_boxes() an image at a time, for results streamed image by image
+// (coco::stream_evaluate's observer): every image of the dataset in file order (ids repeated in
+// it: the first), each with its ground truth from the start and its detections once add() gave
+// them. Equal to image_boxes(gt, all_image_ids(gt), <every detection>, overlap) except for
+// dt_source, which stays empty.
+class ImageBoxesBuilder {
+ public:
+  explicit ImageBoxesBuilder(const Dataset& gt, const Overlap& overlap = {}, std::size_t max_detections = kMaxDetections);
+  // Image `image_id`'s detections, all of them, in file order. A second call for the same image
+  // replaces the first (a stream's second pass sees every image again). Ids not in the dataset
+  // are ignored. Not thread-safe: one caller at a time.
+  void add(std::int64_t image_id, std::span<const Detection> dts);
+  // The images, moved out: the builder is empty afterwards.
+  std::vector<ImageBoxes> take() { return std::move(images_); }
+
+ private:
+  std::vector<ImageBoxes> images_;
+  IdIndex slot_;
+  Overlap ready_;
+  std::size_t max_detections_;
+};
+
 // Each image's matching at `iou_threshold`, every score (ImageBoxes::match): the one matching
 // pass thresholds and per_image share (a score cut only drops the lowest-scoring detections,
 // which matching by descending score meets last).

@@ -1,7 +1,9 @@
 #include "core/eval/analysis/tide.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
+#include <future>
 #include <optional>
 #include <span>
 #include <unordered_map>
@@ -27,24 +29,38 @@ struct ClassAP {
 };
 
 // tidecv's APDataObject.get_ap: COCO-style 101-point AP of one class, in AP points, from its
-// points' outcomes in score order.
+// points' outcomes in score order. Without its precision and recall arrays (TIDE calls this for
+// every class of eight fixed runs, and writing them was most of its time): recall is tp / num_gt
+// as the cumulative counts go forward, each bar's index found on the way; precision, made
+// non-increasing from the right, comes going backward. Same doubles, same sum order.
 double ap_of(std::span<const std::uint8_t> positive, std::int64_t num_gt) {
   if (num_gt == 0) return 0;
-  std::vector<double> precision(positive.size()), recall(positive.size());
-  std::int64_t tp = 0, fp = 0;
-  for (std::size_t i = 0; i < positive.size(); ++i) {
-    (positive[i] ? tp : fp) += 1;
-    precision[i] = static_cast<double>(tp) / static_cast<double>(tp + fp);
-    recall[i] = static_cast<double>(tp) / static_cast<double>(num_gt);
+  const std::size_t n = positive.size();
+  // idx[bar]: the first point whose recall reaches bar / 100 (n: none), non-decreasing in bar.
+  std::array<std::size_t, 101> idx;
+  std::int64_t tp = 0;
+  int bar = 0;
+  for (std::size_t i = 0; i < n && bar <= 100; ++i) {
+    tp += positive[i] ? 1 : 0;
+    const double recall = static_cast<double>(tp) / static_cast<double>(num_gt);
+    while (bar <= 100 && recall >= static_cast<double>(bar) / 100.0) idx[static_cast<std::size_t>(bar++)] = i;
   }
-  for (std::size_t i = positive.size(); i-- > 1;)
-    if (precision[i] > precision[i - 1]) precision[i - 1] = precision[i];
+  for (; bar <= 100; ++bar) idx[static_cast<std::size_t>(bar)] = n;
+  for (std::size_t i = idx[100] + 1; i < n; ++i) tp += positive[i] ? 1 : 0;  // every point's tp
+  // Backward: best = max precision over [i, n); each bar takes it at its index.
+  std::array<double, 101> at_bar{};
+  double best = 0;
+  int next = 100;  // bars are filled from the last, whose index is the largest
+  while (next >= 0 && idx[static_cast<std::size_t>(next)] >= n) at_bar[static_cast<std::size_t>(next--)] = -1;
+  for (std::size_t i = n; i-- > 0 && next >= 0;) {
+    const double precision = static_cast<double>(tp) / static_cast<double>(i + 1);
+    if (i + 1 == n || precision > best) best = precision;
+    while (next >= 0 && idx[static_cast<std::size_t>(next)] == i) at_bar[static_cast<std::size_t>(next--)] = best;
+    tp -= positive[i] ? 1 : 0;
+  }
   double sum = 0;
-  for (int bar = 0; bar <= 100; ++bar) {
-    const double x = static_cast<double>(bar) / 100.0;
-    const auto idx = static_cast<std::size_t>(std::lower_bound(recall.begin(), recall.end(), x) - recall.begin());
-    if (idx < precision.size()) sum += precision[idx];
-  }
+  for (const double p : at_bar)
+    if (p >= 0) sum += p;
   return sum / 101.0 * 100.0;
 }
 
@@ -54,18 +70,31 @@ class ClassedAP {
   ClassAP& at(std::int64_t cls) { return objs_[slot(cls)]; }
   // The class's position in classes(), touching it.
   std::uint32_t slot(std::int64_t cls) {
-    const auto [it, fresh] = index_.try_emplace(cls, order_.size());
-    if (fresh) {
-      order_.push_back(cls);
-      objs_.emplace_back();
+    // Class ids are small numbers in every dataset we know: a flat table for them (TIDE looks a
+    // class up for every prediction and ground truth), the map for the rest.
+    if (cls >= 0 && cls < kFlat) {
+      if (flat_.empty()) flat_.assign(kFlat, kNone);
+      std::uint32_t& at = flat_[static_cast<std::size_t>(cls)];
+      if (at == kNone) at = touch(cls);
+      return at;
     }
+    const auto [it, fresh] = index_.try_emplace(cls, order_.size());
+    if (fresh) touch(cls);
     return static_cast<std::uint32_t>(it->second);
   }
   const ClassAP& operator[](std::size_t slot) const { return objs_[slot]; }
+  ClassAP& operator[](std::size_t slot) { return objs_[slot]; }
   const std::vector<std::int64_t>& classes() const { return order_; }
-  const ClassAP& get(std::int64_t cls) const { return objs_[index_.at(cls)]; }
 
  private:
+  static constexpr std::int64_t kFlat = 1 << 16;
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+  std::uint32_t touch(std::int64_t cls) {
+    order_.push_back(cls);
+    objs_.emplace_back();
+    return static_cast<std::uint32_t>(order_.size() - 1);
+  }
+  std::vector<std::uint32_t> flat_;  // [cls] for 0 <= cls < kFlat: its slot, or kNone
   std::vector<std::int64_t> order_;
   std::vector<ClassAP> objs_;
   std::unordered_map<std::int64_t, std::size_t> index_;
@@ -114,6 +143,7 @@ class Run {
       n_dt += im.dts.size();
     }
     truths_.reserve(n_gt);
+    errors_.reserve(n_dt + n_gt);  // at most one per prediction and one per missed ground truth
     preds_of_.resize(n_dt);
     scores_.reserve(n_dt);
     for (const ImageBoxes& im : images) {
@@ -124,19 +154,25 @@ class Run {
     for (Error& e : errors_)
       if ((e.type == TideError::kCls || e.type == TideError::kLoc) && e.gt != kNone32)
         e.fixed = truths_[e.gt].best_id == e.pred_id;
-    ap_ = base_map(by_score);
-    index_candidates(by_score);
+    walk_by_score(by_score);
   }
 
   TideResult result() const {
     TideResult r;
     r.ap = ap_;
-    for (std::size_t t = 0; t < r.main.size(); ++t) {
+    const auto main_error = [&](std::size_t t) {
       const auto type = static_cast<TideError>(t);
       r.main[t] = std::max(fixed_map([&](const Error& e) { return e.type == type; }, false, false) - ap_, 0.0);
-    }
-    r.false_pos = fixed_map([](const Error&) { return false; }, true, false) - ap_;
+    };
+    // The eight fixed runs only read the run: half of them on a second thread (TIDE is the
+    // analyses' longest, and the last to finish).
+    auto half = std::async(std::launch::async, [&] {
+      for (std::size_t t = 0; t < 3; ++t) main_error(t);
+      r.false_pos = fixed_map([](const Error&) { return false; }, true, false) - ap_;
+    });
+    for (std::size_t t = 3; t < r.main.size(); ++t) main_error(t);
     r.false_neg = fixed_map([](const Error&) { return false; }, false, true) - ap_;
+    half.get();
     for (const Error& e : errors_) ++r.counts[static_cast<std::size_t>(e.type)];
     return r;
   }
@@ -231,7 +267,7 @@ class Run {
       state.used = pred.used;
       if (pred.used != Used::kIgnored) {
         state.slot = base_.slot(pred.det->category_id);
-        ++base_.at(pred.det->category_id).points;
+        ++base_[state.slot].points;
       }
       if (pred.used == Used::kYes) continue;
       state.error = static_cast<std::uint32_t>(errors_.size());  // the one error added below
@@ -295,32 +331,19 @@ class Run {
     Used used = Used::kNo;
   };
 
-  // tidecv's mAP of the unfixed run: each class's points (the predictions not ignored) sorted
-  // stably by score, that is in the global order by_score (score, then _id: push order).
-  double base_map(std::span<const std::uint32_t> by_score) const {
-    const std::size_t C = base_.classes().size();
-    std::vector<std::vector<std::uint8_t>> flags(C);
-    for (std::size_t c = 0; c < C; ++c) flags[c].reserve(base_[c].points);
-    for (const std::uint32_t id : by_score)
-      if (const PredState& s = preds_of_[id]; s.used != Used::kIgnored) flags[s.slot].push_back(s.used == Used::kYes);
-    double sum = 0;
-    std::size_t n = 0;
-    for (std::size_t c = 0; c < C; ++c)
-      if (!base_[c].empty()) {
-        sum += ap_of(flags[c], base_[c].num_gt);
-        ++n;
-      }
-    return n > 0 ? sum / static_cast<double>(n) : 0.0;  // tidecv divides by zero here
-  }
-
-  // The candidates of each class in fixed-run order: (score descending, the errors' points
-  // before the true positives, then _id), from the global order by_score and one stable
-  // partition of each run of equal scores.
-  void index_candidates(std::span<const std::uint32_t> by_score) {
+  // One walk down the global score order by_score (score, then _id: tidecv's push order) for
+  // both of these:
+  // - tidecv's mAP of the unfixed run: each class's points (the predictions not ignored) sorted
+  //   stably by score, that is in that order;
+  // - the candidates of each class in fixed-run order: (score descending, the errors' points
+  //   before the true positives, then _id), from that order and one stable partition of each
+  //   run of equal scores.
+  // by_score visits the predictions in no order of memory: what the walk needs of each is packed
+  // in one array by _id, and prefetched a few steps ahead.
+  void walk_by_score(std::span<const std::uint32_t> by_score) {
     const std::vector<std::int64_t>& classes = base_.classes();
     std::unordered_map<std::int64_t, std::uint32_t> slot;
     for (std::size_t c = 0; c < classes.size(); ++c) slot.emplace(classes[c], static_cast<std::uint32_t>(c));
-    candidates_.assign(classes.size(), {});
     slots_.resize(errors_.size());
     fixed_slots_.resize(errors_.size());
     for (std::size_t n = 0; n < errors_.size(); ++n) {
@@ -330,15 +353,50 @@ class Run {
       slots_[n] = it != slot.end() ? it->second : kNone32;
       fixed_slots_[n] = e.fixed ? slot.at(e.fixed_cls) : kNone32;
     }
-    for (const std::uint32_t id : by_score) {
-      const PredState& s = preds_of_[id];
-      const double score = scores_[id];
-      if (s.used == Used::kYes) candidates_[s.slot].push_back({score, kNone32, true, false});
-      if (s.error == kNone32) continue;
-      const Error& e = errors_[s.error];
-      if (e.original) candidates_[slots_[s.error]].push_back({score, s.error, false, false});
-      if (e.fixed) candidates_[fixed_slots_[s.error]].push_back({score, s.error, true, true});
+    struct Packed {
+      double score;
+      std::uint32_t slot;        // its class's position (ignored: none)
+      std::uint32_t error;       // its error, if any
+      std::uint32_t fixed_slot;  // its error's fixed point's class position, if fixed
+      Used used;
+      bool original, fixed;      // its error's points
+    };
+    std::vector<Packed> packed(preds_of_.size());
+    for (std::size_t id = 0; id < packed.size(); ++id) {
+      const PredState& st = preds_of_[id];
+      Packed& k = packed[id];
+      k = {scores_[id], st.slot, st.error, kNone32, st.used, false, false};
+      if (st.error != kNone32) {
+        const Error& e = errors_[st.error];
+        k.original = e.original;
+        k.fixed = e.fixed;
+        k.fixed_slot = fixed_slots_[st.error];
+      }
     }
+    const std::size_t C = classes.size();
+    std::vector<std::vector<std::uint8_t>> flags(C);
+    for (std::size_t c = 0; c < C; ++c) flags[c].reserve(base_[c].points);
+    candidates_.assign(C, {});
+    constexpr std::size_t kAhead = 16;
+    for (std::size_t n = 0; n < by_score.size(); ++n) {
+      if (n + kAhead < by_score.size()) __builtin_prefetch(&packed[by_score[n + kAhead]]);
+      const std::uint32_t id = by_score[n];
+      const Packed& k = packed[id];
+      if (k.used != Used::kIgnored) flags[k.slot].push_back(k.used == Used::kYes);
+      if (k.used == Used::kYes) candidates_[k.slot].push_back({k.score, kNone32, true, false});
+      if (k.error == kNone32) continue;
+      // An error's original point is its prediction's own (class k.slot); ignored: none.
+      if (k.original) candidates_[k.slot].push_back({k.score, k.error, false, false});
+      if (k.fixed) candidates_[k.fixed_slot].push_back({k.score, k.error, true, true});
+    }
+    double sum = 0;
+    std::size_t counted = 0;
+    for (std::size_t c = 0; c < C; ++c)
+      if (!base_[c].empty()) {
+        sum += ap_of(flags[c], base_[c].num_gt);
+        ++counted;
+      }
+    ap_ = counted > 0 ? sum / static_cast<double>(counted) : 0.0;  // tidecv divides by zero here
     for (std::vector<Candidate>& list : candidates_)
       for (auto run = list.begin(); run != list.end();) {
         const auto end = std::find_if(run, list.end(), [&](const Candidate& k) { return k.score != run->score; });
@@ -354,7 +412,7 @@ class Run {
     const std::size_t C = classes.size();
     std::vector<std::uint8_t> fixed(errors_.size());
     std::vector<std::int64_t> num_gt(C);
-    for (std::size_t c = 0; c < C; ++c) num_gt[c] = base_.get(classes[c]).num_gt;
+    for (std::size_t c = 0; c < C; ++c) num_gt[c] = base_[c].num_gt;
     // tidecv's ClassedAPDataObject keeps classes in the order first touched: by the errors'
     // points, then every class of the unfixed run. mAP sums in that order.
     std::vector<std::uint32_t> order;

@@ -146,11 +146,13 @@ void sort_by_score(std::vector<const Detection*>& dts) {
 // Matches whole images into its own records (one per thread).
 class Matcher {
  public:
-  explicit Matcher(const Setup& s) : s_(s), cats_(s.K), dt_count_(s.K, 0), has_dt_(s.K, 0) {}
+  Matcher(const Setup& s, const ImageObserver& on_image)
+      : s_(s), on_image_(on_image), cats_(s.K), dt_count_(s.K, 0), has_dt_(s.K, 0) {}
 
   // Image position i with its detections in file order (all of them: the image is complete).
   void image(std::uint32_t i, std::span<const Detection> dts) {
     const Setup& s = s_;
+    if (on_image_) on_image_((*s.p.img_ids)[i], dts);
     keyed_.clear();
     for (std::size_t n = 0; n < dts.size(); ++n)
       if (const std::int32_t k = s.cats.find(dts[n].category_id); k != IdIndex::npos)
@@ -228,6 +230,7 @@ class Matcher {
   }
 
   const Setup& s_;
+  const ImageObserver& on_image_;
   std::vector<CategoryRecords> cats_;
   std::vector<std::size_t> dt_count_;
   std::vector<std::uint8_t> has_dt_;
@@ -449,16 +452,17 @@ bool stream_fits(const Dataset& gt, const Params& p) {
 }
 
 StreamedEvaluation stream_evaluate(const Dataset& gt, const OpenDetections& open, const Params& params,
-                                   const std::string& source) {
+                                   const std::string& source, const StreamHooks& hooks) {
   if (!stream_fits(gt, params)) throw Error("stream_evaluate: these params need the whole evaluation (evaluate())");
   const Setup s = make_setup(gt, params);
   StreamedEvaluation out;
-  std::unique_ptr<Matcher> matcher = std::make_unique<Matcher>(s);
+  std::unique_ptr<Matcher> matcher = std::make_unique<Matcher>(s, hooks.on_image);
   if (!grouped_pass(gt, s, open, source, *matcher, out.detections)) {
     out.grouped = false;
-    matcher = std::make_unique<Matcher>(s);
+    matcher = std::make_unique<Matcher>(s, hooks.on_image);
     bucketed_pass(gt, s, open, source, *matcher, out.detections);
   }
+  if (hooks.on_matched) hooks.on_matched();
   std::vector<CategoryRecords>& records = matcher->records();
   for (const CategoryRecords& c : records)
     out.record_bytes += c.score.bytes() + c.key.bytes() + c.bits.bytes();

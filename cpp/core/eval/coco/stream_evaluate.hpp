@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,19 @@ namespace ds::coco {
 using DetectionBatches = std::function<bool(std::vector<Detection>& out)>;
 // Opens the results from their start (a second pass reads them again).
 using OpenDetections = std::function<DetectionBatches()>;
+
+// Each image's detections once all of them are read (in file order; the image's id as the
+// results give it), for what else is computed image by image (the analyses' ImageBoxesBuilder).
+// Called on the matching thread, one image at a time. A file read twice (not grouped by image)
+// shows each image again, with all its detections again.
+using ImageObserver = std::function<void(std::int64_t image_id, std::span<const Detection> dts)>;
+
+// What else runs as the stream goes: on_image for each image, then on_matched once every image
+// was matched and before accumulate starts (to start, beside accumulate, what the images fed).
+struct StreamHooks {
+  ImageObserver on_image;
+  std::function<void()> on_matched;
+};
 
 struct StreamedEvaluation {
   EvalResult result;                  // params and arrays (no matches kept)
@@ -46,6 +60,6 @@ bool stream_fits(const Dataset& gt, const Params& params);
 // core. Throws ds::Error naming `source` and the record (its index in the file) for a detection
 // on an image the ground truth does not have; errors of the batches themselves pass through.
 StreamedEvaluation stream_evaluate(const Dataset& gt, const OpenDetections& open, const Params& params,
-                                   const std::string& source);
+                                   const std::string& source, const StreamHooks& hooks = {});
 
 }  // namespace ds::coco
