@@ -11,64 +11,18 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "core/eval/coco/match_records.hpp"
 #include "core/util/error.hpp"
+#include "random_coco_run.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-ds::Dataset random_run(std::vector<ds::Detection>& dts) {
-  std::mt19937 rng(7);
-  const auto uni = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
-  ds::Dataset d;
-  d.source = "gt.json";
-  for (const std::int64_t c : {3, 1, 9, 4}) d.categories.push_back({c, "c" + std::to_string(c)});
-  // Ids out of file order: shards are file ranges, accumulate orders images by id.
-  for (int i = 0; i < 90; ++i) {
-    ds::Image im;
-    im.id = (i * 37) % 90 + 1;
-    im.file_name = std::to_string(im.id) + ".jpg";
-    im.width = 200;
-    im.height = 200;
-    d.images.push_back(im);
-  }
-  std::int64_t ann_id = 1;
-  for (const ds::Image& im : d.images) {
-    const int n_gt = static_cast<int>(uni(0, 6));
-    std::vector<ds::Box> boxes;
-    for (int g = 0; g < n_gt; ++g) {
-      ds::Annotation a;
-      a.id = ann_id++;
-      a.image_id = im.id;
-      a.category_id = d.categories[static_cast<std::size_t>(uni(0, 4))].id;
-      const double s = uni(4, 120);
-      a.bbox = {uni(0, 150), uni(0, 150), s, s * uni(0.5, 1.5)};
-      a.area = a.bbox.w * a.bbox.h;
-      a.iscrowd = uni(0, 1) < 0.08;
-      boxes.push_back(a.bbox);
-      d.annotations.push_back(a);
-    }
-    // Some images get more than maxDets (100) detections.
-    const int n_dt = uni(0, 1) < 0.1 ? 130 : static_cast<int>(uni(0, 25));
-    for (int k = 0; k < n_dt; ++k) {
-      ds::Detection det;
-      det.image_id = im.id;
-      det.category_id = d.categories[static_cast<std::size_t>(uni(0, 4))].id;
-      if (!boxes.empty() && uni(0, 1) < 0.6) {
-        const ds::Box& b = boxes[static_cast<std::size_t>(uni(0, static_cast<double>(boxes.size())))];
-        det.bbox = {b.x + uni(-6, 6), b.y + uni(-6, 6), b.w * uni(0.8, 1.2), b.h * uni(0.8, 1.2)};
-      } else {
-        det.bbox = {uni(0, 150), uni(0, 150), uni(4, 100), uni(4, 100)};
-      }
-      det.score = std::round(uni(0, 1) * 20) / 20;  // many ties
-      dts.push_back(det);
-    }
-  }
-  return d;
-}
+// Ids out of file order (shards are file ranges, accumulate orders images by id); some images
+// past maxDets.
+ds::Dataset random_run(std::vector<ds::Detection>& dts) { return ds::testing::random_run(dts); }
 
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;

@@ -19,58 +19,20 @@
 #include "core/eval/coco/stream_evaluate.hpp"
 #include "core/util/error.hpp"
 #include "formats/coco/coco_json.hpp"
+#include "random_coco_run.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using ds::coco::Params;
 
-// Detections grouped by image, images in a shuffled order (not by id).
+// Detections grouped by image, images in a shuffled order (not by id), some without ground
+// truth, some detections of a class the ground truth lacks.
 ds::Dataset random_run(std::vector<ds::Detection>& dts, unsigned seed) {
-  std::mt19937 rng(seed);
-  const auto uni = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
-  ds::Dataset d;
-  d.source = "gt.json";
-  for (const std::int64_t c : {3, 1, 9, 4}) d.categories.push_back({c, "c" + std::to_string(c)});
-  for (int i = 0; i < 120; ++i) {
-    ds::Image im;
-    im.id = (i * 53) % 120 + 1;
-    im.file_name = std::to_string(im.id) + ".jpg";
-    d.images.push_back(im);
-  }
-  std::int64_t ann_id = 1;
-  for (const ds::Image& im : d.images) {
-    const int n_gt = im.id % 11 == 0 ? 0 : static_cast<int>(uni(0, 7));
-    std::vector<ds::Box> boxes;
-    for (int g = 0; g < n_gt; ++g) {
-      ds::Annotation a;
-      a.id = ann_id++;
-      a.image_id = im.id;
-      a.category_id = d.categories[static_cast<std::size_t>(uni(0, 4))].id;
-      const double s = uni(4, 140);
-      a.bbox = {uni(0, 150), uni(0, 150), s, s * uni(0.5, 1.5)};
-      a.area = a.bbox.w * a.bbox.h * uni(0.6, 1);
-      a.iscrowd = uni(0, 1) < 0.08;
-      boxes.push_back(a.bbox);
-      d.annotations.push_back(a);
-    }
-    const int n_dt = uni(0, 1) < 0.1 ? 140 : static_cast<int>(uni(0, 30));
-    for (int k = 0; k < n_dt; ++k) {
-      ds::Detection det;
-      det.image_id = im.id;
-      // Category 7 is not in the ground truth: never scored, as pycocotools drops it.
-      det.category_id = uni(0, 1) < 0.03 ? 7 : d.categories[static_cast<std::size_t>(uni(0, 4))].id;
-      if (!boxes.empty() && uni(0, 1) < 0.6) {
-        const ds::Box& b = boxes[static_cast<std::size_t>(uni(0, static_cast<double>(boxes.size())))];
-        det.bbox = {b.x + uni(-6, 6), b.y + uni(-6, 6), b.w * uni(0.8, 1.2), b.h * uni(0.8, 1.2)};
-      } else {
-        det.bbox = {uni(0, 150), uni(0, 150), uni(1, 100), uni(1, 100)};
-      }
-      det.score = std::round(uni(0, 1) * 20) / 20;  // many ties
-      dts.push_back(det);
-    }
-  }
-  return d;
+  return ds::testing::random_run(dts, {.seed = seed, .images = 120, .id_stride = 53, .image_size = 0,
+                                       .no_truth_every = 11, .max_truth = 7, .max_side = 140,
+                                       .area_below_box = true, .max_detections = 30, .many_detections = 140,
+                                       .unknown_class = 0.03, .min_far_side = 1});
 }
 
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
