@@ -194,9 +194,12 @@ std::optional<int> run_score_streamed(const ParsedArgs& args, const std::string&
     if (analysed.valid()) analysed.wait();  // it reads gt
     return std::nullopt;
   }
+  if (streamed.detections == 0) {  // the whole-file path words it
+    if (analysed.valid()) analysed.wait();
+    return std::nullopt;
+  }
   std::vector<Metrics> metrics = {coco::coco_metrics(streamed.result, gt, streamed.dt_count)};
   if (analysed.valid()) metrics.push_back(analysed.get());
-  if (streamed.detections == 0) return std::nullopt;
   const auto done = std::chrono::steady_clock::now();
   if (!args.has("--quiet"))
     for (const Metrics& m : metrics) std::cout << m.text;
