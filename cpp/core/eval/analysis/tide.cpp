@@ -145,7 +145,6 @@ class Run {
     truths_.reserve(n_gt);
     errors_.reserve(n_dt + n_gt);  // at most one per prediction and one per missed ground truth
     preds_of_.resize(n_dt);
-    scores_.reserve(n_dt);
     for (const ImageBoxes& im : images) {
       evaluate_image(im, next_id);
       next_id += im.dts.size();
@@ -229,7 +228,7 @@ class Run {
     std::vector<Pred>& preds = preds_;
     preds.clear();
     for (std::size_t d = 0; d < im.dts.size(); ++d) preds.push_back({&im.dts[d], first_id + d});
-    for (const Detection& d : im.dts) scores_.push_back(d.score);
+    for (std::size_t d = 0; d < im.dts.size(); ++d) preds_of_[first_id + d].score = im.dts[d].score;
     const std::size_t n_gt = gt_of_.size();
     // iou[p][j] with the j-th ground truth that is not a crowd region
     const auto iou = [&](std::size_t p, std::size_t j) { return im.iou(p, gt_of_[j]); };
@@ -324,11 +323,15 @@ class Run {
     bool positive, fixed;  // fixed: the error's fixed point (else its original one)
   };
 
-  // Each prediction's outcome, by tidecv's _id.
+  // Each prediction's outcome, by tidecv's _id: all that walk_by_score reads of it, in one place
+  // (it visits the predictions in no order of memory).
   struct PredState {
-    std::uint32_t slot = kNone32;   // its class's position in base_.classes() (ignored: none)
-    std::uint32_t error = kNone32;  // its error (in errors_), if any
+    double score = 0;
+    std::uint32_t slot = kNone32;        // its class's position in base_.classes() (ignored: none)
+    std::uint32_t error = kNone32;       // its error (in errors_), if any
+    std::uint32_t fixed_slot = kNone32;  // its error's fixed point's class position, if fixed
     Used used = Used::kNo;
+    bool original = false, fixed = false;  // its error's points (set by walk_by_score)
   };
 
   // One walk down the global score order by_score (score, then _id: tidecv's push order) for
@@ -338,8 +341,8 @@ class Run {
   // - the candidates of each class in fixed-run order: (score descending, the errors' points
   //   before the true positives, then _id), from that order and one stable partition of each
   //   run of equal scores.
-  // by_score visits the predictions in no order of memory: what the walk needs of each is packed
-  // in one array by _id, and prefetched a few steps ahead.
+  // by_score visits the predictions in no order of memory: each one's PredState is prefetched a
+  // few steps ahead. (No new table here: at 10M predictions, fresh pages cost more than reads.)
   void walk_by_score(std::span<const std::uint32_t> by_score) {
     const std::vector<std::int64_t>& classes = base_.classes();
     std::unordered_map<std::int64_t, std::uint32_t> slot;
@@ -353,46 +356,30 @@ class Run {
       slots_[n] = it != slot.end() ? it->second : kNone32;
       fixed_slots_[n] = e.fixed ? slot.at(e.fixed_cls) : kNone32;
     }
-    struct Packed {
-      double score;
-      std::uint32_t slot;        // its class's position (ignored: none)
-      std::uint32_t error;       // its error, if any
-      std::uint32_t fixed_slot;  // its error's fixed point's class position, if fixed
-      Used used;
-      bool original, fixed;      // its error's points
-    };
     const std::size_t C = classes.size();
     // Each class's list sized first (a true positive or an error's original point counts for the
     // prediction's class, a fixed point for its fixed class): at 10M predictions, growing them
     // by doubling copied gigabytes.
     std::vector<std::size_t> listed(C, 0);
-    std::vector<Packed> packed;
-    packed.reserve(preds_of_.size());
-    for (std::size_t id = 0; id < preds_of_.size(); ++id) {
-      const PredState& st = preds_of_[id];
-      Packed& k = packed.emplace_back(Packed{scores_[id], st.slot, st.error, kNone32, st.used, false, false});
+    for (PredState& k : preds_of_) {
       if (k.used == Used::kYes) ++listed[k.slot];
-      if (st.error != kNone32) {
-        const Error& e = errors_[st.error];
+      if (k.error != kNone32) {
+        const Error& e = errors_[k.error];
         k.original = e.original;
         k.fixed = e.fixed;
-        k.fixed_slot = fixed_slots_[st.error];
+        k.fixed_slot = fixed_slots_[k.error];
         if (k.original) ++listed[k.slot];
         if (k.fixed) ++listed[k.fixed_slot];
       }
     }
-    // What the walk needs is in `packed` now: the fixed runs never read these again.
-    std::vector<PredState>().swap(preds_of_);
-    std::vector<double>().swap(scores_);
     std::vector<std::vector<std::uint8_t>> flags(C);
     for (std::size_t c = 0; c < C; ++c) flags[c].reserve(base_[c].points);
     candidates_.assign(C, {});
     for (std::size_t c = 0; c < C; ++c) candidates_[c].reserve(listed[c]);
     constexpr std::size_t kAhead = 16;
     for (std::size_t n = 0; n < by_score.size(); ++n) {
-      if (n + kAhead < by_score.size()) __builtin_prefetch(&packed[by_score[n + kAhead]]);
-      const std::uint32_t id = by_score[n];
-      const Packed& k = packed[id];
+      if (n + kAhead < by_score.size()) __builtin_prefetch(&preds_of_[by_score[n + kAhead]]);
+      const PredState& k = preds_of_[by_score[n]];
       if (k.used != Used::kIgnored) flags[k.slot].push_back(k.used == Used::kYes);
       if (k.used == Used::kYes) candidates_[k.slot].push_back({k.score, kNone32, true, false});
       if (k.error == kNone32) continue;
@@ -408,6 +395,7 @@ class Run {
         ++counted;
       }
     ap_ = counted > 0 ? sum / static_cast<double>(counted) : 0.0;  // tidecv divides by zero here
+    std::vector<PredState>().swap(preds_of_);  // the fixed runs read the errors and candidates only
     for (std::vector<Candidate>& list : candidates_)
       for (auto run = list.begin(); run != list.end();) {
         const auto end = std::find_if(run, list.end(), [&](const Candidate& k) { return k.score != run->score; });
@@ -471,7 +459,6 @@ class Run {
   std::vector<std::uint32_t> slots_, fixed_slots_;  // each error's classes, as positions in base_.classes()
   std::vector<std::vector<Candidate>> candidates_;   // per class position, in fixed-run order
   std::vector<PredState> preds_of_;                  // by _id
-  std::vector<double> scores_;                       // by _id
   // evaluate_image's scratch
   std::vector<std::size_t> gt_of_, ignore_of_;
   std::vector<Pred> preds_;
