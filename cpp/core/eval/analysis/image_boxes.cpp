@@ -135,15 +135,18 @@ void pair_up(ImageBoxes& im, std::span<const Detection> dts, const Overlap& read
 
 }  // namespace
 
-std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int64_t> image_ids,
-                                    std::span<const Detection> dts, const Overlap& overlap,
-                                    std::size_t max_detections) {
+namespace {
+
+// The images `image_ids` names (each once, in that order; ids not in the dataset skipped), each
+// with its ground truth and no detections yet; `slot` finds an image id's place among them.
+std::vector<ImageBoxes> truth_only(const Dataset& gt, std::span<const std::int64_t> image_ids, const Overlap& ready,
+                                   IdIndex& slot) {
   std::unordered_map<std::int64_t, const Image*> by_id;
   by_id.reserve(gt.images.size());
   for (const Image& im : gt.images) by_id.emplace(im.id, &im);
   std::unordered_set<std::int64_t> taken;
   std::vector<ImageBoxes> out;
-  std::vector<std::int64_t> ids;  // out's, for the index below
+  std::vector<std::int64_t> ids;  // out's, for the index
   for (const std::int64_t id : image_ids) {
     const auto it = by_id.find(id);
     if (it == by_id.end() || !taken.insert(id).second) continue;
@@ -151,11 +154,21 @@ std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int6
     out.emplace_back().image = it->second;
   }
   // Every detection and annotation looks its image up: a flat table where ids allow.
-  const IdIndex slot(ids);
-  const Overlap ready = overlap.for_dataset(gt);
+  slot = IdIndex(ids);
   for (const Annotation& a : gt.annotations)
     if (const std::int32_t s = slot.find(a.image_id); s != IdIndex::npos && scored(ready, a.category_id))
       add_truth(out[static_cast<std::size_t>(s)], a, ready);
+  return out;
+}
+
+}  // namespace
+
+std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int64_t> image_ids,
+                                    std::span<const Detection> dts, const Overlap& overlap,
+                                    std::size_t max_detections) {
+  const Overlap ready = overlap.for_dataset(gt);
+  IdIndex slot;
+  std::vector<ImageBoxes> out = truth_only(gt, image_ids, ready, slot);
   for (std::size_t n = 0; n < dts.size(); ++n)
     if (const std::int32_t s = slot.find(dts[n].image_id); s != IdIndex::npos && scored(ready, dts[n].category_id))
       out[static_cast<std::size_t>(s)].dt_source.push_back(n);
@@ -173,17 +186,7 @@ std::vector<ImageBoxes> image_boxes(const Dataset& gt, std::span<const std::int6
 
 ImageBoxesBuilder::ImageBoxesBuilder(const Dataset& gt, const Overlap& overlap, std::size_t max_detections)
     : ready_(overlap.for_dataset(gt)), max_detections_(max_detections) {
-  std::unordered_set<std::int64_t> taken;
-  std::vector<std::int64_t> ids;
-  for (const Image& im : gt.images)
-    if (taken.insert(im.id).second) {
-      ids.push_back(im.id);
-      images_.emplace_back().image = &im;
-    }
-  slot_ = IdIndex(ids);
-  for (const Annotation& a : gt.annotations)
-    if (const std::int32_t s = slot_.find(a.image_id); s != IdIndex::npos && scored(ready_, a.category_id))
-      add_truth(images_[static_cast<std::size_t>(s)], a, ready_);
+  images_ = truth_only(gt, all_image_ids(gt), ready_, slot_);
 }
 
 void ImageBoxesBuilder::add(std::int64_t image_id, std::span<const Detection> dts) {
