@@ -6,6 +6,7 @@
 #include <future>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "core/eval/analysis/analyses.hpp"
@@ -81,6 +82,12 @@ class ClassedAP {
     const auto [it, fresh] = index_.try_emplace(cls, order_.size());
     if (fresh) touch(cls);
     return static_cast<std::uint32_t>(it->second);
+  }
+  // The class's position, if it was touched (kNone32 otherwise); touches nothing.
+  std::uint32_t find(std::int64_t cls) const {
+    if (cls >= 0 && cls < kFlat) return flat_.empty() ? kNone : flat_[static_cast<std::size_t>(cls)];
+    const auto it = index_.find(cls);
+    return it == index_.end() ? kNone : static_cast<std::uint32_t>(it->second);
   }
   const ClassAP& operator[](std::size_t slot) const { return objs_[slot]; }
   ClassAP& operator[](std::size_t slot) { return objs_[slot]; }
@@ -345,16 +352,15 @@ class Run {
   // few steps ahead. (No new table here: at 10M predictions, fresh pages cost more than reads.)
   void walk_by_score(std::span<const std::uint32_t> by_score) {
     const std::vector<std::int64_t>& classes = base_.classes();
-    std::unordered_map<std::int64_t, std::uint32_t> slot;
-    for (std::size_t c = 0; c < classes.size(); ++c) slot.emplace(classes[c], static_cast<std::uint32_t>(c));
     slots_.resize(errors_.size());
     fixed_slots_.resize(errors_.size());
     for (std::size_t n = 0; n < errors_.size(); ++n) {
       const Error& e = errors_[n];
       // An ignored prediction's class may have no point at all: it needs no slot.
-      const auto it = slot.find(e.cls);
-      slots_[n] = it != slot.end() ? it->second : kNone32;
-      fixed_slots_[n] = e.fixed ? slot.at(e.fixed_cls) : kNone32;
+      slots_[n] = base_.find(e.cls);
+      // A fixed point's class has points (a ground truth's or a counted prediction's).
+      fixed_slots_[n] = e.fixed ? base_.find(e.fixed_cls) : kNone32;
+      if (e.fixed && fixed_slots_[n] == kNone32) throw std::logic_error("TIDE: a fixed point's class was never seen");
     }
     const std::size_t C = classes.size();
     // Each class's list sized first (a true positive or an error's original point counts for the
